@@ -1,0 +1,36 @@
+// Error: mapping cluster Status values to DynamoDB errors.
+#include "api/error.h"
+
+namespace ddb::api {
+
+Error Error::FromStatus(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kNotFound:
+      return ResourceNotFound("Requested resource not found");
+    case Status::Code::kAlreadyExists:
+    case Status::Code::kBusy:
+      return ResourceInUse(s.message());
+    case Status::Code::kInvalidArgument:
+      return Validation(s.message());
+    case Status::Code::kConditionFailed:
+      return ConditionalCheckFailed("The conditional request failed");
+    case Status::Code::kUnavailable:
+      return ServiceUnavailable("The service is currently unavailable or busy.");
+    default:
+      return InternalServer("Internal server error");
+  }
+}
+
+std::string Error::FullType() const {
+  // DynamoDB names its errors in three namespaces; SDKs read the part after '#'.
+  const char* ns = "com.amazonaws.dynamodb.v20120810#";
+  if (type == "ValidationException") ns = "com.amazon.coral.validate#";
+  if (type == "SerializationException" || type == "UnknownOperationException" ||
+      type == "MissingAuthenticationTokenException" || type == "IncompleteSignatureException" ||
+      type == "ServiceUnavailable") {
+    ns = "com.amazon.coral.service#";
+  }
+  return ns + type;
+}
+
+}  // namespace ddb::api

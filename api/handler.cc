@@ -1,0 +1,107 @@
+// Handler: protocol checks, credentials, and dispatch to the operations.
+#include "api/handler.h"
+
+#include <unordered_map>
+
+#include "api/json.h"
+#include "api/operations.h"
+
+namespace ddb::api {
+
+namespace {
+
+const std::unordered_map<std::string, Operation>& Operations() {
+  static const auto* ops = new std::unordered_map<std::string, Operation>{
+      {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable}, {"ListTables", &ListTables},
+      {"DeleteTable", &DeleteTable}, {"PutItem", &PutItem},             {"GetItem", &GetItem},
+      {"DeleteItem", &DeleteItem},   {"Scan", &Scan},
+  };
+  return *ops;
+}
+
+// "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, ..."
+// gives the access key id and the region.
+ApiResult<std::pair<std::string, std::string>> ParseCredential(const std::string& auth) {
+  const std::string tag = "Credential=";
+  size_t at = auth.find(tag);
+  if (at == std::string::npos) {
+    return Error{400, "IncompleteSignatureException",
+                 "Authorization header requires 'Credential' parameter. Authorization=" + auth};
+  }
+  size_t start = at + tag.size();
+  size_t end = auth.find_first_of(", ", start);
+  std::string scope = auth.substr(start, end == std::string::npos ? std::string::npos : end - start);
+  std::vector<std::string> parts;
+  size_t from = 0;
+  for (;;) {
+    size_t slash = scope.find('/', from);
+    parts.push_back(scope.substr(from, slash == std::string::npos ? std::string::npos : slash - from));
+    if (slash == std::string::npos) break;
+    from = slash + 1;
+  }
+  if (parts.size() != 5 || parts[0].empty() || parts[2].empty()) {
+    return Error{400, "IncompleteSignatureException",
+                 "Credential should be scoped to a valid region, not '" +
+                     (parts.size() > 2 ? parts[2] : std::string()) + "'. "};
+  }
+  return std::make_pair(parts[0], parts[2]);
+}
+
+bool JsonContentType(const std::string& ct) {
+  std::string base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.pop_back();
+  return base == "application/x-amz-json-1.0" || base == "application/json";
+}
+
+}  // namespace
+
+Handler::Handler(cluster::Cluster* cluster, bool shared_db) : cluster_(cluster), shared_db_(shared_db) {}
+
+std::string Handler::OperationName(const std::string& target) {
+  const std::string prefix = "DynamoDB_20120810.";
+  if (target.compare(0, prefix.size(), prefix) != 0) return "";
+  return target.substr(prefix.size());
+}
+
+std::string Handler::RenderError(const Error& e) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("__type");
+  w.String(e.FullType());
+  if (!e.message.empty()) {
+    w.Key("message");
+    w.String(e.message);
+  }
+  w.EndObject();
+  return buf.GetString();
+}
+
+ApiResult<std::string> Handler::Dispatch(const HttpRequest& request) {
+  if (!JsonContentType(request.content_type)) return Error::UnknownOperation();
+  auto op = Operations().find(OperationName(request.target));
+  if (op == Operations().end()) return Error::UnknownOperation();
+  if (request.authorization.empty()) {
+    return Error::MissingAuthenticationToken("Request is missing Authentication Token");
+  }
+  auto cred = ParseCredential(request.authorization);
+  if (!cred.ok()) return cred.error();
+  rapidjson::Document doc;
+  auto parsed = ParseBody(request.body, &doc);
+  if (!parsed.ok()) return parsed.error();
+  Context ctx;
+  ctx.cluster = cluster_;
+  ctx.schemas = &schemas_;
+  ctx.region = cred->second;
+  if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";
+  return op->second(ctx, doc);
+}
+
+HttpResponse Handler::Handle(const HttpRequest& request) {
+  auto result = Dispatch(request);
+  if (result.ok()) return HttpResponse{200, std::move(result.value())};
+  const Error& e = result.error();
+  return HttpResponse{e.http_status, RenderError(e)};
+}
+
+}  // namespace ddb::api

@@ -1,0 +1,56 @@
+// Handler: the DynamoDB JSON 1.0 protocol over the cluster. It takes an HTTP
+// request already split into target, content type, authorization and body,
+// and returns the status and JSON body to send. It knows no sockets: the HTTP
+// server (src/http_server.cc) adds the request id and CRC32 headers.
+//
+// Request path: check the content type and credentials (the namespace comes
+// from the access key id and region of the SigV4 Authorization header, unless
+// shared_db), parse the body, dispatch on the operation named by X-Amz-Target
+// ("DynamoDB_20120810.<Operation>"), validate completely, then call the
+// cluster. Errors are api::Error values rendered by RenderError.
+//
+// Thread safety: Handle may be called from any number of threads at once.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "api/error.h"
+#include "api/table_schema.h"
+#include "cluster/cluster.h"
+
+namespace ddb::api {
+
+struct HttpRequest {
+  std::string target;         // X-Amz-Target
+  std::string content_type;   // Content-Type
+  std::string authorization;  // Authorization; empty when absent
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string body;
+};
+
+class Handler {
+ public:
+  Handler(cluster::Cluster* cluster, bool shared_db);
+  HttpResponse Handle(const HttpRequest& request);
+
+  // {"__type":"...","message":"..."}
+  static std::string RenderError(const Error& e);
+  // The operation named by an X-Amz-Target value, or "" when it names none.
+  static std::string OperationName(const std::string& target);
+
+ private:
+  ApiResult<std::string> Dispatch(const HttpRequest& request);
+
+  cluster::Cluster* cluster_;
+  bool shared_db_;
+  SchemaCache schemas_;
+};
+
+}  // namespace ddb::api

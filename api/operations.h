@@ -1,0 +1,68 @@
+// The DynamoDB operations, one function each, grouped by file:
+//   table_ops.cc  CreateTable, DescribeTable, ListTables, DeleteTable
+//   item_ops.cc   PutItem, GetItem, DeleteItem
+//   scan_op.cc    Scan
+// Each validates its whole request before touching the cluster, and returns
+// the JSON response body or a DynamoDB error.
+//
+// Thread safety: operations are called concurrently; Context is per request.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "api/error.h"
+#include "api/json.h"
+#include "api/table_schema.h"
+#include "cluster/cluster.h"
+
+namespace ddb::api {
+
+struct Context {
+  cluster::Cluster* cluster = nullptr;
+  SchemaCache* schemas = nullptr;
+  std::string ns;      // "<access key id>_<region>/" or "" with -sharedDb
+  std::string region;  // for ARNs
+};
+
+using Operation = ApiResult<std::string> (*)(Context& ctx, const JsonValue& request);
+
+ApiResult<std::string> CreateTable(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DescribeTable(Context& ctx, const JsonValue& request);
+ApiResult<std::string> ListTables(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DeleteTable(Context& ctx, const JsonValue& request);
+ApiResult<std::string> PutItem(Context& ctx, const JsonValue& request);
+ApiResult<std::string> GetItem(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& request);
+ApiResult<std::string> Scan(Context& ctx, const JsonValue& request);
+
+// Collects DynamoDB's constraint violations ("1 validation error detected:
+// Value 'x' at 'tableName' failed to satisfy constraint: ...") in request order.
+class Constraints {
+ public:
+  // `value` is rendered as DynamoDB renders it: quoted text, or null.
+  void Fail(const std::string& rendered_value, const std::string& path, const std::string& constraint);
+  void NotNull(bool present, const std::string& path);
+  // A table name's length and pattern.
+  void TableName(const std::string* name, const std::string& path = "tableName");
+  bool ok() const { return errors_.empty(); }
+  Error ToError() const;
+
+ private:
+  std::vector<std::string> errors_;
+};
+
+// The table named in the request ("TableName"), resolved in the caller's
+// namespace, with its schema. ResourceNotFoundException with `not_found`
+// when absent.
+struct ResolvedTable {
+  cluster::TableMeta meta;
+  std::shared_ptr<const TableSchema> schema;
+};
+ApiResult<ResolvedTable> ResolveTable(Context& ctx, const std::string& name, const std::string& not_found);
+
+// Rejects a request parameter this version does not implement yet, with a
+// ValidationException that names it, rather than ignoring it silently.
+ApiResult<bool> RejectUnsupported(const JsonValue& request, std::initializer_list<const char*> names);
+
+}  // namespace ddb::api

@@ -1,0 +1,171 @@
+// TableSchema: its stored form, key extraction with DynamoDB's messages, and
+// the key encoding (S and B as their bytes, N as Number::EncodeOrdered, so
+// that memcmp order is DynamoDB's order).
+#include "api/table_schema.h"
+
+#include "api/json.h"
+#include "base/number.h"
+
+namespace ddb::api {
+
+namespace {
+constexpr size_t kMaxHashKeyBytes = 2048;
+constexpr size_t kMaxRangeKeyBytes = 1024;
+
+AttrType TypeFromName(const std::string& t) {
+  return t == "N" ? AttrType::kN : t == "B" ? AttrType::kB : AttrType::kS;
+}
+
+std::string Encode(const AttributeValue& v) {
+  if (v.type != AttrType::kN) return v.scalar;
+  auto n = Number::Parse(v.scalar);
+  CHECK(n.ok());  // N values hold canonical text
+  return n->EncodeOrdered();
+}
+
+// Checks one key attribute of an item being written.
+ApiResult<std::string> ItemKeyPart(const KeyDef& def, const Item& item) {
+  auto it = item.find(def.name);
+  if (it == item.end()) {
+    return Error::Validation("One or more parameter values were invalid: Missing the key " + def.name +
+                             " in the item");
+  }
+  if (it->second.type != def.type) {
+    return Error::Validation("One or more parameter values were invalid: Type mismatch for key " +
+                             def.name + " expected: " + TypeName(def.type) +
+                             " actual: " + TypeName(it->second.type));
+  }
+  if (def.type != AttrType::kN && it->second.scalar.empty()) {
+    return Error::Validation(
+        std::string("One or more parameter values are not valid. The AttributeValue for a key attribute "
+                    "cannot contain an empty ") +
+        (def.type == AttrType::kS ? "string" : "binary") + " value. Key: " + def.name);
+  }
+  return Encode(it->second);
+}
+
+ApiResult<cluster::Key> CheckKeySizes(cluster::Key key) {
+  if (key.hash.size() > kMaxHashKeyBytes) {
+    return Error::Validation(
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+        "limit of2048 bytes");
+  }
+  if (key.range.size() > kMaxRangeKeyBytes) {
+    return Error::Validation(
+        "One or more parameter values were invalid: Aggregated size of all range keys has exceeded "
+        "the size limit of 1024 bytes");
+  }
+  return key;
+}
+}  // namespace
+
+std::string TableSchema::Serialize() const {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("TableName");
+  w.String(table_name);
+  w.Key("TableId");
+  w.String(table_id);
+  w.Key("Hash");
+  w.String(hash.name);
+  if (range) {
+    w.Key("Range");
+    w.String(range->name);
+  }
+  w.Key("AttributeDefinitions");
+  w.StartArray();
+  for (const auto& d : attribute_definitions) {
+    w.StartArray();
+    w.String(d.name);
+    w.String(d.type);
+    w.EndArray();
+  }
+  w.EndArray();
+  w.Key("BillingMode");
+  w.String(billing_mode);
+  w.Key("RCU");
+  w.Int64(read_capacity);
+  w.Key("WCU");
+  w.Int64(write_capacity);
+  w.EndObject();
+  return buf.GetString();
+}
+
+Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
+  rapidjson::Document d;
+  if (!ParseBody(blob, &d).ok()) return Status::Corruption("table schema is not JSON");
+  TableSchema s;
+  std::string range;
+  const JsonValue* defs = nullptr;
+  bool ok = GetString(d, "TableName", &s.table_name).ok() && GetString(d, "TableId", &s.table_id).ok() &&
+            GetString(d, "Hash", &s.hash.name).ok() && GetString(d, "Range", &range).ok() &&
+            GetArray(d, "AttributeDefinitions", &defs).ok() && defs != nullptr &&
+            GetString(d, "BillingMode", &s.billing_mode).ok() &&
+            GetInt64(d, "RCU", &s.read_capacity).ok() && GetInt64(d, "WCU", &s.write_capacity).ok();
+  if (!ok) return Status::Corruption("table schema is malformed");
+  for (const JsonValue& e : defs->GetArray()) {
+    if (!e.IsArray() || e.Size() != 2 || !e[0].IsString() || !e[1].IsString()) {
+      return Status::Corruption("table schema: bad attribute definition");
+    }
+    s.attribute_definitions.push_back({e[0].GetString(), e[1].GetString()});
+  }
+  for (const auto& def : s.attribute_definitions) {
+    if (def.name == s.hash.name) s.hash.type = TypeFromName(def.type);
+    if (!range.empty() && def.name == range) s.range = KeyDef{range, TypeFromName(def.type)};
+  }
+  return s;
+}
+
+ApiResult<cluster::Key> KeyOfItem(const TableSchema& schema, const Item& item) {
+  cluster::Key key;
+  auto h = ItemKeyPart(schema.hash, item);
+  if (!h.ok()) return h.error();
+  key.hash = std::move(*h);
+  if (schema.range) {
+    auto r = ItemKeyPart(*schema.range, item);
+    if (!r.ok()) return r.error();
+    key.range = std::move(*r);
+  }
+  return CheckKeySizes(std::move(key));
+}
+
+ApiResult<cluster::Key> KeyOfKeyParam(const TableSchema& schema, const Item& key, const std::string& what) {
+  const Error mismatch = Error::Validation(what + "The provided key element does not match the schema");
+  size_t want = schema.range ? 2 : 1;
+  if (key.size() != want) return mismatch;
+  for (const auto& [name, value] : key) {
+    const KeyDef* def = name == schema.hash.name ? &schema.hash
+                        : (schema.range && name == schema.range->name) ? &*schema.range
+                                                                        : nullptr;
+    if (def == nullptr || value.type != def->type) return mismatch;
+  }
+  return KeyOfItem(schema, key);
+}
+
+Item KeyAttributesOf(const TableSchema& schema, const Item& item) {
+  Item out;
+  auto copy = [&](const std::string& name) {
+    auto it = item.find(name);
+    if (it != item.end()) out.emplace(name, it->second);
+  };
+  copy(schema.hash.name);
+  if (schema.range) copy(schema.range->name);
+  return out;
+}
+
+ApiResult<std::shared_ptr<const TableSchema>> SchemaCache::Get(const cluster::TableMeta& meta) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = by_id_.find(meta.id);
+    if (it != by_id_.end()) return it->second;
+  }
+  auto parsed = TableSchema::Deserialize(meta.schema);
+  if (!parsed.ok()) return Error::InternalServer("Internal server error");
+  auto schema = std::make_shared<const TableSchema>(std::move(parsed.value()));
+  std::lock_guard<std::mutex> lock(mu_);
+  by_id_[meta.id] = schema;
+  return schema;
+}
+
+}  // namespace ddb::api

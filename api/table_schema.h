@@ -1,0 +1,69 @@
+// TableSchema: what api/ knows of a table beyond the cluster's metadata — its
+// name as the user gave it, key schema, attribute definitions, billing mode —
+// and the order-preserving encoding of key values.
+//
+// The schema is stored in the cluster as an opaque blob (cluster::TableMeta::
+// schema): a small JSON document written and read only here. SchemaCache
+// keeps the parsed form per table id so requests do not re-parse it.
+//
+// Thread safety: TableSchema is an immutable value once built; SchemaCache is
+// safe from any thread.
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "api/attribute_value.h"
+#include "api/error.h"
+#include "cluster/cluster.h"
+
+namespace ddb::api {
+
+struct KeyDef {
+  std::string name;
+  AttrType type = AttrType::kS;  // kS, kN or kB
+};
+
+struct AttributeDefinition {
+  std::string name;
+  std::string type;  // "S", "N" or "B"
+};
+
+struct TableSchema {
+  std::string table_name;
+  KeyDef hash;
+  std::optional<KeyDef> range;
+  std::vector<AttributeDefinition> attribute_definitions;
+  std::string billing_mode = "PROVISIONED";  // or "PAY_PER_REQUEST"
+  int64_t read_capacity = 0;
+  int64_t write_capacity = 0;
+  std::string table_id;  // a UUID, as DescribeTable's TableId
+
+  std::string Serialize() const;
+  static Result<TableSchema> Deserialize(const std::string& blob);
+};
+
+// The key of `item` under `schema`, validated as PutItem validates it.
+ApiResult<cluster::Key> KeyOfItem(const TableSchema& schema, const Item& item);
+// A Key parameter (GetItem, DeleteItem, ExclusiveStartKey): exactly the key
+// attributes, of the right types. `what` prefixes the schema mismatch message
+// (e.g. "The provided starting key is invalid: ").
+ApiResult<cluster::Key> KeyOfKeyParam(const TableSchema& schema, const Item& key,
+                                      const std::string& what = "");
+// The key attributes of a stored item (for LastEvaluatedKey).
+Item KeyAttributesOf(const TableSchema& schema, const Item& item);
+
+class SchemaCache {
+ public:
+  ApiResult<std::shared_ptr<const TableSchema>> Get(const cluster::TableMeta& meta);
+
+ private:
+  std::mutex mu_;
+  std::unordered_map<uint64_t, std::shared_ptr<const TableSchema>> by_id_;  // guarded by mu_
+};
+
+}  // namespace ddb::api

@@ -1,0 +1,361 @@
+// ClusterImpl: wires the emulated fleet together — storage nodes in AZs, the
+// in-process transport, MemDS nodes, routers, the metadata store — and runs
+// the table operations (autoadmin's part: placing and creating replica groups).
+//
+// Placement: nodes are numbered az * nodes_per_az + i + 1 (1-based; 0 means
+// "no node"). A group has one member per AZ; group g uses node g % nodes_per_az
+// of each AZ, AZ a's first, and AZ a's replica is asked to lead first.
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <mutex>
+
+#include "cluster/cluster.h"
+#include "cluster/memds.h"
+#include "cluster/meta_store.h"
+#include "cluster/router.h"
+#include "cluster/storage_node.h"
+#include "cluster/transport.h"
+#include "cluster/wal_record.h"
+
+namespace ddb::cluster {
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// Waits for `n` node replies; keeps the first error.
+class Barrier {
+ public:
+  explicit Barrier(size_t n) : left_(n) {}
+  ReplyFn Slot() {
+    return [this](NodeReply r) {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!r.status.ok() && status_.ok()) status_ = r.status;
+      if (--left_ == 0) cv_.notify_all();
+    };
+  }
+  Status Wait(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (!cv_.wait_for(lock, timeout, [&] { return left_ == 0; })) {
+      return Status::Unavailable("storage nodes did not answer");
+    }
+    return status_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  size_t left_;
+  Status status_;
+};
+
+class ClusterImpl final : public Cluster {
+ public:
+  explicit ClusterImpl(const ClusterOptions& o) : options_(o) {}
+  ~ClusterImpl() override { Stop(); }
+
+  Status Init();
+  Result<TableMeta> CreateTable(const std::string& name, const std::string& schema) override;
+  Result<TableMeta> GetTable(const std::string& name) override;
+  std::vector<TableMeta> ListTables(const std::string& prefix) override;
+  Result<TableMeta> DeleteTable(const std::string& name) override;
+  TableStats Stats(const TableMeta& table) override;
+  Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
+  Status Delete(const TableMeta& table, const Key& key) override;
+  Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
+                                         bool consistent) override;
+  Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
+                        size_t limit, size_t max_bytes, bool consistent) override;
+  void Stop() override;
+
+ private:
+  Router& PickRouter();
+  std::shared_ptr<const TableRoute> Route(const TableMeta& table);
+  std::vector<paxos::NodeId> Place(uint64_t group) const;
+  Status CreateReplicas(const TableRoute& route);
+  Status DropReplicas(const TableRoute& route);
+  void PublishRoute(std::shared_ptr<const TableRoute> route);
+  std::string NodePath(const std::string& name) const;
+  Status Write(const TableMeta& table, const Key& key, std::string record);
+
+  ClusterOptions options_;
+  Transport transport_;
+  std::vector<std::unique_ptr<StorageNode>> nodes_;
+  std::unordered_map<paxos::NodeId, StorageNode*> node_by_id_;
+  std::vector<std::unique_ptr<MemdsNode>> memds_;
+  std::vector<std::unique_ptr<Router>> routers_;
+  std::unique_ptr<MetaStore> meta_;
+  std::atomic<uint64_t> next_router_{0};
+  std::mutex ddl_mu_;  // one table operation at a time
+  std::once_flag stopped_;
+};
+
+std::string ClusterImpl::NodePath(const std::string& name) const {
+  if (options_.in_memory) return ":memory:";
+  return (std::filesystem::path(options_.data_dir) / (name + ".sqlite")).string();
+}
+
+Status ClusterImpl::Init() {
+  if (!options_.in_memory) {
+    std::error_code ec;
+    std::filesystem::create_directories(options_.data_dir, ec);
+    if (ec) return Status::IoError("cannot create -dbPath " + options_.data_dir + ": " + ec.message());
+  }
+  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
+  if (!meta.ok()) return meta.status();
+  meta_ = meta.take();
+  for (int az = 0; az < options_.azs; ++az) {
+    for (int i = 0; i < options_.nodes_per_az; ++i) {
+      NodeOptions no;
+      no.id = static_cast<paxos::NodeId>(az * options_.nodes_per_az + i + 1);
+      no.name = std::string("az-") + static_cast<char>('a' + az) + "-node-" + std::to_string(i + 1);
+      no.path = NodePath(no.name);
+      no.fsync = options_.fsync;
+      no.tick_ms = options_.tick_ms;
+      no.election_ticks = options_.election_ticks;
+      no.heartbeat_ticks = options_.heartbeat_ticks;
+      auto node = std::make_unique<StorageNode>(no, &transport_);
+      RETURN_IF_ERROR(node->Open());
+      StorageNode* raw = node.get();
+      transport_.Register(no.id, [raw](paxos::Message m) { raw->Deliver(std::move(m)); });
+      node_by_id_[no.id] = raw;
+      nodes_.push_back(std::move(node));
+    }
+  }
+  for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());
+  std::vector<MemdsNode*> memds;
+  for (auto& m : memds_) memds.push_back(m.get());
+  for (int i = 0; i < options_.routers; ++i) {
+    routers_.push_back(std::make_unique<Router>(memds, node_by_id_, options_.request_timeout_ms));
+  }
+  for (auto& n : nodes_) n->Start();
+
+  // Load the partition map, finish any table operation a crash interrupted,
+  // and ask AZ a's replicas to lead so that the first requests need not wait
+  // for an election timeout.
+  auto tables = meta_->LoadAll();
+  if (!tables.ok()) return tables.status();
+  for (TableRoute& route : tables.value()) {
+    if (route.meta.state == TableState::kDeleting) {
+      RETURN_IF_ERROR(DropReplicas(route));
+      RETURN_IF_ERROR(meta_->DeleteTable(route.meta));
+      continue;
+    }
+    if (route.meta.state == TableState::kCreating) {
+      RETURN_IF_ERROR(CreateReplicas(route));
+      route.meta.state = TableState::kActive;
+      RETURN_IF_ERROR(meta_->SaveTable(route));
+    }
+    for (const PartitionRoute& p : route.partitions) node_by_id_[p.members.front()]->Campaign(p.group);
+    PublishRoute(std::make_shared<TableRoute>(std::move(route)));
+  }
+  return Status::Ok();
+}
+
+void ClusterImpl::Stop() {
+  std::call_once(stopped_, [this] {
+    for (auto& n : nodes_) n->Stop();
+  });
+}
+
+Router& ClusterImpl::PickRouter() {
+  return *routers_[next_router_.fetch_add(1, std::memory_order_relaxed) % routers_.size()];
+}
+
+std::vector<paxos::NodeId> ClusterImpl::Place(uint64_t group) const {
+  std::vector<paxos::NodeId> members;
+  for (int az = 0; az < options_.azs; ++az) {
+    members.push_back(static_cast<paxos::NodeId>(az * options_.nodes_per_az +
+                                                 static_cast<int>(group % options_.nodes_per_az) + 1));
+  }
+  return members;
+}
+
+Status ClusterImpl::CreateReplicas(const TableRoute& route) {
+  Barrier barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+  for (const PartitionRoute& p : route.partitions) {
+    for (paxos::NodeId n : p.members) {
+      ReplicaRow row;
+      row.group = p.group;
+      row.table_id = route.meta.id;
+      row.members = p.members;
+      row.hash_lo = p.hash_lo;
+      row.hash_hi = p.hash_hi;
+      node_by_id_[n]->CreateReplica(row, barrier.Slot());
+    }
+  }
+  return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
+}
+
+Status ClusterImpl::DropReplicas(const TableRoute& route) {
+  Barrier barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+  for (const PartitionRoute& p : route.partitions) {
+    for (paxos::NodeId n : p.members) node_by_id_[n]->DropReplica(p.group, barrier.Slot());
+  }
+  return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
+}
+
+void ClusterImpl::PublishRoute(std::shared_ptr<const TableRoute> route) {
+  for (auto& m : memds_) m->Put(route);
+}
+
+Result<TableMeta> ClusterImpl::CreateTable(const std::string& name, const std::string& schema) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  if (memds_.front()->Lookup(name)) return Status::AlreadyExists(name);
+  auto id = meta_->NextId("table_id");
+  if (!id.ok()) return id.status();
+  auto route = std::make_shared<TableRoute>();
+  route->meta = TableMeta{name, *id, schema, NowMs(), TableState::kCreating, options_.partitions_per_table};
+  const uint64_t n = options_.partitions_per_table;
+  const uint64_t span = UINT64_MAX / n;
+  for (uint64_t i = 0; i < n; ++i) {
+    auto group = meta_->NextId("group_id");
+    if (!group.ok()) return group.status();
+    PartitionRoute p;
+    p.group = *group;
+    p.hash_lo = i == 0 ? 0 : i * span + 1;
+    p.hash_hi = i + 1 == n ? UINT64_MAX : (i + 1) * span;
+    p.members = Place(p.group);
+    route->partitions.push_back(std::move(p));
+  }
+  RETURN_IF_ERROR(meta_->SaveTable(*route));
+  RETURN_IF_ERROR(CreateReplicas(*route));
+  for (const PartitionRoute& p : route->partitions) node_by_id_[p.members.front()]->Campaign(p.group);
+  route->meta.state = TableState::kActive;
+  RETURN_IF_ERROR(meta_->SaveTable(*route));
+  PublishRoute(route);
+  return route->meta;
+}
+
+Result<TableMeta> ClusterImpl::GetTable(const std::string& name) {
+  auto route = PickRouter().Lookup(name);
+  if (!route) return Status::NotFound(name);
+  return route->meta;
+}
+
+std::vector<TableMeta> ClusterImpl::ListTables(const std::string& prefix) {
+  std::vector<TableMeta> out;
+  MemdsNode* m = memds_[next_router_.fetch_add(1, std::memory_order_relaxed) % memds_.size()].get();
+  for (const auto& r : m->List(prefix)) out.push_back(r->meta);
+  return out;
+}
+
+Result<TableMeta> ClusterImpl::DeleteTable(const std::string& name) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  auto found = memds_.front()->Lookup(name);
+  if (!found) return Status::NotFound(name);
+  TableRoute route = *found;
+  route.meta.state = TableState::kDeleting;
+  RETURN_IF_ERROR(meta_->SaveTable(route));
+  for (auto& m : memds_) m->Erase(name);
+  RETURN_IF_ERROR(DropReplicas(route));
+  RETURN_IF_ERROR(meta_->DeleteTable(route.meta));
+  return route.meta;
+}
+
+std::shared_ptr<const TableRoute> ClusterImpl::Route(const TableMeta& table) {
+  auto route = PickRouter().Lookup(table.name);
+  if (!route || route->meta.id != table.id) return nullptr;
+  return route;
+}
+
+TableStats ClusterImpl::Stats(const TableMeta& table) {
+  TableStats total;
+  auto route = Route(table);
+  if (!route) return total;
+  for (const PartitionRoute& p : route->partitions) {
+    NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) { n->Stats(p.group, done); });
+    total.item_count += r.stats.item_count;
+    total.size_bytes += r.stats.size_bytes;
+  }
+  return total;
+}
+
+Status ClusterImpl::Write(const TableMeta& table, const Key& key, std::string record) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
+  NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) {
+    n->Write(p.group, record, std::move(done));
+  });
+  return r.status;
+}
+
+Status ClusterImpl::Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) {
+  WalRecord rec;
+  rec.op = WalRecord::Op::kPut;
+  rec.hash_key = key.hash;
+  rec.range_key = key.range;
+  rec.item = std::move(item);
+  rec.item_size = size;
+  return Write(table, key, EncodeWalRecord(rec));
+}
+
+Status ClusterImpl::Delete(const TableMeta& table, const Key& key) {
+  WalRecord rec;
+  rec.op = WalRecord::Op::kDelete;
+  rec.hash_key = key.hash;
+  rec.range_key = key.range;
+  return Write(table, key, EncodeWalRecord(rec));
+}
+
+Result<std::optional<std::string>> ClusterImpl::Get(const TableMeta& table, const Key& key,
+                                                    bool consistent) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
+  auto call = [&](StorageNode* n, ReplyFn done) { n->Get(p.group, key, consistent, std::move(done)); };
+  Router& router = PickRouter();
+  NodeReply r = consistent ? router.ToLeader(p, call) : router.ToAnyReplica(p, call);
+  if (!r.status.ok()) return r.status;
+  return std::move(r.item);
+}
+
+Result<ScanPage> ClusterImpl::Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
+                                   size_t limit, size_t max_bytes, bool consistent) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  ScanPage out;
+  size_t first = 0;
+  if (exclusive_start) {
+    uint64_t h = KeyHash(exclusive_start->hash);
+    while (first + 1 < route->partitions.size() && route->partitions[first].hash_hi < h) ++first;
+  }
+  size_t bytes = 0;
+  for (size_t i = first; i < route->partitions.size(); ++i) {
+    const PartitionRoute& p = route->partitions[i];
+    std::optional<Key> after = i == first ? exclusive_start : std::nullopt;
+    size_t want = limit - out.rows.size();
+    auto call = [&](StorageNode* n, ReplyFn done) {
+      n->Scan(p.group, after, want, max_bytes - bytes, consistent, std::move(done));
+    };
+    Router& router = PickRouter();
+    NodeReply r = consistent ? router.ToLeader(p, call) : router.ToAnyReplica(p, call);
+    if (!r.status.ok()) return r.status;
+    for (Row& row : r.page.rows) {
+      bytes += row.item.size();
+      out.rows.push_back(std::move(row));
+    }
+    if (r.page.truncated) {
+      out.truncated = true;
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<Cluster>> Cluster::Start(const ClusterOptions& options) {
+  auto impl = std::make_unique<ClusterImpl>(options);
+  Status s = impl->Init();
+  if (!s.ok()) return s;
+  return std::unique_ptr<Cluster>(std::move(impl));
+}
+
+}  // namespace ddb::cluster

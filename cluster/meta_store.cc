@@ -1,0 +1,139 @@
+// MetaStore: tables and partitions in meta.sqlite.
+#include "cluster/meta_store.h"
+
+#include <sstream>
+
+namespace ddb::cluster {
+
+namespace {
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS tables(
+  name TEXT PRIMARY KEY, id INTEGER NOT NULL, schema BLOB NOT NULL,
+  created_ms INTEGER NOT NULL, state INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS partitions(
+  table_id INTEGER NOT NULL, idx INTEGER NOT NULL, group_id INTEGER NOT NULL,
+  hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL, members TEXT NOT NULL,
+  PRIMARY KEY(table_id, idx));
+CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+)sql";
+
+std::string Join(const std::vector<paxos::NodeId>& m) {
+  std::string out;
+  for (size_t i = 0; i < m.size(); ++i) out += (i ? "," : "") + std::to_string(m[i]);
+  return out;
+}
+
+std::vector<paxos::NodeId> Split(const std::string& s) {
+  std::vector<paxos::NodeId> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) out.push_back(static_cast<paxos::NodeId>(std::stoul(part)));
+  return out;
+}
+}  // namespace
+
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync) {
+  auto db = SqliteDb::Open(path, fsync);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
+  RETURN_IF_ERROR(store->db_->Exec(kSchema));
+  return store;
+}
+
+Result<std::vector<TableRoute>> MetaStore::LoadAll() {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto t = db_->Prepare("SELECT name,id,schema,created_ms,state FROM tables ORDER BY name");
+  auto p = db_->Prepare(
+      "SELECT group_id,hash_lo,hash_hi,members FROM partitions WHERE table_id=?1 ORDER BY idx");
+  if (!t.ok()) return t.status();
+  if (!p.ok()) return p.status();
+  std::vector<TableRoute> out;
+  for (;;) {
+    auto row = t->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    TableRoute r;
+    r.meta.name = t->Blob(0);
+    r.meta.id = static_cast<uint64_t>(t->Int(1));
+    r.meta.schema = t->Blob(2);
+    r.meta.created_ms = t->Int(3);
+    r.meta.state = static_cast<TableState>(t->Int(4));
+    p->Reset().Bind(1, t->Int(1));
+    for (;;) {
+      auto prow = p->Step();
+      if (!prow.ok()) return prow.status();
+      if (!*prow) break;
+      PartitionRoute pr;
+      pr.group = static_cast<uint64_t>(p->Int(0));
+      pr.hash_lo = static_cast<uint64_t>(p->Int(1));
+      pr.hash_hi = static_cast<uint64_t>(p->Int(2));
+      pr.members = Split(p->Blob(3));
+      r.partitions.push_back(std::move(pr));
+    }
+    r.meta.partition_count = static_cast<uint32_t>(r.partitions.size());
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Result<uint64_t> MetaStore::NextId(const std::string& counter) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto up = db_->Prepare(
+      "INSERT INTO counters(name,value) VALUES(?1,1) "
+      "ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value");
+  if (!up.ok()) return up.status();
+  up->BindText(1, counter);
+  auto row = up->Step();
+  if (!row.ok()) return row.status();
+  CHECK(*row);
+  uint64_t v = static_cast<uint64_t>(up->Int(0));
+  up->Reset();
+  return v;
+}
+
+Status MetaStore::SaveTable(const TableRoute& route) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(db_->Begin());
+  auto t = db_->Prepare("INSERT OR REPLACE INTO tables(name,id,schema,created_ms,state) VALUES(?1,?2,?3,?4,?5)");
+  auto p = db_->Prepare(
+      "INSERT OR REPLACE INTO partitions(table_id,idx,group_id,hash_lo,hash_hi,members) "
+      "VALUES(?1,?2,?3,?4,?5,?6)");
+  Status s = t.ok() ? (p.ok() ? Status::Ok() : p.status()) : t.status();
+  if (s.ok()) {
+    const TableMeta& m = route.meta;
+    t->BindText(1, m.name).Bind(2, static_cast<int64_t>(m.id)).Bind(3, m.schema);
+    t->Bind(4, m.created_ms).Bind(5, static_cast<int64_t>(m.state));
+    s = t->Run();
+  }
+  for (size_t i = 0; s.ok() && i < route.partitions.size(); ++i) {
+    const PartitionRoute& pr = route.partitions[i];
+    std::string members = Join(pr.members);
+    p->Reset().Bind(1, static_cast<int64_t>(route.meta.id)).Bind(2, static_cast<int64_t>(i));
+    p->Bind(3, static_cast<int64_t>(pr.group)).Bind(4, static_cast<int64_t>(pr.hash_lo));
+    p->Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members);
+    s = p->Run();
+  }
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
+}
+
+Status MetaStore::DeleteTable(const TableMeta& meta) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto t = db_->Prepare("DELETE FROM tables WHERE name=?1");
+  auto p = db_->Prepare("DELETE FROM partitions WHERE table_id=?1");
+  if (!t.ok()) return t.status();
+  if (!p.ok()) return p.status();
+  RETURN_IF_ERROR(db_->Begin());
+  Status s = t->BindText(1, meta.name).Run();
+  if (s.ok()) s = p->Bind(1, static_cast<int64_t>(meta.id)).Run();
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
+}
+
+}  // namespace ddb::cluster

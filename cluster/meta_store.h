@@ -1,0 +1,40 @@
+// MetaStore: the partition metadata system, persisted in meta.sqlite — tables,
+// their partitions (hash ranges) and replica placement. MemDS loads from it at
+// start; the table operations (autoadmin's part) write it.
+//
+// Schema:
+//   tables(name TEXT PK, id, schema BLOB, created_ms, state)   state: TableState
+//   partitions(table_id, idx, group_id, hash_lo, hash_hi, members TEXT "id,id,id",
+//              PK(table_id, idx))
+//   counters(name TEXT PK, value)   "table_id", "group_id": the last ids handed out
+//
+// Thread safety: every method may be called from any thread (one mutex).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "cluster/memds.h"
+#include "cluster/sqlite_db.h"
+
+namespace ddb::cluster {
+
+class MetaStore {
+ public:
+  static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync);
+
+  Result<std::vector<TableRoute>> LoadAll();
+  // Hands out the next id of a counter ("table_id" or "group_id").
+  Result<uint64_t> NextId(const std::string& counter);
+  Status SaveTable(const TableRoute& route);  // inserts or replaces table and partitions
+  Status DeleteTable(const TableMeta& meta);
+
+ private:
+  explicit MetaStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  std::mutex mu_;
+  std::unique_ptr<SqliteDb> db_;  // guarded by mu_
+};
+
+}  // namespace ddb::cluster

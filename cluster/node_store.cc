@@ -1,0 +1,211 @@
+// NodeStore: schema and statements of a storage node's SQLite file.
+#include "cluster/node_store.h"
+
+#include <zlib.h>
+
+#include <sstream>
+
+#include "cluster/wal_record.h"
+
+namespace ddb::cluster {
+
+namespace {
+constexpr const char* kSchema = R"sql(
+CREATE TABLE IF NOT EXISTS replicas(
+  group_id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, members TEXT NOT NULL,
+  hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL,
+  promised INTEGER NOT NULL DEFAULT 0, commit_lsn INTEGER NOT NULL DEFAULT 0,
+  applied_lsn INTEGER NOT NULL DEFAULT 0);
+CREATE TABLE IF NOT EXISTS wal(
+  group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, ballot INTEGER NOT NULL,
+  data BLOB NOT NULL, crc INTEGER NOT NULL, PRIMARY KEY(group_id, lsn)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS items(
+  group_id INTEGER NOT NULL, h BLOB NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
+  item BLOB NOT NULL, size INTEGER NOT NULL,
+  PRIMARY KEY(group_id, h, hk, rk)) WITHOUT ROWID;
+)sql";
+
+int64_t Crc(std::string_view d) {
+  return static_cast<int64_t>(
+      crc32(0, reinterpret_cast<const Bytef*>(d.data()), static_cast<uInt>(d.size())));
+}
+
+// SQLite integers are signed 64-bit; hashes and ballots are stored bit for bit.
+int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
+uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
+
+std::string JoinMembers(const std::vector<paxos::NodeId>& m) {
+  std::string out;
+  for (size_t i = 0; i < m.size(); ++i) out += (i ? "," : "") + std::to_string(m[i]);
+  return out;
+}
+
+std::vector<paxos::NodeId> SplitMembers(const std::string& s) {
+  std::vector<paxos::NodeId> out;
+  std::stringstream in(s);
+  std::string part;
+  while (std::getline(in, part, ',')) out.push_back(static_cast<paxos::NodeId>(std::stoul(part)));
+  return out;
+}
+}  // namespace
+
+Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync) {
+  auto db = SqliteDb::Open(path, fsync);
+  if (!db.ok()) return db.status();
+  std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
+  RETURN_IF_ERROR(store->db_->Exec(kSchema));
+  RETURN_IF_ERROR(store->Prepare());
+  return store;
+}
+
+Status NodeStore::Prepare() {
+  struct {
+    Statement* stmt;
+    const char* sql;
+  } const kStatements[] = {
+      {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3 WHERE group_id=?1"},
+      {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc) VALUES(?1,?2,?3,?4,?5)"},
+      {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
+      {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
+      {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
+      {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
+      {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 ORDER BY h,hk,rk LIMIT ?2"},
+      {&scan_after_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND (h,hk,rk)>(?2,?3,?4) "
+                     "ORDER BY h,hk,rk LIMIT ?5"},
+      {&stats_, "SELECT count(*), coalesce(sum(size),0) FROM items WHERE group_id=?1"},
+  };
+  for (const auto& s : kStatements) {
+    auto st = db_->Prepare(s.sql);
+    if (!st.ok()) return st.status();
+    *s.stmt = std::move(st.value());
+  }
+  return Status::Ok();
+}
+
+Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
+  std::vector<ReplicaRow> rows;
+  auto q = db_->Prepare(
+      "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn "
+      "FROM replicas ORDER BY group_id");
+  if (!q.ok()) return q.status();
+  auto w = db_->Prepare("SELECT lsn,ballot,data,crc FROM wal WHERE group_id=?1 AND lsn>?2 ORDER BY lsn");
+  if (!w.ok()) return w.status();
+  for (;;) {
+    auto more = q->Step();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    ReplicaRow r;
+    r.group = U(q->Int(0));
+    r.table_id = U(q->Int(1));
+    r.members = SplitMembers(q->Blob(2));
+    r.hash_lo = U(q->Int(3));
+    r.hash_hi = U(q->Int(4));
+    r.state.hard_state.promised = U(q->Int(5));
+    r.state.hard_state.commit_lsn = U(q->Int(6));
+    r.state.applied_lsn = U(q->Int(7));
+    w->Reset().Bind(1, S(r.group)).Bind(2, S(r.state.applied_lsn));
+    for (;;) {
+      auto rec = w->Step();
+      if (!rec.ok()) return rec.status();
+      if (!*rec) break;
+      paxos::Record pr{U(w->Int(0)), U(w->Int(1)), w->Blob(2)};
+      if (Crc(pr.data) != w->Int(3)) {
+        return Status::Corruption("WAL record checksum mismatch: group " + std::to_string(r.group) +
+                                  " lsn " + std::to_string(pr.lsn));
+      }
+      r.state.records.push_back(std::move(pr));
+    }
+    rows.push_back(std::move(r));
+  }
+  return rows;
+}
+
+Status NodeStore::CreateReplica(const ReplicaRow& row) {
+  auto st = db_->Prepare(
+      "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi) VALUES(?1,?2,?3,?4,?5)");
+  if (!st.ok()) return st.status();
+  std::string members = JoinMembers(row.members);
+  st->Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
+  st->Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi));
+  return st->Run();
+}
+
+Status NodeStore::DropReplica(uint64_t group) {
+  std::string g = std::to_string(group);
+  return db_->Exec("BEGIN; DELETE FROM items WHERE group_id=" + g + "; DELETE FROM wal WHERE group_id=" +
+                   g + "; DELETE FROM replicas WHERE group_id=" + g + "; COMMIT;");
+}
+
+Status NodeStore::SaveHardState(uint64_t group, const paxos::HardState& hs) {
+  return save_hard_state_.Reset().Bind(1, S(group)).Bind(2, S(hs.promised)).Bind(3, S(hs.commit_lsn)).Run();
+}
+
+Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
+  save_record_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Bind(3, S(r.ballot));
+  return save_record_.Bind(4, r.data).Bind(5, Crc(r.data)).Run();
+}
+
+Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
+  if (!r.data.empty()) {
+    auto rec = DecodeWalRecord(r.data);
+    if (!rec.ok()) return rec.status();
+    std::string h = KeyHashBytes(KeyHash(rec->hash_key));
+    Statement& st = rec->op == WalRecord::Op::kPut ? put_item_ : delete_item_;
+    st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec->hash_key).Bind(4, rec->range_key);
+    if (rec->op == WalRecord::Op::kPut) st.Bind(5, rec->item).Bind(6, int64_t{rec->item_size});
+    RETURN_IF_ERROR(st.Run());
+  }
+  return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+}
+
+Result<std::optional<std::string>> NodeStore::Get(uint64_t group, const Key& key) {
+  std::string h = KeyHashBytes(KeyHash(key.hash));
+  get_item_.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, key.hash).Bind(4, key.range);
+  auto row = get_item_.Step();
+  if (!row.ok()) return row.status();
+  std::optional<std::string> out;
+  if (*row) out = get_item_.Blob(0);
+  get_item_.Reset();
+  return out;
+}
+
+Status NodeStore::Scan(uint64_t group, const std::optional<Key>& after, size_t limit,
+                       size_t max_bytes, ScanPage* page) {
+  std::string h;
+  Statement* st = &scan_first_;
+  if (after) {
+    h = KeyHashBytes(KeyHash(after->hash));
+    st = &scan_after_;
+    st->Reset().Bind(1, S(group)).Bind(2, h).Bind(3, after->hash).Bind(4, after->range);
+    st->Bind(5, static_cast<int64_t>(limit));
+  } else {
+    st->Reset().Bind(1, S(group)).Bind(2, static_cast<int64_t>(limit));
+  }
+  size_t bytes = 0;
+  for (;;) {
+    auto row = st->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Row r{{st->Blob(0), st->Blob(1)}, st->Blob(2)};
+    bytes += r.item.size();
+    page->rows.push_back(std::move(r));
+    if (page->rows.size() >= limit || bytes >= max_bytes) {
+      page->truncated = true;
+      break;
+    }
+  }
+  st->Reset();
+  return Status::Ok();
+}
+
+Status NodeStore::Stats(uint64_t group, TableStats* stats) {
+  stats_.Reset().Bind(1, S(group));
+  auto row = stats_.Step();
+  if (!row.ok()) return row.status();
+  stats->item_count += U(stats_.Int(0));
+  stats->size_bytes += U(stats_.Int(1));
+  stats_.Reset();
+  return Status::Ok();
+}
+
+}  // namespace ddb::cluster

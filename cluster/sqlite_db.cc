@@ -1,0 +1,122 @@
+// SqliteDb and Statement: the SQLite C API behind Status values.
+#include "cluster/sqlite_db.h"
+
+#include <sqlite3.h>
+
+namespace ddb::cluster {
+
+namespace {
+Status SqlError(sqlite3* db, const std::string& what) {
+  return Status::IoError(what + ": " + (db ? sqlite3_errmsg(db) : "out of memory"));
+}
+}  // namespace
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::operator=(Statement&& o) noexcept {
+  if (this != &o) {
+    sqlite3_finalize(stmt_);
+    stmt_ = o.stmt_;
+    o.stmt_ = nullptr;
+  }
+  return *this;
+}
+
+Statement& Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, int64_t v) {
+  sqlite3_bind_int64(stmt_, index, v);
+  return *this;
+}
+
+Statement& Statement::Bind(int index, std::string_view blob) {
+  // A zero-length blob must still bind as a BLOB, not NULL.
+  static const char kEmpty = 0;
+  sqlite3_bind_blob(stmt_, index, blob.empty() ? &kEmpty : blob.data(),
+                    static_cast<int>(blob.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Statement& Statement::BindText(int index, std::string_view text) {
+  sqlite3_bind_text(stmt_, index, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
+  return *this;
+}
+
+Statement& Statement::BindNull(int index) {
+  sqlite3_bind_null(stmt_, index);
+  return *this;
+}
+
+Result<bool> Statement::Step() {
+  int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqlError(sqlite3_db_handle(stmt_), "sqlite step");
+}
+
+Status Statement::Run() {
+  for (;;) {
+    Result<bool> r = Step();
+    if (!r.ok()) return r.status();
+    if (!*r) return Status::Ok();
+  }
+}
+
+int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+
+std::string Statement::Blob(int col) const { return std::string(BlobView(col)); }
+
+std::string_view Statement::BlobView(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);
+  int n = sqlite3_column_bytes(stmt_, col);
+  if (p == nullptr || n <= 0) return {};
+  return std::string_view(static_cast<const char*>(p), static_cast<size_t>(n));
+}
+
+bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool fsync) {
+  sqlite3* db = nullptr;
+  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+    Status s = SqlError(db, "cannot open " + path);
+    sqlite3_close(db);
+    return s;
+  }
+  std::unique_ptr<SqliteDb> out(new SqliteDb(db));
+  // WAL mode: a commit is a write() to the -wal file, which survives kill -9
+  // of the process. fsync per commit (power-cut safety) only when asked.
+  std::string pragmas = "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;";
+  pragmas += fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=NORMAL;";
+  if (path == ":memory:") pragmas = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
+  RETURN_IF_ERROR(out->Exec(pragmas));
+  return out;
+}
+
+SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+
+Status SqliteDb::Exec(const std::string& sql) {
+  char* err = nullptr;
+  if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string m = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::IoError("sqlite: " + m);
+  }
+  return Status::Ok();
+}
+
+Result<Statement> SqliteDb::Prepare(const std::string& sql) {
+  sqlite3_stmt* s = nullptr;
+  if (sqlite3_prepare_v3(db_, sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s, nullptr) != SQLITE_OK) {
+    return SqlError(db_, "prepare");
+  }
+  return Statement(s);
+}
+
+int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
+
+}  // namespace ddb::cluster

@@ -1,0 +1,74 @@
+// SqliteDb and Statement: a thin RAII layer over the SQLite C API, returning
+// Status instead of result codes. Statements are prepared once and reused
+// (reset and rebound per use).
+//
+// Not a general ORM: only what cluster/ needs. Blobs and text are bound as
+// std::string_view and must outlive the step that uses them.
+//
+// Thread safety: a SqliteDb and its Statements belong to one thread at a time
+// (SQLite is opened with SQLITE_OPEN_NOMUTEX).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace ddb::cluster {
+
+class Statement {
+ public:
+  Statement() = default;
+  ~Statement();
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  Statement(Statement&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement& operator=(Statement&& o) noexcept;
+
+  // Resets the statement and clears its bindings; call before reuse.
+  Statement& Reset();
+  Statement& Bind(int index, int64_t v);
+  Statement& Bind(int index, std::string_view blob);  // bound as a BLOB
+  Statement& BindText(int index, std::string_view text);
+  Statement& BindNull(int index);
+
+  // One step. Returns true when a row is available, false when done.
+  Result<bool> Step();
+  // Steps to completion, for statements that return no rows.
+  Status Run();
+
+  int64_t Int(int col) const;
+  std::string Blob(int col) const;
+  std::string_view BlobView(int col) const;  // valid until the next Step/Reset
+  bool IsNull(int col) const;
+
+ private:
+  friend class SqliteDb;
+  explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
+  sqlite3_stmt* stmt_ = nullptr;
+};
+
+class SqliteDb {
+ public:
+  // path ":memory:" opens a private in-memory database.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool fsync);
+  ~SqliteDb();
+
+  Status Exec(const std::string& sql);
+  Result<Statement> Prepare(const std::string& sql);
+  Status Begin() { return Exec("BEGIN IMMEDIATE"); }
+  Status Commit() { return Exec("COMMIT"); }
+  Status Rollback() { return Exec("ROLLBACK"); }
+  int64_t Changes() const;
+
+ private:
+  explicit SqliteDb(sqlite3* db) : db_(db) {}
+  sqlite3* db_;
+};
+
+}  // namespace ddb::cluster

@@ -1,0 +1,118 @@
+// StorageNode: one storage node of the emulated fleet — a thread, its SQLite
+// file (NodeStore), and the replicas of every partition it holds.
+//
+// The thread drives each replica's Paxos state machine (paxos::Replica): it
+// takes messages from the transport and requests from routers off its inbox,
+// steps the replicas, and then, for everything that became ready together,
+// persists WAL records and hard state and applies committed records in ONE
+// SQLite transaction (group commit), sends messages only after that commit,
+// and answers the clients whose writes were applied. Reads are answered from
+// the node's applied state; a consistent read only by the group's leader.
+//
+// Thread safety: the public methods post work to the node thread and may be
+// called from any thread; everything else runs on the node thread.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "cluster/cluster.h"
+#include "cluster/node_store.h"
+#include "cluster/paxos/replica.h"
+#include "cluster/transport.h"
+
+namespace ddb::cluster {
+
+// The answer to a request posted to a node.
+struct NodeReply {
+  Status status;
+  paxos::NodeId leader_hint = 0;       // set when the node is not the leader
+  std::optional<std::string> item;     // Get
+  ScanPage page;                       // Scan
+  TableStats stats;                    // Stats
+};
+using ReplyFn = std::function<void(NodeReply)>;
+
+struct NodeOptions {
+  paxos::NodeId id = 0;
+  std::string name;      // e.g. "az-a-node-1"
+  std::string path;      // SQLite file, or ":memory:"
+  bool fsync = false;
+  int tick_ms = 10;
+  int election_ticks = 30;
+  int heartbeat_ticks = 5;
+};
+
+class StorageNode {
+ public:
+  StorageNode(NodeOptions options, Transport* transport);
+  ~StorageNode();
+
+  // Opens the SQLite file and loads the replicas it holds. Before Start().
+  Status Open();
+  void Start();
+  // Finishes queued work, fails what cannot finish, and joins the thread.
+  void Stop();
+
+  paxos::NodeId id() const { return options_.id; }
+  const std::string& name() const { return options_.name; }
+
+  // Called by the transport.
+  void Deliver(paxos::Message m);
+
+  // Requests (answered through `reply`, on the node thread).
+  void CreateReplica(ReplicaRow row, ReplyFn reply);
+  // Starts an election for `group` on this node now (no reply).
+  void Campaign(uint64_t group);
+  void DropReplica(uint64_t group, ReplyFn reply);
+  void Write(uint64_t group, std::string record, ReplyFn reply);
+  void Get(uint64_t group, Key key, bool consistent, ReplyFn reply);
+  void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
+            bool consistent, ReplyFn reply);
+  void Stats(uint64_t group, ReplyFn reply);
+
+ private:
+  struct Group {
+    ReplicaRow row;
+    std::unique_ptr<paxos::Replica> replica;
+    // Client writes proposed here while leader: LSN -> (ballot, reply).
+    std::map<paxos::Lsn, std::pair<paxos::Ballot, ReplyFn>> pending;
+  };
+  struct Task {
+    std::optional<paxos::Message> message;
+    std::function<void()> fn;
+  };
+
+  void Post(Task t);
+  void Run();
+  void RunTask(Task& t);
+  void TickAll();
+  void FlushReady();
+  Status PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>& readies);
+  void Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies);
+  void AddGroup(ReplicaRow row);
+  Group* FindGroup(uint64_t group);
+  bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
+
+  NodeOptions options_;
+  Transport* transport_;
+  std::unique_ptr<NodeStore> store_;
+  std::map<uint64_t, Group> groups_;  // node thread only
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Task> inbox_;  // guarded by mu_
+  bool stopping_ = false;   // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace ddb::cluster

@@ -1,0 +1,102 @@
+// WalRecord codec and the key hash; see wal_record.h for the grammar.
+#include "cluster/wal_record.h"
+
+#include <openssl/md5.h>
+
+namespace ddb::cluster {
+
+namespace {
+constexpr uint8_t kVersion = 1;
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+void PutBytes(std::string* out, std::string_view b) {
+  PutVarint(out, b.size());
+  out->append(b);
+}
+
+bool GetVarint(std::string_view* in, uint64_t* v) {
+  *v = 0;
+  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
+    uint8_t byte = static_cast<uint8_t>((*in)[0]);
+    in->remove_prefix(1);
+    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+bool GetBytes(std::string_view* in, std::string* out) {
+  uint64_t n;
+  if (!GetVarint(in, &n) || n > in->size()) return false;
+  out->assign(in->data(), n);
+  in->remove_prefix(n);
+  return true;
+}
+}  // namespace
+
+std::string EncodeWalRecord(const WalRecord& r) {
+  std::string out;
+  out.reserve(16 + r.hash_key.size() + r.range_key.size() + r.item.size());
+  out.push_back(static_cast<char>(kVersion));
+  out.push_back(static_cast<char>(r.op));
+  PutBytes(&out, r.hash_key);
+  PutBytes(&out, r.range_key);
+  if (r.op == WalRecord::Op::kPut) {
+    PutVarint(&out, r.item_size);
+    PutBytes(&out, r.item);
+  }
+  return out;
+}
+
+Result<WalRecord> DecodeWalRecord(std::string_view in) {
+  WalRecord r;
+  if (in.size() < 2 || static_cast<uint8_t>(in[0]) != kVersion) {
+    return Status::Corruption("wal record: bad version");
+  }
+  uint8_t op = static_cast<uint8_t>(in[1]);
+  in.remove_prefix(2);
+  if (op != 1 && op != 2) return Status::Corruption("wal record: bad op");
+  r.op = static_cast<WalRecord::Op>(op);
+  if (!GetBytes(&in, &r.hash_key) || !GetBytes(&in, &r.range_key)) {
+    return Status::Corruption("wal record: truncated key");
+  }
+  if (r.op == WalRecord::Op::kPut) {
+    uint64_t size;
+    if (!GetVarint(&in, &size) || size > UINT32_MAX || !GetBytes(&in, &r.item)) {
+      return Status::Corruption("wal record: truncated item");
+    }
+    r.item_size = static_cast<uint32_t>(size);
+  }
+  if (!in.empty()) return Status::Corruption("wal record: trailing bytes");
+  return r;
+}
+
+uint64_t KeyHash(std::string_view hash_key) {
+  unsigned char digest[MD5_DIGEST_LENGTH];
+  // MD5 is deprecated for security in OpenSSL 3, but here it only spreads keys.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  MD5(reinterpret_cast<const unsigned char*>(hash_key.data()), hash_key.size(), digest);
+#pragma GCC diagnostic pop
+  uint64_t h = 0;
+  for (int i = 0; i < 8; ++i) h = (h << 8) | digest[i];
+  return h;
+}
+
+std::string KeyHashBytes(uint64_t h) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i) {
+    out[i] = static_cast<char>(h & 0xff);
+    h >>= 8;
+  }
+  return out;
+}
+
+}  // namespace ddb::cluster

@@ -1,0 +1,42 @@
+// WalRecord: the payload of one Paxos record (one WAL row) of a partition's
+// replication group, and the partition hash of a key.
+//
+// Format grammar (all integers are LEB128 varints):
+//   record  := version op body          version := 0x01
+//   op      := 0x01 (put) | 0x02 (delete)
+//   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item)
+//   delete  := bytes(hash_key) bytes(range_key)
+//   bytes(x):= varint(len(x)) x
+// An empty payload is a Paxos no-op and is not a WalRecord.
+//
+// Thread safety: pure functions.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace ddb::cluster {
+
+struct WalRecord {
+  // Do not reorder: stored on disk.
+  enum class Op : uint8_t { kPut = 1, kDelete = 2 };
+  Op op = Op::kPut;
+  std::string hash_key;
+  std::string range_key;
+  std::string item;        // put only
+  uint32_t item_size = 0;  // put only: DynamoDB size, for statistics
+};
+
+std::string EncodeWalRecord(const WalRecord& r);
+Result<WalRecord> DecodeWalRecord(std::string_view data);
+
+// The position of a partition key in the hash ring: the first 8 bytes of its
+// MD5, big-endian. Partitions own contiguous ranges of it; scans walk it in order.
+uint64_t KeyHash(std::string_view hash_key);
+// KeyHash as 8 big-endian bytes, so that memcmp order is numeric order.
+std::string KeyHashBytes(uint64_t h);
+
+}  // namespace ddb::cluster

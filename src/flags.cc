@@ -1,0 +1,124 @@
+// Command-line parsing for ddb-local.
+#include "src/flags.h"
+
+#include <cerrno>
+#include <cstdlib>
+
+namespace ddb {
+
+namespace {
+
+bool ParseInt(const std::string& text, int lo, int hi, int* out) {
+  if (text.empty()) return false;
+  char* end = nullptr;
+  errno = 0;
+  long v = std::strtol(text.c_str(), &end, 10);
+  if (errno != 0 || *end != '\0' || v < lo || v > hi) return false;
+  *out = static_cast<int>(v);
+  return true;
+}
+
+}  // namespace
+
+std::string Usage() {
+  return R"(Usage: ddb-local [options]
+
+A DynamoDB emulator: the DynamoDB JSON API on http://HOST:PORT/, the web UI on /ui/.
+
+Options (one dash or two; "-flag value" or "-flag=value"):
+  -port N              port to listen on (default 8000)
+  -host ADDR           address to bind (default 127.0.0.1)
+  -dbPath DIR          folder for the data files (default ./ddb-local-data)
+  -inMemory            keep everything in memory; write no file
+  -sharedDb            one namespace for all credentials and regions
+  -cors LIST           allowed CORS origins, comma-separated, or * (default *)
+  -fsync               fsync every group commit (survive a power cut of the host)
+  -partitions N        partitions per new table (default 2, 1 to 64)
+  -uiDir DIR           serve the web UI from DIR instead of the binary (development)
+  -version             print the version and exit
+  -help                print this help and exit
+)";
+}
+
+bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* error) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    std::string a = args[i];
+    if (a.size() < 2 || a[0] != '-') {
+      *error = "unexpected argument '" + a + "' (see -help)";
+      return false;
+    }
+    std::string name = a.substr(a[1] == '-' ? 2 : 1);
+    std::string value;
+    bool has_value = false;
+    size_t eq = name.find('=');
+    if (eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name = name.substr(0, eq);
+      has_value = true;
+    }
+    auto need_value = [&]() {
+      if (has_value) return true;
+      if (i + 1 >= args.size()) {
+        *error = "-" + name + " needs a value (see -help)";
+        return false;
+      }
+      value = args[++i];
+      return true;
+    };
+    auto no_value = [&]() {
+      if (!has_value) return true;
+      *error = "-" + name + " takes no value";
+      return false;
+    };
+    auto bad = [&]() {
+      *error = "invalid value for -" + name + ": '" + value + "'";
+      return false;
+    };
+    if (name == "port") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 65535, &f->port)) return bad();
+    } else if (name == "host") {
+      if (!need_value()) return false;
+      if (value.empty()) return bad();
+      f->host = value;
+    } else if (name == "dbPath") {
+      if (!need_value()) return false;
+      if (value.empty()) return bad();
+      f->db_path = value;
+      f->db_path_given = true;
+    } else if (name == "cors") {
+      if (!need_value()) return false;
+      if (value.empty()) return bad();
+      f->cors = value;
+    } else if (name == "partitions") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 1, 64, &f->partitions)) return bad();
+    } else if (name == "uiDir") {
+      if (!need_value()) return false;
+      f->ui_dir = value;
+    } else if (name == "inMemory") {
+      if (!no_value()) return false;
+      f->in_memory = true;
+    } else if (name == "sharedDb") {
+      if (!no_value()) return false;
+      f->shared_db = true;
+    } else if (name == "fsync") {
+      if (!no_value()) return false;
+      f->fsync = true;
+    } else if (name == "help" || name == "h") {
+      f->help = true;
+    } else if (name == "version") {
+      f->version = true;
+    } else {
+      *error = "unknown option '" + a + "' (see -help)";
+      return false;
+    }
+  }
+  if (f->in_memory && f->db_path_given) {
+    *error = "you cannot specify both -dbPath and -inMemory";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace ddb

@@ -1,0 +1,33 @@
+// Flags: the command line of ddb-local. DynamoDB Local's flags (-port, -dbPath,
+// -inMemory, -sharedDb, -cors, -help) plus our own; each may be written with
+// one dash or two, and as "-flag value" or "-flag=value".
+//
+// Thread safety: parsed once in main.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace ddb {
+
+struct Flags {
+  int port = 8000;
+  std::string host = "127.0.0.1";
+  std::string db_path = "ddb-local-data";
+  bool db_path_given = false;
+  bool in_memory = false;
+  bool shared_db = false;
+  std::string cors = "*";
+  bool fsync = false;
+  int partitions = 2;
+  std::string ui_dir;  // serve the web UI from this folder instead of the binary
+  bool help = false;
+  bool version = false;
+};
+
+// Parses argv. On a bad command line returns false and sets *error to a
+// one-line message (main prints it and exits with code 2).
+bool ParseFlags(const std::vector<std::string>& args, Flags* flags, std::string* error);
+std::string Usage();
+
+}  // namespace ddb

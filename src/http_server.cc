@@ -1,0 +1,212 @@
+// HttpServer on cpp-httplib: routes, DynamoDB response headers, CORS, the
+// elastic worker pool.
+#include "src/http_server.h"
+
+#include <httplib.h>
+#include <zlib.h>
+
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <fstream>
+#include <mutex>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include "webui/assets.h"
+
+namespace ddb {
+
+namespace {
+
+constexpr size_t kMinWorkers = 8;
+constexpr size_t kMaxWorkers = 1024;
+constexpr time_t kKeepAliveSeconds = 60;
+constexpr size_t kKeepAliveMaxRequests = 1000000;
+constexpr size_t kMaxBodyBytes = 32 * 1024 * 1024;
+
+// A worker pool that starts another thread whenever a connection arrives and
+// no worker is idle, up to kMaxWorkers; idle workers beyond kMinWorkers exit
+// after a while.
+class ElasticPool : public httplib::TaskQueue {
+ public:
+  ElasticPool() = default;
+  ~ElasticPool() override { shutdown(); }
+
+  void enqueue(std::function<void()> fn) override {
+    std::unique_lock<std::mutex> lock(mu_);
+    jobs_.push_back(std::move(fn));
+    if (idle_ == 0 && threads_.size() < kMaxWorkers) {
+      threads_.emplace_back([this] { Work(); });
+    }
+    cv_.notify_one();
+  }
+
+  void shutdown() override {
+    std::vector<std::thread> threads;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (stopped_) return;
+      stopped_ = true;
+      threads.swap(threads_);
+    }
+    cv_.notify_all();
+    for (auto& t : threads) t.join();
+  }
+
+ private:
+  void Work() {
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      ++idle_;
+      cv_.wait(lock, [&] { return stopped_ || !jobs_.empty(); });
+      --idle_;
+      if (jobs_.empty()) return;  // stopped
+      auto fn = std::move(jobs_.front());
+      jobs_.pop_front();
+      lock.unlock();
+      fn();
+      lock.lock();
+    }
+  }
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> jobs_;
+  std::vector<std::thread> threads_;
+  size_t idle_ = 0;
+  bool stopped_ = false;
+};
+
+// DynamoDB's request ids: 52 characters of [A-Z0-9].
+std::string RequestId() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  std::string id(52, ' ');
+  for (char& c : id) c = kChars[rng() % 36];
+  return id;
+}
+
+std::string Crc32(const std::string& body) {
+  return std::to_string(crc32(0, reinterpret_cast<const Bytef*>(body.data()), static_cast<uInt>(body.size())));
+}
+
+bool OriginAllowed(const std::string& cors, const std::string& origin) {
+  if (cors == "*") return true;
+  std::stringstream in(cors);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (item == origin) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+struct HttpServer::Impl {
+  ServerOptions options;
+  api::Handler* handler;
+  httplib::Server server;
+  int port = 0;
+
+  void AddCors(const httplib::Request& req, httplib::Response& res) {
+    if (!req.has_header("Origin")) return;
+    std::string origin = req.get_header_value("Origin");
+    if (!OriginAllowed(options.cors, origin)) return;
+    res.set_header("Access-Control-Allow-Origin", options.cors == "*" ? "*" : origin);
+    res.set_header("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amz-crc32,x-amz-id-2");
+  }
+
+  void Api(const httplib::Request& req, httplib::Response& res) {
+    api::HttpRequest in;
+    in.target = req.get_header_value("X-Amz-Target");
+    in.content_type = req.get_header_value("Content-Type");
+    in.authorization = req.get_header_value("Authorization");
+    in.body = req.body;
+    api::HttpResponse out = handler->Handle(in);
+    res.status = out.status;
+    res.set_header("x-amzn-RequestId", RequestId());
+    res.set_header("x-amz-crc32", Crc32(out.body));
+    AddCors(req, res);
+    res.set_content(out.body, "application/x-amz-json-1.0");
+  }
+
+  void Ui(const httplib::Request& req, httplib::Response& res) {
+    std::string path = req.path.substr(3);  // strip "/ui"
+    if (path.empty()) {
+      res.set_redirect("/ui/");
+      return;
+    }
+    if (path == "/") path = "/index.html";
+    if (!options.ui_dir.empty()) {
+      if (path.find("..") != std::string::npos) {
+        res.status = 404;
+        return;
+      }
+      std::ifstream f(options.ui_dir + path, std::ios::binary);
+      if (!f) {
+        res.status = 404;
+        return;
+      }
+      std::stringstream buf;
+      buf << f.rdbuf();
+      res.set_content(buf.str(), webui::ContentTypeFor(path));
+      return;
+    }
+    const webui::Asset* a = webui::FindAsset(path);
+    if (a == nullptr) {
+      res.status = 404;
+      res.set_content("not found\n", "text/plain");
+      return;
+    }
+    res.set_content(std::string(a->data, a->size), webui::ContentTypeFor(path));
+  }
+
+  void Routes() {
+    server.new_task_queue = [] { return new ElasticPool(); };
+    server.set_keep_alive_timeout(kKeepAliveSeconds);
+    server.set_keep_alive_max_count(kKeepAliveMaxRequests);
+    server.set_payload_max_length(kMaxBodyBytes);
+    server.set_tcp_nodelay(true);
+    server.Get("/", [](const httplib::Request&, httplib::Response& res) {
+      res.set_content("healthy: dynamodb.us-east-1.amazonaws.com ", "text/plain");
+    });
+    server.Post("/", [this](const httplib::Request& req, httplib::Response& res) { Api(req, res); });
+    server.Options("/", [this](const httplib::Request& req, httplib::Response& res) {
+      AddCors(req, res);
+      res.set_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS");
+      res.set_header("Access-Control-Allow-Headers", req.get_header_value("Access-Control-Request-Headers"));
+      res.set_header("Access-Control-Max-Age", "172800");
+    });
+    server.Get(R"(/ui(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) { Ui(req, res); });
+  }
+};
+
+HttpServer::HttpServer(ServerOptions options, api::Handler* handler) : impl_(new Impl) {
+  impl_->options = std::move(options);
+  impl_->handler = handler;
+  impl_->Routes();
+}
+
+HttpServer::~HttpServer() = default;
+
+Status HttpServer::Bind() {
+  if (impl_->options.port == 0) {
+    impl_->port = impl_->server.bind_to_any_port(impl_->options.host);
+    if (impl_->port > 0) return Status::Ok();
+  } else if (impl_->server.bind_to_port(impl_->options.host.c_str(), impl_->options.port)) {
+    impl_->port = impl_->options.port;
+    return Status::Ok();
+  }
+  return Status::IoError("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+                         ": " + std::strerror(errno));
+}
+
+int HttpServer::port() const { return impl_->port; }
+
+void HttpServer::Serve() { impl_->server.listen_after_bind(); }
+
+void HttpServer::Stop() { impl_->server.stop(); }
+
+}  // namespace ddb

@@ -1,0 +1,44 @@
+// HttpServer: the HTTP front of ddb-local — DynamoDB's protocol on POST /, the
+// health check on GET /, the web UI under /ui/. The only file that includes
+// httplib.h is http_server.cc.
+//
+// Connections are served by an elastic worker pool: a keep-alive connection
+// holds a worker while it is open, so the pool grows (up to a bound) whenever
+// every worker is busy, and no request waits behind idle connections.
+//
+// Thread safety: Bind and Serve from one thread; Stop from any thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "api/handler.h"
+#include "base/status.h"
+
+namespace ddb {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 8000;
+  std::string cors = "*";   // allowed origins, comma-separated, or *
+  std::string ui_dir;       // serve /ui/ from here instead of the embedded files
+};
+
+class HttpServer {
+ public:
+  HttpServer(ServerOptions options, api::Handler* handler);
+  ~HttpServer();
+
+  // Binds the listening socket. IoError with a one-line reason on failure.
+  Status Bind();
+  int port() const;
+  // Serves until Stop(); in-flight requests finish first.
+  void Serve();
+  void Stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace ddb

@@ -1,0 +1,87 @@
+// main: parses flags, starts the cluster and the HTTP server, and stops both
+// cleanly on SIGINT or SIGTERM (every acknowledged write is on disk by then).
+#include <pthread.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "api/handler.h"
+#include "cluster/cluster.h"
+#include "src/flags.h"
+#include "src/http_server.h"
+
+namespace {
+
+int Fail(const std::string& message, int code) {
+  std::fprintf(stderr, "ddb-local: %s\n", message.c_str());
+  return code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ddb::Flags flags;
+  std::string error;
+  if (!ddb::ParseFlags(std::vector<std::string>(argv + 1, argv + argc), &flags, &error)) {
+    return Fail(error, 2);
+  }
+  if (flags.help) {
+    std::fputs(ddb::Usage().c_str(), stdout);
+    return 0;
+  }
+  if (flags.version) {
+    std::printf("ddb-local %s\n", DDB_VERSION);
+    return 0;
+  }
+
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  ddb::cluster::ClusterOptions co;
+  co.in_memory = flags.in_memory;
+  co.data_dir = flags.db_path;
+  co.fsync = flags.fsync;
+  co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
+  auto cluster = ddb::cluster::Cluster::Start(co);
+  if (!cluster.ok()) return Fail(cluster.status().message(), 1);
+
+  ddb::api::Handler handler(cluster->get(), flags.shared_db);
+  ddb::ServerOptions so;
+  so.host = flags.host;
+  so.port = flags.port;
+  so.cors = flags.cors;
+  so.ui_dir = flags.ui_dir;
+  ddb::HttpServer server(so, &handler);
+  ddb::Status bound = server.Bind();
+  if (!bound.ok()) {
+    (*cluster)->Stop();
+    return Fail(bound.message(), 1);
+  }
+  std::fprintf(stderr, "ddb-local %s listening on http://%s:%d/ (%s%s)\n", DDB_VERSION, flags.host.c_str(),
+               server.port(), flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
+               flags.shared_db ? ", shared db" : "");
+
+  std::atomic<bool> signalled{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    signalled = true;
+    server.Stop();
+  });
+  server.Serve();
+  // Serve() returns after Stop(): in-flight requests have been answered.
+  (*cluster)->Stop();
+  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);  // Serve() failed on its own
+  waiter.join();
+  std::fprintf(stderr, "ddb-local stopped\n");
+  return 0;
+}
