@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "api/base64.h"
+#include "api/json.h"
 #include "base/number.h"
 
 namespace ddb::api {
@@ -69,13 +70,6 @@ Error Invalid(std::string_view m) { return Error::Validation(kInvalidPrefix + st
 // --- JSON helpers ---------------------------------------------------------------
 std::string_view StringOf(const rapidjson::Value& v) { return {v.GetString(), v.GetStringLength()}; }
 
-// Coral's name for a JSON scalar token, as in "NUMBER_VALUE cannot be converted to String".
-const char* TokenName(const rapidjson::Value& v) {
-  if (v.IsTrue()) return "TRUE_VALUE";
-  if (v.IsFalse()) return "FALSE_VALUE";
-  if (v.IsString()) return "STRING_VALUE";
-  return (v.IsInt64() || v.IsUint64()) ? "NUMBER_VALUE" : "DECIMAL_VALUE";
-}
 
 // DynamoDB reads "true"/"1"/"yes" and "false"/"0"/"no" (any case) as booleans.
 std::optional<bool> BooleanOf(const rapidjson::Value& v) {
@@ -128,7 +122,7 @@ MaybeError DeserializeString(const rapidjson::Value& v) {
   if (v.IsString() || v.IsNull()) return std::nullopt;
   if (v.IsObject()) return Error::Serialization(kStartOfStructure);
   if (v.IsArray()) return Error::Serialization("Unrecognized collection type class java.lang.String");
-  return Error::Serialization(std::string(TokenName(v)) + " cannot be converted to String");
+  return Error::Serialization(JsonKind(v) + " cannot be converted to String");
 }
 
 MaybeError DeserializeBoolean(const rapidjson::Value& v) {
@@ -139,7 +133,7 @@ MaybeError DeserializeBoolean(const rapidjson::Value& v) {
     if (BooleanOf(v)) return std::nullopt;
     return Error::Serialization(kUnexpectedToken);
   }
-  return Error::Serialization(std::string(TokenName(v)) + " cannot be converted to Boolean");
+  return Error::Serialization(JsonKind(v) + " cannot be converted to Boolean");
 }
 
 MaybeError DeserializeBlob(const rapidjson::Value& v) {

@@ -17,12 +17,10 @@
 // Thread safety: pure functions.
 #pragma once
 
-#include <rapidjson/document.h>
-#include <rapidjson/stringbuffer.h>
-#include <rapidjson/writer.h>
 
 #include "api/attribute_value.h"
 #include "api/error.h"
+#include "api/json.h"
 
 namespace ddb::api {
 

@@ -35,12 +35,12 @@ Error WrongType(const JsonValue& v, const char* expected) {
 std::string JsonKind(const JsonValue& v) {
   switch (v.GetType()) {
     case rapidjson::kNullType: return "NULL_VALUE";
-    case rapidjson::kFalseType:
-    case rapidjson::kTrueType: return "BOOLEAN_VALUE";
+    case rapidjson::kFalseType: return "FALSE_VALUE";
+    case rapidjson::kTrueType: return "TRUE_VALUE";
     case rapidjson::kObjectType: return "START_OBJECT";
     case rapidjson::kArrayType: return "START_ARRAY";
     case rapidjson::kStringType: return "VALUE_STRING";
-    case rapidjson::kNumberType: return v.IsDouble() ? "DECIMAL_VALUE" : "NUMBER_VALUE";
+    case rapidjson::kNumberType: return (v.IsInt64() || v.IsUint64()) ? "NUMBER_VALUE" : "DECIMAL_VALUE";
   }
   return "UNKNOWN";
 }

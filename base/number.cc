@@ -48,7 +48,7 @@ const char kOverflow[] =
     "Number overflow. Attempting to store a number with magnitude larger than supported range";
 const char kUnderflow[] =
     "Number underflow. Attempting to store a number with magnitude smaller than supported range";
-const char kNotANumber[] = "A value provided cannot be converted into a number";
+const char kNotANumber[] = "The parameter cannot be converted to a numeric value";
 const char kBadEncoding[] = "Malformed ordered Number encoding";
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -163,7 +163,12 @@ Result<Number> Number::FromParts(bool negative, std::string digits, int64_t expo
 
 Result<Number> Number::Parse(std::string_view text) {
   Scanned s;
-  if (!Scan(text, &s)) return Status::InvalidArgument(kNotANumber);
+  if (!Scan(text, &s)) {
+    // DynamoDB names the value it could not read, unless it is empty.
+    std::string m = kNotANumber;
+    if (!text.empty()) m += ": " + std::string(text);
+    return Status::InvalidArgument(std::move(m));
+  }
   return FromParts(s.negative, std::move(s.mantissa), s.point + s.exponent);
 }
 

@@ -48,7 +48,8 @@ class Number {
   //   "Attempting to store more than 38 significant digits in a Number"
   //   "Number overflow. Attempting to store a number with magnitude larger than supported range"
   //   "Number underflow. Attempting to store a number with magnitude smaller than supported range"
-  //   "A value provided cannot be converted into a number"
+  //   "The parameter cannot be converted to a numeric value: <text>" (no
+  //   ": <text>" when the text is empty)
   static Result<Number> Parse(std::string_view text);
 
   std::string ToString() const;

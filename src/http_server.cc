@@ -169,6 +169,12 @@ struct HttpServer::Impl {
     server.set_keep_alive_max_count(kKeepAliveMaxRequests);
     server.set_payload_max_length(kMaxBodyBytes);
     server.set_tcp_nodelay(true);
+    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let
+    // a second ddb-local bind the same port and share its traffic.
+    server.set_socket_options([](socket_t sock) {
+      int yes = 1;
+      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+    });
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("healthy: dynamodb.us-east-1.amazonaws.com ", "text/plain");
     });

@@ -73,6 +73,7 @@ struct Replica::Impl {
   void HandleAccepted(const Message& m);
   void HandleHeartbeat(const Message& m);
   void HandleHeartbeatAck(const Message& m);
+  void Reply(Message::Type type, NodeId to, bool reject);
   bool FollowLeader(const Message& m);
   void LearnCommit(const Message& m);
   bool Sendable(const Peer& p) const;

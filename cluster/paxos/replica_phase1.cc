@@ -44,9 +44,10 @@ void Replica::Impl::HandlePrepare(const Message& m) {
     Send(std::move(reject));
     return;
   }
-  // The memory rule keeps every record above the candidate's commit LSN
-  // (trim <= every member's commit); answering with a partial log could let
-  // it fill a chosen LSN with a no-op, so stay silent if that ever breaks.
+  // The memory rule keeps every record above a live candidate's commit LSN
+  // (trim <= every member's persisted commit). Below our first LSN can only
+  // be a stale duplicate Prepare of the leader we follow now: stay silent
+  // rather than report a partial log.
   if (m.lsn < log_.first_lsn()) return;
   if (m.ballot > promised_) AdoptBallot(m.ballot);
   if (role_ != Role::kFollower) return;  // our own ballot: cannot happen

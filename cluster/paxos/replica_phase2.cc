@@ -31,43 +31,40 @@ void Replica::Impl::LearnCommit(const Message& m) {
   SetTrim(m.trim_lsn);
 }
 
+// Answers an Accept or a Heartbeat. Refusals carry our match too: when we
+// promised the sender's current ballot, it tells the sender where we are.
+void Replica::Impl::Reply(Message::Type type, NodeId to, bool reject) {
+  Message reply = NewMessage(type, to);
+  reply.reject = reject;
+  reply.lsn = match_lsn_;
+  reply.commit_lsn = commit_lsn_;
+  Send(std::move(reply));
+}
+
 void Replica::Impl::HandleAccept(const Message& m) {
-  Message reply = NewMessage(Message::Type::kAccepted, m.from);
-  if (m.ballot < promised_) {
-    reply.reject = true;
-    Send(std::move(reply));
-    return;
+  if (m.ballot < promised_ || !FollowLeader(m)) {
+    return Reply(Message::Type::kAccepted, m.from, /*reject=*/true);
   }
-  if (!FollowLeader(m)) return;
+  bool gap = false;
   for (const Record& r : m.records) {
     if (r.lsn <= match_lsn_) continue;  // held already, equal to the leader's
     if (r.lsn != match_lsn_ + 1) {
-      reply.reject = true;  // a gap: the leader resends from match + 1
+      gap = true;  // the leader resends from match + 1
       break;
     }
     WriteRecord(Record{r.lsn, m.ballot, r.data});
     match_lsn_ = r.lsn;
   }
   LearnCommit(m);
-  reply.ballot = promised_;  // adopted above
-  reply.lsn = match_lsn_;
-  reply.commit_lsn = commit_lsn_;
-  Send(std::move(reply));
+  Reply(Message::Type::kAccepted, m.from, gap);
 }
 
 void Replica::Impl::HandleHeartbeat(const Message& m) {
-  Message reply = NewMessage(Message::Type::kHeartbeatAck, m.from);
-  if (m.ballot < promised_) {
-    reply.reject = true;
-    Send(std::move(reply));
-    return;
+  if (m.ballot < promised_ || !FollowLeader(m)) {
+    return Reply(Message::Type::kHeartbeatAck, m.from, /*reject=*/true);
   }
-  if (!FollowLeader(m)) return;
   LearnCommit(m);
-  reply.ballot = promised_;  // adopted above
-  reply.lsn = match_lsn_;
-  reply.commit_lsn = commit_lsn_;
-  Send(std::move(reply));
+  Reply(Message::Type::kHeartbeatAck, m.from, /*reject=*/false);
 }
 
 void Replica::Impl::HandleAccepted(const Message& m) {
@@ -77,7 +74,7 @@ void Replica::Impl::HandleAccepted(const Message& m) {
   }
   if (role_ != Role::kLeader || m.ballot != promised_) return;  // stale
   Peer& p = *FindPeer(m.from);
-  if (m.reject) p.next = m.lsn + 1;  // a gap: resend what follows its match
+  if (m.reject) p.next = m.lsn + 1;  // resend what follows its match
   OnAck(p, m);
 }
 
@@ -88,7 +85,7 @@ void Replica::Impl::HandleHeartbeatAck(const Message& m) {
     AdoptBallot(m.ballot);
     return;
   }
-  if (role_ != Role::kLeader || m.ballot != promised_ || m.reject) return;
+  if (role_ != Role::kLeader || m.ballot != promised_) return;  // stale
   Peer& p = *FindPeer(m.from);
   if (m.lsn < log_.last_lsn() && m.lsn + 1 < p.next) p.next = m.lsn + 1;
   OnAck(p, m);

@@ -88,7 +88,7 @@ class ServerFactory:
     def stop_all(self):
         failures = []
         for server in self.servers:
-            if server.proc is None:
+            if server.proc is None or server.stop_reported:
                 continue
             try:
                 rc = server.stop(signal.SIGTERM)

@@ -15,6 +15,7 @@ import socket
 import subprocess
 import threading
 import time
+import weakref
 import zlib
 
 import boto3
@@ -68,6 +69,7 @@ class Server:
         self.env = env
         self.proc = None
         self.stopped_rc = None
+        self.stop_reported = False  # a failed stop was already reported by a test
         self.ready_seconds = None
         os.makedirs(self.log_dir, exist_ok=True)
         self._stdout_path = os.path.join(self.log_dir, "server-%d.stdout" % self.port)
@@ -126,7 +128,7 @@ class Server:
     def running(self):
         return self.proc is not None and self.proc.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT_S):
+    def stop(self, sig=signal.SIGTERM, timeout=STOP_TIMEOUT_S, close_clients_first=True):
         """Sends sig and waits for the exit; returns the exit code.
 
         Fails (after killing the process) if it does not exit in time."""
@@ -136,11 +138,14 @@ class Server:
             if self.stopped_rc is None:
                 self.stopped_rc = self.proc.returncode
             return self.proc.returncode
+        if close_clients_first:
+            close_clients(self.endpoint)
         self.proc.send_signal(sig)
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.kill()
+            self.stop_reported = True
             raise AssertionError(
                 "ddb-local did not exit within %.0f s of signal %d; stderr:\n%s"
                 % (timeout, sig, self.stderr_text()))
@@ -187,6 +192,18 @@ def run_binary(args, timeout=10.0, cwd=None):
 
 _session_lock = threading.Lock()
 _session = None
+_clients = {}  # endpoint -> weak set of clients made for it
+
+
+def close_clients(endpoint):
+    """Closes the connection pools of every client made for `endpoint`.
+
+    Servers are stopped with no client connection left open, so that only the
+    test written for it checks SIGTERM with idle keep-alive connections."""
+    with _session_lock:
+        clients = list(_clients.pop(endpoint, ()))
+    for c in clients:
+        c.close()
 
 
 def _boto_session():
@@ -208,10 +225,12 @@ def make_client(endpoint, access_key=DUMMY_ACCESS_KEY, region=REGION,
         max_pool_connections=pool,
         parameter_validation=validate)
     with _session_lock:  # Session.client is not thread-safe
-        return _boto_session().client(
+        client = _boto_session().client(
             "dynamodb", endpoint_url=endpoint, region_name=region,
             aws_access_key_id=access_key, aws_secret_access_key=DUMMY_SECRET_KEY,
             config=cfg)
+        _clients.setdefault(endpoint, weakref.WeakSet()).add(client)
+        return client
 
 
 def no_retries(resp):
@@ -285,11 +304,14 @@ def create_table(client, name, hash_key=("pk", "S"), range_key=("sk", "N"), prov
     return wait_active(client, name)
 
 
-def scan_all(client, table, limit=None, max_pages=10000, **kwargs):
-    """All items of a table, following LastEvaluatedKey (bounded page count)."""
+def scan_all(client, table, limit=None, consistent=True, max_pages=10000, **kwargs):
+    """All items of a table, following LastEvaluatedKey (bounded page count).
+
+    Strongly consistent by default: a Scan, like a GetItem, may otherwise miss
+    writes acknowledged a moment ago."""
     items, start = [], None
     for _ in range(max_pages):
-        args = dict(TableName=table, **kwargs)
+        args = dict(TableName=table, ConsistentRead=consistent, **kwargs)
         if limit is not None:
             args["Limit"] = limit
         if start is not None:

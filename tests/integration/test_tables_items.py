@@ -73,14 +73,14 @@ def key_tuple(k):
     return (k["pk"]["S"], k["sk"]["N"])
 
 
-def check_scan_pages(client, table, expected, limit):
+def check_scan_pages(client, table, expected, limit, consistent=True):
     """Scans page by page with Limit; every expected item exactly once, and
     DynamoDB's paging shape: Count, ScannedCount, LastEvaluatedKey."""
     seen = {}
     start = None
     max_pages = len(expected) // limit + 3
     for page in range(max_pages):
-        args = {"TableName": table, "Limit": limit}
+        args = {"TableName": table, "Limit": limit, "ConsistentRead": consistent}
         if start is not None:
             args["ExclusiveStartKey"] = start
         resp = ds.no_retries(client.scan(**args))
@@ -103,11 +103,24 @@ def check_scan_pages(client, table, expected, limit):
         assert start == key(items[-1])
     else:
         raise AssertionError("scan did not finish within %d pages" % max_pages)
-    assert set(seen) == set(expected), "missing %r, unexpected %r" % (
-        sorted(set(expected) - set(seen))[:5], sorted(set(seen) - set(expected))[:5])
+    assert set(seen) == set(expected), "Limit=%d ConsistentRead=%s: missing %r, unexpected %r" % (
+        limit, consistent, sorted(set(expected) - set(seen))[:5], sorted(set(seen) - set(expected))[:5])
     for kt, it in seen.items():
         assert ds.norm_item(it) == ds.norm_item(expected[kt]), kt
     return page + 1
+
+
+def check_scan_pages_eventually(client, table, expected, limit, timeout=3.0):
+    """check_scan_pages with eventually consistent reads: a replica may lag
+    for a moment, so the whole paged scan is retried until `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return check_scan_pages(client, table, expected, limit, consistent=False)
+        except AssertionError:
+            if time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)
 
 
 def test_scenario_1000_items_across_restart(server_factory, tmp_path):
@@ -145,25 +158,21 @@ def test_scenario_1000_items_across_restart(server_factory, tmp_path):
         ds.eventually_get(client, table, key(it), it)
     print("2000 GetItem: %.2f s" % (time.monotonic() - t0))
 
-    # Scan page by page.
+    # Scan page by page, strongly and eventually consistent.
     pages = check_scan_pages(client, table, expected, SCAN_LIMIT)
     print("scan with Limit=%d: %d pages" % (SCAN_LIMIT, pages))
+    check_scan_pages_eventually(client, table, expected, SCAN_LIMIT)
 
-    # Delete some (every 7th); a few with ReturnValues=ALL_OLD.
+    # Delete some (every 7th).
     deleted = set()
     for i, it in enumerate(items):
         if i % 7 != 3:
             continue
-        if i % 70 == 3:
-            resp = client.delete_item(TableName=table, Key=key(it), ReturnValues="ALL_OLD")
-            assert ds.norm_item(resp["Attributes"]) == ds.norm_item(it)
-        else:
-            resp = client.delete_item(TableName=table, Key=key(it))
-            assert "Attributes" not in resp
+        resp = ds.no_retries(client.delete_item(TableName=table, Key=key(it)))
+        assert "Attributes" not in resp
         deleted.add(key_tuple(it))
     # Deleting what is not there is not an error.
-    resp = client.delete_item(TableName=table, Key={"pk": {"S": "user#00"}, "sk": {"N": "-999999"}},
-                              ReturnValues="ALL_OLD")
+    resp = client.delete_item(TableName=table, Key={"pk": {"S": "user#00"}, "sk": {"N": "-999999"}})
     assert "Attributes" not in resp
     remaining = {k: v for k, v in expected.items() if k not in deleted}
     assert len(deleted) == 143 and len(remaining) == 857
@@ -191,6 +200,7 @@ def test_scenario_1000_items_across_restart(server_factory, tmp_path):
     assert desc["CreationDateTime"] == created_at
     check_all(client)
     check_scan_pages(client, table, remaining, SCAN_LIMIT)
+    check_scan_pages_eventually(client, table, remaining, 250)
 
     # Delete the table; it is gone, and stays gone across a restart.
     resp = client.delete_table(TableName=table)
@@ -507,23 +517,48 @@ def test_item_basics(module_server):
     assert "Item" not in client.get_item(TableName=name, Key=k)
 
     first = dict(k, a={"S": "one"}, c={"N": "1"})
-    resp = client.put_item(TableName=name, Item=first, ReturnValues="ALL_OLD")
+    resp = client.put_item(TableName=name, Item=first)
     assert "Attributes" not in resp
+    assert client.get_item(TableName=name, Key=k, ConsistentRead=True)["Item"] == first
     # PutItem replaces the whole item.
     second = dict(k, b={"S": "two"})
-    resp = client.put_item(TableName=name, Item=second, ReturnValues="ALL_OLD")
-    assert resp["Attributes"] == first
+    resp = client.put_item(TableName=name, Item=second)
+    assert "Attributes" not in resp
     assert client.get_item(TableName=name, Key=k, ConsistentRead=True)["Item"] == second
     ds.eventually_get(client, name, k, second)
     # Same hash key, other range key: a different item.
     other = {"pk": {"S": "p"}, "sk": {"N": "8"}, "b": {"S": "three"}}
     client.put_item(TableName=name, Item=other)
     assert client.get_item(TableName=name, Key=k, ConsistentRead=True)["Item"] == second
-    resp = client.delete_item(TableName=name, Key=k, ReturnValues="ALL_OLD")
-    assert resp["Attributes"] == second
+    resp = client.delete_item(TableName=name, Key=k)
+    assert "Attributes" not in resp
     assert "Item" not in client.get_item(TableName=name, Key=k, ConsistentRead=True)
     ds.eventually_get(client, name, k, None)
     assert [ds.norm_item(i) for i in ds.scan_all(client, name)] == [other]
+    # Deleting a missing item succeeds and changes nothing.
+    client.delete_item(TableName=name, Key=k)
+    assert [ds.norm_item(i) for i in ds.scan_all(client, name)] == [other]
+    client.delete_table(TableName=name)
+
+
+def test_return_values_all_old(module_server):
+    client = ds.make_client(module_server.endpoint)
+    name = "retval_" + uid()
+    ds.create_table(client, name)
+    k = {"pk": {"S": "p"}, "sk": {"N": "1"}}
+    first = dict(k, a={"S": "one"}, s={"SS": ["x", "y"]})
+    second = dict(k, b={"N": "2"})
+    resp = client.put_item(TableName=name, Item=first, ReturnValues="ALL_OLD")
+    assert "Attributes" not in resp  # nothing was there
+    resp = client.put_item(TableName=name, Item=second, ReturnValues="ALL_OLD")
+    assert ds.norm_item(resp["Attributes"]) == ds.norm_item(first)
+    resp = client.put_item(TableName=name, Item=second, ReturnValues="NONE")
+    assert "Attributes" not in resp
+    resp = client.delete_item(TableName=name, Key=k, ReturnValues="ALL_OLD")
+    assert resp["Attributes"] == second
+    resp = client.delete_item(TableName=name, Key=k, ReturnValues="ALL_OLD")
+    assert "Attributes" not in resp
+    assert "Item" not in client.get_item(TableName=name, Key=k, ConsistentRead=True)
     client.delete_table(TableName=name)
 
 
@@ -540,11 +575,10 @@ def test_scan_empty_table_and_limit_validation(module_server, raw):
     for i in range(6):
         client.put_item(TableName=name, Item={"pk": {"S": "p"}, "sk": {"N": str(i)}})
     expected = {("p", str(i)): {"pk": {"S": "p"}, "sk": {"N": str(i)}} for i in range(6)}
-    ds.poll_until(lambda: len(ds.scan_all(client, name)), lambda n: n == 6, what="6 items visible to Scan")
-    check_scan_pages(client, name, expected, 3)
-    check_scan_pages(client, name, expected, 1)
-    check_scan_pages(client, name, expected, 6)
-    check_scan_pages(client, name, expected, 7)
+    for limit in (1, 3, 6, 7):
+        check_scan_pages(client, name, expected, limit)
+    for limit in (1, 3, 6, 7):
+        check_scan_pages_eventually(client, name, expected, limit)
     client.delete_table(TableName=name)
 
 
