@@ -40,14 +40,10 @@ ApiResult<bool> ReadCommon(const JsonValue& req, ItemRequest* r, Constraints* c)
   return true;
 }
 
-// Put and Delete take NONE or ALL_OLD; ALL_OLD needs the atomic
-// read-modify-write path, which comes with conditional writes.
+// Put and Delete take NONE or ALL_OLD.
 ApiResult<bool> CheckWriteReturnValues(const ItemRequest& r) {
   if (r.return_values != "NONE" && r.return_values != "ALL_OLD") {
     return Error::Validation("Return values set to invalid value");
-  }
-  if (r.return_values == "ALL_OLD") {
-    return Error::Validation("ReturnValues ALL_OLD is not supported by this version of ddb-local yet");
   }
   return true;
 }
@@ -85,17 +81,28 @@ double ReadUnits(size_t bytes, bool consistent) {
   return consistent ? units : units / 2;
 }
 
-std::string Respond(const ItemRequest& r, double units, const Item* item) {
+// `member` is "Item" (GetItem) or "Attributes" (ReturnValues).
+std::string Respond(const ItemRequest& r, double units, const char* member, const Item* item) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
   if (item != nullptr) {
-    w.Key("Item");
+    w.Key(member);
     WriteItem(*item, w);
   }
   WriteConsumed(w, r, units);
   w.EndObject();
   return buf.GetString();
+}
+
+// A write's answer: the replaced item under "Attributes" when asked for
+// (ALL_OLD) and there was one. Units count the larger of the two versions.
+ApiResult<std::string> RespondWithOld(const ItemRequest& r, size_t new_size,
+                                      const std::optional<std::string>& old) {
+  if (!old) return Respond(r, WriteUnits(new_size), "Attributes", nullptr);
+  auto item = DecodeItem(*old);
+  if (!item.ok()) return Error::InternalServer("Internal server error");
+  return Respond(r, WriteUnits(std::max(new_size, ItemSize(*item))), "Attributes", &*item);
 }
 
 ApiResult<std::vector<std::string>> ReadAttributesToGet(const JsonValue& req, Constraints* c) {
@@ -143,9 +150,12 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
   size_t size = ItemSize(*item);
   if (size > kMaxItemBytes) return Error::Validation("Item size has exceeded the maximum allowed size");
 
-  Status s = ctx.cluster->Put(t->meta, *key, EncodeItem(*item), static_cast<uint32_t>(size));
+  std::optional<std::string> old;
+  bool want_old = r.return_values == "ALL_OLD";
+  Status s = ctx.cluster->Put(t->meta, *key, EncodeItem(*item), static_cast<uint32_t>(size),
+                              want_old ? &old : nullptr);
   if (!s.ok()) return Error::FromStatus(s);
-  return Respond(r, WriteUnits(size), nullptr);
+  return RespondWithOld(r, size, old);
 }
 
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
@@ -166,9 +176,10 @@ ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
   if (!t.ok()) return t.error();
   auto key = KeyOfKeyParam(*t->schema, *key_item);
   if (!key.ok()) return key.error();
-  Status s = ctx.cluster->Delete(t->meta, *key);
+  std::optional<std::string> old;
+  Status s = ctx.cluster->Delete(t->meta, *key, r.return_values == "ALL_OLD" ? &old : nullptr);
   if (!s.ok()) return Error::FromStatus(s);
-  return Respond(r, 1.0, nullptr);
+  return RespondWithOld(r, 0, old);
 }
 
 ApiResult<std::string> GetItem(Context& ctx, const JsonValue& req) {
@@ -193,7 +204,7 @@ ApiResult<std::string> GetItem(Context& ctx, const JsonValue& req) {
   if (!key.ok()) return key.error();
   auto stored = ctx.cluster->Get(t->meta, *key, consistent);
   if (!stored.ok()) return Error::FromStatus(stored.status());
-  if (!stored->has_value()) return Respond(r, ReadUnits(0, consistent), nullptr);
+  if (!stored->has_value()) return Respond(r, ReadUnits(0, consistent), "Item", nullptr);
   auto item = DecodeItem(**stored);
   if (!item.ok()) return Error::InternalServer("Internal server error");
   size_t size = ItemSize(*item);
@@ -205,7 +216,7 @@ ApiResult<std::string> GetItem(Context& ctx, const JsonValue& req) {
     }
     *item = std::move(projected);
   }
-  return Respond(r, ReadUnits(size, consistent), &*item);
+  return Respond(r, ReadUnits(size, consistent), "Item", &*item);
 }
 
 }  // namespace ddb::api

@@ -90,9 +90,13 @@ class Cluster {
   virtual TableStats Stats(const TableMeta& table) = 0;
 
   // Item writes: acknowledged once a write quorum persisted the WAL record.
-  // `size` is the item's DynamoDB size, kept for table statistics.
-  virtual Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) = 0;
-  virtual Status Delete(const TableMeta& table, const Key& key) = 0;
+  // `size` is the item's DynamoDB size, kept for table statistics. With
+  // `old`, it receives the item the write replaced (nullopt if there was
+  // none), read atomically with the write by the leader.
+  virtual Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size,
+                     std::optional<std::string>* old = nullptr) = 0;
+  virtual Status Delete(const TableMeta& table, const Key& key,
+                        std::optional<std::string>* old = nullptr) = 0;
 
   // Reads. A consistent read is served by the leader; an eventual one by any
   // replica. An absent item is nullopt, not an error.

@@ -65,8 +65,9 @@ class ClusterImpl final : public Cluster {
   std::vector<TableMeta> ListTables(const std::string& prefix) override;
   Result<TableMeta> DeleteTable(const std::string& name) override;
   TableStats Stats(const TableMeta& table) override;
-  Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
-  Status Delete(const TableMeta& table, const Key& key) override;
+  Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size,
+             std::optional<std::string>* old) override;
+  Status Delete(const TableMeta& table, const Key& key, std::optional<std::string>* old) override;
   Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
@@ -81,7 +82,7 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
-  Status Write(const TableMeta& table, const Key& key, std::string record);
+  Status Write(const TableMeta& table, const Key& key, std::string record, std::optional<std::string>* old);
 
   ClusterOptions options_;
   Transport transport_;
@@ -276,32 +277,35 @@ TableStats ClusterImpl::Stats(const TableMeta& table) {
   return total;
 }
 
-Status ClusterImpl::Write(const TableMeta& table, const Key& key, std::string record) {
+Status ClusterImpl::Write(const TableMeta& table, const Key& key, std::string record,
+                          std::optional<std::string>* old) {
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
   const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
   NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) {
-    n->Write(p.group, record, std::move(done));
+    n->Write(p.group, record, old != nullptr, std::move(done));
   });
+  if (r.status.ok() && old != nullptr) *old = std::move(r.item);
   return r.status;
 }
 
-Status ClusterImpl::Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) {
+Status ClusterImpl::Put(const TableMeta& table, const Key& key, std::string item, uint32_t size,
+                        std::optional<std::string>* old) {
   WalRecord rec;
   rec.op = WalRecord::Op::kPut;
   rec.hash_key = key.hash;
   rec.range_key = key.range;
   rec.item = std::move(item);
   rec.item_size = size;
-  return Write(table, key, EncodeWalRecord(rec));
+  return Write(table, key, EncodeWalRecord(rec), old);
 }
 
-Status ClusterImpl::Delete(const TableMeta& table, const Key& key) {
+Status ClusterImpl::Delete(const TableMeta& table, const Key& key, std::optional<std::string>* old) {
   WalRecord rec;
   rec.op = WalRecord::Op::kDelete;
   rec.hash_key = key.hash;
   rec.range_key = key.range;
-  return Write(table, key, EncodeWalRecord(rec));
+  return Write(table, key, EncodeWalRecord(rec), old);
 }
 
 Result<std::optional<std::string>> ClusterImpl::Get(const TableMeta& table, const Key& key,

@@ -3,6 +3,7 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <sstream>
 
 #include "cluster/wal_record.h"
@@ -15,7 +16,7 @@ CREATE TABLE IF NOT EXISTS replicas(
   group_id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, members TEXT NOT NULL,
   hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL,
   promised INTEGER NOT NULL DEFAULT 0, commit_lsn INTEGER NOT NULL DEFAULT 0,
-  applied_lsn INTEGER NOT NULL DEFAULT 0);
+  trim_lsn INTEGER NOT NULL DEFAULT 0, applied_lsn INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS wal(
   group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, ballot INTEGER NOT NULL,
   data BLOB NOT NULL, crc INTEGER NOT NULL, PRIMARY KEY(group_id, lsn)) WITHOUT ROWID;
@@ -63,7 +64,7 @@ Status NodeStore::Prepare() {
     Statement* stmt;
     const char* sql;
   } const kStatements[] = {
-      {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3 WHERE group_id=?1"},
+      {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc) VALUES(?1,?2,?3,?4,?5)"},
       {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
@@ -85,7 +86,7 @@ Status NodeStore::Prepare() {
 Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
   std::vector<ReplicaRow> rows;
   auto q = db_->Prepare(
-      "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn "
+      "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn,trim_lsn "
       "FROM replicas ORDER BY group_id");
   if (!q.ok()) return q.status();
   auto w = db_->Prepare("SELECT lsn,ballot,data,crc FROM wal WHERE group_id=?1 AND lsn>?2 ORDER BY lsn");
@@ -103,7 +104,11 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
     r.state.hard_state.promised = U(q->Int(5));
     r.state.hard_state.commit_lsn = U(q->Int(6));
     r.state.applied_lsn = U(q->Int(7));
-    w->Reset().Bind(1, S(r.group)).Bind(2, S(r.state.applied_lsn));
+    r.state.hard_state.trim_lsn = U(q->Int(8));
+    // The replica needs every record above min(applied, trim): peers may
+    // still ask for those (see the memory rule in paxos/replica.h).
+    paxos::Lsn keep_above = std::min(r.state.applied_lsn, r.state.hard_state.trim_lsn);
+    w->Reset().Bind(1, S(r.group)).Bind(2, S(keep_above));
     for (;;) {
       auto rec = w->Step();
       if (!rec.ok()) return rec.status();
@@ -137,7 +142,8 @@ Status NodeStore::DropReplica(uint64_t group) {
 }
 
 Status NodeStore::SaveHardState(uint64_t group, const paxos::HardState& hs) {
-  return save_hard_state_.Reset().Bind(1, S(group)).Bind(2, S(hs.promised)).Bind(3, S(hs.commit_lsn)).Run();
+  save_hard_state_.Reset().Bind(1, S(group)).Bind(2, S(hs.promised)).Bind(3, S(hs.commit_lsn));
+  return save_hard_state_.Bind(4, S(hs.trim_lsn)).Run();
 }
 
 Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
@@ -145,10 +151,15 @@ Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
   return save_record_.Bind(4, r.data).Bind(5, Crc(r.data)).Run();
 }
 
-Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
+Status NodeStore::Apply(uint64_t group, const paxos::Record& r, std::optional<std::string>* old) {
   if (!r.data.empty()) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
+    if (old != nullptr) {
+      auto before = Get(group, Key{rec->hash_key, rec->range_key});
+      if (!before.ok()) return before.status();
+      *old = std::move(before.value());
+    }
     std::string h = KeyHashBytes(KeyHash(rec->hash_key));
     Statement& st = rec->op == WalRecord::Op::kPut ? put_item_ : delete_item_;
     st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec->hash_key).Bind(4, rec->range_key);

@@ -3,10 +3,12 @@
 //
 // Schema (one file per node, e.g. az-a-node-1.sqlite):
 //   replicas(group_id PK, table_id, members TEXT "id,id,id", hash_lo, hash_hi,
-//            promised, commit_lsn, applied_lsn)
+//            promised, commit_lsn, trim_lsn, applied_lsn)
+//       promised, commit_lsn and trim_lsn are the replica's paxos::HardState.
 //   wal(group_id, lsn, ballot, data BLOB, crc, PK(group_id, lsn))
 //       data is a WalRecord (wal_record.h) or empty for a no-op; crc is the
-//       CRC-32 of data, checked when the record is loaded.
+//       CRC-32 of data, checked when the record is loaded. Rows above
+//       min(applied_lsn, trim_lsn) are loaded back into the replica at start.
 //   items(group_id, h BLOB(8), hk BLOB, rk BLOB, item BLOB, size,
 //         PK(group_id, h, hk, rk))
 //       h is KeyHashBytes(KeyHash(hk)), so that primary-key order is scan order.
@@ -52,7 +54,8 @@ class NodeStore {
   Status SaveHardState(uint64_t group, const paxos::HardState& hs);
   Status SaveRecord(uint64_t group, const paxos::Record& r);
   // Applies one committed record to the items table and moves applied_lsn.
-  Status Apply(uint64_t group, const paxos::Record& r);
+  // With `old`, first reads the item the record replaces (nullopt if none).
+  Status Apply(uint64_t group, const paxos::Record& r, std::optional<std::string>* old = nullptr);
 
   Result<std::optional<std::string>> Get(uint64_t group, const Key& key);
   // Rows after `after` (h, hk, rk), or from the start when nullopt.

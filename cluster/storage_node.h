@@ -74,7 +74,10 @@ class StorageNode {
   // Starts an election for `group` on this node now (no reply).
   void Campaign(uint64_t group);
   void DropReplica(uint64_t group, ReplyFn reply);
-  void Write(uint64_t group, std::string record, ReplyFn reply);
+  // Proposes a WAL record; answers once it is committed and applied. With
+  // want_old, the reply's item is the item the record replaced, read when the
+  // record was applied (so it is exactly the previous version).
+  void Write(uint64_t group, std::string record, bool want_old, ReplyFn reply);
   void Get(uint64_t group, Key key, bool consistent, ReplyFn reply);
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
             bool consistent, ReplyFn reply);
@@ -84,8 +87,14 @@ class StorageNode {
   struct Group {
     ReplicaRow row;
     std::unique_ptr<paxos::Replica> replica;
-    // Client writes proposed here while leader: LSN -> (ballot, reply).
-    std::map<paxos::Lsn, std::pair<paxos::Ballot, ReplyFn>> pending;
+    // A client write proposed here while leader, by LSN.
+    struct Pending {
+      paxos::Ballot ballot = 0;  // the write is ours only if committed at this ballot
+      bool want_old = false;
+      std::optional<std::string> old;
+      ReplyFn reply;
+    };
+    std::map<paxos::Lsn, Pending> pending;
   };
   struct Task {
     std::optional<paxos::Message> message;

@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <shared_mutex>
 #include <sstream>
 #include <thread>
 
@@ -25,6 +26,10 @@ constexpr size_t kMaxWorkers = 1024;
 constexpr time_t kKeepAliveSeconds = 60;
 constexpr size_t kKeepAliveMaxRequests = 1000000;
 constexpr size_t kMaxBodyBytes = 32 * 1024 * 1024;
+// httplib listens with a backlog of 5 (compiled into Debian's library); SDK
+// connection pools open dozens of connections at once, and a full backlog
+// drops SYNs that the client only retries a second later.
+constexpr int kListenBacklog = 1024;
 
 // A worker pool that starts another thread whenever a connection arrives and
 // no worker is idle, up to kMaxWorkers; idle workers beyond kMinWorkers exit
@@ -109,6 +114,11 @@ struct HttpServer::Impl {
   api::Handler* handler;
   httplib::Server server;
   int port = 0;
+  socket_t listen_fd = INVALID_SOCKET;
+  // API requests hold it shared while they run; Drain() takes it exclusively,
+  // which waits for every request in flight.
+  std::shared_mutex in_flight;
+  bool draining = false;  // guarded by in_flight
 
   void AddCors(const httplib::Request& req, httplib::Response& res) {
     if (!req.has_header("Origin")) return;
@@ -119,6 +129,13 @@ struct HttpServer::Impl {
   }
 
   void Api(const httplib::Request& req, httplib::Response& res) {
+    std::shared_lock<std::shared_mutex> running(in_flight);
+    if (draining) {
+      res.status = 503;
+      res.set_content(api::Handler::RenderError(api::Error::ServiceUnavailable("ddb-local is shutting down")),
+                      "application/x-amz-json-1.0");
+      return;
+    }
     api::HttpRequest in;
     in.target = req.get_header_value("X-Amz-Target");
     in.content_type = req.get_header_value("Content-Type");
@@ -171,9 +188,10 @@ struct HttpServer::Impl {
     server.set_tcp_nodelay(true);
     // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let
     // a second ddb-local bind the same port and share its traffic.
-    server.set_socket_options([](socket_t sock) {
+    server.set_socket_options([this](socket_t sock) {
       int yes = 1;
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+      listen_fd = sock;
     });
     server.Get("/", [](const httplib::Request&, httplib::Response& res) {
       res.set_content("healthy: dynamodb.us-east-1.amazonaws.com ", "text/plain");
@@ -198,11 +216,17 @@ HttpServer::HttpServer(ServerOptions options, api::Handler* handler) : impl_(new
 HttpServer::~HttpServer() = default;
 
 Status HttpServer::Bind() {
+  bool bound = false;
   if (impl_->options.port == 0) {
     impl_->port = impl_->server.bind_to_any_port(impl_->options.host);
-    if (impl_->port > 0) return Status::Ok();
+    bound = impl_->port > 0;
   } else if (impl_->server.bind_to_port(impl_->options.host.c_str(), impl_->options.port)) {
     impl_->port = impl_->options.port;
+    bound = true;
+  }
+  if (bound) {
+    // Listening again on a listening socket only raises its backlog.
+    if (impl_->listen_fd != INVALID_SOCKET) ::listen(impl_->listen_fd, kListenBacklog);
     return Status::Ok();
   }
   return Status::IoError("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
@@ -213,6 +237,10 @@ int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Serve() { impl_->server.listen_after_bind(); }
 
-void HttpServer::Stop() { impl_->server.stop(); }
+void HttpServer::Drain() {
+  impl_->server.stop();
+  std::unique_lock<std::shared_mutex> exclusive(impl_->in_flight);
+  impl_->draining = true;
+}
 
 }  // namespace ddb

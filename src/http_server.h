@@ -6,7 +6,7 @@
 // holds a worker while it is open, so the pool grows (up to a bound) whenever
 // every worker is busy, and no request waits behind idle connections.
 //
-// Thread safety: Bind and Serve from one thread; Stop from any thread.
+// Thread safety: Bind, then Serve on one thread; Drain from another.
 #pragma once
 
 #include <memory>
@@ -32,9 +32,13 @@ class HttpServer {
   // Binds the listening socket. IoError with a one-line reason on failure.
   Status Bind();
   int port() const;
-  // Serves until Stop(); in-flight requests finish first.
+  // Serves until Drain(). It may not return while clients hold idle
+  // keep-alive connections (httplib's workers wait for them).
   void Serve();
-  void Stop();
+  // Stops accepting connections, waits for the API requests in flight to be
+  // answered, and answers any later request on an open connection with 503.
+  // After it returns no request touches the handler's cluster.
+  void Drain();
 
  private:
   struct Impl;

@@ -2,9 +2,10 @@
 // cleanly on SIGINT or SIGTERM (every acknowledged write is on disk by then).
 #include <pthread.h>
 #include <signal.h>
+#include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -70,18 +71,20 @@ int main(int argc, char** argv) {
                server.port(), flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
                flags.shared_db ? ", shared db" : "");
 
-  std::atomic<bool> signalled{false};
-  std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    signalled = true;
-    server.Stop();
+  // The server runs on its own thread; this one waits for a stop signal.
+  // If the server fails on its own, it raises SIGTERM so that we stop too.
+  std::thread serving([&] {
+    server.Serve();
+    kill(getpid(), SIGTERM);
   });
-  server.Serve();
-  // Serve() returns after Stop(): in-flight requests have been answered.
-  (*cluster)->Stop();
-  if (!signalled) pthread_kill(waiter.native_handle(), SIGTERM);  // Serve() failed on its own
-  waiter.join();
+  serving.detach();
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  server.Drain();   // every request in flight has been answered
+  cluster->reset();  // nodes finish their queues and close their files
   std::fprintf(stderr, "ddb-local stopped\n");
-  return 0;
+  std::fflush(stderr);
+  // Idle keep-alive connections may still hold httplib's workers; they have
+  // nothing left to do, so leave without waiting for them.
+  std::_Exit(0);
 }

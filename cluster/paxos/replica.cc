@@ -157,6 +157,13 @@ Ready Replica::Impl::TakeReady() {
     for (Peer& p : peers_) SendAccepts(p);
   }
   flush_accepts_ = false;
+  // Tell followers at once when the commit LSN moved, rather than at the next
+  // heartbeat, so that they apply (and serve eventually consistent reads of)
+  // a write within one message delay. One notice per Ready, not per ack.
+  if (role_ == Role::kLeader && commit_lsn_ > notified_commit_) {
+    BroadcastHeartbeats();
+    notified_commit_ = commit_lsn_;
+  }
   Ready ready;
   if (hard_state_dirty_) ready.hard_state = HardState{promised_, commit_lsn_, trim_lsn_};
   hard_state_dirty_ = false;

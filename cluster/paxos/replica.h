@@ -79,8 +79,10 @@
 //
 // Elections: with auto_elect, a replica that hears no leader for
 // election_ticks + jitter (in [0, election_ticks), from the seeded generator)
-// campaigns; leaders send heartbeats every heartbeat_ticks. There are no
-// leases and no pre-vote yet (see the comments in replica.cc).
+// campaigns; leaders send heartbeats every heartbeat_ticks. A leader leads
+// until it hears of a higher ballot. There are no leases, no check-quorum and
+// no pre-vote yet (their places are marked in replica.cc and
+// replica_phase1.cc).
 //
 // Thread safety: none. One driver thread owns a Replica.
 #pragma once
@@ -125,8 +127,12 @@ struct Message {
   // Do not reorder: messages may be logged by number.
   enum class Type : uint8_t {
     kPrepare = 0,    // phase 1a: ballot, lsn = first LSN asked about
-    kPromise = 1,    // phase 1b: ballot, records = accepted records >= lsn, reject flag
-    kAccept = 2,     // phase 2a: ballot, records, commit_lsn
+    // phase 1b: ballot, records = accepted records from the Prepare's lsn on,
+    // lsn = the promiser's last LSN, commit_lsn, reject flag
+    kPromise = 1,
+    // phase 2a: ballot, records (stamped with ballot), commit_lsn, trim_lsn,
+    // lsn = leader's last LSN
+    kAccept = 2,
     kAccepted = 3,   // phase 2b: ballot, lsn = matched prefix, commit_lsn, reject flag
     kHeartbeat = 4,  // leader -> follower: ballot, commit_lsn, trim_lsn, lsn = leader's last LSN
     kHeartbeatAck = 5,  // ballot, lsn = matched prefix, commit_lsn, reject flag

@@ -113,6 +113,7 @@ struct Replica::Impl {
   Lsn self_match_ = 0;          // our log is persisted at our ballot through here
   std::set<Lsn> proposals_;     // our proposals not known committed
   bool flush_accepts_ = false;  // Propose added records; send them at TakeReady
+  Lsn notified_commit_ = 0;     // the commit LSN last sent to followers
 
   // The Ready being built.
   bool hard_state_dirty_ = false;

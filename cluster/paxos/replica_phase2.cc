@@ -75,6 +75,12 @@ void Replica::Impl::HandleAccepted(const Message& m) {
   if (role_ != Role::kLeader || m.ballot != promised_) return;  // stale
   Peer& p = *FindPeer(m.from);
   if (m.reject) p.next = m.lsn + 1;  // resend what follows its match
+  // Below our first in-memory LSN: a stale reply (resume after the match we
+  // know), or a driver that broke the restart contract (retry at heartbeat
+  // pace rather than in a tight loop).
+  if (p.next < log_.first_lsn()) {
+    p.next = p.match + 1 >= log_.first_lsn() ? p.match + 1 : log_.last_lsn() + 1;
+  }
   OnAck(p, m);
 }
 

@@ -148,7 +148,7 @@ class Server:
             self.stop_reported = True
             raise AssertionError(
                 "ddb-local did not exit within %.0f s of signal %d; stderr:\n%s"
-                % (timeout, sig, self.stderr_text()))
+                % (timeout, sig, self.stderr_text())) from None
         self.stopped_rc = rc
         return rc
 
@@ -345,10 +345,6 @@ def norm_item(item):
     if item is None:
         return None
     return {k: norm_av(v) for k, v in item.items()}
-
-
-def key_of(item, names=("pk", "sk")):
-    return tuple((n, tuple(item[n].items())[0]) for n in names if n in item)
 
 
 def poll_until(fn, check, timeout=2.0, interval=0.01, what="condition"):

@@ -10,7 +10,6 @@ import os
 import re
 import signal
 import socket
-import subprocess
 import time
 import uuid
 import zlib

@@ -4,13 +4,11 @@ DynamoDB's validation errors (exact type and message, and that a rejected
 request changes nothing), exact round trips of every attribute type, and
 number edge cases."""
 
-import os
 import random
 import time
 import uuid
 
 import pytest
-from botocore.exceptions import ClientError
 
 import ddb_support as ds
 
