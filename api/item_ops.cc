@@ -40,6 +40,20 @@ ApiResult<bool> ReadCommon(const JsonValue& req, ItemRequest* r, Constraints* c)
   return true;
 }
 
+// Top-level attribute names: not empty, at most 64 KB.
+ApiResult<bool> CheckAttributeNames(const Item& item) {
+  for (const auto& [name, value] : item) {
+    if (name.empty()) {
+      return Error::Validation("One or more parameter values were invalid: Empty attribute name");
+    }
+    if (name.size() > 65535) {
+      return Error::Validation(
+          "One or more parameter values were invalid: Attribute name is too large, must be less than 65536 bytes");
+    }
+  }
+  return true;
+}
+
 // Put and Delete take NONE or ALL_OLD.
 ApiResult<bool> CheckWriteReturnValues(const ItemRequest& r) {
   if (r.return_values != "NONE" && r.return_values != "ALL_OLD") {
@@ -145,6 +159,8 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
 
   auto t = ResolveTable(ctx, r.table_name, "Requested resource not found");
   if (!t.ok()) return t.error();
+  auto names = CheckAttributeNames(*item);
+  if (!names.ok()) return names.error();
   auto key = KeyOfItem(*t->schema, *item);
   if (!key.ok()) return key.error();
   size_t size = ItemSize(*item);

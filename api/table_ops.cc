@@ -28,6 +28,10 @@ std::string NewUuid() {
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
+void WriteDefinitions(JsonWriter& w, const TableSchema& s);
+void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s,
+               const cluster::TableStats& stats);
+
 void WriteKeySchema(JsonWriter& w, const TableSchema& s) {
   w.Key("KeySchema");
   w.StartArray();
@@ -44,9 +48,28 @@ void WriteKeySchema(JsonWriter& w, const TableSchema& s) {
   w.EndArray();
 }
 
+// DescribeTable's and CreateTable's description. DeleteTable's (`deleting`)
+// leaves out the creation time, key schema and attribute definitions, as
+// DynamoDB's does.
 void WriteDescription(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta,
                       const TableSchema& s, const cluster::TableStats& stats, const char* status) {
+  const bool deleting = std::string(status) == "DELETING";
   w.StartObject();
+  if (!deleting) WriteDefinitions(w, s);
+  w.Key("TableName");
+  w.String(s.table_name);
+  if (!deleting) WriteKeySchema(w, s);
+  w.Key("TableStatus");
+  w.String(status);
+  if (!deleting) {
+    w.Key("CreationDateTime");
+    w.Double(static_cast<double>(meta.created_ms) / 1000.0);
+  }
+  WriteRest(w, ctx, meta, s, stats);
+  w.EndObject();
+}
+
+void WriteDefinitions(JsonWriter& w, const TableSchema& s) {
   w.Key("AttributeDefinitions");
   w.StartArray();
   for (const auto& d : s.attribute_definitions) {
@@ -58,13 +81,10 @@ void WriteDescription(JsonWriter& w, const Context& ctx, const cluster::TableMet
     w.EndObject();
   }
   w.EndArray();
-  w.Key("TableName");
-  w.String(s.table_name);
-  WriteKeySchema(w, s);
-  w.Key("TableStatus");
-  w.String(status);
-  w.Key("CreationDateTime");
-  w.Double(static_cast<double>(meta.created_ms) / 1000.0);
+}
+
+void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s,
+               const cluster::TableStats& stats) {
   w.Key("ProvisionedThroughput");
   w.StartObject();
   w.Key("NumberOfDecreasesToday");
@@ -93,7 +113,6 @@ void WriteDescription(JsonWriter& w, const Context& ctx, const cluster::TableMet
   }
   w.Key("DeletionProtectionEnabled");
   w.Bool(false);
-  w.EndObject();
 }
 
 std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
@@ -119,6 +138,11 @@ ApiResult<bool> ReadDefinitions(const JsonValue& defs, TableSchema* s, Constrain
     auto t = GetString(d, "AttributeType", &def.type);
     if (!t.ok()) return t.error();
     c->NotNull(*n, path + "attributeName");
+    if (*n && (def.name.empty() || def.name.size() > 255)) {
+      c->Fail(Quote(def.name), path + "attributeName",
+              def.name.empty() ? "Member must have length greater than or equal to 1"
+                               : "Member must have length less than or equal to 255");
+    }
     if (!*t) c->NotNull(false, path + "attributeType");
     else if (def.type != "S" && def.type != "N" && def.type != "B") {
       c->Fail(Quote(def.type), path + "attributeType", "Member must satisfy enum value set: [B, N, S]");
@@ -171,7 +195,8 @@ ApiResult<bool> CheckKeys(const std::vector<std::pair<std::string, std::string>>
   std::string def_list, key_list;
   for (const auto& d : s->attribute_definitions) {
     if (!defined.insert(d.name).second) {
-      return Error::Validation("Cannot have two attributes with the same name");
+      return Error::Validation(
+          "One or more parameter values were invalid: Duplicate AttributeName in AttributeDefinitions: " + d.name);
     }
     def_list += (def_list.empty() ? "" : ", ") + d.name;
   }

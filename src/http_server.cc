@@ -7,6 +7,7 @@
 
 #include <condition_variable>
 #include <cstring>
+#include <ctime>
 #include <deque>
 #include <fstream>
 #include <mutex>
@@ -25,7 +26,7 @@ constexpr size_t kMinWorkers = 8;
 constexpr size_t kMaxWorkers = 1024;
 constexpr time_t kKeepAliveSeconds = 60;
 constexpr size_t kKeepAliveMaxRequests = 1000000;
-constexpr size_t kMaxBodyBytes = 32 * 1024 * 1024;
+constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;  // DynamoDB's request limit; more gets 413
 // httplib listens with a backlog of 5 (compiled into Debian's library); SDK
 // connection pools open dozens of connections at once, and a full backlog
 // drops SYNs that the client only retries a second later.
@@ -91,6 +92,16 @@ std::string RequestId() {
   std::string id(52, ' ');
   for (char& c : id) c = kChars[rng() % 36];
   return id;
+}
+
+// An RFC 7231 date, e.g. "Thu, 26 Nov 2026 01:05:49 GMT".
+std::string HttpDate() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+  return buf;
 }
 
 std::string Crc32(const std::string& body) {
@@ -193,8 +204,14 @@ struct HttpServer::Impl {
       setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
       listen_fd = sock;
     });
-    server.Get("/", [](const httplib::Request&, httplib::Response& res) {
-      res.set_content("healthy: dynamodb.us-east-1.amazonaws.com ", "text/plain");
+    // DynamoDB's health check names the host it was reached at.
+    server.Get("/", [](const httplib::Request& req, httplib::Response& res) {
+      res.set_content("healthy: " + req.get_header_value("Host"), "text/plain");
+    });
+    // Every answer carries DynamoDB's Server and Date headers.
+    server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+      res.set_header("Server", "Server");
+      res.set_header("Date", HttpDate());
     });
     server.Post("/", [this](const httplib::Request& req, httplib::Response& res) { Api(req, res); });
     server.Options("/", [this](const httplib::Request& req, httplib::Response& res) {
