@@ -166,12 +166,21 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
   size_t size = ItemSize(*item);
   if (size > kMaxItemBytes) return Error::Validation("Item size has exceeded the maximum allowed size");
 
-  std::optional<std::string> old;
-  bool want_old = r.return_values == "ALL_OLD";
-  Status s = ctx.cluster->Put(t->meta, *key, EncodeItem(*item), static_cast<uint32_t>(size),
-                              want_old ? &old : nullptr);
+  std::string encoded = EncodeItem(*item);
+  if (r.return_values == "NONE") {
+    Status s = ctx.cluster->Put(t->meta, *key, std::move(encoded), static_cast<uint32_t>(size));
+    if (!s.ok()) return Error::FromStatus(s);
+    return RespondWithOld(r, size, std::nullopt);
+  }
+  // ALL_OLD: the leader swaps in the new item and hands back the one it replaced.
+  cluster::Mutation put;
+  put.write = true;
+  put.item = std::move(encoded);
+  put.size = static_cast<uint32_t>(size);
+  cluster::MutateResult result;
+  Status s = ctx.cluster->Mutate(t->meta, *key, [put](const std::optional<std::string>&) { return put; }, &result);
   if (!s.ok()) return Error::FromStatus(s);
-  return RespondWithOld(r, size, old);
+  return RespondWithOld(r, size, result.old_item);
 }
 
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
@@ -192,10 +201,19 @@ ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
   if (!t.ok()) return t.error();
   auto key = KeyOfKeyParam(*t->schema, *key_item);
   if (!key.ok()) return key.error();
-  std::optional<std::string> old;
-  Status s = ctx.cluster->Delete(t->meta, *key, r.return_values == "ALL_OLD" ? &old : nullptr);
+  if (r.return_values == "NONE") {
+    Status s = ctx.cluster->Delete(t->meta, *key);
+    if (!s.ok()) return Error::FromStatus(s);
+    return RespondWithOld(r, 0, std::nullopt);
+  }
+  cluster::Mutation erase;
+  erase.write = true;
+  erase.erase = true;
+  cluster::MutateResult result;
+  Status s = ctx.cluster->Mutate(t->meta, *key, [erase](const std::optional<std::string>&) { return erase; },
+                                 &result);
   if (!s.ok()) return Error::FromStatus(s);
-  return RespondWithOld(r, 0, old);
+  return RespondWithOld(r, 0, result.old_item);
 }
 
 ApiResult<std::string> GetItem(Context& ctx, const JsonValue& req) {

@@ -13,6 +13,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -49,6 +50,26 @@ struct ScanPage {
   // True when the page stopped because of the count or byte limit and more
   // rows may follow the last one (DynamoDB then returns LastEvaluatedKey).
   bool truncated = false;
+};
+
+// What a read-modify-write step decided, given the item's latest version.
+struct Mutation {
+  Status status;        // not OK: write nothing and fail the call with it
+  bool write = false;   // false: leave the item as it is
+  bool erase = false;   // with write: delete the item
+  std::string item;     // with write and !erase: the new item
+  uint32_t size = 0;    // its DynamoDB size
+};
+// Runs on the partition leader against the latest version of the item (the
+// newest committed or already proposed one; nullopt when there is none).
+// Must be a pure function of its argument and of what it owns: it may run
+// more than once (again after a leader change), and may still run after the
+// caller gave up waiting, so it must not refer to the caller's stack.
+using Mutator = std::function<Mutation(const std::optional<std::string>& current)>;
+
+struct MutateResult {
+  std::optional<std::string> old_item;  // the version the mutator saw
+  std::optional<std::string> new_item;  // the version after the call
 };
 
 struct TableStats {
@@ -90,13 +111,17 @@ class Cluster {
   virtual TableStats Stats(const TableMeta& table) = 0;
 
   // Item writes: acknowledged once a write quorum persisted the WAL record.
-  // `size` is the item's DynamoDB size, kept for table statistics. With
-  // `old`, it receives the item the write replaced (nullopt if there was
-  // none), read atomically with the write by the leader.
-  virtual Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size,
-                     std::optional<std::string>* old = nullptr) = 0;
-  virtual Status Delete(const TableMeta& table, const Key& key,
-                        std::optional<std::string>* old = nullptr) = 0;
+  // `size` is the item's DynamoDB size, kept for table statistics.
+  virtual Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) = 0;
+  virtual Status Delete(const TableMeta& table, const Key& key) = 0;
+  // Atomic read-modify-write of one item (conditional writes, updates,
+  // ReturnValues): the leader runs `mutator` on the latest version and
+  // proposes its result, in one step that no other write of the item can
+  // interleave with. `result` is filled even when the mutation fails (the
+  // caller may want the version that failed a condition). A mutation that
+  // writes nothing is answered once the version it saw is committed.
+  virtual Status Mutate(const TableMeta& table, const Key& key, Mutator mutator,
+                        MutateResult* result) = 0;
 
   // Reads. A consistent read is served by the leader; an eventual one by any
   // replica. An absent item is nullopt, not an error.

@@ -65,9 +65,9 @@ class ClusterImpl final : public Cluster {
   std::vector<TableMeta> ListTables(const std::string& prefix) override;
   Result<TableMeta> DeleteTable(const std::string& name) override;
   TableStats Stats(const TableMeta& table) override;
-  Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size,
-             std::optional<std::string>* old) override;
-  Status Delete(const TableMeta& table, const Key& key, std::optional<std::string>* old) override;
+  Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
+  Status Delete(const TableMeta& table, const Key& key) override;
+  Status Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) override;
   Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
@@ -82,7 +82,7 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
-  Status Write(const TableMeta& table, const Key& key, std::string record, std::optional<std::string>* old);
+  Status Write(const TableMeta& table, WalRecord record);
 
   ClusterOptions options_;
   Transport transport_;
@@ -277,35 +277,44 @@ TableStats ClusterImpl::Stats(const TableMeta& table) {
   return total;
 }
 
-Status ClusterImpl::Write(const TableMeta& table, const Key& key, std::string record,
-                          std::optional<std::string>* old) {
+Status ClusterImpl::Write(const TableMeta& table, WalRecord record) {
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
-  const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
+  const PartitionRoute& p = route->ForHash(KeyHash(record.hash_key));
   NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) {
-    n->Write(p.group, record, old != nullptr, std::move(done));
+    n->Write(p.group, record, std::move(done));
   });
-  if (r.status.ok() && old != nullptr) *old = std::move(r.item);
   return r.status;
 }
 
-Status ClusterImpl::Put(const TableMeta& table, const Key& key, std::string item, uint32_t size,
-                        std::optional<std::string>* old) {
+Status ClusterImpl::Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) {
   WalRecord rec;
   rec.op = WalRecord::Op::kPut;
   rec.hash_key = key.hash;
   rec.range_key = key.range;
   rec.item = std::move(item);
   rec.item_size = size;
-  return Write(table, key, EncodeWalRecord(rec), old);
+  return Write(table, std::move(rec));
 }
 
-Status ClusterImpl::Delete(const TableMeta& table, const Key& key, std::optional<std::string>* old) {
+Status ClusterImpl::Delete(const TableMeta& table, const Key& key) {
   WalRecord rec;
   rec.op = WalRecord::Op::kDelete;
   rec.hash_key = key.hash;
   rec.range_key = key.range;
-  return Write(table, key, EncodeWalRecord(rec), old);
+  return Write(table, std::move(rec));
+}
+
+Status ClusterImpl::Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
+  NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) {
+    n->Mutate(p.group, key, mutator, std::move(done));
+  });
+  result->old_item = std::move(r.item);
+  result->new_item = std::move(r.new_item);
+  return r.status;
 }
 
 Result<std::optional<std::string>> ClusterImpl::Get(const TableMeta& table, const Key& key,

@@ -151,15 +151,10 @@ Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
   return save_record_.Bind(4, r.data).Bind(5, Crc(r.data)).Run();
 }
 
-Status NodeStore::Apply(uint64_t group, const paxos::Record& r, std::optional<std::string>* old) {
+Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
   if (!r.data.empty()) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
-    if (old != nullptr) {
-      auto before = Get(group, Key{rec->hash_key, rec->range_key});
-      if (!before.ok()) return before.status();
-      *old = std::move(before.value());
-    }
     std::string h = KeyHashBytes(KeyHash(rec->hash_key));
     Statement& st = rec->op == WalRecord::Op::kPut ? put_item_ : delete_item_;
     st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec->hash_key).Bind(4, rec->range_key);

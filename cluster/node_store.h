@@ -54,8 +54,7 @@ class NodeStore {
   Status SaveHardState(uint64_t group, const paxos::HardState& hs);
   Status SaveRecord(uint64_t group, const paxos::Record& r);
   // Applies one committed record to the items table and moves applied_lsn.
-  // With `old`, first reads the item the record replaces (nullopt if none).
-  Status Apply(uint64_t group, const paxos::Record& r, std::optional<std::string>* old = nullptr);
+  Status Apply(uint64_t group, const paxos::Record& r);
 
   Result<std::optional<std::string>> Get(uint64_t group, const Key& key);
   // Rows after `after` (h, hk, rk), or from the start when nullopt.

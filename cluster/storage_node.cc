@@ -79,8 +79,10 @@ void StorageNode::Run() {
     if (stop) break;
   }
   for (auto& [id, g] : groups_) {
-    for (auto& [lsn, p] : g.pending) p.reply(Reply(Status::Unavailable("storage node stopped")));
+    for (auto& [lsn, p] : g.pending) p.done(Reply(Status::Unavailable("storage node stopped")));
+    for (auto& [lsn, w] : g.after_commit) w.second(Reply(Status::Unavailable("storage node stopped")));
     g.pending.clear();
+    g.after_commit.clear();
   }
 }
 
@@ -123,12 +125,7 @@ Status StorageNode::PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>
     Status s;
     if (ready.hard_state) s = store_->SaveHardState(group, *ready.hard_state);
     for (size_t i = 0; s.ok() && i < ready.entries.size(); ++i) s = store_->SaveRecord(group, ready.entries[i]);
-    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) {
-      const paxos::Record& r = ready.committed[i];
-      auto it = g->pending.find(r.lsn);
-      bool capture = it != g->pending.end() && it->second.want_old && it->second.ballot == r.ballot;
-      s = store_->Apply(group, r, capture ? &it->second.old : nullptr);
-    }
+    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = store_->Apply(group, ready.committed[i]);
     if (!s.ok()) {
       store_->Rollback();
       return s;
@@ -141,21 +138,7 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   for (auto& [g, ready] : readies) {
     for (paxos::Message& m : ready.messages) transport_->Send(std::move(m));
     g->replica->Advance(ready);
-    for (const paxos::Record& r : ready.committed) {
-      auto it = g->pending.find(r.lsn);
-      if (it == g->pending.end()) continue;
-      bool ours = it->second.ballot == r.ballot;
-      NodeReply reply = Reply(ours ? Status::Ok() : Status::Unavailable("write superseded by a new leader"));
-      reply.item = std::move(it->second.old);
-      it->second.reply(std::move(reply));
-      g->pending.erase(it);
-    }
-    for (paxos::Lsn lsn : ready.abandoned) {
-      auto it = g->pending.find(lsn);
-      if (it == g->pending.end()) continue;
-      it->second.reply(Reply(Status::Unavailable("leader changed"), g->replica->leader_hint()));
-      g->pending.erase(it);
-    }
+    Settle(g, ready);
   }
 }
 
@@ -210,20 +193,28 @@ void StorageNode::Campaign(uint64_t group) {
 void StorageNode::DropReplica(uint64_t group, ReplyFn reply) {
   Post(Task{std::nullopt, [this, group, reply = std::move(reply)] {
               if (Group* g = FindGroup(group)) {
-                for (auto& [lsn, p] : g->pending) p.reply(Reply(Status::NotFound("table deleted")));
+                for (auto& [lsn, p] : g->pending) p.done(Reply(Status::NotFound("table deleted")));
+                for (auto& [lsn, w] : g->after_commit) w.second(Reply(Status::NotFound("table deleted")));
                 groups_.erase(group);
               }
               reply(Reply(store_->DropReplica(group)));
             }});
 }
 
-void StorageNode::Write(uint64_t group, std::string record, bool want_old, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, record = std::move(record), want_old, reply = std::move(reply)]() mutable {
+void StorageNode::Write(uint64_t group, WalRecord record, ReplyFn reply) {
+  Post(Task{std::nullopt, [this, group, record = std::move(record), reply = std::move(reply)]() mutable {
               Group* g = FindGroup(group);
               if (RefuseUnlessLeader(g, reply)) return;
-              Result<paxos::Lsn> lsn = g->replica->Propose(std::move(record));
-              if (!lsn.ok()) return reply(Reply(lsn.status(), g->replica->leader_hint()));
-              g->pending[*lsn] = Group::Pending{g->replica->ballot(), want_old, std::nullopt, std::move(reply)};
+              Propose(g, record, NodeReply(), std::move(reply));
+            }});
+}
+
+void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply) {
+  Post(Task{std::nullopt, [this, group, key = std::move(key), mutator = std::move(mutator),
+                           reply = std::move(reply)]() mutable {
+              Group* g = FindGroup(group);
+              if (RefuseUnlessLeader(g, reply)) return;
+              RunMutator(g, key, mutator, std::move(reply));
             }});
 }
 

@@ -29,6 +29,7 @@
 #include "cluster/node_store.h"
 #include "cluster/paxos/replica.h"
 #include "cluster/transport.h"
+#include "cluster/wal_record.h"
 
 namespace ddb::cluster {
 
@@ -39,6 +40,7 @@ struct NodeReply {
   std::optional<std::string> item;     // Get
   ScanPage page;                       // Scan
   TableStats stats;                    // Stats
+  std::optional<std::string> new_item; // Mutate
 };
 using ReplyFn = std::function<void(NodeReply)>;
 
@@ -74,10 +76,12 @@ class StorageNode {
   // Starts an election for `group` on this node now (no reply).
   void Campaign(uint64_t group);
   void DropReplica(uint64_t group, ReplyFn reply);
-  // Proposes a WAL record; answers once it is committed and applied. With
-  // want_old, the reply's item is the item the record replaced, read when the
-  // record was applied (so it is exactly the previous version).
-  void Write(uint64_t group, std::string record, bool want_old, ReplyFn reply);
+  // Proposes a put or delete; answers once it is committed and applied.
+  void Write(uint64_t group, WalRecord record, ReplyFn reply);
+  // Runs `mutator` on the latest version of the item and proposes what it
+  // decides (see Cluster::Mutate). The reply's item and new_item are the
+  // versions before and after.
+  void Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply);
   void Get(uint64_t group, Key key, bool consistent, ReplyFn reply);
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
             bool consistent, ReplyFn reply);
@@ -90,11 +94,18 @@ class StorageNode {
     // A client write proposed here while leader, by LSN.
     struct Pending {
       paxos::Ballot ballot = 0;  // the write is ours only if committed at this ballot
-      bool want_old = false;
-      std::optional<std::string> old;
-      ReplyFn reply;
+      std::string item_key;      // ItemKey() of the record, for the overlay
+      NodeReply reply;           // sent once committed (status set then)
+      ReplyFn done;
     };
     std::map<paxos::Lsn, Pending> pending;
+    // Leader only: the newest proposed, not yet applied version of each item
+    // with a write in flight (nullopt: a delete), and its LSN. Read-modify-
+    // write steps read through it so that they see every earlier write.
+    std::map<std::string, std::pair<paxos::Lsn, std::optional<std::string>>> overlay;
+    // Answers that depend on a proposed version: sent once that LSN commits
+    // (or failed if it is abandoned).
+    std::multimap<paxos::Lsn, std::pair<NodeReply, ReplyFn>> after_commit;
   };
   struct Task {
     std::optional<paxos::Message> message;
@@ -111,6 +122,11 @@ class StorageNode {
   void AddGroup(ReplicaRow row);
   Group* FindGroup(uint64_t group);
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
+  // Proposes `record` as leader; the reply is sent when it commits.
+  void Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done);
+  Result<std::optional<std::string>> Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn);
+  void RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done);
+  void Settle(Group* g, const paxos::Ready& ready);
 
   NodeOptions options_;
   Transport* transport_;

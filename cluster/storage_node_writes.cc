@@ -1,0 +1,116 @@
+// StorageNode, the leader's write side: proposing records, the overlay of
+// proposed-but-unapplied versions that read-modify-write steps read through,
+// and settling proposals once Paxos decides them.
+//
+// Invariant: an item's overlay entry exists exactly while a proposal of ours
+// for that item is in flight; its LSN is the newest such proposal. A leader
+// that loses its ballot has every proposal abandoned, which empties the
+// overlay (a later leader reads committed state, which includes whatever of
+// ours was chosen).
+#include "cluster/storage_node.h"
+
+namespace ddb::cluster {
+
+namespace {
+
+// Identifies an item within a group: the two key parts, unambiguously joined.
+std::string ItemKey(const std::string& hash, const std::string& range) {
+  std::string k = std::to_string(hash.size());
+  k.push_back(':');
+  k += hash;
+  k += range;
+  return k;
+}
+
+NodeReply Failed(Status s, paxos::NodeId hint = 0) {
+  NodeReply r;
+  r.status = std::move(s);
+  r.leader_hint = hint;
+  return r;
+}
+
+}  // namespace
+
+void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
+  Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
+  if (!lsn.ok()) return done(Failed(lsn.status(), g->replica->leader_hint()));
+  std::string key = ItemKey(record.hash_key, record.range_key);
+  std::optional<std::string> version;
+  if (record.op == WalRecord::Op::kPut) version = record.item;
+  g->overlay[key] = {*lsn, std::move(version)};
+  g->pending[*lsn] = Group::Pending{g->replica->ballot(), std::move(key), std::move(reply), std::move(done)};
+}
+
+Result<std::optional<std::string>> StorageNode::Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn) {
+  *pending_lsn = 0;
+  auto it = g->overlay.find(ItemKey(key.hash, key.range));
+  if (it != g->overlay.end()) {
+    *pending_lsn = it->second.first;
+    return it->second.second;
+  }
+  return store_->Get(g->row.group, key);
+}
+
+void StorageNode::RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done) {
+  paxos::Lsn seen_lsn = 0;
+  auto current = Latest(g, key, &seen_lsn);
+  if (!current.ok()) return done(Failed(current.status()));
+  Mutation m = mutator(*current);
+  NodeReply reply;
+  reply.status = m.status;
+  reply.item = *current;
+  reply.new_item = *current;
+  if (m.status.ok() && m.write) {
+    WalRecord rec;
+    rec.op = m.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
+    rec.hash_key = key.hash;
+    rec.range_key = key.range;
+    if (!m.erase) {
+      rec.item = std::move(m.item);
+      rec.item_size = m.size;
+      reply.new_item = rec.item;
+    } else {
+      reply.new_item.reset();
+    }
+    return Propose(g, rec, std::move(reply), std::move(done));
+  }
+  // Nothing to write. If the answer rests on a version still in flight, it
+  // may only be given once that version is chosen.
+  if (seen_lsn == 0) return done(std::move(reply));
+  g->after_commit.emplace(seen_lsn, std::make_pair(std::move(reply), std::move(done)));
+}
+
+void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
+  for (const paxos::Record& r : ready.committed) {
+    auto it = g->pending.find(r.lsn);
+    if (it != g->pending.end()) {
+      Group::Pending& p = it->second;
+      auto ov = g->overlay.find(p.item_key);
+      if (ov != g->overlay.end() && ov->second.first == r.lsn) g->overlay.erase(ov);
+      bool ours = p.ballot == r.ballot;
+      if (!ours) p.reply = Failed(Status::Unavailable("write superseded by a new leader"));
+      p.done(std::move(p.reply));
+      g->pending.erase(it);
+    }
+    for (auto w = g->after_commit.begin(); w != g->after_commit.end() && w->first <= r.lsn;) {
+      w->second.second(std::move(w->second.first));
+      w = g->after_commit.erase(w);
+    }
+  }
+  if (ready.abandoned.empty()) return;
+  for (paxos::Lsn lsn : ready.abandoned) {
+    auto it = g->pending.find(lsn);
+    if (it == g->pending.end()) continue;
+    it->second.done(Failed(Status::Unavailable("leader changed"), g->replica->leader_hint()));
+    g->pending.erase(it);
+  }
+  // Every answer waiting on an abandoned version fails; the client retries
+  // against the new leader, which reads committed state.
+  for (auto& [lsn, w] : g->after_commit) {
+    w.second(Failed(Status::Unavailable("leader changed"), g->replica->leader_hint()));
+  }
+  g->after_commit.clear();
+  g->overlay.clear();
+}
+
+}  // namespace ddb::cluster
