@@ -72,6 +72,22 @@ struct MutateResult {
   std::optional<std::string> new_item;  // the version after the call
 };
 
+// A Query's key range: one partition key, and sort keys within optional
+// bounds (memcmp order of the encoded sort key), read in either direction.
+struct SortBound {
+  std::string value;
+  bool inclusive = true;
+};
+struct QuerySpec {
+  std::string hash;                  // encoded partition key
+  std::optional<SortBound> lower;    // sort key >= / > value
+  std::optional<SortBound> upper;    // sort key <= / < value
+  bool forward = true;               // ascending sort key order
+  std::optional<std::string> after;  // resume after this sort key (in `forward` order)
+  size_t limit = SIZE_MAX;
+  size_t max_bytes = SIZE_MAX;
+};
+
 struct TableStats {
   uint64_t item_count = 0;
   uint64_t size_bytes = 0;  // sum of the item sizes api/ reported on write
@@ -131,6 +147,10 @@ class Cluster {
   // `limit` rows and about `max_bytes` of item bytes.
   virtual Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                                 size_t limit, size_t max_bytes, bool consistent) = 0;
+
+  // The items of one partition key within the spec's sort key range, in sort
+  // key order (or reverse), at most `limit` rows and about `max_bytes`.
+  virtual Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

@@ -72,6 +72,7 @@ class ClusterImpl final : public Cluster {
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                         size_t limit, size_t max_bytes, bool consistent) override;
+  Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
   void Stop() override;
 
  private:
@@ -360,6 +361,17 @@ Result<ScanPage> ClusterImpl::Scan(const TableMeta& table, const std::optional<K
     }
   }
   return out;
+}
+
+Result<ScanPage> ClusterImpl::Query(const TableMeta& table, const QuerySpec& spec, bool consistent) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  const PartitionRoute& p = route->ForHash(KeyHash(spec.hash));
+  auto call = [&](StorageNode* n, ReplyFn done) { n->Query(p.group, spec, consistent, std::move(done)); };
+  Router& router = PickRouter();
+  NodeReply r = consistent ? router.ToLeader(p, call) : router.ToAnyReplica(p, call);
+  if (!r.status.ok()) return r.status;
+  return std::move(r.page);
 }
 
 }  // namespace

@@ -204,6 +204,49 @@ Status NodeStore::Scan(uint64_t group, const std::optional<Key>& after, size_t l
   return Status::Ok();
 }
 
+Status NodeStore::Query(uint64_t group, const QuerySpec& spec, ScanPage* page) {
+  // WHERE group, hash and hash key; then the bounds that are present, the
+  // resume point as one more bound; ORDER BY rk in the asked direction.
+  std::string sql = "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3";
+  std::vector<const std::string*> binds;
+  auto bound = [&](const char* op, const std::string& v) {
+    binds.push_back(&v);
+    sql += std::string(" AND rk") + op + "?" + std::to_string(3 + binds.size());
+  };
+  if (spec.lower) bound(spec.lower->inclusive ? ">=" : ">", spec.lower->value);
+  if (spec.upper) bound(spec.upper->inclusive ? "<=" : "<", spec.upper->value);
+  if (spec.after) bound(spec.forward ? ">" : "<", *spec.after);
+  sql += spec.forward ? " ORDER BY rk ASC" : " ORDER BY rk DESC";
+  sql += " LIMIT ?" + std::to_string(4 + binds.size());
+  auto it = queries_.find(sql);
+  if (it == queries_.end()) {
+    auto st = db_->Prepare(sql);
+    if (!st.ok()) return st.status();
+    it = queries_.emplace(sql, std::move(st.value())).first;
+  }
+  Statement& st = it->second;
+  std::string h = KeyHashBytes(KeyHash(spec.hash));
+  st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, spec.hash);
+  for (size_t i = 0; i < binds.size(); ++i) st.Bind(static_cast<int>(4 + i), *binds[i]);
+  int64_t limit = spec.limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(spec.limit);
+  st.Bind(static_cast<int>(4 + binds.size()), limit);
+  size_t bytes = 0;
+  for (;;) {
+    auto row = st.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Row r{{st.Blob(0), st.Blob(1)}, st.Blob(2)};
+    bytes += r.item.size();
+    page->rows.push_back(std::move(r));
+    if (page->rows.size() >= spec.limit || bytes >= spec.max_bytes) {
+      page->truncated = true;
+      break;
+    }
+  }
+  st.Reset();
+  return Status::Ok();
+}
+
 Status NodeStore::Stats(uint64_t group, TableStats* stats) {
   stats_.Reset().Bind(1, S(group));
   auto row = stats_.Step();

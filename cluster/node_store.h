@@ -19,6 +19,7 @@
 // Thread safety: owned by the node thread.
 #pragma once
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +62,7 @@ class NodeStore {
   Status Scan(uint64_t group, const std::optional<Key>& after, size_t limit, size_t max_bytes,
               ScanPage* page);
   Status Stats(uint64_t group, TableStats* stats);
+  Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
 
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
@@ -68,6 +70,8 @@ class NodeStore {
   std::unique_ptr<SqliteDb> db_;
   Statement save_hard_state_, save_record_, put_item_, delete_item_, set_applied_;
   Statement get_item_, scan_first_, scan_after_, stats_;
+  // Query statements, one per shape of bounds and direction, prepared on first use.
+  std::map<std::string, Statement> queries_;
 };
 
 }  // namespace ddb::cluster

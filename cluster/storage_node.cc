@@ -245,6 +245,18 @@ void StorageNode::Scan(uint64_t group, std::optional<Key> after, size_t limit, s
             }});
 }
 
+void StorageNode::Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply) {
+  Post(Task{std::nullopt, [this, group, spec = std::move(spec), consistent, reply = std::move(reply)] {
+              Group* g = FindGroup(group);
+              if (g == nullptr || consistent) {
+                if (RefuseUnlessLeader(g, reply)) return;
+              }
+              NodeReply r;
+              r.status = store_->Query(group, spec, &r.page);
+              reply(std::move(r));
+            }});
+}
+
 void StorageNode::Stats(uint64_t group, ReplyFn reply) {
   Post(Task{std::nullopt, [this, group, reply = std::move(reply)] {
               NodeReply r;

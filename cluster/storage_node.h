@@ -86,6 +86,7 @@ class StorageNode {
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
             bool consistent, ReplyFn reply);
   void Stats(uint64_t group, ReplyFn reply);
+  void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
 
  private:
   struct Group {

@@ -137,5 +137,40 @@ TEST_CASE("cluster: read-modify-write is atomic under concurrency", "[cluster]")
   CHECK(std::stol(**final_value) == applied.load());
 }
 
+TEST_CASE("cluster: query a sort key range in both directions", "[cluster]") {
+  auto c = StartCluster();
+  auto t = c->CreateTable("ns/t4", "s");
+  REQUIRE(t.ok());
+  // Sort keys "a00".."a19" under one partition key, plus a neighbour key.
+  auto sk = [](int i) { return std::string("a") + (i < 10 ? "0" : "") + std::to_string(i); };
+  for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, Key{"p", sk(i)}, sk(i), 1).ok());
+  REQUIRE(c->Put(*t, Key{"q", "a05"}, "other", 1).ok());
+  auto items = [&](const QuerySpec& spec) {
+    auto page = c->Query(*t, spec, true);
+    REQUIRE(page.ok());
+    std::vector<std::string> out;
+    for (const Row& r : page->rows) out.push_back(r.item);
+    return out;
+  };
+  QuerySpec q;
+  q.hash = "p";
+  CHECK(items(q).size() == 20);
+  q.lower = SortBound{"a05", true};
+  q.upper = SortBound{"a08", false};
+  CHECK(items(q) == std::vector<std::string>{"a05", "a06", "a07"});
+  q.forward = false;
+  CHECK(items(q) == std::vector<std::string>{"a07", "a06", "a05"});
+  q.after = "a07";
+  CHECK(items(q) == std::vector<std::string>{"a06", "a05"});
+  q.forward = true;
+  q.after = "a05";
+  q.limit = 1;
+  auto page = c->Query(*t, q, true);
+  REQUIRE(page.ok());
+  REQUIRE(page->rows.size() == 1);
+  CHECK(page->rows[0].item == "a06");
+  CHECK(page->truncated);
+}
+
 }  // namespace
 }  // namespace ddb::cluster
