@@ -93,6 +93,39 @@ struct TableStats {
   uint64_t size_bytes = 0;  // sum of the item sizes api/ reported on write
 };
 
+// What the admin API and the web UI show of the machinery.
+struct ReplicaInfo {
+  uint64_t group = 0;
+  uint32_t node = 0;
+  bool leader = false;
+  uint64_t ballot = 0;
+  uint64_t commit_lsn = 0;
+  uint64_t applied_lsn = 0;
+  uint64_t last_lsn = 0;
+};
+struct NodeInfo {
+  uint32_t id = 0;
+  std::string name;  // "az-a-node-1"
+  std::string az;    // "az-a"
+  bool up = true;
+  std::vector<ReplicaInfo> replicas;  // empty while down
+};
+struct PartitionInfo {
+  uint64_t group = 0;
+  uint64_t hash_lo = 0, hash_hi = 0;
+  std::vector<uint32_t> members;
+};
+struct TableInfo {
+  TableMeta meta;
+  std::vector<PartitionInfo> partitions;
+};
+struct ClusterSnapshot {
+  std::vector<NodeInfo> nodes;
+  std::vector<TableInfo> tables;
+  std::vector<uint64_t> memds_lookups;                         // per MemDS node
+  std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
+};
+
 struct ClusterOptions {
   std::string data_dir;          // empty with in_memory
   bool in_memory = false;
@@ -151,6 +184,13 @@ class Cluster {
   // The items of one partition key within the spec's sort key range, in sort
   // key order (or reverse), at most `limit` rows and about `max_bytes`.
   virtual Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) = 0;
+
+  // The state of every node, replica, table and partition, now.
+  virtual ClusterSnapshot Snapshot() = 0;
+  // Fault injection: power a node ("az-b-node-1") or a whole AZ ("az-b") off
+  // or on. NotFound for an unknown name.
+  virtual Status PowerOff(const std::string& target) = 0;
+  virtual Status PowerOn(const std::string& target) = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

@@ -28,30 +28,45 @@ int64_t NowMs() {
       .count();
 }
 
-// Waits for `n` node replies; keeps the first error.
+// Waits for `n` node replies; keeps the first error, and each reply in its
+// slot. The state is shared with the reply functions, so a reply that comes
+// after Wait gave up is harmless.
 class Barrier {
  public:
-  explicit Barrier(size_t n) : left_(n) {}
-  ReplyFn Slot() {
-    return [this](NodeReply r) {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!r.status.ok() && status_.ok()) status_ = r.status;
-      if (--left_ == 0) cv_.notify_all();
+  explicit Barrier(size_t n) : state_(std::make_shared<State>()) {
+    state_->left = n;
+    state_->replies.resize(n);
+  }
+  ReplyFn Slot(size_t i) {
+    return [state = state_, i](NodeReply r) {
+      std::lock_guard<std::mutex> lock(state->mu);
+      if (!r.status.ok() && state->status.ok()) state->status = r.status;
+      state->replies[i] = std::move(r);
+      if (--state->left == 0) state->cv.notify_all();
     };
   }
-  Status Wait(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (!cv_.wait_for(lock, timeout, [&] { return left_ == 0; })) {
-      return Status::Unavailable("storage nodes did not answer");
-    }
-    return status_;
+  // True when every reply came in time.
+  bool WaitAll(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(state_->mu);
+    return state_->cv.wait_for(lock, timeout, [&] { return state_->left == 0; });
   }
+  Status Wait(std::chrono::milliseconds timeout) {
+    if (!WaitAll(timeout)) return Status::Unavailable("storage nodes did not answer");
+    std::lock_guard<std::mutex> lock(state_->mu);
+    return state_->status;
+  }
+  // Only after WaitAll returned true.
+  NodeReply& reply(size_t i) { return state_->replies[i]; }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t left_;
-  Status status_;
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t left = 0;
+    Status status;
+    std::vector<NodeReply> replies;
+  };
+  std::shared_ptr<State> state_;
 };
 
 class ClusterImpl final : public Cluster {
@@ -73,6 +88,9 @@ class ClusterImpl final : public Cluster {
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                         size_t limit, size_t max_bytes, bool consistent) override;
   Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
+  ClusterSnapshot Snapshot() override;
+  Status PowerOff(const std::string& target) override;
+  Status PowerOn(const std::string& target) override;
   void Stop() override;
 
  private:
@@ -83,6 +101,8 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
+  // The nodes a power target names: one node, or every node of an AZ.
+  std::vector<StorageNode*> Targets(const std::string& target);
   Status Write(const TableMeta& table, WalRecord record);
 
   ClusterOptions options_;
@@ -180,6 +200,7 @@ std::vector<paxos::NodeId> ClusterImpl::Place(uint64_t group) const {
 
 Status ClusterImpl::CreateReplicas(const TableRoute& route) {
   Barrier barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+  size_t slot = 0;
   for (const PartitionRoute& p : route.partitions) {
     for (paxos::NodeId n : p.members) {
       ReplicaRow row;
@@ -188,7 +209,7 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route) {
       row.members = p.members;
       row.hash_lo = p.hash_lo;
       row.hash_hi = p.hash_hi;
-      node_by_id_[n]->CreateReplica(row, barrier.Slot());
+      node_by_id_[n]->CreateReplica(row, barrier.Slot(slot++));
     }
   }
   return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
@@ -196,8 +217,9 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route) {
 
 Status ClusterImpl::DropReplicas(const TableRoute& route) {
   Barrier barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+  size_t slot = 0;
   for (const PartitionRoute& p : route.partitions) {
-    for (paxos::NodeId n : p.members) node_by_id_[n]->DropReplica(p.group, barrier.Slot());
+    for (paxos::NodeId n : p.members) node_by_id_[n]->DropReplica(p.group, barrier.Slot(slot++));
   }
   return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
 }
@@ -372,6 +394,56 @@ Result<ScanPage> ClusterImpl::Query(const TableMeta& table, const QuerySpec& spe
   NodeReply r = consistent ? router.ToLeader(p, call) : router.ToAnyReplica(p, call);
   if (!r.status.ok()) return r.status;
   return std::move(r.page);
+}
+
+std::vector<StorageNode*> ClusterImpl::Targets(const std::string& target) {
+  std::vector<StorageNode*> out;
+  for (auto& n : nodes_) {
+    if (n->name() == target || n->name().rfind(target + "-node-", 0) == 0) out.push_back(n.get());
+  }
+  return out;
+}
+
+Status ClusterImpl::PowerOff(const std::string& target) {
+  auto nodes = Targets(target);
+  if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  for (StorageNode* n : nodes) n->PowerOff();
+  return Status::Ok();
+}
+
+Status ClusterImpl::PowerOn(const std::string& target) {
+  auto nodes = Targets(target);
+  if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  for (StorageNode* n : nodes) RETURN_IF_ERROR(n->PowerOn());
+  return Status::Ok();
+}
+
+ClusterSnapshot ClusterImpl::Snapshot() {
+  ClusterSnapshot snap;
+  // Ask every node at once, then wait for all of them (a powered-off node
+  // answers at once that it is off).
+  Barrier barrier(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->Describe(barrier.Slot(i));
+  const bool answered = barrier.WaitAll(std::chrono::milliseconds(2000));
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    NodeInfo info;
+    info.id = nodes_[i]->id();
+    info.name = nodes_[i]->name();
+    info.az = info.name.substr(0, info.name.find("-node-"));
+    info.up = nodes_[i]->powered_on();
+    if (answered && info.up) info.replicas = std::move(barrier.reply(i).replicas);
+    snap.nodes.push_back(std::move(info));
+  }
+  for (const auto& route : memds_.front()->List("")) {
+    TableInfo t{route->meta, {}};
+    for (const PartitionRoute& p : route->partitions) {
+      t.partitions.push_back(PartitionInfo{p.group, p.hash_lo, p.hash_hi, {p.members.begin(), p.members.end()}});
+    }
+    snap.tables.push_back(std::move(t));
+  }
+  for (auto& m : memds_) snap.memds_lookups.push_back(m->lookups());
+  for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
+  return snap;
 }
 
 }  // namespace

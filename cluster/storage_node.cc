@@ -10,13 +10,14 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxReadyRounds = 16;
 
-NodeReply Reply(Status s, paxos::NodeId hint = 0) {
+}  // namespace
+
+NodeReply Reply(Status s, paxos::NodeId hint) {
   NodeReply r;
   r.status = std::move(s);
   r.leader_hint = hint;
   return r;
 }
-}  // namespace
 
 StorageNode::StorageNode(NodeOptions options, Transport* transport)
     : options_(std::move(options)), transport_(transport) {}
@@ -33,30 +34,80 @@ Status StorageNode::Open() {
   return Status::Ok();
 }
 
-void StorageNode::Start() { thread_ = std::thread([this] { Run(); }); }
+void StorageNode::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  off_ = false;
+  thread_ = std::thread([this] { Run(); });
+}
 
-void StorageNode::Stop() {
+void StorageNode::Stop() { PowerOff(); }
+
+void StorageNode::PowerOff() {
+  std::deque<Task> dropped;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (stopping_ && !thread_.joinable()) return;
-    stopping_ = true;
+    if (off_) return;
+    off_ = true;
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    dropped.swap(inbox_);
+  }
+  // Everything in memory is gone, as on a real power cut; the file stays.
+  for (Task& t : dropped) {
+    if (t.reply) t.reply(Reply(Status::Unavailable("storage node is powered off")));
+  }
+  FailAll(Status::Unavailable("storage node is powered off"));
+  groups_.clear();
+}
+
+Status StorageNode::PowerOn() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!off_) return Status::Ok();
+  }
+  auto rows = store_->LoadReplicas();
+  if (!rows.ok()) return rows.status();
+  for (ReplicaRow& row : rows.value()) AddGroup(std::move(row));
+  Start();
+  return Status::Ok();
+}
+
+bool StorageNode::powered_on() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return !off_;
 }
 
 void StorageNode::Post(Task t) {
   {
     std::lock_guard<std::mutex> lock(mu_);
-    // A stopped node drops what it is sent, as a powered-off one would; the
-    // caller's wait times out and it tries another replica.
-    if (stopping_) return;
-    inbox_.push_back(std::move(t));
+    if (!off_) {
+      inbox_.push_back(std::move(t));
+      cv_.notify_one();
+      return;
+    }
   }
-  cv_.notify_one();
+  // A powered-off node drops messages; a request is refused at once so the
+  // router tries another replica without waiting for a timeout.
+  if (t.reply) t.reply(Reply(Status::Unavailable("storage node is powered off")));
 }
 
-void StorageNode::Deliver(paxos::Message m) { Post(Task{std::move(m), nullptr}); }
+void StorageNode::Request(ReplyFn reply, std::function<void(ReplyFn)> body) {
+  Post(Task{std::nullopt, std::move(body), std::move(reply)});
+}
+
+void StorageNode::Deliver(paxos::Message m) { Post(Task{std::move(m), nullptr, nullptr}); }
+
+void StorageNode::FailAll(const Status& why) {
+  for (auto& [id, g] : groups_) {
+    for (auto& [lsn, p] : g.pending) p.done(Reply(why));
+    for (auto& [lsn, w] : g.after_commit) w.second(Reply(why));
+    g.pending.clear();
+    g.after_commit.clear();
+  }
+}
 
 void StorageNode::Run() {
   const auto tick = std::chrono::milliseconds(options_.tick_ms);
@@ -66,9 +117,9 @@ void StorageNode::Run() {
     bool stop;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, next_tick, [&] { return !inbox_.empty() || stopping_; });
+      cv_.wait_until(lock, next_tick, [&] { return !inbox_.empty() || off_; });
       batch.swap(inbox_);
-      stop = stopping_;
+      stop = off_;
     }
     for (Task& t : batch) RunTask(t);
     if (Clock::now() >= next_tick) {
@@ -78,17 +129,11 @@ void StorageNode::Run() {
     FlushReady();
     if (stop) break;
   }
-  for (auto& [id, g] : groups_) {
-    for (auto& [lsn, p] : g.pending) p.done(Reply(Status::Unavailable("storage node stopped")));
-    for (auto& [lsn, w] : g.after_commit) w.second(Reply(Status::Unavailable("storage node stopped")));
-    g.pending.clear();
-    g.after_commit.clear();
-  }
 }
 
 void StorageNode::RunTask(Task& t) {
   if (t.fn) {
-    t.fn();
+    t.fn(std::move(t.reply));
     return;
   }
   Group* g = FindGroup(t.message->group);
@@ -173,96 +218,6 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
     return true;
   }
   return false;
-}
-
-void StorageNode::CreateReplica(ReplicaRow row, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, row = std::move(row), reply = std::move(reply)]() mutable {
-              if (FindGroup(row.group) != nullptr) return reply(Reply(Status::Ok()));
-              Status s = store_->CreateReplica(row);
-              if (s.ok()) AddGroup(std::move(row));
-              reply(Reply(s));
-            }});
-}
-
-void StorageNode::Campaign(uint64_t group) {
-  Post(Task{std::nullopt, [this, group] {
-              if (Group* g = FindGroup(group)) g->replica->Campaign();
-            }});
-}
-
-void StorageNode::DropReplica(uint64_t group, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, reply = std::move(reply)] {
-              if (Group* g = FindGroup(group)) {
-                for (auto& [lsn, p] : g->pending) p.done(Reply(Status::NotFound("table deleted")));
-                for (auto& [lsn, w] : g->after_commit) w.second(Reply(Status::NotFound("table deleted")));
-                groups_.erase(group);
-              }
-              reply(Reply(store_->DropReplica(group)));
-            }});
-}
-
-void StorageNode::Write(uint64_t group, WalRecord record, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, record = std::move(record), reply = std::move(reply)]() mutable {
-              Group* g = FindGroup(group);
-              if (RefuseUnlessLeader(g, reply)) return;
-              Propose(g, record, NodeReply(), std::move(reply));
-            }});
-}
-
-void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, key = std::move(key), mutator = std::move(mutator),
-                           reply = std::move(reply)]() mutable {
-              Group* g = FindGroup(group);
-              if (RefuseUnlessLeader(g, reply)) return;
-              RunMutator(g, key, mutator, std::move(reply));
-            }});
-}
-
-void StorageNode::Get(uint64_t group, Key key, bool consistent, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, key = std::move(key), consistent, reply = std::move(reply)] {
-              Group* g = FindGroup(group);
-              if (g == nullptr || consistent) {
-                if (RefuseUnlessLeader(g, reply)) return;
-              }
-              auto item = store_->Get(group, key);
-              NodeReply r = Reply(item.status());
-              if (item.ok()) r.item = std::move(item.value());
-              reply(std::move(r));
-            }});
-}
-
-void StorageNode::Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
-                       bool consistent, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, after = std::move(after), limit, max_bytes, consistent,
-                           reply = std::move(reply)] {
-              Group* g = FindGroup(group);
-              if (g == nullptr || consistent) {
-                if (RefuseUnlessLeader(g, reply)) return;
-              }
-              NodeReply r;
-              r.status = store_->Scan(group, after, limit, max_bytes, &r.page);
-              reply(std::move(r));
-            }});
-}
-
-void StorageNode::Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, spec = std::move(spec), consistent, reply = std::move(reply)] {
-              Group* g = FindGroup(group);
-              if (g == nullptr || consistent) {
-                if (RefuseUnlessLeader(g, reply)) return;
-              }
-              NodeReply r;
-              r.status = store_->Query(group, spec, &r.page);
-              reply(std::move(r));
-            }});
-}
-
-void StorageNode::Stats(uint64_t group, ReplyFn reply) {
-  Post(Task{std::nullopt, [this, group, reply = std::move(reply)] {
-              NodeReply r;
-              r.status = store_->Stats(group, &r.stats);
-              reply(std::move(r));
-            }});
 }
 
 }  // namespace ddb::cluster

@@ -41,8 +41,10 @@ struct NodeReply {
   ScanPage page;                       // Scan
   TableStats stats;                    // Stats
   std::optional<std::string> new_item; // Mutate
+  std::vector<ReplicaInfo> replicas;   // Describe
 };
 using ReplyFn = std::function<void(NodeReply)>;
+NodeReply Reply(Status s, paxos::NodeId hint = 0);
 
 struct NodeOptions {
   paxos::NodeId id = 0;
@@ -64,6 +66,14 @@ class StorageNode {
   void Start();
   // Finishes queued work, fails what cannot finish, and joins the thread.
   void Stop();
+
+  // Fault injection. PowerOff stops the thread and forgets everything held in
+  // memory (replica state, queued messages, writes in flight, which fail);
+  // the SQLite file survives. PowerOn recovers from the file: Paxos state,
+  // WAL, items. While off, messages are dropped and requests refused.
+  void PowerOff();
+  Status PowerOn();
+  bool powered_on() const;
 
   paxos::NodeId id() const { return options_.id; }
   const std::string& name() const { return options_.name; }
@@ -87,6 +97,8 @@ class StorageNode {
             bool consistent, ReplyFn reply);
   void Stats(uint64_t group, ReplyFn reply);
   void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
+  // The state of every replica on this node.
+  void Describe(ReplyFn reply);
 
  private:
   struct Group {
@@ -108,12 +120,17 @@ class StorageNode {
     // (or failed if it is abandoned).
     std::multimap<paxos::Lsn, std::pair<NodeReply, ReplyFn>> after_commit;
   };
+  // A message from a peer, or a request (fn, run on the node thread with its
+  // reply function, which is answered "unavailable" if the node is off).
   struct Task {
     std::optional<paxos::Message> message;
-    std::function<void()> fn;
+    std::function<void(ReplyFn)> fn;
+    ReplyFn reply;
   };
 
   void Post(Task t);
+  void Request(ReplyFn reply, std::function<void(ReplyFn)> body);
+  void FailAll(const Status& why);
   void Run();
   void RunTask(Task& t);
   void TickAll();
@@ -123,6 +140,7 @@ class StorageNode {
   void AddGroup(ReplicaRow row);
   Group* FindGroup(uint64_t group);
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
+  bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);
   // Proposes `record` as leader; the reply is sent when it commits.
   void Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done);
   Result<std::optional<std::string>> Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn);
@@ -134,10 +152,10 @@ class StorageNode {
   std::unique_ptr<NodeStore> store_;
   std::map<uint64_t, Group> groups_;  // node thread only
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> inbox_;  // guarded by mu_
-  bool stopping_ = false;   // guarded by mu_
+  bool off_ = true;         // guarded by mu_; until Start()
   std::thread thread_;
 };
 

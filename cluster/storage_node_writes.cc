@@ -22,18 +22,11 @@ std::string ItemKey(const std::string& hash, const std::string& range) {
   return k;
 }
 
-NodeReply Failed(Status s, paxos::NodeId hint = 0) {
-  NodeReply r;
-  r.status = std::move(s);
-  r.leader_hint = hint;
-  return r;
-}
-
 }  // namespace
 
 void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
   Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
-  if (!lsn.ok()) return done(Failed(lsn.status(), g->replica->leader_hint()));
+  if (!lsn.ok()) return done(Reply(lsn.status(), g->replica->leader_hint()));
   std::string key = ItemKey(record.hash_key, record.range_key);
   std::optional<std::string> version;
   if (record.op == WalRecord::Op::kPut) version = record.item;
@@ -54,7 +47,7 @@ Result<std::optional<std::string>> StorageNode::Latest(Group* g, const Key& key,
 void StorageNode::RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done) {
   paxos::Lsn seen_lsn = 0;
   auto current = Latest(g, key, &seen_lsn);
-  if (!current.ok()) return done(Failed(current.status()));
+  if (!current.ok()) return done(Reply(current.status()));
   Mutation m = mutator(*current);
   NodeReply reply;
   reply.status = m.status;
@@ -88,7 +81,7 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
       auto ov = g->overlay.find(p.item_key);
       if (ov != g->overlay.end() && ov->second.first == r.lsn) g->overlay.erase(ov);
       bool ours = p.ballot == r.ballot;
-      if (!ours) p.reply = Failed(Status::Unavailable("write superseded by a new leader"));
+      if (!ours) p.reply = Reply(Status::Unavailable("write superseded by a new leader"));
       p.done(std::move(p.reply));
       g->pending.erase(it);
     }
@@ -101,13 +94,13 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
   for (paxos::Lsn lsn : ready.abandoned) {
     auto it = g->pending.find(lsn);
     if (it == g->pending.end()) continue;
-    it->second.done(Failed(Status::Unavailable("leader changed"), g->replica->leader_hint()));
+    it->second.done(Reply(Status::Unavailable("leader changed"), g->replica->leader_hint()));
     g->pending.erase(it);
   }
   // Every answer waiting on an abandoned version fails; the client retries
   // against the new leader, which reads committed state.
   for (auto& [lsn, w] : g->after_commit) {
-    w.second(Failed(Status::Unavailable("leader changed"), g->replica->leader_hint()));
+    w.second(Reply(Status::Unavailable("leader changed"), g->replica->leader_hint()));
   }
   g->after_commit.clear();
   g->overlay.clear();

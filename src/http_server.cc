@@ -123,6 +123,7 @@ bool OriginAllowed(const std::string& cors, const std::string& origin) {
 struct HttpServer::Impl {
   ServerOptions options;
   api::Handler* handler;
+  api::AdminHandler* admin;
   httplib::Server server;
   int port = 0;
   socket_t listen_fd = INVALID_SOCKET;
@@ -158,6 +159,18 @@ struct HttpServer::Impl {
     res.set_header("x-amz-crc32", Crc32(out.body));
     AddCors(req, res);
     res.set_content(out.body, "application/x-amz-json-1.0");
+  }
+
+  void Admin(const httplib::Request& req, httplib::Response& res) {
+    std::shared_lock<std::shared_mutex> running(in_flight);
+    if (draining) {
+      res.status = 503;
+      return;
+    }
+    api::HttpResponse out = admin->Handle(req.method, req.path, req.body);
+    res.status = out.status;
+    AddCors(req, res);
+    res.set_content(out.body, "application/json");
   }
 
   void Ui(const httplib::Request& req, httplib::Response& res) {
@@ -221,12 +234,17 @@ struct HttpServer::Impl {
       res.set_header("Access-Control-Max-Age", "172800");
     });
     server.Get(R"(/ui(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) { Ui(req, res); });
+    auto admin_route = [this](const httplib::Request& req, httplib::Response& res) { Admin(req, res); };
+    server.Get(R"(/admin/.*)", admin_route);
+    server.Post(R"(/admin/.*)", admin_route);
   }
 };
 
-HttpServer::HttpServer(ServerOptions options, api::Handler* handler) : impl_(new Impl) {
+HttpServer::HttpServer(ServerOptions options, api::Handler* handler, api::AdminHandler* admin)
+    : impl_(new Impl) {
   impl_->options = std::move(options);
   impl_->handler = handler;
+  impl_->admin = admin;
   impl_->Routes();
 }
 

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "api/admin.h"
 #include "api/handler.h"
 #include "base/status.h"
 
@@ -26,7 +27,7 @@ struct ServerOptions {
 
 class HttpServer {
  public:
-  HttpServer(ServerOptions options, api::Handler* handler);
+  HttpServer(ServerOptions options, api::Handler* handler, api::AdminHandler* admin);
   ~HttpServer();
 
   // Binds the listening socket. IoError with a one-line reason on failure.

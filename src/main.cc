@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "api/admin.h"
 #include "api/handler.h"
 #include "cluster/cluster.h"
 #include "src/flags.h"
@@ -61,7 +62,8 @@ int main(int argc, char** argv) {
   so.port = flags.port;
   so.cors = flags.cors;
   so.ui_dir = flags.ui_dir;
-  ddb::HttpServer server(so, &handler);
+  ddb::api::AdminHandler admin(cluster->get());
+  ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();
   if (!bound.ok()) {
     (*cluster)->Stop();

@@ -1,0 +1,141 @@
+// AdminHandler: the cluster snapshot as JSON, and power faults.
+#include "api/admin.h"
+
+#include "api/json.h"
+
+namespace ddb::api {
+
+namespace {
+
+HttpResponse Fail(int status, const std::string& message) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("error");
+  w.String(message);
+  w.EndObject();
+  return HttpResponse{status, buf.GetString()};
+}
+
+void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
+  w.StartObject();
+  w.Key("id");
+  w.Uint(n.id);
+  w.Key("name");
+  w.String(n.name);
+  w.Key("az");
+  w.String(n.az);
+  w.Key("up");
+  w.Bool(n.up);
+  w.Key("replicas");
+  w.StartArray();
+  for (const cluster::ReplicaInfo& r : n.replicas) {
+    w.StartObject();
+    w.Key("group");
+    w.Uint64(r.group);
+    w.Key("role");
+    w.String(r.leader ? "leader" : "follower");
+    w.Key("ballot");
+    w.Uint64(r.ballot);
+    w.Key("commitLsn");
+    w.Uint64(r.commit_lsn);
+    w.Key("appliedLsn");
+    w.Uint64(r.applied_lsn);
+    w.Key("lastLsn");
+    w.Uint64(r.last_lsn);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteTable(JsonWriter& w, const cluster::TableInfo& t) {
+  w.StartObject();
+  w.Key("name");  // namespace/name
+  w.String(t.meta.name);
+  w.Key("id");
+  w.Uint64(t.meta.id);
+  w.Key("partitions");
+  w.StartArray();
+  for (const cluster::PartitionInfo& p : t.partitions) {
+    w.StartObject();
+    w.Key("group");
+    w.Uint64(p.group);
+    // Hash ranges as hex: JSON numbers lose 64-bit precision in browsers.
+    char lo[17], hi[17];
+    std::snprintf(lo, sizeof lo, "%016llx", static_cast<unsigned long long>(p.hash_lo));
+    std::snprintf(hi, sizeof hi, "%016llx", static_cast<unsigned long long>(p.hash_hi));
+    w.Key("hashLo");
+    w.String(lo);
+    w.Key("hashHi");
+    w.String(hi);
+    w.Key("members");
+    w.StartArray();
+    for (uint32_t m : p.members) w.Uint(m);
+    w.EndArray();
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+}
+
+HttpResponse Snapshot(cluster::Cluster* cluster) {
+  cluster::ClusterSnapshot snap = cluster->Snapshot();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("nodes");
+  w.StartArray();
+  for (const auto& n : snap.nodes) WriteNode(w, n);
+  w.EndArray();
+  w.Key("tables");
+  w.StartArray();
+  for (const auto& t : snap.tables) WriteTable(w, t);
+  w.EndArray();
+  w.Key("memds");
+  w.StartArray();
+  for (uint64_t lookups : snap.memds_lookups) {
+    w.StartObject();
+    w.Key("lookups");
+    w.Uint64(lookups);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("routers");
+  w.StartArray();
+  for (const auto& [hits, misses] : snap.router_cache) {
+    w.StartObject();
+    w.Key("cacheHits");
+    w.Uint64(hits);
+    w.Key("cacheMisses");
+    w.Uint64(misses);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return HttpResponse{200, buf.GetString()};
+}
+
+HttpResponse Power(cluster::Cluster* cluster, bool on, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string target;
+  auto got = GetString(doc, "target", &target);
+  if (!got.ok() || !*got) return Fail(400, "\"target\" (a node or AZ name) is required");
+  Status s = on ? cluster->PowerOn(target) : cluster->PowerOff(target);
+  if (s.IsNotFound()) return Fail(404, s.message());
+  if (!s.ok()) return Fail(500, s.ToString());
+  return HttpResponse{200, "{}"};
+}
+
+}  // namespace
+
+HttpResponse AdminHandler::Handle(const std::string& method, const std::string& path,
+                                  const std::string& body) {
+  if (method == "GET" && path == "/admin/cluster") return Snapshot(cluster_);
+  if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
+  if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
+  return Fail(404, "no such admin endpoint: " + method + " " + path);
+}
+
+}  // namespace ddb::api

@@ -1,0 +1,31 @@
+// AdminHandler: ddb-local's own HTTP API for the machinery, under /admin/ on
+// the same port — the cluster's state as JSON, and fault injection.
+//
+//   GET  /admin/cluster                 nodes, replicas, tables, partitions,
+//                                       MemDS and router counters
+//   POST /admin/power-off  {"target": "az-b-node-1" | "az-b"}
+//   POST /admin/power-on   {"target": ...}
+//
+// Errors are {"error": "..."} with HTTP 400 (bad request) or 404 (unknown
+// path or target). This is not DynamoDB's API and has no DynamoDB errors.
+//
+// Thread safety: Handle may be called from any number of threads at once.
+#pragma once
+
+#include <string>
+
+#include "api/handler.h"
+#include "cluster/cluster.h"
+
+namespace ddb::api {
+
+class AdminHandler {
+ public:
+  explicit AdminHandler(cluster::Cluster* cluster) : cluster_(cluster) {}
+  HttpResponse Handle(const std::string& method, const std::string& path, const std::string& body);
+
+ private:
+  cluster::Cluster* cluster_;
+};
+
+}  // namespace ddb::api
