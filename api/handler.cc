@@ -15,6 +15,7 @@ const std::unordered_map<std::string, Operation>& Operations() {
       {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable}, {"ListTables", &ListTables},
       {"DeleteTable", &DeleteTable}, {"PutItem", &PutItem},             {"GetItem", &GetItem},
       {"DeleteItem", &DeleteItem},   {"Scan", &Scan},
+      {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
   };
   return *ops;
 }

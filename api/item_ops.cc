@@ -9,8 +9,6 @@ namespace ddb::api {
 
 namespace {
 
-constexpr size_t kMaxItemBytes = 400 * 1024;
-
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
 // The parameters every item operation shares.
@@ -36,20 +34,6 @@ ApiResult<bool> ReadCommon(const JsonValue& req, ItemRequest* r, Constraints* c)
   if (*rc && r->return_consumed != "NONE" && r->return_consumed != "TOTAL" && r->return_consumed != "INDEXES") {
     c->Fail(Quote(r->return_consumed), "returnConsumedCapacity",
             "Member must satisfy enum value set: [INDEXES, TOTAL, NONE]");
-  }
-  return true;
-}
-
-// Top-level attribute names: not empty, at most 64 KB.
-ApiResult<bool> CheckAttributeNames(const Item& item) {
-  for (const auto& [name, value] : item) {
-    if (name.empty()) {
-      return Error::Validation("One or more parameter values were invalid: Empty attribute name");
-    }
-    if (name.size() > 65535) {
-      return Error::Validation(
-          "One or more parameter values were invalid: Attribute name is too large, must be less than 65536 bytes");
-    }
   }
   return true;
 }
@@ -87,12 +71,6 @@ void WriteConsumed(JsonWriter& w, const ItemRequest& r, double units) {
     w.EndObject();
   }
   w.EndObject();
-}
-
-double WriteUnits(size_t bytes) { return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0)); }
-double ReadUnits(size_t bytes, bool consistent) {
-  double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
-  return consistent ? units : units / 2;
 }
 
 // `member` is "Item" (GetItem) or "Attributes" (ReturnValues).
@@ -242,15 +220,8 @@ ApiResult<std::string> GetItem(Context& ctx, const JsonValue& req) {
   auto item = DecodeItem(**stored);
   if (!item.ok()) return Error::InternalServer("Internal server error");
   size_t size = ItemSize(*item);
-  if (!names->empty()) {
-    Item projected;
-    for (const std::string& n : *names) {
-      auto it = item->find(n);
-      if (it != item->end()) projected.emplace(n, std::move(it->second));
-    }
-    *item = std::move(projected);
-  }
-  return Respond(r, ReadUnits(size, consistent), "Item", &*item);
+  Item projected = ProjectAttributes(std::move(*item), *names);
+  return Respond(r, ReadUnits(size, consistent), "Item", &projected);
 }
 
 }  // namespace ddb::api

@@ -2,6 +2,7 @@
 //   table_ops.cc  CreateTable, DescribeTable, ListTables, DeleteTable
 //   item_ops.cc   PutItem, GetItem, DeleteItem
 //   scan_op.cc    Scan
+//   batch_ops.cc  BatchGetItem, BatchWriteItem
 // Each validates its whole request before touching the cluster, and returns
 // the JSON response body or a DynamoDB error.
 //
@@ -35,6 +36,8 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> GetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> Scan(Context& ctx, const JsonValue& request);
+ApiResult<std::string> BatchGetItem(Context& ctx, const JsonValue& request);
+ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& request);
 
 // Collects DynamoDB's constraint violations ("1 validation error detected:
 // Value 'x' at 'tableName' failed to satisfy constraint: ...") in request order.
@@ -60,6 +63,18 @@ struct ResolvedTable {
   std::shared_ptr<const TableSchema> schema;
 };
 ApiResult<ResolvedTable> ResolveTable(Context& ctx, const std::string& name, const std::string& not_found);
+
+// What every item operation shares (item_common.cc).
+constexpr size_t kMaxItemBytes = 400 * 1024;
+// Top-level attribute names: not empty, at most 64 KB.
+ApiResult<bool> CheckAttributeNames(const Item& item);
+// Capacity units: writes per started 1 KB, reads per started 4 KB (halved
+// for an eventually consistent read); at least one.
+double WriteUnits(size_t bytes);
+double ReadUnits(size_t bytes, bool consistent);
+// The named top-level attributes of `item` (AttributesToGet); all of it when
+// `names` is empty.
+Item ProjectAttributes(Item item, const std::vector<std::string>& names);
 
 // Rejects a request parameter this version does not implement yet, with a
 // ValidationException that names it, rather than ignoring it silently.

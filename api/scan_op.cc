@@ -81,15 +81,6 @@ ApiResult<ScanRequest> ParseScan(const JsonValue& req) {
   return r;
 }
 
-Item Project(Item item, const std::vector<std::string>& names) {
-  if (names.empty()) return item;
-  Item out;
-  for (const std::string& n : names) {
-    auto it = item.find(n);
-    if (it != item.end()) out.emplace(n, std::move(it->second));
-  }
-  return out;
-}
 }  // namespace
 
 ApiResult<std::string> Scan(Context& ctx, const JsonValue& req) {
@@ -120,7 +111,7 @@ ApiResult<std::string> Scan(Context& ctx, const JsonValue& req) {
     if (!item.ok()) return Error::InternalServer("Internal server error");
     bytes += ItemSize(*item);
     if (&row == &page->rows.back()) last = KeyAttributesOf(*t->schema, *item);
-    if (r->select != "COUNT") WriteItem(Project(std::move(*item), r->attributes_to_get), w);
+    if (r->select != "COUNT") WriteItem(ProjectAttributes(std::move(*item), r->attributes_to_get), w);
   }
   if (r->select != "COUNT") w.EndArray();
   w.Key("Count");

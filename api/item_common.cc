@@ -1,0 +1,39 @@
+// Helpers every item operation shares: attribute name limits, capacity
+// units, AttributesToGet.
+#include <cmath>
+
+#include "api/operations.h"
+
+namespace ddb::api {
+
+ApiResult<bool> CheckAttributeNames(const Item& item) {
+  for (const auto& entry : item) {
+    if (entry.first.empty()) {
+      return Error::Validation("One or more parameter values were invalid: Empty attribute name");
+    }
+    if (entry.first.size() > 65535) {
+      return Error::Validation(
+          "One or more parameter values were invalid: Attribute name is too large, must be less than 65536 bytes");
+    }
+  }
+  return true;
+}
+
+double WriteUnits(size_t bytes) { return std::max(1.0, std::ceil(static_cast<double>(bytes) / 1024.0)); }
+
+double ReadUnits(size_t bytes, bool consistent) {
+  double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
+  return consistent ? units : units / 2;
+}
+
+Item ProjectAttributes(Item item, const std::vector<std::string>& names) {
+  if (names.empty()) return item;
+  Item out;
+  for (const std::string& n : names) {
+    auto it = item.find(n);
+    if (it != item.end()) out.emplace(n, std::move(it->second));
+  }
+  return out;
+}
+
+}  // namespace ddb::api
