@@ -16,6 +16,8 @@ Error Error::FromStatus(const Status& s) {
       return ConditionalCheckFailed("The conditional request failed");
     case Status::Code::kUnavailable:
       return ServiceUnavailable("The service is currently unavailable or busy.");
+    case Status::Code::kUncertain:  // DynamoDB's answer when a write's outcome is unknown
+      return InternalServer("Internal server error");
     default:
       return InternalServer("Internal server error");
   }

@@ -32,6 +32,7 @@ class Status {
     kInternal = 7,
     kConditionFailed = 8,
     kBusy = 9,            // e.g. a table is being created or deleted
+    kUncertain = 10,      // a write may or may not have taken effect (timeout, leader lost)
   };
 
   Status() = default;
@@ -45,6 +46,7 @@ class Status {
   static Status Internal(std::string m) { return Status(Code::kInternal, std::move(m)); }
   static Status ConditionFailed(std::string m) { return Status(Code::kConditionFailed, std::move(m)); }
   static Status Busy(std::string m) { return Status(Code::kBusy, std::move(m)); }
+  static Status Uncertain(std::string m) { return Status(Code::kUncertain, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -52,6 +54,7 @@ class Status {
   bool IsInvalidArgument() const { return code_ == Code::kInvalidArgument; }
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsBusy() const { return code_ == Code::kBusy; }
+  bool IsUncertain() const { return code_ == Code::kUncertain; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;

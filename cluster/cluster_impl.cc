@@ -332,9 +332,10 @@ Status ClusterImpl::Mutate(const TableMeta& table, const Key& key, Mutator mutat
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
   const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
-  NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) {
-    n->Mutate(p.group, key, mutator, std::move(done));
-  });
+  // A mutation is not idempotent (a conditional increment must not run twice).
+  NodeReply r = PickRouter().ToLeader(
+      p, [&](StorageNode* n, ReplyFn done) { n->Mutate(p.group, key, mutator, std::move(done)); },
+      /*idempotent=*/false);
   result->old_item = std::move(r.item);
   result->new_item = std::move(r.new_item);
   return r.status;

@@ -60,7 +60,8 @@ NodeReply Router::CallNode(paxos::NodeId node, const Call& call) {
   std::unique_lock<std::mutex> lock(w->mu);
   if (!w->cv.wait_for(lock, kAttemptTimeout, [&] { return w->done; })) {
     NodeReply r;
-    r.status = Status::Unavailable("storage node did not answer");
+    // The request may still run on that node: its outcome is unknown.
+    r.status = Status::Uncertain("storage node did not answer in time");
     return r;
   }
   return std::move(w->reply);
@@ -77,14 +78,15 @@ void Router::SetLeaderHint(uint64_t group, paxos::NodeId node) {
   leaders_[group] = node;
 }
 
-NodeReply Router::ToLeader(const PartitionRoute& p, const Call& call) {
+NodeReply Router::ToLeader(const PartitionRoute& p, const Call& call, bool idempotent) {
   const auto deadline = Clock::now() + std::chrono::milliseconds(request_timeout_ms_);
   paxos::NodeId target = LeaderHint(p);
   size_t next_member = 0;
   auto backoff = std::chrono::microseconds(500);
   for (;;) {
     NodeReply r = CallNode(target, call);
-    if (!r.status.IsUnavailable() || Clock::now() >= deadline) return r;
+    bool retry = r.status.IsUnavailable() || (idempotent && r.status.IsUncertain());
+    if (!retry || Clock::now() >= deadline) return r;
     if (r.leader_hint != 0 && r.leader_hint != target) {
       target = r.leader_hint;
       SetLeaderHint(p.group, target);
@@ -103,7 +105,7 @@ NodeReply Router::ToAnyReplica(const PartitionRoute& p, const Call& call) {
   NodeReply r;
   for (size_t i = 0; i < p.members.size(); ++i) {
     r = CallNode(p.members[(start + i) % p.members.size()], call);
-    if (!r.status.IsUnavailable()) return r;
+    if (!r.status.IsUnavailable() && !r.status.IsUncertain()) return r;  // reads may be retried
   }
   return ToLeader(p, call);
 }

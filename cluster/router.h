@@ -33,10 +33,14 @@ class Router {
   // nullptr when the table does not exist.
   std::shared_ptr<const TableRoute> Lookup(const std::string& name);
 
-  // Sends `call` to the leader of `p` (following hints and retrying), or with
+  // Sends `call` to the leader of `p`, following hints and retrying while
+  // replicas refuse it (Unavailable: not the leader, powered off). A call
+  // whose outcome is unknown (Uncertain: timed out, leadership lost with the
+  // write in flight) is retried only when `idempotent`; otherwise the caller
+  // gets the uncertainty, as a DynamoDB client gets a 500. Or, with
   // ToAnyReplica to the replicas in turn, spreading reads (others on failure).
   using Call = std::function<void(StorageNode*, ReplyFn)>;
-  NodeReply ToLeader(const PartitionRoute& p, const Call& call);
+  NodeReply ToLeader(const PartitionRoute& p, const Call& call, bool idempotent = true);
   NodeReply ToAnyReplica(const PartitionRoute& p, const Call& call);
 
   uint64_t cache_hits() const { return hits_.load(std::memory_order_relaxed); }

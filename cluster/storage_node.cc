@@ -59,7 +59,8 @@ void StorageNode::PowerOff() {
   for (Task& t : dropped) {
     if (t.reply) t.reply(Reply(Status::Unavailable("storage node is powered off")));
   }
-  FailAll(Status::Unavailable("storage node is powered off"));
+  // Writes in flight may still be chosen by the other replicas.
+  FailAll(Status::Uncertain("storage node powered off with the write in flight"));
   groups_.clear();
 }
 

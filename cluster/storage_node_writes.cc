@@ -81,7 +81,9 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
       auto ov = g->overlay.find(p.item_key);
       if (ov != g->overlay.end() && ov->second.first == r.lsn) g->overlay.erase(ov);
       bool ours = p.ballot == r.ballot;
-      if (!ours) p.reply = Reply(Status::Unavailable("write superseded by a new leader"));
+      // Another leader decided this LSN; it may have re-proposed our value
+      // (recovered from the accepted records), so the outcome is unknown.
+      if (!ours) p.reply = Reply(Status::Uncertain("write superseded by a new leader"));
       p.done(std::move(p.reply));
       g->pending.erase(it);
     }
@@ -94,7 +96,7 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
   for (paxos::Lsn lsn : ready.abandoned) {
     auto it = g->pending.find(lsn);
     if (it == g->pending.end()) continue;
-    it->second.done(Reply(Status::Unavailable("leader changed"), g->replica->leader_hint()));
+    it->second.done(Reply(Status::Uncertain("leader changed with the write in flight"), g->replica->leader_hint()));
     g->pending.erase(it);
   }
   // Every answer waiting on an abandoned version fails; the client retries
