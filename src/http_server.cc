@@ -43,7 +43,11 @@ class ElasticPool : public httplib::TaskQueue {
   void enqueue(std::function<void()> fn) override {
     std::unique_lock<std::mutex> lock(mu_);
     jobs_.push_back(std::move(fn));
-    if (idle_ == 0 && threads_.size() < kMaxWorkers) {
+    // Each idle worker takes one job; start a worker for every job beyond
+    // them. (Comparing with idle_ == 0 would leave a second job queued
+    // behind one idle worker that has not woken up yet, and that worker may
+    // then hold a keep-alive connection for a minute.)
+    if (jobs_.size() > idle_ && threads_.size() < kMaxWorkers) {
       threads_.emplace_back([this] { Work(); });
     }
     cv_.notify_one();
