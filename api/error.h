@@ -17,9 +17,16 @@
 namespace ddb::api {
 
 struct Error {
+  Error() = default;
+  Error(int status, std::string t, std::string m)
+      : http_status(status), type(std::move(t)), message(std::move(m)) {}
+
   int http_status = 400;
   std::string type;     // e.g. "ValidationException"
   std::string message;  // DynamoDB's exact text
+  // An item to send with the error as "Item" (already DynamoDB JSON), as
+  // ConditionalCheckFailedException does with ReturnValuesOnConditionCheckFailure.
+  std::string item_json;
 
   static Error Validation(std::string m) { return {400, "ValidationException", std::move(m)}; }
   static Error Serialization(std::string m) { return {400, "SerializationException", std::move(m)}; }

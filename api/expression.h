@@ -194,6 +194,15 @@ struct KeyAttribute {
   AttrType type = AttrType::kS;  // S, N or B
 };
 
+// A validated KeyConditionExpression tree's one or two terms, with DynamoDB's
+// messages: "Invalid operator used in KeyConditionExpression: OR", "Invalid
+// condition in KeyConditionExpression: Multiple attribute names used in one
+// condition", "KeyConditionExpressions cannot contain nested operations",
+// "KeyConditionExpressions cannot have conditions on nested attributes",
+// "KeyConditionExpressions must only contain one condition per key",
+// "Conditions can be of length 1 or 2 only", and others.
+ApiResult<std::vector<KeyTerm>> KeyConditionTerms(const Condition& tree);
+
 // A Query's key condition bound to the key schema.
 struct KeyCondition {
   KeyTerm hash;                  // op kEq

@@ -11,7 +11,8 @@
 //      UpdateExpression, ConditionExpression, KeyConditionExpression,
 //      FilterExpression, ProjectionExpression; each marks the placeholders
 //      it uses and fails on undefined ones;
-//   4. CheckAllUsed() — names, then values, that no expression used.
+//   4. CheckAllUsed() — names, then values, that no expression used;
+//   5. KeyConditionTerms() for a KeyConditionExpression's key-specific rules.
 // Every error is a ValidationException with DynamoDB's message; expression
 // errors carry the "Invalid <Parameter>: " prefix, syntax errors read
 // `Syntax error; token: "<token>", near: "<previous token to next token>"`.
@@ -67,8 +68,9 @@ class ExpressionContext {
   ApiResult<Condition> ParseCondition(std::string_view text, ExpressionKind kind);
   ApiResult<UpdateExpression> ParseUpdate(std::string_view text);
   ApiResult<Projection> ParseProjection(std::string_view text);
-  // The one or two key conditions, for BindKeyCondition.
-  ApiResult<std::vector<KeyTerm>> ParseKeyCondition(std::string_view text);
+  // A KeyConditionExpression is parsed with ParseCondition(text,
+  // ExpressionKind::kKeyCondition) and, after CheckAllUsed (DynamoDB's
+  // order), turned into terms with KeyConditionTerms (api/expression.h).
 
   // "Value provided in ExpressionAttributeNames unused in expressions: keys:
   // {#a, #b}", then the same for values; keys in request order.

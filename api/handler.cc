@@ -14,7 +14,7 @@ const std::unordered_map<std::string, Operation>& Operations() {
   static const auto* ops = new std::unordered_map<std::string, Operation>{
       {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable}, {"ListTables", &ListTables},
       {"DeleteTable", &DeleteTable}, {"PutItem", &PutItem},             {"GetItem", &GetItem},
-      {"DeleteItem", &DeleteItem},   {"Scan", &Scan},
+      {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},   {"Scan", &Scan},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
   };
   return *ops;
@@ -73,6 +73,10 @@ std::string Handler::RenderError(const Error& e) {
   if (!e.message.empty()) {
     w.Key("message");
     w.String(e.message);
+  }
+  if (!e.item_json.empty()) {
+    w.Key("Item");
+    w.RawValue(e.item_json.data(), e.item_json.size(), rapidjson::kObjectType);
   }
   w.EndObject();
   return buf.GetString();

@@ -1,6 +1,7 @@
 // The DynamoDB operations, one function each, grouped by file:
 //   table_ops.cc  CreateTable, DescribeTable, ListTables, DeleteTable
-//   item_ops.cc   PutItem, GetItem, DeleteItem
+//   item_ops.cc   PutItem, GetItem, DeleteItem (item_request.cc: what they share)
+//   update_op.cc  UpdateItem
 //   scan_op.cc    Scan
 //   batch_ops.cc  BatchGetItem, BatchWriteItem
 // Each validates its whole request before touching the cluster, and returns
@@ -35,6 +36,7 @@ ApiResult<std::string> DeleteTable(Context& ctx, const JsonValue& request);
 ApiResult<std::string> PutItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> GetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& request);
+ApiResult<std::string> UpdateItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> Scan(Context& ctx, const JsonValue& request);
 ApiResult<std::string> BatchGetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& request);

@@ -1,0 +1,252 @@
+// The parts of the item operations that PutItem, UpdateItem, DeleteItem and
+// GetItem share; see item_request.h.
+#include "api/item_request.h"
+
+#include "api/expression_legacy.h"
+#include "api/item_codec.h"
+#include "api/item_json.h"
+
+namespace ddb::api {
+
+namespace {
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// Reads an enum-valued string member, adding a constraint violation when the
+// value is not one of `allowed` (`set` is DynamoDB's printed list).
+ApiResult<bool> ReadEnum(const JsonValue& req, const char* name, const char* path,
+                         std::initializer_list<const char*> allowed, const char* set, std::string* out,
+                         Constraints* c) {
+  auto got = GetString(req, name, out);
+  if (!got.ok()) return got.error();
+  if (!*got) return false;
+  for (const char* a : allowed) {
+    if (*out == a) return true;
+  }
+  c->Fail(Quote(*out), path, std::string("Member must satisfy enum value set: ") + set);
+  return true;
+}
+
+std::string ItemJson(const Item& item) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  WriteItem(item, w);
+  return buf.GetString();
+}
+
+std::optional<Item> Decode(const std::optional<std::string>& bytes, bool* corrupt) {
+  if (!bytes) return std::nullopt;
+  auto item = DecodeItem(*bytes);
+  if (!item.ok()) {
+    *corrupt = true;
+    return std::nullopt;
+  }
+  return std::move(item.value());
+}
+
+void WriteConsumed(JsonWriter& w, const ItemRequest& r, double units) {
+  if (r.return_consumed == "NONE") return;
+  w.Key("ConsumedCapacity");
+  w.StartObject();
+  w.Key("TableName");
+  w.String(r.table_name);
+  w.Key("CapacityUnits");
+  w.Double(units);
+  if (r.return_consumed == "INDEXES") {
+    w.Key("Table");
+    w.StartObject();
+    w.Key("CapacityUnits");
+    w.Double(units);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
+// The step's decision on the latest version (`old`, or none).
+cluster::Mutation Decide(const WriteStep& step, const Item* old) {
+  cluster::Mutation m;
+  if (step.condition && !EvaluateCondition(*step.condition, old)) {
+    m.status = Status::ConditionFailed("The conditional request failed");
+    return m;
+  }
+  const Item* next = nullptr;
+  Item updated;
+  switch (step.kind) {
+    case WriteStep::Kind::kDelete:
+      m.write = m.erase = old != nullptr;
+      return m;
+    case WriteStep::Kind::kPut:
+      next = &step.item;
+      break;
+    case WriteStep::Kind::kUpdate: {
+      if (old == nullptr && !step.update->CreatesItem()) return m;
+      auto applied = ApplyUpdate(*step.update, old, step.item);
+      if (!applied.ok()) {
+        m.status = Status::InvalidArgument(applied.error().message);
+        return m;
+      }
+      updated = std::move(applied.value());
+      if (ItemSize(updated) > kMaxItemBytes) {
+        m.status = Status::InvalidArgument("Item size to update has exceeded the maximum allowed size");
+        return m;
+      }
+      next = &updated;
+      break;
+    }
+  }
+  m.write = true;
+  m.item = EncodeItem(*next);
+  m.size = static_cast<uint32_t>(ItemSize(*next));
+  return m;
+}
+
+}  // namespace
+
+ApiResult<bool> ReadItemRequest(const JsonValue& req, ItemRequest* r, Constraints* c) {
+  auto n = GetString(req, "TableName", &r->table_name);
+  if (!n.ok()) return n.error();
+  c->TableName(*n ? &r->table_name : nullptr);
+  auto rv = ReadEnum(req, "ReturnValues", "returnValues", {"NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"},
+                     "[ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]", &r->return_values, c);
+  if (!rv.ok()) return rv.error();
+  auto rc = ReadEnum(req, "ReturnConsumedCapacity", "returnConsumedCapacity", {"NONE", "TOTAL", "INDEXES"},
+                     "[INDEXES, TOTAL, NONE]", &r->return_consumed, c);
+  if (!rc.ok()) return rc.error();
+  auto rf = ReadEnum(req, "ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure",
+                     {"NONE", "ALL_OLD"}, "[ALL_OLD, NONE]", &r->return_on_condition_failure, c);
+  if (!rf.ok()) return rf.error();
+  return true;
+}
+
+ApiResult<Item> ReadItemParam(const JsonValue& req, const char* name, const char* path, Constraints* c) {
+  const JsonValue* v = nullptr;
+  auto got = GetObject(req, name, &v);
+  if (!got.ok()) return got.error();
+  c->NotNull(v != nullptr, path);
+  if (v == nullptr) return Item{};
+  return ParseItem(*v);
+}
+
+ApiResult<ItemExpressions> ReadExpressions(const JsonValue& req, ExpressionOperation op) {
+  auto mixed = CheckExpressionParameters(req, op);
+  if (!mixed.ok()) return mixed.error();
+  auto ctx = ExpressionContext::Create(Member(req, "ExpressionAttributeNames"),
+                                       Member(req, "ExpressionAttributeValues"));
+  if (!ctx.ok()) return ctx.error();
+  ItemExpressions out;
+  std::string text;
+  // DynamoDB's order: update, condition, projection; then unused placeholders.
+  if (op == ExpressionOperation::kUpdateItem) {
+    auto got = GetString(req, "UpdateExpression", &text);
+    if (!got.ok()) return got.error();
+    if (*got) {
+      auto update = ctx->ParseUpdate(text);
+      if (!update.ok()) return update.error();
+      out.update = std::move(update.value());
+    }
+  }
+  if (op != ExpressionOperation::kGetItem) {
+    auto got = GetString(req, "ConditionExpression", &text);
+    if (!got.ok()) return got.error();
+    if (*got) {
+      auto cond = ctx->ParseCondition(text, ExpressionKind::kCondition);
+      if (!cond.ok()) return cond.error();
+      out.condition = std::move(cond.value());
+    }
+  } else {
+    auto got = GetString(req, "ProjectionExpression", &text);
+    if (!got.ok()) return got.error();
+    if (*got) {
+      auto proj = ctx->ParseProjection(text);
+      if (!proj.ok()) return proj.error();
+      out.projection = std::move(proj.value());
+    }
+  }
+  auto unused = ctx->CheckAllUsed();
+  if (!unused.ok()) return unused.error();
+
+  // The legacy forms of the same (CheckExpressionParameters allowed no mix).
+  if (op != ExpressionOperation::kGetItem) {
+    auto expected = ConvertExpected(Member(req, "Expected"), Member(req, "ConditionalOperator"));
+    if (!expected.ok()) return expected.error();
+    if (*expected) out.condition = std::move(**expected);
+  }
+  if (const JsonValue* au = Member(req, "AttributeUpdates"); au && op == ExpressionOperation::kUpdateItem) {
+    auto update = ConvertAttributeUpdates(*au);
+    if (!update.ok()) return update.error();
+    out.update = std::move(update.value());
+  }
+  if (const JsonValue* atg = Member(req, "AttributesToGet"); atg && op == ExpressionOperation::kGetItem) {
+    auto proj = ConvertAttributesToGet(*atg);
+    if (!proj.ok()) return proj.error();
+    out.projection = std::move(proj.value());
+  }
+  return out;
+}
+
+cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step) {
+  return [step](const std::optional<std::string>& current) {
+    if (!current) return Decide(*step, nullptr);
+    auto old = DecodeItem(*current);
+    if (!old.ok()) {
+      cluster::Mutation m;
+      m.status = Status::Internal("stored item does not decode");
+      return m;
+    }
+    return Decide(*step, &old.value());
+  };
+}
+
+ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
+                                 std::shared_ptr<const WriteStep> step, const ItemRequest& r) {
+  cluster::MutateResult result;
+  Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step)), &result);
+  bool corrupt = false;
+  WriteOutcome out{Decode(result.old_item, &corrupt), Decode(result.new_item, &corrupt)};
+  if (corrupt) return Error::InternalServer("Internal server error");
+  if (s.code() == Status::Code::kConditionFailed) {
+    Error e = Error::ConditionalCheckFailed("The conditional request failed");
+    if (r.return_on_condition_failure == "ALL_OLD" && out.old_item) e.item_json = ItemJson(*out.old_item);
+    return e;
+  }
+  if (!s.ok()) return Error::FromStatus(s);
+  return out;
+}
+
+std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, const UpdateExpression* update) {
+  std::optional<Item> attributes;
+  const std::string& rv = r.return_values;
+  if (rv == "ALL_OLD") attributes = outcome.old_item;
+  if (rv == "ALL_NEW") attributes = outcome.new_item;
+  if ((rv == "UPDATED_OLD" || rv == "UPDATED_NEW") && update != nullptr) {
+    const std::optional<Item>& source = rv == "UPDATED_OLD" ? outcome.old_item : outcome.new_item;
+    if (source) attributes = ProjectPaths(update->ModifiedPaths(), *source);
+  }
+  size_t old_size = outcome.old_item ? ItemSize(*outcome.old_item) : 0;
+  size_t new_size = outcome.new_item ? ItemSize(*outcome.new_item) : 0;
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  if (attributes && !attributes->empty()) {
+    w.Key("Attributes");
+    WriteItem(*attributes, w);
+  }
+  WriteConsumed(w, r, WriteUnits(std::max(old_size, new_size)));
+  w.EndObject();
+  return buf.GetString();
+}
+
+std::string ReadResponse(const ItemRequest& r, double units, const Item* item) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  if (item != nullptr) {
+    w.Key("Item");
+    WriteItem(*item, w);
+  }
+  WriteConsumed(w, r, units);
+  w.EndObject();
+  return buf.GetString();
+}
+
+}  // namespace ddb::api

@@ -1,0 +1,73 @@
+// What PutItem, UpdateItem, DeleteItem and GetItem share: their common
+// parameters, their expressions (parsed once, placeholders resolved, legacy
+// parameters converted), the read-modify-write step the partition leader
+// runs for a conditional write or an update, and the response with
+// ReturnValues and ConsumedCapacity.
+//
+// A write's step is built here, before any I/O, from a fully validated
+// request; it holds everything it needs by value (cluster::Mutator's rules:
+// it may run again after a leader change, and after the caller gave up).
+//
+// Thread safety: values; a WriteStep may run on any thread.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "api/expression.h"
+#include "api/expression_context.h"
+#include "api/operations.h"
+
+namespace ddb::api {
+
+struct ItemRequest {
+  std::string table_name;
+  std::string return_values = "NONE";
+  std::string return_consumed = "NONE";
+  std::string return_on_condition_failure = "NONE";  // ReturnValuesOnConditionCheckFailure
+};
+
+// TableName, ReturnValues, ReturnConsumedCapacity and
+// ReturnValuesOnConditionCheckFailure, adding constraint violations to `c`.
+ApiResult<bool> ReadItemRequest(const JsonValue& req, ItemRequest* r, Constraints* c);
+// A required Item / Key member.
+ApiResult<Item> ReadItemParam(const JsonValue& req, const char* name, const char* path, Constraints* c);
+
+// The expressions of one request, in the tree form of api/expression.h,
+// whichever parameters (expression or legacy) they came from.
+struct ItemExpressions {
+  std::optional<Condition> condition;        // ConditionExpression / Expected
+  std::optional<UpdateExpression> update;    // UpdateExpression / AttributeUpdates
+  std::optional<Projection> projection;      // ProjectionExpression / AttributesToGet
+};
+ApiResult<ItemExpressions> ReadExpressions(const JsonValue& req, ExpressionOperation op);
+
+// A write decided by the leader against the item's latest version.
+struct WriteStep {
+  enum class Kind : uint8_t { kPut, kDelete, kUpdate };
+  Kind kind = Kind::kPut;
+  std::optional<Condition> condition;
+  Item item;                     // kPut: the new item; kUpdate: the key attributes
+  std::optional<UpdateExpression> update;
+};
+// The mutator that runs `step` (shared, immutable).
+cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step);
+
+// The outcome of a write as the client sees it: the item before and after.
+struct WriteOutcome {
+  std::optional<Item> old_item;
+  std::optional<Item> new_item;
+};
+// Runs `step` on the item at `key`; a failed condition becomes
+// ConditionalCheckFailedException (with the item when asked for).
+ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
+                                 std::shared_ptr<const WriteStep> step, const ItemRequest& r);
+
+// {"Attributes": ..., "ConsumedCapacity": ...} for a write, the attributes
+// chosen by ReturnValues (UPDATED_* project the update's paths).
+std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, const UpdateExpression* update);
+// {"Item": ..., "ConsumedCapacity": ...} for GetItem.
+std::string ReadResponse(const ItemRequest& r, double units, const Item* item);
+
+}  // namespace ddb::api

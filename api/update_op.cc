@@ -1,0 +1,41 @@
+// UpdateItem: UpdateExpression (or AttributeUpdates) with an optional
+// condition, run by the partition leader as one read-modify-write step, with
+// every ReturnValues DynamoDB offers.
+#include "api/item_request.h"
+
+namespace ddb::api {
+
+ApiResult<std::string> UpdateItem(Context& ctx, const JsonValue& req) {
+  ItemRequest r;
+  Constraints c;
+  auto common = ReadItemRequest(req, &r, &c);
+  if (!common.ok()) return common.error();
+  auto key_item = ReadItemParam(req, "Key", "key", &c);
+  if (!key_item.ok()) return key_item.error();
+  if (!c.ok()) return c.ToError();
+  auto exprs = ReadExpressions(req, ExpressionOperation::kUpdateItem);
+  if (!exprs.ok()) return exprs.error();
+
+  auto t = ResolveTable(ctx, r.table_name, "Requested resource not found");
+  if (!t.ok()) return t.error();
+  auto key = KeyOfKeyParam(*t->schema, *key_item);
+  if (!key.ok()) return key.error();
+  // An update without any action still creates the item (with its key).
+  UpdateExpression update = exprs->update ? std::move(*exprs->update) : UpdateExpression{};
+  for (const std::string& attr : update.ModifiedAttributes()) {
+    if (attr == t->schema->hash.name || (t->schema->range && attr == t->schema->range->name)) {
+      return Error::Validation("One or more parameter values were invalid: Cannot update attribute " + attr +
+                               ". This attribute is part of the key");
+    }
+  }
+  auto step = std::make_shared<WriteStep>();
+  step->kind = WriteStep::Kind::kUpdate;
+  step->condition = std::move(exprs->condition);
+  step->item = std::move(*key_item);
+  step->update = update;
+  auto outcome = RunWrite(ctx, *t, *key, std::move(step), r);
+  if (!outcome.ok()) return outcome.error();
+  return WriteResponse(r, *outcome, &update);
+}
+
+}  // namespace ddb::api
