@@ -14,7 +14,7 @@ const std::unordered_map<std::string, Operation>& Operations() {
   static const auto* ops = new std::unordered_map<std::string, Operation>{
       {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable}, {"ListTables", &ListTables},
       {"DeleteTable", &DeleteTable}, {"PutItem", &PutItem},             {"GetItem", &GetItem},
-      {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},   {"Scan", &Scan},
+      {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},   {"Scan", &Scan}, {"Query", &Query},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
   };
   return *ops;

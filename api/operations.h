@@ -2,7 +2,7 @@
 //   table_ops.cc  CreateTable, DescribeTable, ListTables, DeleteTable
 //   item_ops.cc   PutItem, GetItem, DeleteItem (item_request.cc: what they share)
 //   update_op.cc  UpdateItem
-//   scan_op.cc    Scan
+//   scan_op.cc    Scan; query_op.cc Query (read_request.cc: what they share)
 //   batch_ops.cc  BatchGetItem, BatchWriteItem
 // Each validates its whole request before touching the cluster, and returns
 // the JSON response body or a DynamoDB error.
@@ -38,6 +38,7 @@ ApiResult<std::string> GetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> UpdateItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> Scan(Context& ctx, const JsonValue& request);
+ApiResult<std::string> Query(Context& ctx, const JsonValue& request);
 ApiResult<std::string> BatchGetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& request);
 

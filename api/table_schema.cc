@@ -16,12 +16,6 @@ AttrType TypeFromName(const std::string& t) {
   return t == "N" ? AttrType::kN : t == "B" ? AttrType::kB : AttrType::kS;
 }
 
-std::string Encode(const AttributeValue& v) {
-  if (v.type != AttrType::kN) return v.scalar;
-  auto n = Number::Parse(v.scalar);
-  CHECK(n.ok());  // N values hold canonical text
-  return n->EncodeOrdered();
-}
 
 // Checks one key attribute of an item being written.
 ApiResult<std::string> ItemKeyPart(const KeyDef& def, const Item& item) {
@@ -41,7 +35,7 @@ ApiResult<std::string> ItemKeyPart(const KeyDef& def, const Item& item) {
                     "cannot contain an empty ") +
         (def.type == AttrType::kS ? "string" : "binary") + " value. Key: " + def.name);
   }
-  return Encode(it->second);
+  return EncodeKeyValue(it->second);
 }
 
 ApiResult<cluster::Key> CheckKeySizes(cluster::Key key) {
@@ -58,6 +52,13 @@ ApiResult<cluster::Key> CheckKeySizes(cluster::Key key) {
   return key;
 }
 }  // namespace
+
+std::string EncodeKeyValue(const AttributeValue& v) {
+  if (v.type != AttrType::kN) return v.scalar;
+  auto n = Number::Parse(v.scalar);
+  CHECK(n.ok());  // N values hold canonical text
+  return n->EncodeOrdered();
+}
 
 std::string TableSchema::Serialize() const {
   rapidjson::StringBuffer buf;

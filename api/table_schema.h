@@ -47,6 +47,10 @@ struct TableSchema {
   static Result<TableSchema> Deserialize(const std::string& blob);
 };
 
+// The order-preserving bytes of a key value (S or B: its bytes; N: the
+// Number's ordered encoding). `v` must be of type S, N or B.
+std::string EncodeKeyValue(const AttributeValue& v);
+
 // The key of `item` under `schema`, validated as PutItem validates it.
 ApiResult<cluster::Key> KeyOfItem(const TableSchema& schema, const Item& item);
 // A Key parameter (GetItem, DeleteItem, ExclusiveStartKey): exactly the key

@@ -177,9 +177,11 @@ class Cluster {
   virtual Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
                                                  bool consistent) = 0;
   // Rows in scan order after `exclusive_start` (or from the start), at most
-  // `limit` rows and about `max_bytes` of item bytes.
+  // `limit` rows and about `max_bytes` of item bytes, among the keys whose
+  // hash lies in [hash_lo, hash_hi] (a parallel scan's segment).
   virtual Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
-                                size_t limit, size_t max_bytes, bool consistent) = 0;
+                                size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo = 0,
+                                uint64_t hash_hi = UINT64_MAX) = 0;
 
   // The items of one partition key within the spec's sort key range, in sort
   // key order (or reverse), at most `limit` rows and about `max_bytes`.

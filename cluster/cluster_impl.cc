@@ -86,7 +86,8 @@ class ClusterImpl final : public Cluster {
   Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
-                        size_t limit, size_t max_bytes, bool consistent) override;
+                        size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
+                        uint64_t hash_hi) override;
   Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
   ClusterSnapshot Snapshot() override;
   Status PowerOff(const std::string& target) override;
@@ -354,22 +355,22 @@ Result<std::optional<std::string>> ClusterImpl::Get(const TableMeta& table, cons
 }
 
 Result<ScanPage> ClusterImpl::Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
-                                   size_t limit, size_t max_bytes, bool consistent) {
+                                   size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
+                                   uint64_t hash_hi) {
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
   ScanPage out;
+  // Start at the partition holding the resume point, or the range's start.
+  const uint64_t from = exclusive_start ? std::max(hash_lo, KeyHash(exclusive_start->hash)) : hash_lo;
   size_t first = 0;
-  if (exclusive_start) {
-    uint64_t h = KeyHash(exclusive_start->hash);
-    while (first + 1 < route->partitions.size() && route->partitions[first].hash_hi < h) ++first;
-  }
+  while (first + 1 < route->partitions.size() && route->partitions[first].hash_hi < from) ++first;
   size_t bytes = 0;
-  for (size_t i = first; i < route->partitions.size(); ++i) {
+  for (size_t i = first; i < route->partitions.size() && route->partitions[i].hash_lo <= hash_hi; ++i) {
     const PartitionRoute& p = route->partitions[i];
     std::optional<Key> after = i == first ? exclusive_start : std::nullopt;
     size_t want = limit - out.rows.size();
     auto call = [&](StorageNode* n, ReplyFn done) {
-      n->Scan(p.group, after, want, max_bytes - bytes, consistent, std::move(done));
+      n->Scan(p.group, after, want, max_bytes - bytes, consistent, hash_lo, hash_hi, std::move(done));
     };
     Router& router = PickRouter();
     NodeReply r = consistent ? router.ToLeader(p, call) : router.ToAnyReplica(p, call);

@@ -70,9 +70,10 @@ Status NodeStore::Prepare() {
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
-      {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 ORDER BY h,hk,rk LIMIT ?2"},
-      {&scan_after_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND (h,hk,rk)>(?2,?3,?4) "
+      {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
                      "ORDER BY h,hk,rk LIMIT ?5"},
+      {&scan_after_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND (h,hk,rk)>(?2,?3,?4) "
+                     "AND h>=?6 AND h<=?7 ORDER BY h,hk,rk LIMIT ?5"},
       {&stats_, "SELECT count(*), coalesce(sum(size),0) FROM items WHERE group_id=?1"},
   };
   for (const auto& s : kStatements) {
@@ -176,17 +177,16 @@ Result<std::optional<std::string>> NodeStore::Get(uint64_t group, const Key& key
 }
 
 Status NodeStore::Scan(uint64_t group, const std::optional<Key>& after, size_t limit,
-                       size_t max_bytes, ScanPage* page) {
-  std::string h;
-  Statement* st = &scan_first_;
+                       size_t max_bytes, uint64_t hash_lo, uint64_t hash_hi, ScanPage* page) {
+  std::string h, lo = KeyHashBytes(hash_lo), hi = KeyHashBytes(hash_hi);
+  Statement* st = after ? &scan_after_ : &scan_first_;
+  st->Reset().Bind(1, S(group));
   if (after) {
     h = KeyHashBytes(KeyHash(after->hash));
-    st = &scan_after_;
-    st->Reset().Bind(1, S(group)).Bind(2, h).Bind(3, after->hash).Bind(4, after->range);
-    st->Bind(5, static_cast<int64_t>(limit));
-  } else {
-    st->Reset().Bind(1, S(group)).Bind(2, static_cast<int64_t>(limit));
+    st->Bind(2, h).Bind(3, after->hash).Bind(4, after->range);
   }
+  int64_t rows = limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(limit);
+  st->Bind(5, rows).Bind(6, lo).Bind(7, hi);
   size_t bytes = 0;
   for (;;) {
     auto row = st->Step();

@@ -58,9 +58,10 @@ class NodeStore {
   Status Apply(uint64_t group, const paxos::Record& r);
 
   Result<std::optional<std::string>> Get(uint64_t group, const Key& key);
-  // Rows after `after` (h, hk, rk), or from the start when nullopt.
+  // Rows after `after` (h, hk, rk), or from the start when nullopt, whose
+  // hash lies in [hash_lo, hash_hi].
   Status Scan(uint64_t group, const std::optional<Key>& after, size_t limit, size_t max_bytes,
-              ScanPage* page);
+              uint64_t hash_lo, uint64_t hash_hi, ScanPage* page);
   Status Stats(uint64_t group, TableStats* stats);
   Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
 

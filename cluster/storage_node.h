@@ -94,7 +94,7 @@ class StorageNode {
   void Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply);
   void Get(uint64_t group, Key key, bool consistent, ReplyFn reply);
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
-            bool consistent, ReplyFn reply);
+            bool consistent, uint64_t hash_lo, uint64_t hash_hi, ReplyFn reply);
   void Stats(uint64_t group, ReplyFn reply);
   void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
   // The state of every replica on this node.

@@ -65,11 +65,12 @@ void StorageNode::Get(uint64_t group, Key key, bool consistent, ReplyFn reply) {
 }
 
 void StorageNode::Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
-                       bool consistent, ReplyFn reply) {
-  Request(std::move(reply), [this, group, after = std::move(after), limit, max_bytes, consistent](ReplyFn done) {
+                       bool consistent, uint64_t hash_lo, uint64_t hash_hi, ReplyFn reply) {
+  Request(std::move(reply), [this, group, after = std::move(after), limit, max_bytes, consistent, hash_lo,
+                             hash_hi](ReplyFn done) {
     if (RefuseRead(group, consistent, done)) return;
     NodeReply r;
-    r.status = store_->Scan(group, after, limit, max_bytes, &r.page);
+    r.status = store_->Scan(group, after, limit, max_bytes, hash_lo, hash_hi, &r.page);
     done(std::move(r));
   });
 }

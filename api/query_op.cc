@@ -1,0 +1,105 @@
+// Query: the items of one partition key, in sort key order (or reverse),
+// within the key condition's sort key range, paged, filtered and projected.
+#include "api/read_request.h"
+
+namespace ddb::api {
+
+namespace {
+
+// The smallest byte string greater than every string that starts with
+// `prefix`; nullopt when there is none (all bytes 0xFF).
+std::optional<std::string> PrefixEnd(std::string prefix) {
+  while (!prefix.empty() && static_cast<unsigned char>(prefix.back()) == 0xFF) prefix.pop_back();
+  if (prefix.empty()) return std::nullopt;
+  prefix.back() = static_cast<char>(static_cast<unsigned char>(prefix.back()) + 1);
+  return prefix;
+}
+
+std::string Shown(const AttributeValue& v) {
+  return std::string("AttributeValue: {") + TypeName(v.type) + ":" + v.scalar + "}";
+}
+
+// The sort key bounds of the range condition.
+ApiResult<bool> SetBounds(const KeyTerm& term, cluster::QuerySpec* spec) {
+  std::string a = EncodeKeyValue(term.values[0]);
+  switch (term.op) {
+    case ComparisonOperator::kEq:
+      spec->lower = cluster::SortBound{a, true};
+      spec->upper = cluster::SortBound{a, true};
+      break;
+    case ComparisonOperator::kLt: spec->upper = cluster::SortBound{a, false}; break;
+    case ComparisonOperator::kLe: spec->upper = cluster::SortBound{a, true}; break;
+    case ComparisonOperator::kGt: spec->lower = cluster::SortBound{a, false}; break;
+    case ComparisonOperator::kGe: spec->lower = cluster::SortBound{a, true}; break;
+    case ComparisonOperator::kBetween: {
+      std::string b = EncodeKeyValue(term.values[1]);
+      if (b < a) {
+        return Error::Validation(
+            "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal "
+            "to lower bound; lower bound operand: " + Shown(term.values[0]) + ", upper bound operand: " +
+            Shown(term.values[1]));
+      }
+      spec->lower = cluster::SortBound{a, true};
+      spec->upper = cluster::SortBound{b, true};
+      break;
+    }
+    case ComparisonOperator::kBeginsWith: {
+      spec->lower = cluster::SortBound{a, true};
+      if (auto end = PrefixEnd(a)) spec->upper = cluster::SortBound{*end, false};
+      break;
+    }
+    default:
+      return Error::Validation("Query key condition not supported");
+  }
+  return true;
+}
+
+// DynamoDB refuses filters on the key attributes of a Query.
+ApiResult<bool> CheckFilter(const ReadRequest& r, const TableSchema& s) {
+  if (!r.filter) return true;
+  for (const std::string& a : ConditionAttributes(*r.filter)) {
+    if (a == s.hash.name || (s.range && a == s.range->name)) {
+      return Error::Validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + a);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
+  auto r = ParseReadRequest(req, /*is_query=*/true);
+  if (!r.ok()) return r.error();
+  auto t = ResolveTable(ctx, r->table_name, "Requested resource not found");
+  if (!t.ok()) return t.error();
+  const TableSchema& s = *t->schema;
+  std::optional<KeyAttribute> range;
+  if (s.range) range = KeyAttribute{s.range->name, s.range->type};
+  auto kc = BindKeyCondition(r->key_terms, KeyAttribute{s.hash.name, s.hash.type}, range);
+  if (!kc.ok()) return kc.error();
+  auto filter = CheckFilter(*r, s);
+  if (!filter.ok()) return filter.error();
+
+  cluster::QuerySpec spec;
+  spec.hash = EncodeKeyValue(kc->hash.values[0]);
+  if (kc->range) {
+    auto bounds = SetBounds(*kc->range, &spec);
+    if (!bounds.ok()) return bounds.error();
+  }
+  spec.forward = r->forward;
+  spec.limit = r->limit ? static_cast<size_t>(*r->limit) : SIZE_MAX;
+  spec.max_bytes = kPageBytes;
+  if (r->start_key) {
+    auto key = KeyOfKeyParam(s, *r->start_key, "The provided starting key is invalid: ");
+    if (!key.ok()) return key.error();
+    if (key->hash != spec.hash) {
+      return Error::Validation("The provided starting key is outside query boundaries based on provided conditions");
+    }
+    spec.after = key->range;
+  }
+  auto page = ctx.cluster->Query(t->meta, spec, r->consistent);
+  if (!page.ok()) return Error::FromStatus(page.status());
+  return RespondWithPage(*r, s, *page);
+}
+
+}  // namespace ddb::api
