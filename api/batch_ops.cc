@@ -10,7 +10,7 @@
 // unless nothing was served: then the call fails with that error, as DynamoDB
 // fails a batch throttled as a whole. BatchGetItem also hands back, with the
 // table's parameters, the keys past its 16 MB response limit. Not yet:
-// ProjectionExpression / ExpressionAttributeNames (rejected), table ARNs,
+// table ARNs as RequestItems keys,
 // ItemCollectionMetrics (omitted, as DynamoDB does without local indexes).
 //
 // Messages: ScyllaDB's test_batch.py and dynalite's suite (run against
@@ -32,6 +32,8 @@
 #include <utility>
 #include <vector>
 
+#include "api/expression_context.h"
+#include "api/expression_legacy.h"
 #include "api/item_codec.h"
 #include "api/item_json.h"
 #include "api/operations.h"
@@ -403,6 +405,7 @@ struct TableGets {
   std::vector<Item> keys;
   std::vector<cluster::Key> encoded;
   std::optional<std::vector<std::string>> attributes_to_get;
+  std::optional<Projection> projection;  // ProjectionExpression or AttributesToGet
   std::optional<bool> consistent;
   std::vector<size_t> unprocessed;  // indexes into keys
   double units = 0;
@@ -454,7 +457,33 @@ ApiResult<TableGets> ReadKeysAndAttributes(const std::string& name, const JsonVa
   return t;
 }
 
-// JSON types, member constraints, unsupported parameters and counts.
+// One table's ProjectionExpression (with ExpressionAttributeNames) or
+// AttributesToGet, as GetItem reads them.
+ApiResult<std::optional<Projection>> ReadProjection(const JsonValue& ka) {
+  auto mixed = CheckExpressionParameters(ka, ExpressionOperation::kBatchGetTable);
+  if (!mixed.ok()) return mixed.error();
+  auto ctx = ExpressionContext::Create(Member(ka, "ExpressionAttributeNames"), nullptr);
+  if (!ctx.ok()) return ctx.error();
+  std::optional<Projection> out;
+  std::string text;
+  auto got = GetString(ka, "ProjectionExpression", &text);
+  if (!got.ok()) return got.error();
+  if (*got) {
+    auto p = ctx->ParseProjection(text);
+    if (!p.ok()) return p.error();
+    out = std::move(p.value());
+  }
+  auto unused = ctx->CheckAllUsed();
+  if (!unused.ok()) return unused.error();
+  if (const JsonValue* atg = Member(ka, "AttributesToGet")) {
+    auto p = ConvertAttributesToGet(*atg);
+    if (!p.ok()) return p.error();
+    out = std::move(p.value());
+  }
+  return out;
+}
+
+// JSON types, member constraints, projections and counts.
 ApiResult<GetBatch> ReadGetShape(const JsonValue& req) {
   GetBatch b;
   Violations v;
@@ -482,16 +511,11 @@ ApiResult<GetBatch> ReadGetShape(const JsonValue& req) {
   if (!v.ok()) return v.ToError();
 
   size_t total = 0;
-  for (const TableGets& t : b.tables) {
+  for (TableGets& t : b.tables) {
     // t.request is not null: its Keys passed the constraints.
-    auto unsupported = RejectUnsupported(*t.request, {"ProjectionExpression", "ExpressionAttributeNames"});
-    if (!unsupported.ok()) return unsupported.error();
-    std::set<std::string> distinct;
-    for (const std::string& n : t.attributes_to_get.value_or(std::vector<std::string>())) {
-      if (!distinct.insert(n).second) {
-        return Error::Validation("One or more parameter values were invalid: Duplicate value in attribute name: " + n);
-      }
-    }
+    auto projection = ReadProjection(*t.request);
+    if (!projection.ok()) return projection.error();
+    t.projection = std::move(projection.value());
     total += t.sources.size();
   }
   if (total > kMaxGetKeys) return Error::Validation("Too many items requested for the BatchGetItem call");
@@ -540,6 +564,13 @@ void WriteUnprocessedKeys(JsonWriter& w, const TableGets& t) {
     w.Key("ConsistentRead");
     w.Bool(*t.consistent);
   }
+  // The projection goes back as it came.
+  for (const char* member : {"ProjectionExpression", "ExpressionAttributeNames"}) {
+    if (const JsonValue* v = Member(*t.request, member)) {
+      w.Key(member);
+      v->Accept(w);
+    }
+  }
   w.EndObject();
 }
 
@@ -581,7 +612,8 @@ ApiResult<bool> ReadTable(Context& ctx, TableGets* t, ReadProgress* p, JsonWrite
     p->bytes += size;
     ++p->processed;
     t->units += ReadUnits(size, consistent);
-    if (item) WriteItem(t->attributes_to_get ? ProjectAttributes(std::move(*item), *t->attributes_to_get) : std::move(*item), w);
+    if (item && t->projection) *item = ApplyProjection(*t->projection, *item);
+    if (item) WriteItem(*item, w);
   }
   return true;
 }

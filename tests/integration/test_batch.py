@@ -467,9 +467,12 @@ def test_batch_get_parameters(raw, tables):
     ds.assert_error(raw.batch_get_item, "ValidationException",
                     "One or more parameter values were invalid: Duplicate value in attribute name: a",
                     RequestItems={rt: {"Keys": [rkey("p", 1)], "AttributesToGet": ["a", "b", "a"]}})
+    # ProjectionExpression works as in GetItem, nested paths included.
+    raw.put_item(TableName=rt, Item=dict(rkey("p", 1), a={"M": {"x": {"S": "1"}, "y": {"S": "2"}}}, b={"S": "b"}))
+    got = raw.batch_get_item(RequestItems={rt: {"Keys": [rkey("p", 1)], "ProjectionExpression": "#a.x",
+                                                "ExpressionAttributeNames": {"#a": "a"}}})
+    assert got["Responses"][rt] == [{"a": {"M": {"x": {"S": "1"}}}}]
     ds.assert_error(raw.batch_get_item, "ValidationException",
-                    "ProjectionExpression is not supported by this version of ddb-local yet",
-                    RequestItems={rt: {"Keys": [rkey("p", 1)], "ProjectionExpression": "a"}})
-    ds.assert_error(raw.batch_get_item, "ValidationException",
-                    "ExpressionAttributeNames is not supported by this version of ddb-local yet",
-                    RequestItems={rt: {"Keys": [rkey("p", 1)], "ExpressionAttributeNames": {"#a": "a"}}})
+                    "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a}",
+                    RequestItems={rt: {"Keys": [rkey("p", 1)], "ProjectionExpression": "a",
+                                       "ExpressionAttributeNames": {"#a": "a"}}})
