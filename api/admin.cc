@@ -133,6 +133,7 @@ HttpResponse Power(cluster::Cluster* cluster, bool on, const std::string& body) 
 HttpResponse AdminHandler::Handle(const std::string& method, const std::string& path,
                                   const std::string& body) {
   if (method == "GET" && path == "/admin/cluster") return Snapshot(cluster_);
+  if (method == "GET" && path == "/admin/metrics") return HttpResponse{200, metrics_->ToJson()};
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);

@@ -3,6 +3,9 @@
 //
 //   GET  /admin/cluster                 nodes, replicas, tables, partitions,
 //                                       MemDS and router counters
+//   GET  /admin/metrics                 per-operation counts, errors, throttles
+//                                       and latency histograms; recent requests
+//                                       (api/metrics.h)
 //   POST /admin/power-off  {"target": "az-b-node-1" | "az-b"}
 //   POST /admin/power-on   {"target": ...}
 //
@@ -15,17 +18,19 @@
 #include <string>
 
 #include "api/handler.h"
+#include "api/metrics.h"
 #include "cluster/cluster.h"
 
 namespace ddb::api {
 
 class AdminHandler {
  public:
-  explicit AdminHandler(cluster::Cluster* cluster) : cluster_(cluster) {}
+  AdminHandler(cluster::Cluster* cluster, const Metrics* metrics) : cluster_(cluster), metrics_(metrics) {}
   HttpResponse Handle(const std::string& method, const std::string& path, const std::string& body);
 
  private:
   cluster::Cluster* cluster_;
+  const Metrics* metrics_;
 };
 
 }  // namespace ddb::api

@@ -1,6 +1,7 @@
 // Handler: protocol checks, credentials, and dispatch to the operations.
 #include "api/handler.h"
 
+#include <chrono>
 #include <unordered_map>
 
 #include "api/json.h"
@@ -82,7 +83,7 @@ std::string Handler::RenderError(const Error& e) {
   return buf.GetString();
 }
 
-ApiResult<std::string> Handler::Dispatch(const HttpRequest& request) {
+ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string* table) {
   if (!JsonContentType(request.content_type)) return Error::UnknownOperation();
   auto op = Operations().find(OperationName(request.target));
   if (op == Operations().end()) return Error::UnknownOperation();
@@ -94,6 +95,7 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request) {
   rapidjson::Document doc;
   auto parsed = ParseBody(request.body, &doc);
   if (!parsed.ok()) return parsed.error();
+  if (const JsonValue* name = Member(doc, "TableName"); name && name->IsString()) table->assign(name->GetString());
   Context ctx;
   ctx.cluster = cluster_;
   ctx.schemas = &schemas_;
@@ -103,10 +105,14 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request) {
 }
 
 HttpResponse Handler::Handle(const HttpRequest& request) {
-  auto result = Dispatch(request);
-  if (result.ok()) return HttpResponse{200, std::move(result.value())};
-  const Error& e = result.error();
-  return HttpResponse{e.http_status, RenderError(e)};
+  const auto start = std::chrono::steady_clock::now();
+  std::string table;
+  auto result = Dispatch(request, &table);
+  HttpResponse out = result.ok() ? HttpResponse{200, std::move(result.value())}
+                                 : HttpResponse{result.error().http_status, RenderError(result.error())};
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  metrics_.Record(OperationName(request.target), table, out.status, result.ok() ? "" : result.error().type, ms);
+  return out;
 }
 
 }  // namespace ddb::api

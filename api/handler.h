@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "api/error.h"
+#include "api/metrics.h"
 #include "api/table_schema.h"
 #include "cluster/cluster.h"
 
@@ -39,6 +40,7 @@ class Handler {
  public:
   Handler(cluster::Cluster* cluster, bool shared_db);
   HttpResponse Handle(const HttpRequest& request);
+  const Metrics& metrics() const { return metrics_; }
 
   // {"__type":"...","message":"..."}
   static std::string RenderError(const Error& e);
@@ -46,11 +48,13 @@ class Handler {
   static std::string OperationName(const std::string& target);
 
  private:
-  ApiResult<std::string> Dispatch(const HttpRequest& request);
+  // `table` receives the request's TableName when it has one.
+  ApiResult<std::string> Dispatch(const HttpRequest& request, std::string* table);
 
   cluster::Cluster* cluster_;
   bool shared_db_;
   SchemaCache schemas_;
+  Metrics metrics_;
 };
 
 }  // namespace ddb::api

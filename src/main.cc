@@ -62,7 +62,7 @@ int main(int argc, char** argv) {
   so.port = flags.port;
   so.cors = flags.cors;
   so.ui_dir = flags.ui_dir;
-  ddb::api::AdminHandler admin(cluster->get());
+  ddb::api::AdminHandler admin(cluster->get(), &handler.metrics());
   ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();
   if (!bound.ok()) {
