@@ -142,6 +142,13 @@ MaybeError CheckArguments(ComparisonOperator op, const std::vector<AttributeValu
   return std::nullopt;
 }
 
+// The values an entry compares with: AttributeValueList, or Value.
+std::vector<AttributeValue> ValuesOf(const Entry& e) {
+  std::vector<AttributeValue> values = e.list;
+  if (!e.has_list && e.value) values.push_back(*e.value);
+  return values;
+}
+
 MaybeError CheckExpectedEntry(const Entry& e) {
   const std::string attribute = " for Attribute: " + e.name;
   if (e.has_list && e.value) return InvalidParameter("Value and AttributeValueList cannot be used together" + attribute);
@@ -152,9 +159,7 @@ MaybeError CheckExpectedEntry(const Entry& e) {
       return InvalidParameter(std::string("Value or AttributeValueList must be used with ComparisonOperator: ") +
                               ComparisonOperatorName(*e.op) + attribute);
     }
-    std::vector<AttributeValue> values = e.list;
-    if (!e.has_list && e.value) values.push_back(*e.value);
-    return CheckArguments(*e.op, values);
+    return CheckArguments(*e.op, ValuesOf(e));
   }
   if (e.has_list) return InvalidParameter("AttributeValueList can only be used with a ComparisonOperator" + attribute);
   bool exists = e.exists.value_or(true);
@@ -225,7 +230,7 @@ Condition ConditionOf(ComparisonOperator op, const std::string& name, const std:
 }
 
 Condition ExpectedCondition(const Entry& e) {
-  if (e.op) return ConditionOf(*e.op, e.name, e.has_list ? e.list : std::vector<AttributeValue>{*e.value});
+  if (e.op) return ConditionOf(*e.op, e.name, ValuesOf(e));
   if (!e.exists.value_or(true)) return Call("attribute_not_exists", e.name, {});
   return Compare(CompareOp::kEq, e.name, *e.value);
 }

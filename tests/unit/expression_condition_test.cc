@@ -2,6 +2,7 @@
 // (api/expression_context.h, api/expression.h): expression text -> canonical
 // tree -> evaluation on sample items, and every validation error with
 // DynamoDB's exact message.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -303,6 +304,15 @@ TEST_CASE("condition validation errors have DynamoDB's messages and order", "[un
       {"list_append(a, a) = :s",
        "The function is not allowed to be used this way in an expression; function: list_append"},
       {"attribute_exists(views)", "Attribute name is a reserved keyword; reserved keyword: views"},
+      // Reserved words come before undefined names and operand counts; unknown
+      // functions before reserved words; a predicate's own checks in order.
+      {"attribute_exists(views, #nope)", "Attribute name is a reserved keyword; reserved keyword: views"},
+      {"a = a and whatever((:s)) > a", "Invalid function name; function: whatever"},
+      {"a = a AND #x = b AND :views > a",
+       "The first operand must be distinct from the remaining operands for this operator or function; operator: =, "
+       "first operand: [a]"},
+      {"attribute_type(a, size(a)) and a = :nope",
+       "Incorrect operand type for operator or function; operator or function: attribute_type, operand type: N"},
       {":s < abOrT", "Attribute name is a reserved keyword; reserved keyword: abOrT"},
       {"a.Size = :s", "Attribute name is a reserved keyword; reserved keyword: Size"},
       {"#undefined = :s",
@@ -382,6 +392,13 @@ TEST_CASE("equality and IN take any type; comparisons of item values never err",
   CHECK(Parsed(":one < :ten") == "(:one < :ten)");
   CHECK(Parsed("a BETWEEN b AND :one") == "(a BETWEEN b AND :one)");
   CHECK(Parsed("contains(:l, a)") == "contains(:l, a)");
+}
+
+TEST_CASE("conditions report the top-level attributes they read", "[unit]") {
+  ExpressionContext ctx = Context();
+  auto c = ctx.ParseCondition("a.b[1] = :s AND (size(#n) > :one OR NOT contains(c, d.e))", ExpressionKind::kFilter);
+  REQUIRE(c.ok());
+  CHECK(ddb::api::ConditionAttributes(*c) == std::set<std::string>{"a", "c", "d", "name"});
 }
 
 TEST_CASE("condition limits: size, operators, IN operands, path depth", "[unit]") {
