@@ -77,6 +77,11 @@ ApiResult<UpdateExpression> ConvertAttributeUpdates(const JsonValue& updates) {
 
 ApiResult<Projection> ConvertAttributesToGet(const JsonValue& attributes) {
   if (!attributes.IsArray()) return Error::Serialization("Unexpected field type");
+  if (attributes.Empty()) {
+    return Error::Validation(
+        "1 validation error detected: Value '[]' at 'attributesToGet' failed to satisfy constraint: "
+        "Member must have length greater than or equal to 1");
+  }
   Projection out;
   std::set<std::string> seen;
   for (const JsonValue& a : attributes.GetArray()) {
