@@ -252,6 +252,14 @@ int Number::Compare(const Number& other) const {
 }
 
 Result<Number> Number::Add(const Number& other) const {
+  // DynamoDB reports a sum that would need rounding as an overflow, not with
+  // Parse's "more than 38 significant digits".
+  Result<Number> sum = AddExact(other);
+  if (!sum.ok() && sum.status().message() == kTooManyDigits) return Status::InvalidArgument(kOverflow);
+  return sum;
+}
+
+Result<Number> Number::AddExact(const Number& other) const {
   if (other.is_zero()) return *this;
   if (is_zero()) return other;
   // One digit above the larger exponent for the carry, down to the smaller

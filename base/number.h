@@ -65,8 +65,9 @@ class Number {
   bool is_zero() const { return digits_.empty(); }
   bool negative() const { return negative_; }
 
-  // Exact arithmetic; errors as Parse's (overflow, underflow, more than 38
-  // significant digits: DynamoDB rejects a result that would need rounding).
+  // Exact arithmetic. Errors: overflow and underflow as Parse's; a result
+  // that would need more than 38 significant digits (rounding) is reported,
+  // as DynamoDB reports it, with the overflow message.
   Result<Number> Add(const Number& other) const;
   Result<Number> Subtract(const Number& other) const;
 
@@ -79,6 +80,8 @@ class Number {
   // then checks the range and then the digit count. Value = 0.digits x
   // 10^exponent.
   static Result<Number> FromParts(bool negative, std::string digits, int64_t exponent);
+
+  Result<Number> AddExact(const Number& other) const;
 
   bool negative_ = false;
   // Invariants: digits_ has no leading or trailing '0' and at most kMaxDigits;

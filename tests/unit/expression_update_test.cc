@@ -287,7 +287,7 @@ TEST_CASE("updates apply to items", "[unit]") {
       {"DELETE s :ns", R"({"s": {"NS": ["1", "2", "3"]}})", R"({"s":{"NS":["3"]}})"},
       {"DELETE m.s :ss", R"({"m": {"M": {"s": {"SS": ["a"]}}}})", R"({"m":{"M":{}}})"},
       {"SET a = :big - :tiny", R"({})",
-       "error: Attempting to store more than 38 significant digits in a Number"},
+       "error: Number overflow. Attempting to store a number with magnitude larger than supported range"},
       {"SET a = :big + :big", R"({})",
        "error: Number overflow. Attempting to store a number with magnitude larger than supported range"},
       {"ADD a :big", R"({"a": {"N": "9E+125"}})",
