@@ -128,6 +128,31 @@ HttpResponse Power(cluster::Cluster* cluster, bool on, const std::string& body) 
   return HttpResponse{200, "{}"};
 }
 
+// Deletes tables, or one table's items; see admin.h.
+HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body.empty() ? "{}" : body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string ns, table;
+  auto n = GetString(doc, "namespace", &ns);
+  auto t = GetString(doc, "table", &table);
+  if (!n.ok() || !t.ok()) return Fail(400, "\"namespace\" and \"table\" must be strings");
+  const std::string prefix = ns.empty() ? "" : ns + "/";
+  if (*t) {
+    auto meta = cluster->GetTable(prefix + table);
+    if (!meta.ok()) return Fail(404, "no table " + table + (ns.empty() ? "" : " in namespace " + ns));
+    Status s = cluster->Truncate(*meta);
+    if (!s.ok()) return Fail(500, s.ToString());
+    return HttpResponse{200, "{\"truncated\":1}"};
+  }
+  size_t deleted = 0;
+  for (const cluster::TableMeta& m : cluster->ListTables(prefix)) {
+    auto gone = cluster->DeleteTable(m.name);
+    if (!gone.ok() && !gone.status().IsNotFound()) return Fail(500, gone.status().ToString());
+    deleted += gone.ok() ? 1 : 0;
+  }
+  return HttpResponse{200, "{\"deleted\":" + std::to_string(deleted) + "}"};
+}
+
 }  // namespace
 
 HttpResponse AdminHandler::Handle(const std::string& method, const std::string& path,
@@ -136,6 +161,7 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "GET" && path == "/admin/metrics") return HttpResponse{200, metrics_->ToJson()};
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
+  if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);
 }
 

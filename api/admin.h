@@ -8,6 +8,11 @@
 //                                       (api/metrics.h)
 //   POST /admin/power-off  {"target": "az-b-node-1" | "az-b"}
 //   POST /admin/power-on   {"target": ...}
+//   POST /admin/reset      {}                                 delete every table
+//                          {"namespace": "<key id>_<region>"} delete its tables
+//                          {"namespace": ..., "table": "T"}   delete T's items,
+//                                                             keep the table
+//                          (with -sharedDb, leave "namespace" out)
 //
 // Errors are {"error": "..."} with HTTP 400 (bad request) or 404 (unknown
 // path or target). This is not DynamoDB's API and has no DynamoDB errors.

@@ -163,6 +163,9 @@ class Cluster {
   // `size` is the item's DynamoDB size, kept for table statistics.
   virtual Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) = 0;
   virtual Status Delete(const TableMeta& table, const Key& key) = 0;
+  // Deletes every item of the table, keeping the table: one truncate record
+  // through each partition's replication group.
+  virtual Status Truncate(const TableMeta& table) = 0;
   // Atomic read-modify-write of one item (conditional writes, updates,
   // ReturnValues): the leader runs `mutator` on the latest version and
   // proposes its result, in one step that no other write of the item can

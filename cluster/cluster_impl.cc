@@ -83,6 +83,7 @@ class ClusterImpl final : public Cluster {
   Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
   Status Delete(const TableMeta& table, const Key& key) override;
   Status Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) override;
+  Status Truncate(const TableMeta& table) override;
   Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
@@ -327,6 +328,18 @@ Status ClusterImpl::Delete(const TableMeta& table, const Key& key) {
   rec.hash_key = key.hash;
   rec.range_key = key.range;
   return Write(table, std::move(rec));
+}
+
+Status ClusterImpl::Truncate(const TableMeta& table) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  WalRecord rec;
+  rec.op = WalRecord::Op::kTruncate;
+  for (const PartitionRoute& p : route->partitions) {
+    NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) { n->Write(p.group, rec, std::move(done)); });
+    if (!r.status.ok()) return r.status;
+  }
+  return Status::Ok();
 }
 
 Status ClusterImpl::Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) {

@@ -68,6 +68,7 @@ Status NodeStore::Prepare() {
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc) VALUES(?1,?2,?3,?4,?5)"},
       {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
+      {&truncate_, "DELETE FROM items WHERE group_id=?1"},
       {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
@@ -156,6 +157,10 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
   if (!r.data.empty()) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
+    if (rec->op == WalRecord::Op::kTruncate) {
+      RETURN_IF_ERROR(truncate_.Reset().Bind(1, S(group)).Run());
+      return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+    }
     std::string h = KeyHashBytes(KeyHash(rec->hash_key));
     Statement& st = rec->op == WalRecord::Op::kPut ? put_item_ : delete_item_;
     st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec->hash_key).Bind(4, rec->range_key);

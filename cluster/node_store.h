@@ -69,7 +69,7 @@ class NodeStore {
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Prepare();
   std::unique_ptr<SqliteDb> db_;
-  Statement save_hard_state_, save_record_, put_item_, delete_item_, set_applied_;
+  Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_;
   Statement get_item_, scan_first_, scan_after_, stats_;
   // Query statements, one per shape of bounds and direction, prepared on first use.
   std::map<std::string, Statement> queries_;

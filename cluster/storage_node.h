@@ -119,6 +119,9 @@ class StorageNode {
     // Answers that depend on a proposed version: sent once that LSN commits
     // (or failed if it is abandoned).
     std::multimap<paxos::Lsn, std::pair<NodeReply, ReplyFn>> after_commit;
+    // Leader only: the LSN of a truncate proposed and not yet applied (0:
+    // none). Until it is, an item without an overlay entry reads as absent.
+    paxos::Lsn truncate_lsn = 0;
   };
   // A message from a peer, or a request (fn, run on the node thread with its
   // reply function, which is answered "unavailable" if the node is off).

@@ -27,6 +27,12 @@ std::string ItemKey(const std::string& hash, const std::string& range) {
 void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
   Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
   if (!lsn.ok()) return done(Reply(lsn.status(), g->replica->leader_hint()));
+  if (record.op == WalRecord::Op::kTruncate) {
+    g->overlay.clear();  // every version in flight is older than the truncate
+    g->truncate_lsn = *lsn;
+    g->pending[*lsn] = Group::Pending{g->replica->ballot(), "", std::move(reply), std::move(done)};
+    return;
+  }
   std::string key = ItemKey(record.hash_key, record.range_key);
   std::optional<std::string> version;
   if (record.op == WalRecord::Op::kPut) version = record.item;
@@ -40,6 +46,10 @@ Result<std::optional<std::string>> StorageNode::Latest(Group* g, const Key& key,
   if (it != g->overlay.end()) {
     *pending_lsn = it->second.first;
     return it->second.second;
+  }
+  if (g->truncate_lsn != 0) {
+    *pending_lsn = g->truncate_lsn;
+    return std::optional<std::string>();
   }
   return store_->Get(g->row.group, key);
 }
@@ -80,6 +90,7 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
       Group::Pending& p = it->second;
       auto ov = g->overlay.find(p.item_key);
       if (ov != g->overlay.end() && ov->second.first == r.lsn) g->overlay.erase(ov);
+      if (g->truncate_lsn == r.lsn) g->truncate_lsn = 0;
       bool ours = p.ballot == r.ballot;
       // Another leader decided this LSN; it may have re-proposed our value
       // (recovered from the accepted records), so the outcome is unknown.
@@ -106,6 +117,7 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
   }
   g->after_commit.clear();
   g->overlay.clear();
+  g->truncate_lsn = 0;
 }
 
 }  // namespace ddb::cluster

@@ -62,7 +62,7 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if (op != 1 && op != 2) return Status::Corruption("wal record: bad op");
+  if (op < 1 || op > 3) return Status::Corruption("wal record: bad op");
   r.op = static_cast<WalRecord::Op>(op);
   if (!GetBytes(&in, &r.hash_key) || !GetBytes(&in, &r.range_key)) {
     return Status::Corruption("wal record: truncated key");

@@ -3,9 +3,10 @@
 //
 // Format grammar (all integers are LEB128 varints):
 //   record  := version op body          version := 0x01
-//   op      := 0x01 (put) | 0x02 (delete)
+//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate)
 //   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item)
 //   delete  := bytes(hash_key) bytes(range_key)
+//   truncate:= bytes("") bytes("")      every item of the partition goes
 //   bytes(x):= varint(len(x)) x
 // An empty payload is a Paxos no-op and is not a WalRecord.
 //
@@ -22,7 +23,7 @@ namespace ddb::cluster {
 
 struct WalRecord {
   // Do not reorder: stored on disk.
-  enum class Op : uint8_t { kPut = 1, kDelete = 2 };
+  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3 };
   Op op = Op::kPut;
   std::string hash_key;
   std::string range_key;

@@ -223,5 +223,33 @@ TEST_CASE("cluster: writes survive powering off the leader's node", "[cluster]")
   CHECK(caught_up);
 }
 
+TEST_CASE("cluster: truncate empties every partition and the table stays", "[cluster]") {
+  auto c = StartCluster();
+  auto t = c->CreateTable("ns/t6", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 40; ++i) REQUIRE(c->Put(*t, K(i), "x", 1).ok());
+  // A read-modify-write right after the truncate must not see old items.
+  REQUIRE(c->Truncate(*t).ok());
+  MutateResult r;
+  Mutator create_if_absent = [](const std::optional<std::string>& cur) {
+    Mutation m;
+    if (cur) {
+      m.status = Status::ConditionFailed("exists");
+      return m;
+    }
+    m.write = true;
+    m.item = "fresh";
+    return m;
+  };
+  REQUIRE(c->Mutate(*t, K(5), create_if_absent, &r).ok());
+  CHECK(!r.old_item);
+  CHECK(c->Stats(*t).item_count == 1);
+  auto page = c->Scan(*t, std::nullopt, 100, 1 << 20, true);
+  REQUIRE(page.ok());
+  REQUIRE(page->rows.size() == 1);
+  CHECK(page->rows[0].item == "fresh");
+  CHECK(c->GetTable("ns/t6").ok());
+}
+
 }  // namespace
 }  // namespace ddb::cluster
