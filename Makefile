@@ -23,3 +23,15 @@ test-deps:
 
 clean:
 	rm -rf $(BUILD) ddb-local
+
+# Side-by-side benchmark against dynalite and a bare-HTTP ceiling (bench/run.py).
+# `make bench` takes ~7 minutes (BENCH_SECONDS per run, default 5); `make bench-smoke`
+# is a few seconds and exits non-zero if any run had errors or a server did not start.
+.PHONY: bench bench-smoke
+bench: build
+	bash bench/setup.sh $(BUILD)
+	BUILD=$(BUILD) /usr/bin/python3 bench/run.py
+
+bench-smoke: build
+	bash bench/setup.sh $(BUILD)
+	BUILD=$(BUILD) BENCH_SMOKE=1 /usr/bin/python3 bench/run.py
