@@ -16,6 +16,9 @@ const std::unordered_map<std::string, Operation>& Operations() {
       {"CreateTable", &CreateTable}, {"DescribeTable", &DescribeTable}, {"ListTables", &ListTables},
       {"DeleteTable", &DeleteTable}, {"PutItem", &PutItem},             {"GetItem", &GetItem},
       {"DeleteItem", &DeleteItem},   {"UpdateItem", &UpdateItem},   {"Scan", &Scan}, {"Query", &Query},
+      {"UpdateTable", &UpdateTable}, {"TagResource", &TagResource}, {"UntagResource", &UntagResource},
+      {"ListTagsOfResource", &ListTagsOfResource}, {"DescribeTimeToLive", &DescribeTimeToLive},
+      {"UpdateTimeToLive", &UpdateTimeToLive}, {"DescribeLimits", &DescribeLimits},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
   };
   return *ops;

@@ -1,5 +1,6 @@
 // The DynamoDB operations, one function each, grouped by file:
 //   table_ops.cc  CreateTable, DescribeTable, ListTables, DeleteTable
+//   table_settings.cc  UpdateTable, tags, time to live, DescribeLimits
 //   item_ops.cc   PutItem, GetItem, DeleteItem (item_request.cc: what they share)
 //   update_op.cc  UpdateItem
 //   scan_op.cc    Scan; query_op.cc Query (read_request.cc: what they share)
@@ -33,6 +34,13 @@ ApiResult<std::string> CreateTable(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DescribeTable(Context& ctx, const JsonValue& request);
 ApiResult<std::string> ListTables(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DeleteTable(Context& ctx, const JsonValue& request);
+ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& request);
+ApiResult<std::string> TagResource(Context& ctx, const JsonValue& request);
+ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& request);
+ApiResult<std::string> ListTagsOfResource(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DescribeTimeToLive(Context& ctx, const JsonValue& request);
+ApiResult<std::string> UpdateTimeToLive(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DescribeLimits(Context& ctx, const JsonValue& request);
 ApiResult<std::string> PutItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> GetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& request);
@@ -78,6 +86,10 @@ double ReadUnits(size_t bytes, bool consistent);
 // The named top-level attributes of `item` (AttributesToGet); all of it when
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);
+
+// {"<wrapper>": TableDescription} (table_ops.cc).
+std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
+                     const TableSchema& s, const cluster::TableStats& stats, const char* status);
 
 // Rejects a request parameter this version does not implement yet, with a
 // ValidationException that names it, rather than ignoring it silently.

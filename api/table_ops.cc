@@ -115,17 +115,6 @@ void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta
   w.Bool(false);
 }
 
-std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
-                     const TableSchema& s, const cluster::TableStats& stats, const char* status) {
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  w.Key(wrapper);
-  WriteDescription(w, ctx, meta, s, stats, status);
-  w.EndObject();
-  return buf.GetString();
-}
-
 // Reads AttributeDefinitions into the schema, adding constraint violations.
 ApiResult<bool> ReadDefinitions(const JsonValue& defs, TableSchema* s, Constraints* c) {
   for (rapidjson::SizeType i = 0; i < defs.Size(); ++i) {
@@ -329,6 +318,17 @@ ApiResult<std::string> ReadTableName(const JsonValue& req) {
 }
 
 }  // namespace
+
+std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
+                     const TableSchema& s, const cluster::TableStats& stats, const char* status) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key(wrapper);
+  WriteDescription(w, ctx, meta, s, stats, status);
+  w.EndObject();
+  return buf.GetString();
+}
 
 ApiResult<std::string> CreateTable(Context& ctx, const JsonValue& req) {
   auto schema = ParseCreateTable(req);

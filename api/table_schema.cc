@@ -89,6 +89,17 @@ std::string TableSchema::Serialize() const {
   w.Int64(read_capacity);
   w.Key("WCU");
   w.Int64(write_capacity);
+  w.Key("Tags");
+  w.StartArray();
+  for (const auto& [k, v] : tags) {
+    w.StartArray();
+    w.String(k);
+    w.String(v);
+    w.EndArray();
+  }
+  w.EndArray();
+  w.Key("Ttl");
+  w.String(ttl_attribute);
   w.EndObject();
   return buf.GetString();
 }
@@ -110,6 +121,18 @@ Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
       return Status::Corruption("table schema: bad attribute definition");
     }
     s.attribute_definitions.push_back({e[0].GetString(), e[1].GetString()});
+  }
+  // Members added after the first release are optional.
+  const JsonValue* tags = nullptr;
+  if (!GetArray(d, "Tags", &tags).ok() || !GetString(d, "Ttl", &s.ttl_attribute).ok()) {
+    return Status::Corruption("table schema: bad tags or TTL");
+  }
+  for (rapidjson::SizeType i = 0; tags != nullptr && i < tags->Size(); ++i) {
+    const JsonValue& e = (*tags)[i];
+    if (!e.IsArray() || e.Size() != 2 || !e[0].IsString() || !e[1].IsString()) {
+      return Status::Corruption("table schema: bad tag");
+    }
+    s.tags.emplace_back(e[0].GetString(), e[1].GetString());
   }
   for (const auto& def : s.attribute_definitions) {
     if (def.name == s.hash.name) s.hash.type = TypeFromName(def.type);
@@ -159,13 +182,14 @@ ApiResult<std::shared_ptr<const TableSchema>> SchemaCache::Get(const cluster::Ta
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = by_id_.find(meta.id);
-    if (it != by_id_.end()) return it->second;
+    // UpdateTable and TagResource change a table's schema in place.
+    if (it != by_id_.end() && it->second.first == meta.schema) return it->second.second;
   }
   auto parsed = TableSchema::Deserialize(meta.schema);
   if (!parsed.ok()) return Error::InternalServer("Internal server error");
   auto schema = std::make_shared<const TableSchema>(std::move(parsed.value()));
   std::lock_guard<std::mutex> lock(mu_);
-  by_id_[meta.id] = schema;
+  by_id_[meta.id] = {meta.schema, schema};
   return schema;
 }
 

@@ -42,6 +42,8 @@ struct TableSchema {
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
   std::string table_id;  // a UUID, as DescribeTable's TableId
+  std::vector<std::pair<std::string, std::string>> tags;  // TagResource, in key order
+  std::string ttl_attribute;  // UpdateTimeToLive; empty when disabled
 
   std::string Serialize() const;
   static Result<TableSchema> Deserialize(const std::string& blob);
@@ -67,7 +69,8 @@ class SchemaCache {
 
  private:
   std::mutex mu_;
-  std::unordered_map<uint64_t, std::shared_ptr<const TableSchema>> by_id_;  // guarded by mu_
+  // table id -> (the blob it was parsed from, the parsed schema)
+  std::unordered_map<uint64_t, std::pair<std::string, std::shared_ptr<const TableSchema>>> by_id_;  // guarded by mu_
 };
 
 }  // namespace ddb::api

@@ -155,6 +155,8 @@ class Cluster {
   virtual Result<TableMeta> GetTable(const std::string& name) = 0;
   // Tables whose names start with `prefix`, in name order.
   virtual std::vector<TableMeta> ListTables(const std::string& prefix) = 0;
+  // Replaces a table's schema blob (UpdateTable, tags, TTL settings).
+  virtual Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) = 0;
   // Returns the table as it was, in state kDeleting; its data is dropped.
   virtual Result<TableMeta> DeleteTable(const std::string& name) = 0;
   virtual TableStats Stats(const TableMeta& table) = 0;

@@ -79,6 +79,7 @@ class ClusterImpl final : public Cluster {
   Result<TableMeta> GetTable(const std::string& name) override;
   std::vector<TableMeta> ListTables(const std::string& prefix) override;
   Result<TableMeta> DeleteTable(const std::string& name) override;
+  Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) override;
   TableStats Stats(const TableMeta& table) override;
   Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
   Status Delete(const TableMeta& table, const Key& key) override;
@@ -269,6 +270,17 @@ std::vector<TableMeta> ClusterImpl::ListTables(const std::string& prefix) {
   MemdsNode* m = memds_[next_router_.fetch_add(1, std::memory_order_relaxed) % memds_.size()].get();
   for (const auto& r : m->List(prefix)) out.push_back(r->meta);
   return out;
+}
+
+Result<TableMeta> ClusterImpl::UpdateSchema(const std::string& name, const std::string& schema) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  auto found = memds_.front()->Lookup(name);
+  if (!found) return Status::NotFound(name);
+  auto route = std::make_shared<TableRoute>(*found);
+  route->meta.schema = schema;
+  RETURN_IF_ERROR(meta_->SaveTable(*route));
+  PublishRoute(route);
+  return route->meta;
 }
 
 Result<TableMeta> ClusterImpl::DeleteTable(const std::string& name) {

@@ -1,0 +1,277 @@
+// A table's settings after creation: UpdateTable (billing mode and
+// provisioned throughput), tags (TagResource, UntagResource,
+// ListTagsOfResource), time to live (DescribeTimeToLive, UpdateTimeToLive)
+// and DescribeLimits. Each setting lives in the table's schema blob, replaced
+// through Cluster::UpdateSchema.
+//
+// Time to live is recorded and described; expiring items is autoadmin's job
+// and is not done yet (DynamoDB itself deletes expired items only within
+// days, so an application must not rely on the deletion time either).
+#include <algorithm>
+
+#include "api/operations.h"
+
+namespace ddb::api {
+
+namespace {
+
+constexpr size_t kMaxTags = 50;
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// Stores `s` as the table's new schema; NotFound as DynamoDB words it.
+ApiResult<cluster::TableMeta> Save(Context& ctx, const TableSchema& s) {
+  auto saved = ctx.cluster->UpdateSchema(ctx.ns + s.table_name, s.Serialize());
+  if (saved.ok()) return std::move(saved.value());
+  if (saved.status().IsNotFound()) {
+    return Error::ResourceNotFound("Requested resource not found: Table: " + s.table_name + " not found");
+  }
+  return Error::FromStatus(saved.status());
+}
+
+ApiResult<ResolvedTable> Named(Context& ctx, const JsonValue& req) {
+  std::string name;
+  auto n = GetString(req, "TableName", &name);
+  if (!n.ok()) return n.error();
+  Constraints c;
+  c.TableName(*n ? &name : nullptr);
+  if (!c.ok()) return c.ToError();
+  return ResolveTable(ctx, name, "Requested resource not found: Table: " + name + " not found");
+}
+
+// "arn:aws:dynamodb:<region>:<account>:table/<name>" names a table of the
+// caller's namespace.
+ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
+  std::string arn;
+  auto got = GetString(req, "ResourceArn", &arn);
+  if (!got.ok()) return got.error();
+  if (!*got) {
+    return Error::Validation("1 validation error detected: Value null at 'resourceArn' failed to satisfy "
+                             "constraint: Member must not be null");
+  }
+  const std::string marker = ":table/";
+  size_t at = arn.find(marker);
+  if (arn.rfind("arn:aws:dynamodb:", 0) != 0 || at == std::string::npos) {
+    return Error::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
+  }
+  std::string name = arn.substr(at + marker.size());
+  // DynamoDB's message has this typo.
+  return ResolveTable(ctx, name, "Requested resource not found: ResourcArn: " + arn + " not found");
+}
+
+}  // namespace
+
+ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
+  auto t = Named(ctx, req);
+  if (!t.ok()) return t.error();
+  auto unsupported = RejectUnsupported(
+      req, {"GlobalSecondaryIndexUpdates", "StreamSpecification", "SSESpecification", "ReplicaUpdates"});
+  if (!unsupported.ok()) return unsupported.error();
+  TableSchema s = *t->schema;
+  std::string mode;
+  auto m = GetString(req, "BillingMode", &mode);
+  if (!m.ok()) return m.error();
+  const JsonValue* pt = nullptr;
+  auto p = GetObject(req, "ProvisionedThroughput", &pt);
+  if (!p.ok()) return p.error();
+  if (!*m && pt == nullptr) {
+    return Error::Validation(
+        "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
+        "or SSESpecification or ReplicaUpdates is required");
+  }
+  if (*m && mode != "PROVISIONED" && mode != "PAY_PER_REQUEST") {
+    return Error::Validation("1 validation error detected: Value " + Quote(mode) +
+                             " at 'billingMode' failed to satisfy constraint: Member must satisfy enum value set: "
+                             "[PROVISIONED, PAY_PER_REQUEST]");
+  }
+  if (*m) s.billing_mode = mode;
+  if (s.billing_mode == "PAY_PER_REQUEST") {
+    if (pt != nullptr) {
+      return Error::Validation(
+          "One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be "
+          "specified when BillingMode is PAY_PER_REQUEST");
+    }
+    s.read_capacity = s.write_capacity = 0;
+  } else {
+    if (pt == nullptr && t->schema->billing_mode != "PROVISIONED") {
+      return Error::Validation(
+          "One or more parameter values were invalid: ProvisionedThroughput must be specified when BillingMode is "
+          "PROVISIONED");
+    }
+    if (pt != nullptr) {
+      int64_t r = 0, w = 0;
+      auto rr = GetInt64(*pt, "ReadCapacityUnits", &r);
+      auto ww = GetInt64(*pt, "WriteCapacityUnits", &w);
+      if (!rr.ok()) return rr.error();
+      if (!ww.ok()) return ww.error();
+      if (!*rr || !*ww || r < 1 || w < 1) {
+        return Error::Validation(
+            "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be "
+            "specified and at least 1");
+      }
+      if (!*m && r == s.read_capacity && w == s.write_capacity) {
+        return Error::Validation(
+            "The provisioned throughput for the table will not change. The requested value equals the current "
+            "value. Current ReadCapacityUnits provisioned for the table: " + std::to_string(r) +
+            ". Requested ReadCapacityUnits: " + std::to_string(r) +
+            ". Current WriteCapacityUnits provisioned for the table: " + std::to_string(w) +
+            ". Requested WriteCapacityUnits: " + std::to_string(w) +
+            ". Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.");
+      }
+      s.read_capacity = r;
+      s.write_capacity = w;
+    }
+  }
+  auto meta = Save(ctx, s);
+  if (!meta.ok()) return meta.error();
+  return Describe(ctx, "TableDescription", *meta, s, ctx.cluster->Stats(*meta), "ACTIVE");
+}
+
+ApiResult<std::string> TagResource(Context& ctx, const JsonValue& req) {
+  auto t = ByArn(ctx, req);
+  if (!t.ok()) return t.error();
+  const JsonValue* tags = nullptr;
+  auto got = GetArray(req, "Tags", &tags);
+  if (!got.ok()) return got.error();
+  if (tags == nullptr) {
+    return Error::Validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: "
+                             "Member must not be null");
+  }
+  TableSchema s = *t->schema;
+  for (const JsonValue& tag : tags->GetArray()) {
+    std::string key, value;
+    if (!tag.IsObject()) return Error::Serialization(JsonKind(tag) + " cannot be converted to Tag");
+    auto k = GetString(tag, "Key", &key);
+    auto v = GetString(tag, "Value", &value);
+    if (!k.ok()) return k.error();
+    if (!v.ok()) return v.error();
+    if (!*k || key.empty() || key.size() > 128 || value.size() > 256) {
+      return Error::Validation("One or more parameter values were invalid: Tag keys must be 1 to 128 characters "
+                               "and values at most 256 characters");
+    }
+    auto it = std::find_if(s.tags.begin(), s.tags.end(), [&](const auto& kv) { return kv.first == key; });
+    if (it != s.tags.end()) it->second = value;
+    else s.tags.emplace_back(key, value);
+  }
+  if (s.tags.size() > kMaxTags) return Error::LimitExceeded("Too many tags. Tags per resource limit: 50");
+  std::sort(s.tags.begin(), s.tags.end());
+  auto saved = Save(ctx, s);
+  if (!saved.ok()) return saved.error();
+  return std::string("{}");
+}
+
+ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& req) {
+  auto t = ByArn(ctx, req);
+  if (!t.ok()) return t.error();
+  const JsonValue* keys = nullptr;
+  auto got = GetArray(req, "TagKeys", &keys);
+  if (!got.ok()) return got.error();
+  if (keys == nullptr) {
+    return Error::Validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: "
+                             "Member must not be null");
+  }
+  TableSchema s = *t->schema;
+  for (const JsonValue& k : keys->GetArray()) {
+    if (!k.IsString()) return Error::Serialization(JsonKind(k) + " cannot be converted to String");
+    std::string key(k.GetString(), k.GetStringLength());
+    s.tags.erase(std::remove_if(s.tags.begin(), s.tags.end(), [&](const auto& kv) { return kv.first == key; }),
+                 s.tags.end());
+  }
+  auto saved = Save(ctx, s);
+  if (!saved.ok()) return saved.error();
+  return std::string("{}");
+}
+
+ApiResult<std::string> ListTagsOfResource(Context& ctx, const JsonValue& req) {
+  auto t = ByArn(ctx, req);
+  if (!t.ok()) return t.error();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("Tags");
+  w.StartArray();
+  for (const auto& [k, v] : t->schema->tags) {
+    w.StartObject();
+    w.Key("Key");
+    w.String(k);
+    w.Key("Value");
+    w.String(v);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString());
+}
+
+ApiResult<std::string> DescribeTimeToLive(Context& ctx, const JsonValue& req) {
+  auto t = Named(ctx, req);
+  if (!t.ok()) return t.error();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("TimeToLiveDescription");
+  w.StartObject();
+  w.Key("TimeToLiveStatus");
+  w.String(t->schema->ttl_attribute.empty() ? "DISABLED" : "ENABLED");
+  if (!t->schema->ttl_attribute.empty()) {
+    w.Key("AttributeName");
+    w.String(t->schema->ttl_attribute);
+  }
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString());
+}
+
+ApiResult<std::string> UpdateTimeToLive(Context& ctx, const JsonValue& req) {
+  auto t = Named(ctx, req);
+  if (!t.ok()) return t.error();
+  const JsonValue* spec = nullptr;
+  auto got = GetObject(req, "TimeToLiveSpecification", &spec);
+  if (!got.ok()) return got.error();
+  bool enabled = false;
+  std::string attribute;
+  bool has_enabled = false, has_attribute = false;
+  if (spec != nullptr) {
+    auto e = GetBool(*spec, "Enabled", &enabled);
+    auto a = GetString(*spec, "AttributeName", &attribute);
+    if (!e.ok()) return e.error();
+    if (!a.ok()) return a.error();
+    has_enabled = *e;
+    has_attribute = *a && !attribute.empty();
+  }
+  if (spec == nullptr || !has_enabled || !has_attribute) {
+    return Error::Validation("1 validation error detected: Value null at 'timeToLiveSpecification."
+                             + std::string(spec == nullptr ? "" : !has_enabled ? "enabled" : "attributeName") +
+                             "' failed to satisfy constraint: Member must not be null");
+  }
+  TableSchema s = *t->schema;
+  if (enabled && !s.ttl_attribute.empty()) return Error::Validation("TimeToLive is already enabled");
+  if (!enabled && s.ttl_attribute.empty()) return Error::Validation("TimeToLive is already disabled");
+  if (!enabled && s.ttl_attribute != attribute) {
+    return Error::Validation("TimeToLive is active on a different AttributeName: current AttributeName is " +
+                             s.ttl_attribute);
+  }
+  s.ttl_attribute = enabled ? attribute : "";
+  auto saved = Save(ctx, s);
+  if (!saved.ok()) return saved.error();
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("TimeToLiveSpecification");
+  w.StartObject();
+  w.Key("Enabled");
+  w.Bool(enabled);
+  w.Key("AttributeName");
+  w.String(attribute);
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString());
+}
+
+ApiResult<std::string> DescribeLimits(Context&, const JsonValue&) {
+  return std::string(
+      R"({"AccountMaxReadCapacityUnits":80000,"AccountMaxWriteCapacityUnits":80000,)"
+      R"("TableMaxReadCapacityUnits":40000,"TableMaxWriteCapacityUnits":40000})");
+}
+
+}  // namespace ddb::api

@@ -1,0 +1,66 @@
+"""UpdateTable, tags, time to live and DescribeLimits through boto3."""
+
+import pytest
+
+import ddb_support as ds
+
+
+def test_update_table_billing_and_throughput(module_server):
+    c = ds.make_client(module_server.endpoint)
+    ds.create_table(c, "upd_t", provisioned=True)
+    d = c.describe_table(TableName="upd_t")["Table"]
+    rcu, wcu = d["ProvisionedThroughput"]["ReadCapacityUnits"], d["ProvisionedThroughput"]["WriteCapacityUnits"]
+    got = c.update_table(TableName="upd_t", ProvisionedThroughput={"ReadCapacityUnits": rcu + 1,
+                                                                    "WriteCapacityUnits": wcu})
+    assert got["TableDescription"]["ProvisionedThroughput"]["ReadCapacityUnits"] == rcu + 1
+    assert c.describe_table(TableName="upd_t")["Table"]["ProvisionedThroughput"]["ReadCapacityUnits"] == rcu + 1
+    ds.assert_error(c.update_table, "ValidationException", None, TableName="upd_t",
+                    ProvisionedThroughput={"ReadCapacityUnits": rcu + 1, "WriteCapacityUnits": wcu})
+    c.update_table(TableName="upd_t", BillingMode="PAY_PER_REQUEST")
+    d = c.describe_table(TableName="upd_t")["Table"]
+    assert d["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    # Items survive a settings change.
+    c.put_item(TableName="upd_t", Item={"pk": {"S": "a"}, "sk": {"N": "1"}})
+    assert "Item" in c.get_item(TableName="upd_t", Key={"pk": {"S": "a"}, "sk": {"N": "1"}}, ConsistentRead=True)
+    ds.assert_error(c.update_table, "ResourceNotFoundException",
+                    "Requested resource not found: Table: nope_t not found", TableName="nope_t",
+                    BillingMode="PAY_PER_REQUEST")
+    c.delete_table(TableName="upd_t")
+
+
+def test_tags(module_server):
+    c = ds.make_client(module_server.endpoint)
+    ds.create_table(c, "tag_t")
+    arn = c.describe_table(TableName="tag_t")["Table"]["TableArn"]
+    assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+    c.tag_resource(ResourceArn=arn, Tags=[{"Key": "b", "Value": "2"}, {"Key": "a", "Value": "1"}])
+    c.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "one"}])
+    assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "a", "Value": "one"},
+                                                                 {"Key": "b", "Value": "2"}]
+    c.untag_resource(ResourceArn=arn, TagKeys=["a"])
+    assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+    missing = arn.rsplit("/", 1)[0] + "/nope_t"
+    ds.assert_error(c.list_tags_of_resource, "ResourceNotFoundException",
+                    "Requested resource not found: ResourcArn: %s not found" % missing, ResourceArn=missing)
+    c.delete_table(TableName="tag_t")
+
+
+def test_time_to_live(module_server):
+    c = ds.make_client(module_server.endpoint)
+    ds.create_table(c, "ttl_t")
+    assert c.describe_time_to_live(TableName="ttl_t")["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    got = c.update_time_to_live(TableName="ttl_t", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    assert got["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "exp"}
+    assert c.describe_time_to_live(TableName="ttl_t")["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "exp"}
+    ds.assert_error(c.update_time_to_live, "ValidationException", "TimeToLive is already enabled",
+                    TableName="ttl_t", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    c.update_time_to_live(TableName="ttl_t", TimeToLiveSpecification={"Enabled": False, "AttributeName": "exp"})
+    assert c.describe_time_to_live(TableName="ttl_t")["TimeToLiveDescription"]["TimeToLiveStatus"] == "DISABLED"
+    c.delete_table(TableName="ttl_t")
+
+
+def test_describe_limits(module_server):
+    c = ds.make_client(module_server.endpoint)
+    got = c.describe_limits()
+    assert got["TableMaxReadCapacityUnits"] == 40000 and got["AccountMaxWriteCapacityUnits"] == 80000
