@@ -360,9 +360,16 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
   size_t processed = 0;
   Status retryable;
   for (TableWrites& t : b->tables) {
+    // A table's writes go to their leaders together.
+    std::vector<cluster::Cluster::WriteOp> writes;
     for (const WriteOp& op : t.ops) {
-      Status s = op.put ? ctx.cluster->Put(t.table.meta, op.key, EncodeItem(op.item), static_cast<uint32_t>(op.size))
-                        : ctx.cluster->Delete(t.table.meta, op.key);
+      writes.push_back(cluster::Cluster::WriteOp{op.key, !op.put, op.put ? EncodeItem(op.item) : std::string(),
+                                                 static_cast<uint32_t>(op.size)});
+    }
+    std::vector<Status> statuses = ctx.cluster->WriteBatch(t.table.meta, writes);
+    for (size_t i = 0; i < t.ops.size(); ++i) {
+      const WriteOp& op = t.ops[i];
+      const Status& s = statuses[i];
       if (s.IsUnavailable()) {
         t.unprocessed.push_back(&op);
         retryable = s;

@@ -165,6 +165,17 @@ class Cluster {
   // `size` is the item's DynamoDB size, kept for table statistics.
   virtual Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) = 0;
   virtual Status Delete(const TableMeta& table, const Key& key) = 0;
+  // Many independent puts and deletes at once (BatchWriteItem): each is its
+  // own write with its own status, but they go to their leaders together,
+  // so they share group commits instead of waiting for each other.
+  struct WriteOp {
+    Key key;
+    bool erase = false;
+    std::string item;   // put
+    uint32_t size = 0;  // put
+  };
+  virtual std::vector<Status> WriteBatch(const TableMeta& table, const std::vector<WriteOp>& ops) = 0;
+
   // Deletes every item of the table, keeping the table: one truncate record
   // through each partition's replication group.
   virtual Status Truncate(const TableMeta& table) = 0;

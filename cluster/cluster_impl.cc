@@ -85,6 +85,7 @@ class ClusterImpl final : public Cluster {
   Status Delete(const TableMeta& table, const Key& key) override;
   Status Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) override;
   Status Truncate(const TableMeta& table) override;
+  std::vector<Status> WriteBatch(const TableMeta& table, const std::vector<WriteOp>& ops) override;
   Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
@@ -340,6 +341,40 @@ Status ClusterImpl::Delete(const TableMeta& table, const Key& key) {
   rec.hash_key = key.hash;
   rec.range_key = key.range;
   return Write(table, std::move(rec));
+}
+
+std::vector<Status> ClusterImpl::WriteBatch(const TableMeta& table, const std::vector<WriteOp>& ops) {
+  std::vector<Status> out(ops.size());
+  auto route = Route(table);
+  if (!route) {
+    for (Status& s : out) s = Status::NotFound(table.name);
+    return out;
+  }
+  auto record = [](const WriteOp& op) {
+    WalRecord rec;
+    rec.op = op.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
+    rec.hash_key = op.key.hash;
+    rec.range_key = op.key.range;
+    rec.item = op.item;
+    rec.item_size = op.size;
+    return rec;
+  };
+  // First, every write at once to the node believed to lead its partition.
+  Router& router = PickRouter();
+  Barrier barrier(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const PartitionRoute& p = route->ForHash(KeyHash(ops[i].key.hash));
+    StorageNode* node = router.Node(router.LeaderHint(p));
+    node->Write(p.group, record(ops[i]), barrier.Slot(i));
+  }
+  const bool answered = barrier.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms));
+  // Then, one by one through the router's retries, whatever did not succeed
+  // there (a leader moved, a node was off). Puts and deletes are idempotent.
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (answered && barrier.reply(i).status.ok()) continue;
+    out[i] = Write(table, record(ops[i]));
+  }
+  return out;
 }
 
 Status ClusterImpl::Truncate(const TableMeta& table) {

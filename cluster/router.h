@@ -43,12 +43,18 @@ class Router {
   NodeReply ToLeader(const PartitionRoute& p, const Call& call, bool idempotent = true);
   NodeReply ToAnyReplica(const PartitionRoute& p, const Call& call);
 
+  // The member believed to lead `p` (the first member when unknown).
+  paxos::NodeId LeaderHint(const PartitionRoute& p);
+  StorageNode* Node(paxos::NodeId id) const {
+    auto it = nodes_.find(id);
+    return it == nodes_.end() ? nullptr : it->second;
+  }
+
   uint64_t cache_hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t cache_misses() const { return misses_.load(std::memory_order_relaxed); }
 
  private:
   NodeReply CallNode(paxos::NodeId node, const Call& call);
-  paxos::NodeId LeaderHint(const PartitionRoute& p);
   void SetLeaderHint(uint64_t group, paxos::NodeId node);
 
   std::vector<MemdsNode*> memds_;
