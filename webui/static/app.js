@@ -1,38 +1,30 @@
-// The web UI talks to ddb-local through the DynamoDB API on the same port, as
-// any client does. The credential scope names the namespace it browses.
-const accessKey = new URLSearchParams(location.search).get('key') || 'local';
-const region = new URLSearchParams(location.search).get('region') || 'us-east-1';
+// Entry point: the two views (cluster, data browser) selected by the URL's
+// hash, and the connection status in the header.
 
-async function dynamo(op, body) {
-  const res = await fetch('/', {
-    method: 'POST',
-    headers: {
-      'Content-Type': 'application/x-amz-json-1.0',
-      'X-Amz-Target': `DynamoDB_20120810.${op}`,
-      'Authorization': `AWS4-HMAC-SHA256 Credential=${accessKey}/20250101/${region}/dynamodb/aws4_request, SignedHeaders=host, Signature=0`,
-    },
-    body: JSON.stringify(body),
-  });
-  const data = await res.json();
-  if (!res.ok) throw new Error(`${data.__type}: ${data.message}`);
-  return data;
+import { startCluster, onSnapshot } from './cluster.js';
+import { startTables } from './tables.js';
+import { errorText } from './api.js';
+
+function showView() {
+  const view = location.hash === '#data' ? 'data' : 'cluster';
+  for (const el of document.querySelectorAll('.view')) el.hidden = el.id !== `view-${view}`;
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.dataset.view === view);
 }
 
-async function refresh() {
-  document.getElementById('ns').textContent = `${accessKey} / ${region}`;
-  const list = document.getElementById('tables');
-  try {
-    const { TableNames } = await dynamo('ListTables', {});
-    list.replaceChildren(...TableNames.map((name) => {
-      const li = document.createElement('li');
-      li.textContent = name;
-      return li;
-    }));
-    document.getElementById('status').textContent = 'connected';
-  } catch (e) {
-    document.getElementById('status').textContent = e.message;
+function showStatus(snap, error) {
+  const status = document.getElementById('status');
+  if (!snap) {
+    status.textContent = `disconnected: ${errorText(error)}`;
+    status.className = 'status bad';
+    return;
   }
+  const up = snap.nodes.filter((n) => n.up).length;
+  status.textContent = `${up}/${snap.nodes.length} nodes up · ${snap.tables.length} tables (all namespaces)`;
+  status.className = `status ${up === snap.nodes.length ? 'good' : 'warn'}`;
 }
 
-refresh();
-setInterval(refresh, 2000);
+window.addEventListener('hashchange', showView);
+showView();
+startCluster(document.getElementById('view-cluster'));
+onSnapshot(showStatus);
+startTables();

@@ -1,0 +1,373 @@
+// Browser test of the web UI: playwright-core drives Debian's chromium
+// (headless, no browser download) against the real binary on a free port.
+//
+// Through the UI: a DynamoDB error is shown as DynamoDB wrote it; create a
+// table; put an item with a 38-digit number, a string set, binary and HTML;
+// edit it; scan and see every digit, the set and the HTML as text; query;
+// page; export as DynamoDB JSON lines and import such a file; select and
+// delete many; delete the item and the table. Cluster view: 6 nodes in 3 AZs;
+// power off a leader's node, see it down, every partition with a leader again
+// and writes still succeeding; power it on. Screenshots of both views go to
+// $SCREENSHOT_DIR (default /tmp).
+//
+// Environment: DDB_LOCAL (the binary; default ./ddb-local at the repo root),
+// DDB_UI_DIR (serve the UI from this folder instead of the embedded files),
+// CHROMIUM (default /usr/bin/chromium).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const binary = process.env.DDB_LOCAL || join(repo, 'ddb-local');
+const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
+const shots = process.env.SCREENSHOT_DIR || '/tmp';
+const kStartMs = 10000;
+const kWaitMs = 10000;   // any one UI expectation
+const kFailoverMs = 10000;
+
+const BIG = '12345678901234567890123456789012345678';  // 38 digits
+const HTML = '<b>bold</b><img src=x onerror="window.pwned=1">';
+
+// Starts ddb-local on a free port; resolves to {proc, base} once it listens.
+function startServer() {
+  const args = ['-inMemory', '-port', '0'];
+  if (process.env.DDB_UI_DIR) args.push('-uiDir', process.env.DDB_UI_DIR);
+  const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolveStart, reject) => {
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`ddb-local did not start in ${kStartMs} ms: ${log}`)), kStartMs);
+    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddb-local exited with ${code}: ${log}`)); });
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = /listening on (http:\/\/[^/\s]+)\//.exec(log);
+      if (m) {
+        clearTimeout(timer);
+        resolveStart({ proc, base: m[1] });
+      }
+    });
+  });
+}
+
+async function stopServer(proc) {
+  if (proc.exitCode !== null) return;
+  const exited = new Promise((r) => proc.once('exit', r));
+  proc.kill('SIGTERM');
+  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+// A DynamoDB client of our own, to check what the UI wrote.
+function client(base) {
+  return async (op, body) => {
+    const res = await fetch(`${base}/`, {
+      method: 'POST',
+      headers: {
+        'Content-Type': 'application/x-amz-json-1.0',
+        'X-Amz-Target': `DynamoDB_20120810.${op}`,
+        'Authorization': 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(kWaitMs),
+    });
+    const data = await res.json();
+    if (!res.ok) throw new Error(`${op}: ${data.__type}: ${data.message}`);
+    return data;
+  };
+}
+
+test('web UI against the real binary', { timeout: 90000 }, async (t) => {
+  const { proc, base } = await startServer();
+  const profile = mkdtempSync(join(tmpdir(), 'ddb-webui-chromium-'));
+  const work = mkdtempSync(join(tmpdir(), 'ddb-webui-files-'));
+  let context;
+  t.after(async () => {
+    if (context) await context.close().catch(() => {});
+    await stopServer(proc);
+    rmSync(profile, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+  const ddb = client(base);
+
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: chromiumPath,
+    headless: true,
+    acceptDownloads: true,
+    viewport: { width: 1400, height: 1000 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = context.pages()[0] || await context.newPage();
+  page.setDefaultTimeout(kWaitMs);
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+
+  const rows = () => page.locator('table.data tbody tr');
+  const row = (text) => rows().filter({ hasText: text });
+  const editor = page.locator('dialog.editor');
+  const confirm = async () => page.locator('dialog.confirm button.danger').click();
+  const pageInfo = page.locator('.page-info');
+  async function openItem(text) {
+    await row(text).locator('td').nth(1).click();
+    await editor.waitFor();
+    return JSON.parse(await editor.locator('textarea').inputValue());
+  }
+  async function saveItem(item) {
+    await editor.locator('textarea').fill(JSON.stringify(item, null, 2));
+    await editor.locator('button.primary').click();
+    await editor.waitFor({ state: 'detached' });
+  }
+  async function runQuery({ mode, hash = '', op = '', v1 = '', v2 = '', descending = false, limit = '50' }) {
+    await page.locator('form.query label.seg', { hasText: mode }).click();
+    if (mode === 'Query') {
+      await page.fill('form.query input[name=hash]', hash);
+      await page.selectOption('form.query select[name=sortOp]', op);
+      if (op) await page.fill('form.query input[name=sortV1]', v1);
+      if (op === 'BETWEEN') await page.fill('form.query input[name=sortV2]', v2);
+      await page.locator('form.query input[name=descending]').setChecked(descending);
+    }
+    await page.fill('form.query input[name=limit]', limit);
+    const answered = page.waitForResponse((r) => r.url() === `${base}/` && /Query|Scan/.test(r.request().headers()['x-amz-target'] || ''));
+    await page.click('form.query button[name=run]');
+    await answered;
+  }
+
+  await t.test('the data browser shows the namespace and DynamoDB errors', async () => {
+    await page.goto(`${base}/ui/#data`);
+    await page.locator('#table-pane .ns-current').filter({ hasText: 'local / us-east-1' }).waitFor();
+    await page.click('#create-table');
+    const dialog = page.locator('dialog[open]');
+    await dialog.locator('input[name=tableName]').fill('ab');
+    await dialog.locator('input[name="partition key-name"]').fill('Artist');
+    await dialog.locator('button[name=create]').click();
+    const error = dialog.locator('p.error');
+    await error.filter({ hasText: 'ValidationException' }).waitFor();
+    assert.match(await error.textContent(), /Value 'ab' at 'tableName' failed to satisfy constraint/);
+  });
+
+  await t.test('create a table', async () => {
+    const dialog = page.locator('dialog[open]');
+    await dialog.locator('input[name=tableName]').fill('Music');
+    await dialog.locator('input[name="sort key-name"]').fill('Year');
+    await dialog.locator('select[name="sort key-type"]').selectOption('N');
+    await dialog.locator('button[name=create]').click();
+    await dialog.waitFor({ state: 'detached' });
+    await page.locator('#table-list button[data-table=Music].selected').waitFor();
+    await page.locator('.table-head h2').filter({ hasText: 'Music' }).waitFor();
+    const { Table } = await ddb('DescribeTable', { TableName: 'Music' });
+    assert.deepEqual(Table.KeySchema, [{ AttributeName: 'Artist', KeyType: 'HASH' }, { AttributeName: 'Year', KeyType: 'RANGE' }]);
+    assert.equal(Table.BillingModeSummary.BillingMode, 'PAY_PER_REQUEST');
+  });
+
+  await t.test('another namespace has other tables, and says where the others are', async () => {
+    await page.fill('#ns-form input[name=accessKey]', 'other');
+    await page.fill('#ns-form input[name=region]', 'eu-west-1');
+    await page.click('#ns-form button[type=submit]');
+    await page.locator('#table-list').filter({ hasText: 'No tables in this namespace' }).waitFor();
+    const back = page.locator('#ns-others button', { hasText: 'local / us-east-1 (1)' });
+    await back.click();
+    await page.locator('#table-list button[data-table=Music]').click();
+    await page.locator('.table-head h2').filter({ hasText: 'local / us-east-1 Music' }).waitFor();
+    assert.equal(await page.evaluate(() => JSON.parse(localStorage.getItem('ddb-local.namespace')).accessKey), 'local');
+  });
+
+  await t.test('put an item with a 38-digit number, a string set, binary and HTML', async () => {
+    await page.click('button[name=new-item]');
+    await editor.waitFor();
+    await saveItem({
+      Artist: { S: 'Alice' }, Year: { N: '2024' }, Big: { N: BIG },
+      Tags: { SS: ['rock', 'jazz'] }, Bin: { B: 'AAEC/w==' }, Html: { S: HTML },
+    });
+    await row('Alice').waitFor();
+  });
+
+  await t.test('a JSON number is refused before it loses digits', async () => {
+    await page.click('button[name=new-item]');
+    await editor.waitFor();
+    await editor.locator('textarea').fill('{"Artist": {"S": "x"}, "Year": {"N": 12345678901234567890123456789012345678}}');
+    await editor.locator('button.primary').click();
+    await editor.locator('p.error').filter({ hasText: 'write numbers as strings' }).waitFor();
+    await editor.locator('button', { hasText: 'Cancel' }).click();
+    await editor.waitFor({ state: 'detached' });
+  });
+
+  await t.test('edit the item; the scan shows every digit, the set and the HTML as text', async () => {
+    const item = await openItem('Alice');
+    assert.deepEqual(item.Big, { N: BIG });
+    assert.deepEqual([...item.Tags.SS].sort(), ['jazz', 'rock']);
+    item.Tags.SS.push('pop');
+    item.Note = { S: 'edited' };
+    await saveItem(item);
+    await row('edited').waitFor();
+    const cell = (attr) => row('Alice').locator(`td[data-attr=${attr}]`);
+    assert.equal(await cell('Big').textContent(), BIG);
+    assert.ok(await cell('Big').evaluate((td) => td.scrollWidth <= td.clientWidth), 'the number is shown whole');
+    assert.equal(await cell('Big').locator('.v').getAttribute('data-type'), 'N');
+    assert.equal(await cell('Tags').locator('.v').getAttribute('data-type'), 'SS');
+    assert.deepEqual(JSON.parse(await cell('Tags').locator('.v').getAttribute('title')).SS.sort(), ['jazz', 'pop', 'rock']);
+    assert.equal(await cell('Bin').locator('.v').getAttribute('data-type'), 'B');
+    assert.match(await cell('Bin').textContent(), /AAEC\/w==/);
+    assert.equal(await cell('Html').textContent(), HTML);
+    assert.equal(await cell('Html').locator('b, img').count(), 0);
+    assert.equal(await page.evaluate(() => window.pwned), undefined);
+    const { Item } = await ddb('GetItem', { TableName: 'Music', Key: { Artist: { S: 'Alice' }, Year: { N: '2024' } }, ConsistentRead: true });
+    assert.deepEqual(Item.Big, { N: BIG });
+    assert.deepEqual(Item.Tags.SS.sort(), ['jazz', 'pop', 'rock']);
+    assert.deepEqual(Item.Bin, { B: 'AAEC/w==' });
+    assert.deepEqual(Item.Note, { S: 'edited' });
+    await page.screenshot({ path: join(shots, 'ddb-local-ui-data.png'), fullPage: true });
+  });
+
+  await t.test('query with sort key conditions, both directions', async () => {
+    for (const year of ['1999', '2010', '2030']) {
+      await ddb('PutItem', { TableName: 'Music', Item: { Artist: { S: 'Alice' }, Year: { N: year } } });
+    }
+    await runQuery({ mode: 'Query', hash: 'Alice', op: 'BETWEEN', v1: '2000', v2: '2025' });
+    await pageInfo.filter({ hasText: 'Query · page 1 · 2 items' }).waitFor();
+    assert.deepEqual(await rows().locator('td[data-attr=Year]').allTextContents(), ['2010', '2024']);
+    await page.fill('form.query input[name=filter]', '#n = :v');
+    await page.fill('form.query input[name=names]', '{"#n": "Note"}');
+    await page.fill('form.query input[name=values]', '{":v": {"S": "edited"}}');
+    await runQuery({ mode: 'Query', hash: 'Alice', op: '>=', v1: '1000' });
+    await pageInfo.filter({ hasText: '1 items (4 scanned)' }).waitFor();
+    for (const field of ['filter', 'names', 'values']) await page.fill(`form.query input[name=${field}]`, '');
+    await runQuery({ mode: 'Query', hash: 'Alice', op: '>=', v1: '2010', descending: true });
+    await pageInfo.filter({ hasText: '3 items' }).waitFor();
+    assert.deepEqual(await rows().locator('td[data-attr=Year]').allTextContents(), ['2030', '2024', '2010']);
+    // DynamoDB's own message, as DynamoDB words it.
+    await runQuery({ mode: 'Query', hash: 'Alice', op: 'begins_with', v1: '2' });
+    const toast = page.locator('.toast.error').filter({ hasText: 'operator or function: begins_with, operand type: N' });
+    await toast.waitFor();
+    assert.match(await toast.textContent(), /^Query: ValidationException: Invalid KeyConditionExpression/);
+    await toast.locator('button.close').click();
+  });
+
+  await t.test('page with LastEvaluatedKey', async () => {
+    await runQuery({ mode: 'Query', hash: 'Alice', op: '', limit: '2' });
+    await pageInfo.filter({ hasText: 'page 1 · 2 items' }).waitFor();
+    await page.click('button[name=next-page]');
+    await pageInfo.filter({ hasText: 'page 2 · 2 items' }).waitFor();
+    assert.deepEqual(await rows().locator('td[data-attr=Year]').allTextContents(), ['2024', '2030']);
+    await page.click('button[name=first-page]');
+    await pageInfo.filter({ hasText: 'page 1' }).waitFor();
+    assert.deepEqual(await rows().locator('td[data-attr=Year]').allTextContents(), ['1999', '2010']);
+  });
+
+  await t.test('export the query result as DynamoDB JSON lines', async () => {
+    await runQuery({ mode: 'Query', hash: 'Alice', op: '=', v1: '2024' });
+    await pageInfo.filter({ hasText: '1 items' }).waitFor();
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('button[name=export]')]);
+    assert.equal(download.suggestedFilename(), 'Music-query.jsonl');
+    const lines = readFileSync(await download.path(), 'utf8').trim().split('\n');
+    assert.equal(lines.length, 1);
+    assert.ok(lines[0].includes(`"Big":{"N":"${BIG}"}`), lines[0]);
+    const { Item } = JSON.parse(lines[0]);
+    assert.deepEqual(Item.Tags.SS.sort(), ['jazz', 'pop', 'rock']);
+  });
+
+  await t.test('import a JSON lines file, then select all and delete them', async () => {
+    const file = join(work, 'import.jsonl');
+    const lines = [];
+    for (let i = 1; i <= 30; i++) {
+      lines.push(JSON.stringify({ Item: { Artist: { S: 'Imported' }, Year: { N: String(i) }, Set: { NS: ['1', '2.5'] } } }));
+    }
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    await page.setInputFiles('input[name=import-file]', file);
+    await page.locator('.progress-text').filter({ hasText: 'imported 30 items' }).waitFor();
+    const imported = await ddb('Query', {
+      TableName: 'Music', KeyConditionExpression: 'Artist = :a', ExpressionAttributeValues: { ':a': { S: 'Imported' } }, ConsistentRead: true,
+    });
+    assert.equal(imported.Count, 30);
+    assert.deepEqual(imported.Items[0].Set.NS.sort(), ['1', '2.5']);
+
+    await runQuery({ mode: 'Query', hash: 'Imported' });
+    await pageInfo.filter({ hasText: '30 items' }).waitFor();
+    await page.locator('table.data thead input[type=checkbox]').check();
+    await page.locator('button[name=delete-selected]').filter({ hasText: '(30)' }).click();
+    await confirm();
+    await page.locator('.items').filter({ hasText: 'No items on this page' }).waitFor();
+    const left = await ddb('Query', {
+      TableName: 'Music', KeyConditionExpression: 'Artist = :a', ExpressionAttributeValues: { ':a': { S: 'Imported' } }, ConsistentRead: true,
+    });
+    assert.equal(left.Count, 0);
+  });
+
+  await t.test('delete the item, describe and delete the table', async () => {
+    await runQuery({ mode: 'Scan' });
+    await row('edited').waitFor();
+    await openItem('edited');
+    await editor.locator('button.danger').click();
+    await confirm();
+    await editor.waitFor({ state: 'detached' });
+    await pageInfo.filter({ hasText: '3 items' }).waitFor();
+    assert.equal(await row('edited').count(), 0);
+
+    await page.click('details.describe summary');
+    await page.locator('details.describe pre').filter({ hasText: '"TableName": "Music"' }).waitFor();
+
+    await page.click('button[name=delete-table]');
+    await confirm();
+    await page.locator('#table-list button[data-table=Music]').waitFor({ state: 'detached' });
+    const { TableNames } = await ddb('ListTables', {});
+    assert.deepEqual(TableNames, []);
+  });
+
+  await t.test('cluster view: 6 nodes in 3 AZs; a leader powered off fails over', async () => {
+    await ddb('CreateTable', {
+      TableName: 'Faults', AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
+      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }], BillingMode: 'PAY_PER_REQUEST',
+    });
+    for (let i = 0; i < 20; i++) await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: `k${i}` } } });
+    await page.click('nav a[data-view=cluster]');
+    await page.locator('#view-cluster:not([hidden])').waitFor();
+    await page.locator('.node').nth(5).waitFor();
+    assert.equal(await page.locator('.az').count(), 3);
+    assert.equal(await page.locator('.node').count(), 6);
+    assert.equal(await page.locator('.node[data-up=true]').count(), 6);
+    for (const az of ['az-a', 'az-b', 'az-c']) assert.equal(await page.locator(`.az[data-az=${az}] .node`).count(), 2);
+
+    const partitions = page.locator('.table-card[data-table="local_us-east-1/Faults"] tbody tr');
+    await partitions.first().waitFor();
+    const victim = await partitions.first().getAttribute('data-leader');
+    assert.ok(victim, 'the first partition shows a leader');
+    await page.locator(`.node[data-node=${victim}] header button`).click();
+    await page.locator(`.node[data-node=${victim}][data-up=false]`).waitFor({ timeout: kFailoverMs });
+    // Every partition has a leader again, on a node that is up.
+    await page.waitForFunction((down) => {
+      const rs = [...document.querySelectorAll('.table-card[data-table="local_us-east-1/Faults"] tbody tr')];
+      return rs.length > 0 && rs.every((r) => r.dataset.leader && r.dataset.leader !== down);
+    }, victim, { timeout: kFailoverMs });
+    for (let i = 0; i < 10; i++) await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: `after-${i}` } } });
+    const scan = await ddb('Scan', { TableName: 'Faults', ConsistentRead: true });
+    assert.equal(scan.Count, 30);
+    await page.waitForTimeout(1200);  // one more poll, so the screenshot shows the writes' rates
+    await page.screenshot({ path: join(shots, 'ddb-local-ui-cluster.png'), fullPage: true });
+
+    await page.locator(`.node[data-node=${victim}] header button`).click();
+    await page.locator(`.node[data-node=${victim}][data-up=true]`).waitFor({ timeout: kFailoverMs });
+    await page.locator('.node[data-up=true]').nth(5).waitFor();
+  });
+
+  await t.test('a whole AZ off and on again', async () => {
+    await page.locator('.az[data-az=az-c] button', { hasText: 'Power off AZ' }).click();
+    await page.locator('.az[data-az=az-c] .node[data-up=false]').nth(1).waitFor({ timeout: kFailoverMs });
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('.table-card tbody tr')];
+      return rs.length > 0 && rs.every((r) => r.dataset.leader && !r.dataset.leader.startsWith('az-c'));
+    }, null, { timeout: kFailoverMs });
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'az-c-off' } } });
+    await page.locator('.az[data-az=az-c] button', { hasText: 'Power on AZ' }).click();
+    await page.locator('.node[data-up=true]').nth(5).waitFor({ timeout: kFailoverMs });
+  });
+
+  await t.test('the page raised no script error', () => {
+    assert.deepEqual(pageErrors, []);
+  });
+});

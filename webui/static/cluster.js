@@ -1,0 +1,282 @@
+// The cluster view: AZs as columns with their storage nodes and the replicas
+// each holds, every table's partitions with their replication group, MemDS and
+// router counters with live charts, request metrics (metrics.js), and the
+// power buttons. It polls
+// GET /admin/cluster about every second; the charts are rates computed from
+// the differences between two polls.
+
+import { admin, errorText } from './api.js';
+import { h, notify } from './dom.js';
+import { LineChart } from './chart.js';
+import { metricsCards, metricsTables, startMetrics } from './metrics.js';
+
+const kPollMs = 1000;
+const kBallotRound = 2 ** 32;  // a ballot is (round << 32) | proposer node id
+
+const lookupsChart = new LineChart([{ label: 'MemDS lookups', color: '#7b4bd6' }]);
+const cacheChart = new LineChart([
+  { label: 'cache hits', color: '#1b8a5a' },
+  { label: 'cache misses', color: '#d4532b' },
+]);
+const snapshotListeners = [];
+const azColumns = new Map();  // az -> {el, nodes}
+const nodeCards = new Map();  // node id -> {el, title, badge, button, body, sig}
+let root = null;
+let previous = null;          // {timeMs, lookups, hits, misses} of the last poll
+let timer = null;
+let latest = null;
+
+export function onSnapshot(listener) {
+  snapshotListeners.push(listener);
+  if (latest) listener(latest);
+}
+
+export function startCluster(container) {
+  root = container;
+  root.replaceChildren(
+    h('section', { class: 'counters' },
+      metricsCards(),
+      h('div', { class: 'card', id: 'memds-card' },
+        h('h3', {}, 'MemDS ', h('small', { text: 'partition-map lookups: every router lookup, hit or miss' })),
+        h('div', { class: 'figures', id: 'memds-figures' }),
+        lookupsChart.el, lookupsChart.legend),
+      h('div', { class: 'card', id: 'router-card' },
+        h('h3', {}, 'Request routers ', h('small', { text: 'partition-map cache' })),
+        h('div', { class: 'figures', id: 'router-figures' }),
+        cacheChart.el, cacheChart.legend)),
+    h('h2', {}, 'Availability zones'),
+    h('section', { class: 'azs', id: 'azs' }),
+    h('h2', {}, 'Tables and partitions'),
+    h('section', { id: 'partitions' }),
+    metricsTables());
+  lookupsChart.draw();
+  cacheChart.draw();
+  poll();
+  startMetrics();
+}
+
+function schedule(delayMs) {
+  clearTimeout(timer);
+  timer = setTimeout(poll, delayMs);
+}
+
+async function poll() {
+  try {
+    const snap = await admin('cluster');
+    latest = snap;
+    sample(snap);
+    render(snap);
+    for (const listener of snapshotListeners) listener(snap);
+  } catch (e) {
+    for (const listener of snapshotListeners) listener(null, e);
+  }
+  schedule(kPollMs);
+}
+
+function sum(values) {
+  return values.reduce((a, b) => a + b, 0);
+}
+
+function sample(snap) {
+  const now = {
+    timeMs: performance.now(),
+    lookups: sum(snap.memds.map((m) => m.lookups)),
+    hits: sum(snap.routers.map((r) => r.cacheHits)),
+    misses: sum(snap.routers.map((r) => r.cacheMisses)),
+  };
+  if (previous) {
+    const seconds = Math.max(0.001, (now.timeMs - previous.timeMs) / 1000);
+    const rate = (key) => Math.max(0, now[key] - previous[key]) / seconds;
+    lookupsChart.push(rate('lookups'));
+    cacheChart.push(rate('hits'), rate('misses'));
+  }
+  previous = now;
+}
+
+// Facts derived from a snapshot: node by id, per group its leader and table.
+function index(snap) {
+  const nodes = new Map(snap.nodes.map((n) => [n.id, n]));
+  const leaders = new Map();  // group -> {node, replica}, highest ballot among up leaders
+  for (const n of snap.nodes) {
+    if (!n.up) continue;
+    for (const r of n.replicas) {
+      if (r.role !== 'leader') continue;
+      const best = leaders.get(r.group);
+      if (!best || r.ballot > best.replica.ballot) leaders.set(r.group, { node: n, replica: r });
+    }
+  }
+  const groups = new Map();  // group -> "table p<i>"
+  for (const t of snap.tables) {
+    t.partitions.forEach((p, i) => groups.set(p.group, `${splitTableName(t.name).table} p${i + 1}`));
+  }
+  return { nodes, leaders, groups };
+}
+
+// "<accessKey>_<region>/<table>" -> {ns, table}; a shared db has no prefix.
+export function splitTableName(name) {
+  const slash = name.indexOf('/');
+  if (slash < 0) return { ns: '', table: name };
+  return { ns: name.slice(0, slash), table: name.slice(slash + 1) };
+}
+
+function ballotText(ballot, nodes) {
+  const round = Math.floor(ballot / kBallotRound);
+  const proposer = nodes.get(ballot % kBallotRound);
+  return { text: `${round}`, title: `ballot ${ballot}: round ${round}, proposed by ${proposer ? proposer.name : 'node ' + (ballot % kBallotRound)}` };
+}
+
+function render(snap) {
+  const facts = index(snap);
+  renderCounters(snap);
+  renderAzs(snap, facts);
+  renderPartitions(snap, facts);
+}
+
+function renderCounters(snap) {
+  const total = sum(snap.memds.map((m) => m.lookups));
+  document.getElementById('memds-figures').replaceChildren(
+    ...snap.memds.map((m, i) => figure(`memds-${i + 1}`, m.lookups, 'lookups')),
+    figure('total', total, 'lookups'));
+  document.getElementById('router-figures').replaceChildren(...snap.routers.map((r, i) => {
+    const all = r.cacheHits + r.cacheMisses;
+    const ratio = all ? `${Math.round((100 * r.cacheHits) / all)}% hits` : 'no lookups yet';
+    return figure(`router-${i + 1}`, `${r.cacheHits} / ${r.cacheMisses}`, `hits / misses · ${ratio}`);
+  }));
+}
+
+function figure(label, value, unit) {
+  return h('div', { class: 'figure' }, h('span', { class: 'label', text: label }),
+    h('b', { text: String(value) }), h('span', { class: 'unit', text: unit }));
+}
+
+async function power(on, target, button) {
+  button.disabled = true;
+  try {
+    await admin(on ? 'power-on' : 'power-off', { target });
+    notify(`${target} powered ${on ? 'on' : 'off'}`, 'ok');
+  } catch (e) {
+    notify(`power ${on ? 'on' : 'off'} ${target}: ${errorText(e)}`, 'error');
+  } finally {
+    button.disabled = false;
+    schedule(0);
+  }
+}
+
+function azColumn(az) {
+  let col = azColumns.get(az);
+  if (col) return col;
+  const off = h('button', { class: 'small danger', onClick: () => power(false, az, off) }, 'Power off AZ');
+  const on = h('button', { class: 'small', onClick: () => power(true, az, on) }, 'Power on AZ');
+  const nodes = h('div', { class: 'nodes' });
+  const el = h('div', { class: 'az', 'data-az': az },
+    h('header', {}, h('h3', { text: az }), h('span', { class: 'buttons' }, off, on)), nodes);
+  col = { el, nodes };
+  azColumns.set(az, col);
+  document.getElementById('azs').append(el);
+  return col;
+}
+
+function nodeCard(node) {
+  let card = nodeCards.get(node.id);
+  if (card) return card;
+  const badge = h('span', { class: 'badge' });
+  const button = h('button', { class: 'small' });
+  button.addEventListener('click', () => power(!card.up, node.name, button));
+  const body = h('div', { class: 'replicas' });
+  const el = h('article', { class: 'node', 'data-node': node.name },
+    h('header', {}, h('h4', { text: node.name }), badge, button), body);
+  card = { el, badge, button, body, sig: '', up: null };
+  nodeCards.set(node.id, card);
+  return card;
+}
+
+function renderAzs(snap, facts) {
+  for (const node of snap.nodes) {
+    const col = azColumn(node.az);
+    const card = nodeCard(node);
+    if (card.el.parentElement !== col.nodes) col.nodes.append(card.el);
+    if (card.up !== node.up) {
+      card.up = node.up;
+      card.el.classList.toggle('down', !node.up);
+      card.el.dataset.up = String(node.up);
+      card.badge.textContent = node.up ? 'up' : 'down';
+      card.badge.className = `badge ${node.up ? 'up' : 'down'}`;
+      card.button.textContent = node.up ? 'Power off' : 'Power on';
+      card.button.classList.toggle('danger', node.up);
+    }
+    const sig = JSON.stringify([node.up, node.replicas, [...facts.groups]]);
+    if (sig === card.sig) continue;
+    card.sig = sig;
+    card.body.replaceChildren(replicaTable(node, facts));
+  }
+  for (const [az, col] of azColumns) {
+    const nodes = snap.nodes.filter((n) => n.az === az);
+    col.el.classList.toggle('down', nodes.length > 0 && nodes.every((n) => !n.up));
+  }
+}
+
+function replicaTable(node, facts) {
+  if (!node.up) return h('p', { class: 'muted', text: 'powered off: its replicas are gone from memory; its SQLite file stays' });
+  if (node.replicas.length === 0) return h('p', { class: 'muted', text: 'no replicas yet' });
+  const rows = [...node.replicas].sort((a, b) => a.group - b.group).map((r) => {
+    const ballot = ballotText(r.ballot, facts.nodes);
+    return h('tr', { class: r.role === 'leader' ? 'leader' : '' },
+      h('td', { title: facts.groups.get(r.group) || '' }, `g${r.group}`,
+        h('small', { text: facts.groups.get(r.group) || '' })),
+      h('td', { text: r.role }),
+      h('td', { class: 'num', title: ballot.title, text: ballot.text }),
+      h('td', { class: 'num', text: r.commitLsn }),
+      h('td', { class: 'num', text: r.appliedLsn }),
+      h('td', { class: 'num', text: r.lastLsn }));
+  });
+  return h('table', { class: 'grid compact' },
+    h('thead', {}, h('tr', {}, ['group', 'role', 'ballot', 'commit', 'applied', 'last'].map((c) =>
+      h('th', { text: c, title: c === 'ballot' ? 'ballot round' : c === 'last' ? 'last LSN in the WAL' : '' })))),
+    h('tbody', {}, rows));
+}
+
+let partitionsSig = '';
+
+function renderPartitions(snap, facts) {
+  const leaderOf = (g) => {
+    const l = facts.leaders.get(g);
+    return l ? [l.node.id, l.replica.ballot, l.replica.commitLsn] : null;
+  };
+  const sig = JSON.stringify([snap.tables, snap.nodes.map((n) => n.up),
+    snap.tables.flatMap((t) => t.partitions.map((p) => leaderOf(p.group)))]);
+  if (sig === partitionsSig) return;
+  partitionsSig = sig;
+  const el = document.getElementById('partitions');
+  if (snap.tables.length === 0) {
+    el.replaceChildren(h('p', { class: 'muted', text: 'No tables yet: create one in the data browser.' }));
+    return;
+  }
+  el.replaceChildren(...snap.tables.map((t) => {
+    const { ns, table } = splitTableName(t.name);
+    return h('div', { class: 'card table-card', 'data-table': t.name },
+      h('h3', {}, h('span', { class: 'ns', text: ns || 'shared' }), ' ', table,
+        h('small', { text: ` table id ${t.id} · ${t.partitions.length} partitions` })),
+      h('table', { class: 'grid' },
+        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN']
+          .map((c) => h('th', { text: c })))),
+        h('tbody', {}, t.partitions.map((p) => partitionRow(p, facts)))));
+  }));
+}
+
+function partitionRow(p, facts) {
+  const leader = facts.leaders.get(p.group);
+  const members = p.members.map((id) => {
+    const n = facts.nodes.get(id);
+    const isLeader = leader && leader.node.id === id;
+    const cls = ['member', isLeader ? 'leader' : '', n && !n.up ? 'down' : ''].join(' ');
+    return h('span', { class: cls, title: isLeader ? 'leader' : n && !n.up ? 'powered off' : 'follower' },
+      n ? n.name : `node ${id}`);
+  });
+  const ballot = leader ? ballotText(leader.replica.ballot, facts.nodes) : null;
+  return h('tr', { 'data-group': p.group, 'data-leader': leader ? leader.node.name : '' },
+    h('td', { text: `g${p.group}` }),
+    h('td', { class: 'mono', text: `${p.hashLo} – ${p.hashHi}` }),
+    h('td', {}, members, leader ? null : h('span', { class: 'member noleader', text: 'no leader' })),
+    h('td', { class: 'num', title: ballot ? ballot.title : '', text: ballot ? ballot.text : '–' }),
+    h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }));
+}

@@ -1,0 +1,78 @@
+// Bulk moves: BatchWriteItem in chunks of 25 with retries of UnprocessedItems,
+// export of a scan or query as DynamoDB JSON lines (one {"Item": {...}} per
+// line, the format of DynamoDB's export to S3), and import of such a file.
+
+import { dynamo } from './api.js';
+import { sleep } from './dom.js';
+import { checkItem, chunkRequests, keyOf } from './ddbjson.js';
+
+const kMaxRetries = 8;
+const kMaxItems = 1000000;  // a bound on what one export or import holds in memory
+
+function requestKey(request, keySchema) {
+  const item = request.PutRequest ? request.PutRequest.Item : request.DeleteRequest.Key;
+  return JSON.stringify(keyOf(item, keySchema));
+}
+
+// Writes `requests` (PutRequest / DeleteRequest) to `table`; onProgress(done,
+// total) after each chunk.
+export async function batchWrite(table, requests, onProgress = () => {}) {
+  const chunks = chunkRequests(requests, (r) => requestKey(r, table.KeySchema));
+  let done = 0;
+  for (const chunk of chunks) {
+    let pending = chunk;
+    for (let attempt = 0; pending.length > 0; attempt++) {
+      if (attempt > kMaxRetries) throw new Error(`${pending.length} writes still unprocessed after ${kMaxRetries} retries`);
+      if (attempt > 0) await sleep(Math.min(2000, 50 * 2 ** attempt));
+      const out = await dynamo('BatchWriteItem', { RequestItems: { [table.TableName]: pending } });
+      pending = (out.UnprocessedItems && out.UnprocessedItems[table.TableName]) || [];
+    }
+    done += chunk.length;
+    onProgress(done, requests.length);
+  }
+}
+
+export function deleteItems(table, items, onProgress) {
+  return batchWrite(table, items.map((item) => ({ DeleteRequest: { Key: keyOf(item, table.KeySchema) } })), onProgress);
+}
+
+// Every page of request {op, body}, as DynamoDB JSON lines.
+export async function exportLines(request, onProgress = () => {}) {
+  const lines = [];
+  let startKey;
+  do {
+    const body = { ...request.body };
+    delete body.Limit;
+    if (startKey) body.ExclusiveStartKey = startKey;
+    const out = await dynamo(request.op, body);
+    for (const item of out.Items) lines.push(JSON.stringify({ Item: item }));
+    startKey = out.LastEvaluatedKey;
+    onProgress(lines.length);
+    if (lines.length > kMaxItems) throw new Error(`export stopped after ${kMaxItems} items`);
+  } while (startKey);
+  return lines.length ? `${lines.join('\n')}\n` : '';
+}
+
+// The items of a DynamoDB JSON lines file; throws naming the bad line.
+export function parseLines(text) {
+  const items = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    if (!line.trim()) return;
+    let record;
+    try {
+      record = JSON.parse(line);
+    } catch (e) {
+      throw new Error(`line ${i + 1}: not valid JSON (${e.message})`);
+    }
+    if (!record || typeof record !== 'object' || !record.Item) throw new Error(`line ${i + 1}: expected {"Item": {...}}`);
+    const error = checkItem(record.Item);
+    if (error) throw new Error(`line ${i + 1}: ${error}`);
+    items.push(record.Item);
+    if (items.length > kMaxItems) throw new Error(`more than ${kMaxItems} items in one file`);
+  });
+  return items;
+}
+
+export function importItems(table, items, onProgress) {
+  return batchWrite(table, items.map((item) => ({ PutRequest: { Item: item } })), onProgress);
+}
