@@ -27,6 +27,8 @@ void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
   w.String(n.az);
   w.Key("up");
   w.Bool(n.up);
+  w.Key("diskDelayMs");
+  w.Int(n.disk_delay_ms);
   w.Key("replicas");
   w.StartArray();
   for (const cluster::ReplicaInfo& r : n.replicas) {
@@ -88,6 +90,23 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.StartArray();
   for (const auto& n : snap.nodes) WriteNode(w, n);
   w.EndArray();
+  w.Key("network");
+  w.StartObject();
+  w.Key("partition");
+  w.StartArray();
+  for (const auto& group : snap.network.partition) {
+    w.StartArray();
+    for (const std::string& name : group) w.String(name);
+    w.EndArray();
+  }
+  w.EndArray();
+  w.Key("dropRate");
+  w.Double(snap.network.drop_rate);
+  w.Key("delayMs");
+  w.Int(snap.network.delay_ms);
+  w.Key("messagesDropped");
+  w.Uint64(snap.messages_dropped);
+  w.EndObject();
   w.Key("tables");
   w.StartArray();
   for (const auto& t : snap.tables) WriteTable(w, t);
@@ -128,6 +147,51 @@ HttpResponse Power(cluster::Cluster* cluster, bool on, const std::string& body) 
   return HttpResponse{200, "{}"};
 }
 
+// Replaces the network faults; see admin.h.
+HttpResponse Network(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body.empty() ? "{}" : body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  cluster::NetworkFaults faults;
+  if (const JsonValue* p = Member(doc, "partition")) {
+    if (!p->IsArray()) return Fail(400, "\"partition\" must be a list of lists of node or AZ names");
+    for (const JsonValue& group : p->GetArray()) {
+      if (!group.IsArray()) return Fail(400, "\"partition\" must be a list of lists of node or AZ names");
+      std::vector<std::string> names;
+      for (const JsonValue& n : group.GetArray()) {
+        if (!n.IsString()) return Fail(400, "node and AZ names are strings");
+        names.emplace_back(n.GetString());
+      }
+      faults.partition.push_back(std::move(names));
+    }
+  }
+  if (const JsonValue* d = Member(doc, "dropRate")) {
+    if (!d->IsNumber() || d->GetDouble() < 0 || d->GetDouble() > 1) return Fail(400, "\"dropRate\" is from 0 to 1");
+    faults.drop_rate = d->GetDouble();
+  }
+  int64_t delay = 0;
+  auto got = GetInt64(doc, "delayMs", &delay);
+  if (!got.ok() || delay < 0 || delay > 10000) return Fail(400, "\"delayMs\" is from 0 to 10000");
+  faults.delay_ms = static_cast<int>(delay);
+  Status s = cluster->SetNetwork(faults);
+  if (s.IsNotFound()) return Fail(404, s.message());
+  if (!s.ok()) return Fail(500, s.ToString());
+  return HttpResponse{200, "{}"};
+}
+
+HttpResponse SlowDisk(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string target;
+  int64_t delay = 0;
+  auto t = GetString(doc, "target", &target);
+  auto d = GetInt64(doc, "delayMs", &delay);
+  if (!t.ok() || !*t) return Fail(400, "\"target\" (a node or AZ name) is required");
+  if (!d.ok() || delay < 0 || delay > 10000) return Fail(400, "\"delayMs\" is from 0 to 10000");
+  Status s = cluster->SetDiskDelay(target, static_cast<int>(delay));
+  if (s.IsNotFound()) return Fail(404, s.message());
+  return HttpResponse{200, "{}"};
+}
+
 // Deletes tables, or one table's items; see admin.h.
 HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
   rapidjson::Document doc;
@@ -162,6 +226,8 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
   if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
+  if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
+  if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);
 }
 

@@ -8,6 +8,10 @@
 //                                       (api/metrics.h)
 //   POST /admin/power-off  {"target": "az-b-node-1" | "az-b"}
 //   POST /admin/power-on   {"target": ...}
+//   POST /admin/network    {"partition": [["az-a"], ["az-b", "az-c-node-1"]],
+//                           "dropRate": 0.1, "delayMs": 5}   replaces the network
+//                                                             faults; {} heals all
+//   POST /admin/slow-disk  {"target": "az-a-node-1" | "az-a", "delayMs": 50}
 //   POST /admin/reset      {}                                 delete every table
 //                          {"namespace": "<key id>_<region>"} delete its tables
 //                          {"namespace": ..., "table": "T"}   delete T's items,

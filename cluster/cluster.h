@@ -108,6 +108,7 @@ struct NodeInfo {
   std::string name;  // "az-a-node-1"
   std::string az;    // "az-a"
   bool up = true;
+  int disk_delay_ms = 0;  // a slow disk
   std::vector<ReplicaInfo> replicas;  // empty while down
 };
 struct PartitionInfo {
@@ -119,8 +120,19 @@ struct TableInfo {
   TableMeta meta;
   std::vector<PartitionInfo> partitions;
 };
+// Network faults between storage nodes.
+struct NetworkFaults {
+  // Groups of nodes or AZs ("az-a", "az-b-node-1") that cannot reach each
+  // other; empty when the network is whole.
+  std::vector<std::vector<std::string>> partition;
+  double drop_rate = 0;  // probability that a message is lost
+  int delay_ms = 0;      // added to every message
+};
+
 struct ClusterSnapshot {
   std::vector<NodeInfo> nodes;
+  NetworkFaults network;
+  uint64_t messages_dropped = 0;
   std::vector<TableInfo> tables;
   std::vector<uint64_t> memds_lookups;                         // per MemDS node
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
@@ -209,6 +221,11 @@ class Cluster {
   // or on. NotFound for an unknown name.
   virtual Status PowerOff(const std::string& target) = 0;
   virtual Status PowerOn(const std::string& target) = 0;
+  // Replaces the network faults (an empty partition heals it). NotFound for
+  // an unknown name.
+  virtual Status SetNetwork(const NetworkFaults& faults) = 0;
+  // Slows every group commit of a node (or an AZ's nodes) by `delay_ms`.
+  virtual Status SetDiskDelay(const std::string& target, int delay_ms) = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

@@ -9,6 +9,7 @@
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
+#include <set>
 
 #include "cluster/cluster.h"
 #include "cluster/memds.h"
@@ -95,6 +96,8 @@ class ClusterImpl final : public Cluster {
   ClusterSnapshot Snapshot() override;
   Status PowerOff(const std::string& target) override;
   Status PowerOn(const std::string& target) override;
+  Status SetNetwork(const NetworkFaults& faults) override;
+  Status SetDiskDelay(const std::string& target, int delay_ms) override;
   void Stop() override;
 
  private:
@@ -119,6 +122,8 @@ class ClusterImpl final : public Cluster {
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
   std::once_flag stopped_;
+  std::mutex faults_mu_;
+  NetworkFaults network_;  // guarded by faults_mu_
 };
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
@@ -186,6 +191,7 @@ Status ClusterImpl::Init() {
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
     for (auto& n : nodes_) n->Stop();
+    transport_.Stop();
   });
 }
 
@@ -480,6 +486,41 @@ Status ClusterImpl::PowerOn(const std::string& target) {
   return Status::Ok();
 }
 
+Status ClusterImpl::SetNetwork(const NetworkFaults& faults) {
+  // Every pair of nodes in different groups loses its link.
+  std::vector<std::vector<paxos::NodeId>> groups;
+  for (const auto& names : faults.partition) {
+    std::vector<paxos::NodeId> ids;
+    for (const std::string& name : names) {
+      auto nodes = Targets(name);
+      if (nodes.empty()) return Status::NotFound("no node or AZ named " + name);
+      for (StorageNode* n : nodes) ids.push_back(n->id());
+    }
+    groups.push_back(std::move(ids));
+  }
+  std::set<std::pair<paxos::NodeId, paxos::NodeId>> cut;
+  for (size_t i = 0; i < groups.size(); ++i) {
+    for (size_t j = i + 1; j < groups.size(); ++j) {
+      for (paxos::NodeId a : groups[i]) {
+        for (paxos::NodeId b : groups[j]) cut.insert(std::minmax(a, b));
+      }
+    }
+  }
+  transport_.SetCutLinks(std::move(cut));
+  transport_.SetDropRate(faults.drop_rate);
+  transport_.SetDelay(std::chrono::milliseconds(faults.delay_ms));
+  std::lock_guard<std::mutex> lock(faults_mu_);
+  network_ = faults;
+  return Status::Ok();
+}
+
+Status ClusterImpl::SetDiskDelay(const std::string& target, int delay_ms) {
+  auto nodes = Targets(target);
+  if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  for (StorageNode* n : nodes) n->SetDiskDelay(std::chrono::milliseconds(delay_ms));
+  return Status::Ok();
+}
+
 ClusterSnapshot ClusterImpl::Snapshot() {
   ClusterSnapshot snap;
   // Ask every node at once, then wait for all of them (a powered-off node
@@ -493,6 +534,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     info.name = nodes_[i]->name();
     info.az = info.name.substr(0, info.name.find("-node-"));
     info.up = nodes_[i]->powered_on();
+    info.disk_delay_ms = nodes_[i]->disk_delay_ms();
     if (answered && info.up) info.replicas = std::move(barrier.reply(i).replicas);
     snap.nodes.push_back(std::move(info));
   }
@@ -504,6 +546,11 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     snap.tables.push_back(std::move(t));
   }
   for (auto& m : memds_) snap.memds_lookups.push_back(m->lookups());
+  {
+    std::lock_guard<std::mutex> lock(faults_mu_);
+    snap.network = network_;
+  }
+  snap.messages_dropped = transport_.faults().dropped;
   for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
   return snap;
 }

@@ -85,6 +85,7 @@ NodeReply Router::ToLeader(const PartitionRoute& p, const Call& call, bool idemp
   auto backoff = std::chrono::microseconds(500);
   for (;;) {
     NodeReply r = CallNode(target, call);
+    if (r.status.ok()) SetLeaderHint(p.group, target);
     bool retry = r.status.IsUnavailable() || (idempotent && r.status.IsUncertain());
     if (!retry || Clock::now() >= deadline) return r;
     if (r.leader_hint != 0 && r.leader_hint != target) {
@@ -92,11 +93,15 @@ NodeReply Router::ToLeader(const PartitionRoute& p, const Call& call, bool idemp
       SetLeaderHint(p.group, target);
       continue;
     }
-    // No leader known (an election is under way) or the target is down:
-    // wait a little, then ask the next member.
+    // No leader known (an election is under way), the target is down, or it
+    // did not answer (cut off by a partition): wait a little, then ask
+    // another member.
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::microseconds(50000));
-    target = p.members[next_member++ % p.members.size()];
+    const paxos::NodeId failed = target;
+    for (size_t i = 0; i < p.members.size() && target == failed; ++i) {
+      target = p.members[next_member++ % p.members.size()];
+    }
   }
 }
 

@@ -177,6 +177,7 @@ Status StorageNode::PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>
       return s;
     }
   }
+  if (int delay = disk_delay_ms_.load(); delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
   return store_->Commit();
 }
 

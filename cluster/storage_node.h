@@ -13,6 +13,8 @@
 // called from any thread; everything else runs on the node thread.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -74,6 +76,9 @@ class StorageNode {
   void PowerOff();
   Status PowerOn();
   bool powered_on() const;
+  // A slow disk: every group commit takes this much longer (0: none).
+  void SetDiskDelay(std::chrono::milliseconds delay) { disk_delay_ms_ = static_cast<int>(delay.count()); }
+  int disk_delay_ms() const { return disk_delay_ms_.load(); }
 
   paxos::NodeId id() const { return options_.id; }
   const std::string& name() const { return options_.name; }
@@ -155,6 +160,7 @@ class StorageNode {
   std::unique_ptr<NodeStore> store_;
   std::map<uint64_t, Group> groups_;  // node thread only
 
+  std::atomic<int> disk_delay_ms_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> inbox_;  // guarded by mu_

@@ -1,16 +1,26 @@
 // Transport: the in-process network between storage nodes. Replicas of a group
 // exchange paxos::Message values through it; it hands each message to the
-// destination node's inbox.
+// destination node's inbox — or, when faults are set, drops or delays it.
 //
-// This is the seam for network faults (drop, delay, partition), which a later
-// change adds; today it delivers every message to a node that is registered.
+// Faults (set through Cluster::SetNetwork): links cut between nodes (a
+// network partition), a drop probability per message, and a fixed delay per
+// message (delivered in order by a timer thread). Without faults a message is
+// handed over at once on the sender's thread.
 //
-// Thread safety: Send may be called from any thread once every node is
-// registered; Register happens before any node thread starts.
+// Thread safety: Send and the fault setters may be called from any thread;
+// Register happens before any node thread starts.
 #pragma once
 
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <functional>
+#include <mutex>
+#include <set>
+#include <thread>
 #include <unordered_map>
+#include <utility>
 
 #include "cluster/paxos/replica.h"
 
@@ -19,14 +29,40 @@ namespace ddb::cluster {
 class Transport {
  public:
   using Inbox = std::function<void(paxos::Message)>;
+  Transport() = default;
+  ~Transport();
+
   void Register(paxos::NodeId node, Inbox inbox) { inboxes_[node] = std::move(inbox); }
-  void Send(paxos::Message m) const {
-    auto it = inboxes_.find(m.to);
-    if (it != inboxes_.end()) it->second(std::move(m));
-  }
+  void Send(paxos::Message m);
+
+  // Cuts (or restores) both directions between every pair of `cut`.
+  void SetCutLinks(std::set<std::pair<paxos::NodeId, paxos::NodeId>> cut);
+  void SetDropRate(double rate);  // 0 .. 1
+  void SetDelay(std::chrono::milliseconds delay);
+  struct Faults {
+    std::set<std::pair<paxos::NodeId, paxos::NodeId>> cut;
+    double drop_rate = 0;
+    std::chrono::milliseconds delay{0};
+    uint64_t dropped = 0;  // messages lost to cuts and drops so far
+  };
+  Faults faults() const;
+  // Drops what is still delayed and stops the timer thread (before the nodes
+  // it delivers to go away).
+  void Stop();
 
  private:
-  std::unordered_map<paxos::NodeId, Inbox> inboxes_;
+  void Deliver(paxos::Message m) const;
+  void DelayLoop();
+
+  std::unordered_map<paxos::NodeId, Inbox> inboxes_;  // fixed after start
+
+  mutable std::mutex mu_;
+  Faults faults_;            // guarded by mu_
+  uint64_t random_ = 0x9e3779b97f4a7c15ull;  // guarded by mu_; xorshift state
+  std::condition_variable cv_;
+  std::deque<std::pair<std::chrono::steady_clock::time_point, paxos::Message>> delayed_;  // guarded by mu_
+  bool stopping_ = false;    // guarded by mu_
+  std::thread delay_thread_;  // started on the first delayed message
 };
 
 }  // namespace ddb::cluster

@@ -251,5 +251,30 @@ TEST_CASE("cluster: truncate empties every partition and the table stays", "[clu
   CHECK(c->GetTable("ns/t6").ok());
 }
 
+// AZ a (where the first leaders are) is cut off from the other two: writes
+// go on through leaders elected in AZs b and c; after the network heals,
+// AZ a's replicas catch up.
+TEST_CASE("cluster: a network partition isolating one AZ", "[cluster]") {
+  auto c = StartCluster();
+  auto t = c->CreateTable("ns/t7", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*t, K(i), "before", 1).ok());
+  NetworkFaults cut;
+  cut.partition = {{"az-a"}, {"az-b", "az-c"}};
+  REQUIRE(c->SetNetwork(cut).ok());
+  NetworkFaults unknown;
+  unknown.partition = {{"az-q"}};
+  CHECK(c->SetNetwork(unknown).IsNotFound());
+  for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*t, K(i), "during", 1).ok());
+  ClusterSnapshot snap = c->Snapshot();
+  CHECK(snap.messages_dropped > 0);
+  REQUIRE(c->SetNetwork(NetworkFaults{}).ok());
+  for (int i = 0; i < 10; ++i) {
+    auto got = c->Get(*t, K(i), true);
+    REQUIRE(got.ok());
+    CHECK(**got == "during");
+  }
+}
+
 }  // namespace
 }  // namespace ddb::cluster
