@@ -87,6 +87,9 @@ double ReadUnits(size_t bytes, bool consistent);
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);
 
+// The request's TableName alone, validated (table_ops.cc).
+ApiResult<std::string> ReadTableName(const JsonValue& request);
+
 // {"<wrapper>": TableDescription} (table_ops.cc).
 std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
                      const TableSchema& s, const cluster::TableStats& stats, const char* status);

@@ -306,7 +306,8 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   return s;
 }
 
-// TableName alone, for DescribeTable and DeleteTable.
+}  // namespace
+
 ApiResult<std::string> ReadTableName(const JsonValue& req) {
   std::string name;
   auto n = GetString(req, "TableName", &name);
@@ -316,8 +317,6 @@ ApiResult<std::string> ReadTableName(const JsonValue& req) {
   if (!c.ok()) return c.ToError();
   return name;
 }
-
-}  // namespace
 
 std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
                      const TableSchema& s, const cluster::TableStats& stats, const char* status) {

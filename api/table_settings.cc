@@ -30,13 +30,9 @@ ApiResult<cluster::TableMeta> Save(Context& ctx, const TableSchema& s) {
 }
 
 ApiResult<ResolvedTable> Named(Context& ctx, const JsonValue& req) {
-  std::string name;
-  auto n = GetString(req, "TableName", &name);
-  if (!n.ok()) return n.error();
-  Constraints c;
-  c.TableName(*n ? &name : nullptr);
-  if (!c.ok()) return c.ToError();
-  return ResolveTable(ctx, name, "Requested resource not found: Table: " + name + " not found");
+  auto name = ReadTableName(req);
+  if (!name.ok()) return name.error();
+  return ResolveTable(ctx, *name, "Requested resource not found: Table: " + *name + " not found");
 }
 
 // "arn:aws:dynamodb:<region>:<account>:table/<name>" names a table of the

@@ -1,7 +1,8 @@
 // MetaStore: tables and partitions in meta.sqlite.
 #include "cluster/meta_store.h"
 
-#include <sstream>
+#include "cluster/wal_record.h"
+
 
 namespace ddb::cluster {
 
@@ -17,19 +18,6 @@ CREATE TABLE IF NOT EXISTS partitions(
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )sql";
 
-std::string Join(const std::vector<paxos::NodeId>& m) {
-  std::string out;
-  for (size_t i = 0; i < m.size(); ++i) out += (i ? "," : "") + std::to_string(m[i]);
-  return out;
-}
-
-std::vector<paxos::NodeId> Split(const std::string& s) {
-  std::vector<paxos::NodeId> out;
-  std::stringstream in(s);
-  std::string part;
-  while (std::getline(in, part, ',')) out.push_back(static_cast<paxos::NodeId>(std::stoul(part)));
-  return out;
-}
 }  // namespace
 
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync) {
@@ -67,7 +55,7 @@ Result<std::vector<TableRoute>> MetaStore::LoadAll() {
       pr.group = static_cast<uint64_t>(p->Int(0));
       pr.hash_lo = static_cast<uint64_t>(p->Int(1));
       pr.hash_hi = static_cast<uint64_t>(p->Int(2));
-      pr.members = Split(p->Blob(3));
+      pr.members = SplitNodeIds(p->Blob(3));
       r.partitions.push_back(std::move(pr));
     }
     r.meta.partition_count = static_cast<uint32_t>(r.partitions.size());
@@ -107,7 +95,7 @@ Status MetaStore::SaveTable(const TableRoute& route) {
   }
   for (size_t i = 0; s.ok() && i < route.partitions.size(); ++i) {
     const PartitionRoute& pr = route.partitions[i];
-    std::string members = Join(pr.members);
+    std::string members = JoinNodeIds(pr.members);
     p->Reset().Bind(1, static_cast<int64_t>(route.meta.id)).Bind(2, static_cast<int64_t>(i));
     p->Bind(3, static_cast<int64_t>(pr.group)).Bind(4, static_cast<int64_t>(pr.hash_lo));
     p->Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members);

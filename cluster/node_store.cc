@@ -4,7 +4,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <sstream>
 
 #include "cluster/wal_record.h"
 
@@ -35,19 +34,6 @@ int64_t Crc(std::string_view d) {
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 
-std::string JoinMembers(const std::vector<paxos::NodeId>& m) {
-  std::string out;
-  for (size_t i = 0; i < m.size(); ++i) out += (i ? "," : "") + std::to_string(m[i]);
-  return out;
-}
-
-std::vector<paxos::NodeId> SplitMembers(const std::string& s) {
-  std::vector<paxos::NodeId> out;
-  std::stringstream in(s);
-  std::string part;
-  while (std::getline(in, part, ',')) out.push_back(static_cast<paxos::NodeId>(std::stoul(part)));
-  return out;
-}
 }  // namespace
 
 Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync) {
@@ -100,7 +86,7 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
     ReplicaRow r;
     r.group = U(q->Int(0));
     r.table_id = U(q->Int(1));
-    r.members = SplitMembers(q->Blob(2));
+    r.members = SplitNodeIds(q->Blob(2));
     r.hash_lo = U(q->Int(3));
     r.hash_hi = U(q->Int(4));
     r.state.hard_state.promised = U(q->Int(5));
@@ -131,7 +117,7 @@ Status NodeStore::CreateReplica(const ReplicaRow& row) {
   auto st = db_->Prepare(
       "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi) VALUES(?1,?2,?3,?4,?5)");
   if (!st.ok()) return st.status();
-  std::string members = JoinMembers(row.members);
+  std::string members = JoinNodeIds(row.members);
   st->Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
   st->Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi));
   return st->Run();

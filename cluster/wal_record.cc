@@ -3,6 +3,8 @@
 
 #include <openssl/md5.h>
 
+#include <cstdlib>
+
 namespace ddb::cluster {
 
 namespace {
@@ -95,6 +97,24 @@ std::string KeyHashBytes(uint64_t h) {
   for (int i = 7; i >= 0; --i) {
     out[i] = static_cast<char>(h & 0xff);
     h >>= 8;
+  }
+  return out;
+}
+
+std::string JoinNodeIds(const std::vector<uint32_t>& ids) {
+  std::string out;
+  for (size_t i = 0; i < ids.size(); ++i) out += (i ? "," : "") + std::to_string(ids[i]);
+  return out;
+}
+
+std::vector<uint32_t> SplitNodeIds(const std::string& text) {
+  std::vector<uint32_t> out;
+  size_t from = 0;
+  while (from < text.size()) {
+    size_t comma = text.find(',', from);
+    if (comma == std::string::npos) comma = text.size();
+    out.push_back(static_cast<uint32_t>(std::strtoul(text.substr(from, comma - from).c_str(), nullptr, 10)));
+    from = comma + 1;
   }
   return out;
 }

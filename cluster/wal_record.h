@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/status.h"
 
@@ -39,5 +40,9 @@ Result<WalRecord> DecodeWalRecord(std::string_view data);
 uint64_t KeyHash(std::string_view hash_key);
 // KeyHash as 8 big-endian bytes, so that memcmp order is numeric order.
 std::string KeyHashBytes(uint64_t h);
+
+// A replica group's members as stored in meta.sqlite and node files: "1,3,5".
+std::string JoinNodeIds(const std::vector<uint32_t>& ids);
+std::vector<uint32_t> SplitNodeIds(const std::string& text);
 
 }  // namespace ddb::cluster
