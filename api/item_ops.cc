@@ -9,14 +9,6 @@ namespace ddb::api {
 
 namespace {
 
-// Put and Delete take NONE or ALL_OLD.
-ApiResult<bool> CheckWriteReturnValues(const ItemRequest& r) {
-  if (r.return_values != "NONE" && r.return_values != "ALL_OLD") {
-    return Error::Validation("Return values set to invalid value");
-  }
-  return true;
-}
-
 // The request's table, once the whole request has been validated.
 ApiResult<ResolvedTable> Table(Context& ctx, const ItemRequest& r) {
   return ResolveTable(ctx, r.table_name, "Requested resource not found");
@@ -25,17 +17,11 @@ ApiResult<ResolvedTable> Table(Context& ctx, const ItemRequest& r) {
 }  // namespace
 
 ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
-  ItemRequest r;
-  Constraints c;
-  auto common = ReadItemRequest(req, &r, &c);
-  if (!common.ok()) return common.error();
-  auto item = ReadItemParam(req, "Item", "item", &c);
-  if (!item.ok()) return item.error();
-  if (!c.ok()) return c.ToError();
-  auto rv = CheckWriteReturnValues(r);
-  if (!rv.ok()) return rv.error();
-  auto exprs = ReadExpressions(req, ExpressionOperation::kPutItem);
-  if (!exprs.ok()) return exprs.error();
+  auto parsed = ParseItemRequest(req, "Item", "item", ExpressionOperation::kPutItem, {"NONE", "ALL_OLD"});
+  if (!parsed.ok()) return parsed.error();
+  const ItemRequest& r = parsed->common;
+  Item* item = &parsed->item;
+  ItemExpressions* exprs = &parsed->expressions;
 
   auto t = Table(ctx, r);
   if (!t.ok()) return t.error();
@@ -61,17 +47,11 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
 }
 
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
-  ItemRequest r;
-  Constraints c;
-  auto common = ReadItemRequest(req, &r, &c);
-  if (!common.ok()) return common.error();
-  auto key_item = ReadItemParam(req, "Key", "key", &c);
-  if (!key_item.ok()) return key_item.error();
-  if (!c.ok()) return c.ToError();
-  auto rv = CheckWriteReturnValues(r);
-  if (!rv.ok()) return rv.error();
-  auto exprs = ReadExpressions(req, ExpressionOperation::kDeleteItem);
-  if (!exprs.ok()) return exprs.error();
+  auto parsed = ParseItemRequest(req, "Key", "key", ExpressionOperation::kDeleteItem, {"NONE", "ALL_OLD"});
+  if (!parsed.ok()) return parsed.error();
+  const ItemRequest& r = parsed->common;
+  Item* key_item = &parsed->item;
+  ItemExpressions* exprs = &parsed->expressions;
 
   auto t = Table(ctx, r);
   if (!t.ok()) return t.error();

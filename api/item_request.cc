@@ -184,6 +184,28 @@ ApiResult<ItemExpressions> ReadExpressions(const JsonValue& req, ExpressionOpera
   return out;
 }
 
+ApiResult<ParsedItemRequest> ParseItemRequest(const JsonValue& req, const char* member, const char* path,
+                                              ExpressionOperation op,
+                                              std::initializer_list<const char*> write_return_values) {
+  ParsedItemRequest p;
+  Constraints c;
+  auto common = ReadItemRequest(req, &p.common, &c);
+  if (!common.ok()) return common.error();
+  auto item = ReadItemParam(req, member, path, &c);
+  if (!item.ok()) return item.error();
+  if (!c.ok()) return c.ToError();
+  p.item = std::move(item.value());
+  if (write_return_values.size() != 0) {
+    bool allowed = false;
+    for (const char* v : write_return_values) allowed |= p.common.return_values == v;
+    if (!allowed) return Error::Validation("Return values set to invalid value");
+  }
+  auto exprs = ReadExpressions(req, op);
+  if (!exprs.ok()) return exprs.error();
+  p.expressions = std::move(exprs.value());
+  return p;
+}
+
 cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step) {
   return [step](const std::optional<std::string>& current) {
     if (!current) return Decide(*step, nullptr);

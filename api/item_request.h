@@ -43,6 +43,19 @@ struct ItemExpressions {
 };
 ApiResult<ItemExpressions> ReadExpressions(const JsonValue& req, ExpressionOperation op);
 
+// A whole item request, validated in DynamoDB's order: the common
+// parameters and the required `member` ("Item" or "Key", at `path`), then,
+// for writes, ReturnValues (`write_return_values`: the ones the operation
+// takes), then the expressions.
+struct ParsedItemRequest {
+  ItemRequest common;
+  Item item;  // the Item or Key member
+  ItemExpressions expressions;
+};
+ApiResult<ParsedItemRequest> ParseItemRequest(const JsonValue& req, const char* member, const char* path,
+                                              ExpressionOperation op,
+                                              std::initializer_list<const char*> write_return_values);
+
 // A write decided by the leader against the item's latest version.
 struct WriteStep {
   enum class Kind : uint8_t { kPut, kDelete, kUpdate };

@@ -6,15 +6,11 @@
 namespace ddb::api {
 
 ApiResult<std::string> UpdateItem(Context& ctx, const JsonValue& req) {
-  ItemRequest r;
-  Constraints c;
-  auto common = ReadItemRequest(req, &r, &c);
-  if (!common.ok()) return common.error();
-  auto key_item = ReadItemParam(req, "Key", "key", &c);
-  if (!key_item.ok()) return key_item.error();
-  if (!c.ok()) return c.ToError();
-  auto exprs = ReadExpressions(req, ExpressionOperation::kUpdateItem);
-  if (!exprs.ok()) return exprs.error();
+  auto parsed = ParseItemRequest(req, "Key", "key", ExpressionOperation::kUpdateItem, {});
+  if (!parsed.ok()) return parsed.error();
+  const ItemRequest& r = parsed->common;
+  Item* key_item = &parsed->item;
+  ItemExpressions* exprs = &parsed->expressions;
 
   auto t = ResolveTable(ctx, r.table_name, "Requested resource not found");
   if (!t.ok()) return t.error();
