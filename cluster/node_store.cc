@@ -18,7 +18,8 @@ CREATE TABLE IF NOT EXISTS replicas(
   trim_lsn INTEGER NOT NULL DEFAULT 0, applied_lsn INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS wal(
   group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, ballot INTEGER NOT NULL,
-  data BLOB NOT NULL, crc INTEGER NOT NULL, PRIMARY KEY(group_id, lsn)) WITHOUT ROWID;
+  data BLOB NOT NULL, crc INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY(group_id, lsn)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS items(
   group_id INTEGER NOT NULL, h BLOB NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
   item BLOB NOT NULL, size INTEGER NOT NULL,
@@ -51,7 +52,7 @@ Status NodeStore::Prepare() {
     const char* sql;
   } const kStatements[] = {
       {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
-      {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc) VALUES(?1,?2,?3,?4,?5)"},
+      {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
@@ -77,7 +78,7 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
       "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn,trim_lsn "
       "FROM replicas ORDER BY group_id");
   if (!q.ok()) return q.status();
-  auto w = db_->Prepare("SELECT lsn,ballot,data,crc FROM wal WHERE group_id=?1 AND lsn>?2 ORDER BY lsn");
+  auto w = db_->Prepare("SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 ORDER BY lsn");
   if (!w.ok()) return w.status();
   for (;;) {
     auto more = q->Step();
@@ -102,6 +103,7 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
       if (!rec.ok()) return rec.status();
       if (!*rec) break;
       paxos::Record pr{U(w->Int(0)), U(w->Int(1)), w->Blob(2)};
+      pr.kind = static_cast<paxos::RecordKind>(w->Int(4));
       if (Crc(pr.data) != w->Int(3)) {
         return Status::Corruption("WAL record checksum mismatch: group " + std::to_string(r.group) +
                                   " lsn " + std::to_string(pr.lsn));
@@ -136,11 +138,13 @@ Status NodeStore::SaveHardState(uint64_t group, const paxos::HardState& hs) {
 
 Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
   save_record_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Bind(3, S(r.ballot));
-  return save_record_.Bind(4, r.data).Bind(5, Crc(r.data)).Run();
+  return save_record_.Bind(4, r.data).Bind(5, Crc(r.data)).Bind(6, static_cast<int64_t>(r.kind)).Run();
 }
 
 Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
-  if (!r.data.empty()) {
+  // Configuration records change the group, not its items (membership
+  // changes are not driven yet; see paxos/configuration.h).
+  if (!r.data.empty() && r.kind == paxos::RecordKind::kData) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
     if (rec->op == WalRecord::Op::kTruncate) {

@@ -5,7 +5,8 @@
 //   replicas(group_id PK, table_id, members TEXT "id,id,id", hash_lo, hash_hi,
 //            promised, commit_lsn, trim_lsn, applied_lsn)
 //       promised, commit_lsn and trim_lsn are the replica's paxos::HardState.
-//   wal(group_id, lsn, ballot, data BLOB, crc, PK(group_id, lsn))
+//   wal(group_id, lsn, ballot, data BLOB, crc, kind, PK(group_id, lsn))
+//       kind is paxos::RecordKind (0 data, 1 configuration).
 //       data is a WalRecord (wal_record.h) or empty for a no-op; crc is the
 //       CRC-32 of data, checked when the record is loaded. Rows above
 //       min(applied_lsn, trim_lsn) are loaded back into the replica at start.

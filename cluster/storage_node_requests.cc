@@ -47,10 +47,18 @@ void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply
   });
 }
 
-// Reads: a consistent one only from the leader; any replica otherwise.
+// Reads: a consistent one only from a leader that holds a valid lease and
+// has applied everything earlier leaders acknowledged (so a deposed leader
+// that has not noticed yet cannot answer from stale state); any replica
+// otherwise.
 bool StorageNode::RefuseRead(uint64_t group, bool consistent, const ReplyFn& done) {
   Group* g = FindGroup(group);
-  if (g == nullptr || consistent) return RefuseUnlessLeader(g, done);
+  if (g == nullptr) return RefuseUnlessLeader(g, done);
+  if (consistent && !g->replica->CanServeConsistentRead()) {
+    done(Reply(Status::Unavailable("no leader with a valid lease here"),
+               g->replica->IsLeader() ? 0 : g->replica->leader_hint()));
+    return true;
+  }
   return false;
 }
 

@@ -1,6 +1,8 @@
-// Replica: construction, the public API, the Ready cycle, ticks and the
-// helpers both Paxos phases share. Elections are in replica_phase1.cc,
-// replication in replica_phase2.cc; the protocol is described in replica.h.
+// Replica: construction, the public API, the Ready cycle and the helpers
+// every part shares. Elections are in replica_phase1.cc, replication in
+// replica_phase2.cc, time (leases, check-quorum, pre-vote) in
+// replica_timers.cc, configurations in replica_membership.cc; the protocol
+// is described in replica.h.
 #include "cluster/paxos/replica.h"
 
 #include <utility>
@@ -25,31 +27,43 @@ Replica::Impl::Impl(const ReplicaConfig& config, const PersistedState& state)
   CHECK(config_.self != 0);
   CHECK(config_.election_ticks > 0);
   if (config_.heartbeat_ticks < 1) config_.heartbeat_ticks = 1;
-  bool member = false;
-  for (NodeId id : config_.members) {
-    if (id == config_.self) {
-      member = true;
-    } else {
-      peers_.push_back(Peer{id});
-    }
-  }
-  CHECK(member);
-  quorum_ = config_.members.size() / 2 + 1;
+  if (config_.lease_ticks <= 0) config_.lease_ticks = config_.election_ticks * 3 / 4;
+  CHECK(config_.lease_ticks < config_.election_ticks);
 
   durable_ = state.hard_state;
   promised_ = durable_.promised;
   commit_lsn_ = durable_.commit_lsn;
   trim_lsn_ = durable_.trim_lsn;
   applied_lsn_ = state.applied_lsn;
+  if (commit_lsn_ < applied_lsn_) {
+    // A snapshot was installed and the process stopped before the hard
+    // state that goes with it was written: what is applied is committed.
+    commit_lsn_ = applied_lsn_;
+    hard_state_dirty_ = true;
+  }
   handed_out_lsn_ = applied_lsn_;
   for (const Record& r : state.records) {
     CHECK(r.lsn == log_.last_lsn() + 1);  // sorted, no holes
     log_.Put(r);
   }
   // Committed records not yet applied must be there to hand out again.
-  CHECK(applied_lsn_ <= commit_lsn_);
   CHECK(log_.first_lsn() <= applied_lsn_ + 1 && log_.last_lsn() >= commit_lsn_);
+
+  if (!state.configuration.empty()) {
+    configs_[applied_lsn_] = state.configuration;
+  } else if (config_.joined_lsn == 0) {
+    Configuration first = Configuration::AllFull(config_.members);
+    CHECK(first.Contains(config_.self));
+    configs_[applied_lsn_] = std::move(first);
+  }
+  for (Lsn lsn = std::max(applied_lsn_ + 1, log_.first_lsn()); lsn <= log_.last_lsn(); ++lsn) {
+    NoteRecord(log_.At(lsn));
+  }
   match_lsn_ = commit_lsn_;
+  // We may have acknowledged a leader just before we stopped: honour the
+  // lease we may have granted (see replica.h).
+  if (promised_ > 0 && config_.lease_ticks > 0) promise_after_tick_ = config_.lease_ticks + 1;
+  CheckRemoved();
   ResetElectionTimer();
 }
 
@@ -70,24 +84,27 @@ Peer* Replica::Impl::FindPeer(NodeId id) {
   return nullptr;
 }
 
-void Replica::Impl::ResetElectionTimer() {
-  election_elapsed_ = 0;
-  election_timeout_ =
-      config_.election_ticks + static_cast<int>(rng_.Uniform(config_.election_ticks));
+const Peer* Replica::Impl::FindPeer(NodeId id) const {
+  for (const Peer& p : peers_) {
+    if (p.id == id) return &p;
+  }
+  return nullptr;
 }
 
 // Promising a higher ballot is always safe; whatever we were doing at a lower
 // one is over. Our match with the new leader restarts at our commit LSN.
 void Replica::Impl::AdoptBallot(Ballot b) {
   if (b <= promised_) return;
-  if (role_ == Role::kLeader) AbandonProposals();
+  LeaveLeadership();
   role_ = Role::kFollower;
   promised_ = b;
   hard_state_dirty_ = true;
   leader_ = 0;
   match_lsn_ = commit_lsn_;
   recovered_.clear();
+  recovered_configs_.clear();
   flush_accepts_ = false;
+  prevoting_ = false;
 }
 
 void Replica::Impl::AbandonProposals() {
@@ -95,20 +112,26 @@ void Replica::Impl::AbandonProposals() {
     if (lsn > commit_lsn_) abandoned_.push_back(lsn);
   }
   proposals_.clear();
+  if (queued_config_) abandoned_.push_back(queued_config_lsn_);
+  queued_config_.reset();
 }
 
 void Replica::Impl::WriteRecord(Record r) {
   CHECK(r.lsn > commit_lsn_);  // committed records never change
   dirty_.insert(r.lsn);
+  Lsn lsn = r.lsn;
   log_.Put(std::move(r));
+  NoteRecord(log_.At(lsn));
 }
 
 void Replica::Impl::SetCommit(Lsn lsn) {
   if (lsn <= commit_lsn_) return;
   CHECK(lsn <= log_.last_lsn());
+  Lsn old = commit_lsn_;
   commit_lsn_ = lsn;
   hard_state_dirty_ = true;
   proposals_.erase(proposals_.begin(), proposals_.upper_bound(lsn));
+  OnCommitMoved(old);
 }
 
 void Replica::Impl::SetTrim(Lsn lsn) {
@@ -117,26 +140,6 @@ void Replica::Impl::SetTrim(Lsn lsn) {
   trim_lsn_ = lsn;
   hard_state_dirty_ = true;
   DropApplied();
-}
-
-// Leases (a later issue) go here: a leader will also step down when it has
-// not heard from a majority within its lease, and a follower will not
-// campaign (pre-vote) while it still hears a leader's lease.
-void Replica::Impl::Tick() {
-  if (role_ == Role::kLeader) {
-    if (++heartbeat_elapsed_ < config_.heartbeat_ticks) return;
-    heartbeat_elapsed_ = 0;
-    BroadcastHeartbeats();
-    return;
-  }
-  if (++election_elapsed_ < election_timeout_) return;
-  if (config_.auto_elect) {
-    Campaign();
-  } else if (role_ == Role::kCandidate) {
-    role_ = Role::kFollower;  // give up; only Campaign() tries again
-    recovered_.clear();
-    ResetElectionTimer();
-  }
 }
 
 bool Replica::Impl::AnyPeerSendable() const {
@@ -149,7 +152,17 @@ bool Replica::Impl::AnyPeerSendable() const {
 
 bool Replica::Impl::HasReady() const {
   return hard_state_dirty_ || !dirty_.empty() || !outbox_.empty() ||
-         handed_out_lsn_ < commit_lsn_ || !abandoned_.empty() || AnyPeerSendable();
+         handed_out_lsn_ < commit_lsn_ || !abandoned_.empty() || snapshot_request_ ||
+         AnyPeerSendable();
+}
+
+// A replica applies items at LSN x unless it is a log replica there; while
+// it does not know its configuration it applies them (extra work only).
+bool Replica::Impl::AppliesItemsAt(Lsn lsn) const {
+  const Configuration* c = ConfigAt(lsn);
+  if (c == nullptr) return true;
+  const Member* m = c->Find(config_.self);
+  return m == nullptr || m->role == MemberRole::kFull;
 }
 
 Ready Replica::Impl::TakeReady() {
@@ -161,7 +174,7 @@ Ready Replica::Impl::TakeReady() {
   // heartbeat, so that they apply (and serve eventually consistent reads of)
   // a write within one message delay. One notice per Ready, not per ack.
   if (role_ == Role::kLeader && commit_lsn_ > notified_commit_) {
-    BroadcastHeartbeats();
+    BroadcastHeartbeats(/*timed=*/false);
     notified_commit_ = commit_lsn_;
   }
   Ready ready;
@@ -170,10 +183,21 @@ Ready Replica::Impl::TakeReady() {
   for (Lsn lsn : dirty_) ready.entries.push_back(log_.At(lsn));
   dirty_.clear();
   ready.messages.swap(outbox_);
+  // One Ready never spans a change of this replica's role.
   while (handed_out_lsn_ < commit_lsn_ && ready.committed.size() < kMaxCommittedPerReady) {
-    ready.committed.push_back(log_.At(++handed_out_lsn_));
+    Lsn lsn = handed_out_lsn_ + 1;
+    bool items = AppliesItemsAt(lsn);
+    if (ready.committed.empty()) {
+      ready.apply_items = items;
+    } else if (items != ready.apply_items) {
+      break;
+    }
+    ready.committed.push_back(log_.At(lsn));
+    handed_out_lsn_ = lsn;
   }
   ready.abandoned.swap(abandoned_);
+  ready.snapshot = snapshot_request_;
+  snapshot_request_.reset();
   return ready;
 }
 
@@ -194,7 +218,27 @@ void Replica::Impl::Advance(const Ready& ready) {
     AdvanceLeaderCommit();
     UpdateLeaderTrim();
   }
+  FoldConfigs();
   DropApplied();
+}
+
+void Replica::Impl::Step(const Message& m) {
+  if (removed_) return;
+  if (m.group != config_.group || m.to != config_.self || m.from == 0 || m.from == config_.self) {
+    return;  // not ours
+  }
+  switch (m.type) {
+    case Message::Type::kPrepare: return HandlePrepare(m);
+    case Message::Type::kPromise: return HandlePromise(m);
+    case Message::Type::kAccept: return HandleAccept(m);
+    case Message::Type::kAccepted: return HandleAccepted(m);
+    case Message::Type::kHeartbeat: return HandleHeartbeat(m);
+    case Message::Type::kHeartbeatAck: return HandleHeartbeatAck(m);
+    case Message::Type::kPreVote: return HandlePreVote(m);
+    case Message::Type::kPreVoteResponse: return HandlePreVoteResponse(m);
+    case Message::Type::kSnapshot: return HandleSnapshot(m);
+    case Message::Type::kRemoved: return HandleRemoved(m);
+  }
 }
 
 // --- Replica: the public API forwards to Impl. ---
@@ -206,28 +250,26 @@ Replica::Replica(Replica&&) noexcept = default;
 Replica& Replica::operator=(Replica&&) noexcept = default;
 
 Result<Lsn> Replica::Propose(std::string data) { return impl_->Propose(std::move(data)); }
+Result<Lsn> Replica::ProposeConfig(Configuration next) {
+  return impl_->ProposeConfig(std::move(next));
+}
 void Replica::Campaign() { impl_->Campaign(); }
+void Replica::Step(const Message& m) { impl_->Step(m); }
 void Replica::Tick() { impl_->Tick(); }
 bool Replica::HasReady() const { return impl_->HasReady(); }
 Ready Replica::TakeReady() { return impl_->TakeReady(); }
 void Replica::Advance(const Ready& ready) { impl_->Advance(ready); }
-
-void Replica::Step(const Message& m) {
-  Impl& r = *impl_;
-  if (m.group != r.config_.group || m.to != r.config_.self || r.FindPeer(m.from) == nullptr) {
-    return;  // not ours
-  }
-  switch (m.type) {
-    case Message::Type::kPrepare: r.HandlePrepare(m); break;
-    case Message::Type::kPromise: r.HandlePromise(m); break;
-    case Message::Type::kAccept: r.HandleAccept(m); break;
-    case Message::Type::kAccepted: r.HandleAccepted(m); break;
-    case Message::Type::kHeartbeat: r.HandleHeartbeat(m); break;
-    case Message::Type::kHeartbeatAck: r.HandleHeartbeatAck(m); break;
-  }
+void Replica::InstallSnapshot(Lsn lsn, const Configuration& configuration) {
+  impl_->InstallSnapshot(lsn, configuration);
 }
 
 bool Replica::IsLeader() const { return impl_->role_ == Role::kLeader; }
+bool Replica::CanServeConsistentRead() const { return impl_->CanServeConsistentRead(); }
+int Replica::lease_ticks_left() const {
+  if (!impl_->LeaseValid()) return 0;
+  return static_cast<int>(impl_->LeaseStart() + impl_->config_.lease_ticks -
+                          static_cast<int64_t>(impl_->now_));
+}
 NodeId Replica::leader_hint() const {
   return IsLeader() ? impl_->config_.self : impl_->leader_;
 }
@@ -236,5 +278,12 @@ Lsn Replica::commit_lsn() const { return impl_->commit_lsn_; }
 Lsn Replica::applied_lsn() const { return impl_->applied_lsn_; }
 Lsn Replica::last_lsn() const { return impl_->log_.last_lsn(); }
 Lsn Replica::trim_lsn() const { return impl_->trim_lsn_; }
+bool Replica::removed() const { return impl_->removed_; }
+
+const Configuration& Replica::configuration() const {
+  static const Configuration kUnknown;
+  const Configuration* c = impl_->Effective();
+  return c != nullptr ? *c : kUnknown;
+}
 
 }  // namespace ddb::paxos

@@ -137,6 +137,15 @@ class Group {
     REQUIRE(r(id).IsLeader());
   }
 
+  // Ticks the given replicas and nothing else (with auto_elect off, a
+  // follower's tick sends nothing): lets the lease they granted run out.
+  void Idle(std::vector<NodeId> ids, int ticks) {
+    for (int i = 0; i < ticks; ++i) {
+      for (NodeId id : ids) r(id).Tick();
+    }
+    for (NodeId id : ids) REQUIRE_FALSE(r(id).HasReady());
+  }
+
   // The leader sends heartbeats; everything settles.
   void Heartbeat(NodeId leader) {
     r(leader).Tick();
@@ -258,6 +267,13 @@ TEST_CASE("paxos: a leader rejected by a higher ballot steps down and abandons",
   REQUIRE(lsn.ok());
   std::vector<Message> accepts = g.Drain(1);  // held in the network for now
 
+  // Nodes 2 and 3 acknowledged node 1, so they promise no other ballot until
+  // the lease they granted has run out (lease_ticks + 1 ticks).
+  g.r(2).Campaign();
+  CHECK(g.r(2).ballot() == g.r(1).ballot());
+  CHECK_FALSE(g.r(2).HasReady());
+  g.Idle({2, 3}, Config(2).election_ticks * 3 / 4 + 1);
+
   // Node 2 wins with node 3's promise.
   g.r(2).Campaign();
   std::vector<Message> prepares = g.Drain(2);
@@ -295,6 +311,11 @@ TEST_CASE("paxos: recovery re-proposes the highest-ballot value", "[unit]") {
   g.node(3).disk.records[1] = Rec(1, MakeBallot(2, 3), "new");
   g.node(3).disk.records[2] = Rec(2, MakeBallot(2, 3), "tail");
   for (NodeId id : {1, 3}) g.Start(id);
+  // Restarted replicas that promised a ballot may have granted a lease just
+  // before they stopped: they promise nothing new until it has run out.
+  g.r(1).Campaign();
+  CHECK_FALSE(g.r(1).HasReady());
+  g.Idle({1, 3}, Config(1).election_ticks * 3 / 4 + 1);
 
   g.r(1).Campaign();
   CHECK(g.r(1).ballot() == MakeBallot(3, 1));
@@ -351,10 +372,27 @@ TEST_CASE("paxos: a follower that hears no leader campaigns after a jittered tim
   }
   CHECK(ticks >= c.election_ticks);
   CHECK(ticks < 2 * c.election_ticks);
+  // First a pre-vote: nothing persisted, the ballot unchanged.
   Ready ready = r.TakeReady();
+  CHECK_FALSE(ready.hard_state);
+  REQUIRE(ready.messages.size() == 2);
+  for (const Message& m : ready.messages) CHECK(m.type == Type::kPreVote);
+  r.Advance(ready);
+  CHECK(r.ballot() == 0);
+
+  // One grant makes a majority with its own: it campaigns.
+  Message grant;
+  grant.type = Type::kPreVoteResponse;
+  grant.group = kGroup;
+  grant.from = 3;
+  grant.to = 2;
+  grant.tick = ready.messages[0].tick;
+  r.Step(grant);
+  ready = r.TakeReady();
   REQUIRE(ready.hard_state);
   CHECK(ready.hard_state->promised == MakeBallot(1, 2));
-  CHECK(ready.messages.size() == 2);
+  REQUIRE(ready.messages.size() == 2);
+  for (const Message& m : ready.messages) CHECK(m.type == Type::kPrepare);
 }
 
 }  // namespace
