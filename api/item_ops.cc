@@ -32,7 +32,9 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
   size_t size = ItemSize(*item);
   if (size > kMaxItemBytes) return Error::Validation("Item size has exceeded the maximum allowed size");
 
-  if (!exprs->condition && r.return_values == "NONE") {
+  // The fast path cannot know the replaced item, which ReturnValues and the
+  // capacity units (the larger of the two versions) need.
+  if (!exprs->condition && r.return_values == "NONE" && r.return_consumed == "NONE") {
     Status s = ctx.cluster->Put(t->meta, *key, EncodeItem(*item), static_cast<uint32_t>(size));
     if (!s.ok()) return Error::FromStatus(s);
     return WriteResponse(r, WriteOutcome{std::nullopt, std::move(*item)}, nullptr);
@@ -57,7 +59,7 @@ ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
   if (!t.ok()) return t.error();
   auto key = KeyOfKeyParam(*t->schema, *key_item);
   if (!key.ok()) return key.error();
-  if (!exprs->condition && r.return_values == "NONE") {
+  if (!exprs->condition && r.return_values == "NONE" && r.return_consumed == "NONE") {
     Status s = ctx.cluster->Delete(t->meta, *key);
     if (!s.ok()) return Error::FromStatus(s);
     return WriteResponse(r, WriteOutcome{}, nullptr);

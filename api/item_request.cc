@@ -112,6 +112,10 @@ ApiResult<bool> ReadItemRequest(const JsonValue& req, ItemRequest* r, Constraint
   auto rc = ReadEnum(req, "ReturnConsumedCapacity", "returnConsumedCapacity", {"NONE", "TOTAL", "INDEXES"},
                      "[INDEXES, TOTAL, NONE]", &r->return_consumed, c);
   if (!rc.ok()) return rc.error();
+  std::string metrics;
+  auto icm = ReadEnum(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"},
+                      "[SIZE, NONE]", &metrics, c);
+  if (!icm.ok()) return icm.error();
   auto rf = ReadEnum(req, "ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure",
                      {"NONE", "ALL_OLD"}, "[ALL_OLD, NONE]", &r->return_on_condition_failure, c);
   if (!rf.ok()) return rf.error();

@@ -221,7 +221,15 @@ ApiResult<std::string> RespondWithPage(const ReadRequest& r, const TableSchema& 
     w.String(r.table_name);
     w.Key("CapacityUnits");
     double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
-    w.Double(r.consistent ? units : units / 2);
+    if (!r.consistent) units /= 2;
+    w.Double(units);
+    if (r.return_consumed == "INDEXES") {
+      w.Key("Table");
+      w.StartObject();
+      w.Key("CapacityUnits");
+      w.Double(units);
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndObject();

@@ -18,6 +18,10 @@ ApiResult<std::string> UpdateItem(Context& ctx, const JsonValue& req) {
   if (!key.ok()) return key.error();
   // An update without any action still creates the item (with its key).
   UpdateExpression update = exprs->update ? std::move(*exprs->update) : UpdateExpression{};
+  Item written;  // the top-level names the update writes, for the name limits
+  for (const std::string& attr : update.ModifiedAttributes()) written.emplace(attr, AttributeValue());
+  auto names = CheckAttributeNames(written);
+  if (!names.ok()) return names.error();
   for (const std::string& attr : update.ModifiedAttributes()) {
     if (attr == t->schema->hash.name || (t->schema->range && attr == t->schema->range->name)) {
       return Error::Validation("One or more parameter values were invalid: Cannot update attribute " + attr +
