@@ -89,6 +89,14 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
   spec.forward = r->forward;
   spec.limit = r->limit ? static_cast<size_t>(*r->limit) : SIZE_MAX;
   spec.max_bytes = kPageBytes;
+  if (r->start_key && !s.range) {
+    // A Query of a hash-only table returns at most one item: nothing to resume.
+    std::string shown;
+    for (const auto& [name, value] : *r->start_key) {
+      shown += (shown.empty() ? "" : ", ") + name + "=" + Shown(value);
+    }
+    return Error::Validation("The provided exclusive start key is invalid: ExclusiveStartKey: {" + shown + "}");
+  }
   if (r->start_key) {
     auto key = KeyOfKeyParam(s, *r->start_key, "The provided starting key is invalid: ");
     if (!key.ok()) return key.error();

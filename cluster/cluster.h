@@ -206,7 +206,8 @@ class Cluster {
                                                  bool consistent) = 0;
   // Rows in scan order after `exclusive_start` (or from the start), at most
   // `limit` rows and about `max_bytes` of item bytes, among the keys whose
-  // hash lies in [hash_lo, hash_hi] (a parallel scan's segment).
+  // hash lies in [hash_lo, hash_hi] (a parallel scan's segment; a resume
+  // point outside it is InvalidArgument).
   virtual Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                                 size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo = 0,
                                 uint64_t hash_hi = UINT64_MAX) = 0;

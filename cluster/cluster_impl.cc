@@ -425,6 +425,12 @@ Result<ScanPage> ClusterImpl::Scan(const TableMeta& table, const std::optional<K
                                    uint64_t hash_hi) {
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
+  if (exclusive_start) {
+    uint64_t h = KeyHash(exclusive_start->hash);
+    if (h < hash_lo || h > hash_hi) {
+      return Status::InvalidArgument("The provided Exclusive start key does not map to the provided segment");
+    }
+  }
   ScanPage out;
   // Start at the partition holding the resume point, or the range's start.
   const uint64_t from = exclusive_start ? std::max(hash_lo, KeyHash(exclusive_start->hash)) : hash_lo;
