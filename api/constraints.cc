@@ -45,6 +45,21 @@ ApiResult<ResolvedTable> ResolveTable(Context& ctx, const std::string& name, con
   return ResolvedTable{std::move(meta.value()), std::move(schema.value())};
 }
 
+ApiResult<bool> RejectEnabledStream(const JsonValue& request) {
+  const JsonValue* spec = Member(request, "StreamSpecification");
+  if (spec == nullptr) return true;
+  if (!spec->IsObject()) return Error::Serialization(JsonKind(*spec) + " cannot be converted to StreamSpecification");
+  bool enabled = false;
+  auto got = GetBool(*spec, "StreamEnabled", &enabled);
+  if (!got.ok()) return got.error();
+  if (!*got) {
+    return Error::Validation("1 validation error detected: Value null at 'streamSpecification.streamEnabled' "
+                             "failed to satisfy constraint: Member must not be null");
+  }
+  if (enabled) return Error::Validation("StreamSpecification is not supported by this version of ddb-local yet");
+  return true;
+}
+
 ApiResult<bool> RejectUnsupported(const JsonValue& request, std::initializer_list<const char*> names) {
   for (const char* n : names) {
     if (Member(request, n) != nullptr) {

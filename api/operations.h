@@ -94,6 +94,10 @@ ApiResult<std::string> ReadTableName(const JsonValue& request);
 std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
                      const TableSchema& s, const cluster::TableStats& stats, const char* status);
 
+// A StreamSpecification that turns a stream on is not supported yet; one
+// with StreamEnabled false (what many tools send) is accepted as "no stream".
+ApiResult<bool> RejectEnabledStream(const JsonValue& request);
+
 // Rejects a request parameter this version does not implement yet, with a
 // ValidationException that names it, rather than ignoring it silently.
 ApiResult<bool> RejectUnsupported(const JsonValue& request, std::initializer_list<const char*> names);

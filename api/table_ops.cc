@@ -295,8 +295,10 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   if (!c.ok()) return c.ToError();
 
   auto unsupported = RejectUnsupported(
-      req, {"GlobalSecondaryIndexes", "LocalSecondaryIndexes", "StreamSpecification"});
+      req, {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"});
   if (!unsupported.ok()) return unsupported.error();
+  auto stream = RejectEnabledStream(req);
+  if (!stream.ok()) return stream.error();
   auto bc = CheckBilling(req, s);
   if (!bc.ok()) return bc.error();
   auto kc = CheckKeys(keys, &s);

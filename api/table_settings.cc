@@ -61,8 +61,10 @@ ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
   auto t = Named(ctx, req);
   if (!t.ok()) return t.error();
   auto unsupported = RejectUnsupported(
-      req, {"GlobalSecondaryIndexUpdates", "StreamSpecification", "SSESpecification", "ReplicaUpdates"});
+      req, {"GlobalSecondaryIndexUpdates", "SSESpecification", "ReplicaUpdates"});
   if (!unsupported.ok()) return unsupported.error();
+  auto stream = RejectEnabledStream(req);
+  if (!stream.ok()) return stream.error();
   TableSchema s = *t->schema;
   std::string mode;
   auto m = GetString(req, "BillingMode", &mode);
