@@ -4,9 +4,7 @@
 // and DescribeLimits. Each setting lives in the table's schema blob, replaced
 // through Cluster::UpdateSchema.
 //
-// Time to live is recorded and described; expiring items is autoadmin's job
-// and is not done yet (DynamoDB itself deletes expired items only within
-// days, so an application must not rely on the deletion time either).
+// Time to live is recorded here; api/ttl_sweeper.cc deletes expired items.
 #include <algorithm>
 
 #include "api/operations.h"

@@ -34,6 +34,7 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -cors LIST           allowed CORS origins, comma-separated, or * (default *)
   -fsync               fsync every group commit (survive a power cut of the host)
   -partitions N        partitions per new table (default 2, 1 to 64)
+  -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
@@ -93,6 +94,9 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "partitions") {
       if (!need_value()) return false;
       if (!ParseInt(value, 1, 64, &f->partitions)) return bad();
+    } else if (name == "ttlSweepMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 10, 86400000, &f->ttl_sweep_ms)) return bad();
     } else if (name == "uiDir") {
       if (!need_value()) return false;
       f->ui_dir = value;

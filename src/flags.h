@@ -20,6 +20,7 @@ struct Flags {
   std::string cors = "*";
   bool fsync = false;
   int partitions = 2;
+  int ttl_sweep_ms = 5000;  // how often expired items are looked for
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;

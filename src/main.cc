@@ -4,6 +4,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -12,6 +13,7 @@
 
 #include "api/admin.h"
 #include "api/handler.h"
+#include "api/ttl_sweeper.h"
 #include "cluster/cluster.h"
 #include "src/flags.h"
 #include "src/http_server.h"
@@ -63,6 +65,8 @@ int main(int argc, char** argv) {
   so.cors = flags.cors;
   so.ui_dir = flags.ui_dir;
   ddb::api::AdminHandler admin(cluster->get(), &handler.metrics());
+  ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
+  ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();
   if (!bound.ok()) {
@@ -83,6 +87,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   server.Drain();   // every request in flight has been answered
+  ttl.Stop();
   cluster->reset();  // nodes finish their queues and close their files
   std::fprintf(stderr, "ddb-local stopped\n");
   std::fflush(stderr);

@@ -1,5 +1,7 @@
 """UpdateTable, tags, time to live and DescribeLimits through boto3."""
 
+import time
+
 import pytest
 
 import ddb_support as ds
@@ -64,3 +66,25 @@ def test_describe_limits(module_server):
     c = ds.make_client(module_server.endpoint)
     got = c.describe_limits()
     assert got["TableMaxReadCapacityUnits"] == 40000 and got["AccountMaxWriteCapacityUnits"] == 80000
+
+
+def test_time_to_live_deletes_expired_items(server_factory):
+    server = server_factory.start(in_memory=True, extra_args=["-ttlSweepMs", "100"])
+    c = ds.make_client(server.endpoint)
+    ds.create_table(c, "ttl_x")
+    now = int(time.time())
+    items = {
+        "past": {"N": str(now - 60)},
+        "future": {"N": str(now + 3600)},
+        "text": {"S": str(now - 60)},  # not a Number: never expires
+    }
+    for name, exp in items.items():
+        c.put_item(TableName="ttl_x", Item={"pk": {"S": name}, "sk": {"N": "1"}, "exp": exp})
+    c.put_item(TableName="ttl_x", Item={"pk": {"S": "none"}, "sk": {"N": "1"}})
+    # Nothing expires before TTL is enabled on the attribute.
+    time.sleep(0.3)
+    assert len(ds.scan_all(c, "ttl_x")) == 4
+    c.update_time_to_live(TableName="ttl_x", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    left = ds.poll_until(lambda: sorted(i["pk"]["S"] for i in ds.scan_all(c, "ttl_x")),
+                         lambda names: "past" not in names, timeout=10.0, what="the expired item to go")
+    assert left == ["future", "none", "text"]

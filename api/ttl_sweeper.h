@@ -1,0 +1,49 @@
+// TtlSweeper: deletes expired items of tables with time to live enabled, as
+// DynamoDB's background TTL process does (DynamoDB takes up to days; this
+// sweeps every few seconds, which suits tests better).
+//
+// An item expires when its TTL attribute is a Number of epoch seconds in the
+// past. Each deletion is a conditional delete through the leader ("the TTL
+// attribute still holds the value I saw"), so an item updated meanwhile is
+// not deleted. Each round is bounded in items examined and deleted.
+//
+// Thread safety: owns one thread; Start and Stop from one thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "api/table_schema.h"
+#include "cluster/cluster.h"
+
+namespace ddb::api {
+
+class TtlSweeper {
+ public:
+  TtlSweeper(cluster::Cluster* cluster, std::chrono::milliseconds interval)
+      : cluster_(cluster), interval_(interval) {}
+  ~TtlSweeper() { Stop(); }
+
+  void Start();
+  void Stop();
+  // One sweep of every table now; returns the number of items deleted.
+  size_t SweepOnce();
+  uint64_t deleted() const { return deleted_.load(); }
+
+ private:
+  size_t SweepTable(const cluster::TableMeta& meta, const TableSchema& schema, int64_t now_s);
+
+  cluster::Cluster* cluster_;
+  std::chrono::milliseconds interval_;
+  SchemaCache schemas_;
+  std::atomic<uint64_t> deleted_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stopping_ = false;  // guarded by mu_
+  std::thread thread_;
+};
+
+}  // namespace ddb::api
