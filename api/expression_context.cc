@@ -102,6 +102,12 @@ ApiResult<std::vector<std::pair<std::string, std::string>>> ReadNames(const Json
     if (name.empty()) {
       return Error::Validation("ExpressionAttributeNames contains invalid value: Empty attribute name for key " + key);
     }
+    // Wording not confirmed; the limit is DynamoDB's (64 KB attribute names).
+    if (name.size() > 65535) {
+      return Error::Validation(
+          "ExpressionAttributeNames contains invalid value: Attribute name is too large, must be less than 65536 "
+          "bytes for key " + key);
+    }
   }
   return out;
 }

@@ -87,6 +87,8 @@ ApiResult<Projection> ConvertAttributesToGet(const JsonValue& attributes) {
   for (const JsonValue& a : attributes.GetArray()) {
     if (!a.IsString()) return Error::Serialization(JsonKind(a) + " cannot be converted to String");
     std::string name(a.GetString(), a.GetStringLength());
+    if (name.empty()) return InvalidParameter("Empty attribute name");
+    if (name.size() > 65535) return InvalidParameter("Attribute name is too large, must be less than 65536 bytes");
     if (!seen.insert(name).second) return InvalidParameter("Duplicate value in attribute name: " + name);
     out.paths.push_back(Path::Attribute(std::move(name)));
   }
