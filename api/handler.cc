@@ -19,6 +19,7 @@ const std::unordered_map<std::string, Operation>& Operations() {
       {"UpdateTable", &UpdateTable}, {"TagResource", &TagResource}, {"UntagResource", &UntagResource},
       {"ListTagsOfResource", &ListTagsOfResource}, {"DescribeTimeToLive", &DescribeTimeToLive},
       {"UpdateTimeToLive", &UpdateTimeToLive}, {"DescribeLimits", &DescribeLimits},
+      {"DescribeEndpoints", &DescribeEndpoints},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
   };
   return *ops;
@@ -103,6 +104,7 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   ctx.cluster = cluster_;
   ctx.schemas = &schemas_;
   ctx.region = cred->second;
+  ctx.host = request.host;
   if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";
   return op->second(ctx, doc);
 }

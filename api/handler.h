@@ -28,6 +28,7 @@ struct HttpRequest {
   std::string target;         // X-Amz-Target
   std::string content_type;   // Content-Type
   std::string authorization;  // Authorization; empty when absent
+  std::string host;           // Host, for DescribeEndpoints
   std::string body;
 };
 

@@ -1,6 +1,6 @@
 // The DynamoDB operations, one function each, grouped by file:
 //   table_ops.cc  CreateTable, DescribeTable, ListTables, DeleteTable
-//   table_settings.cc  UpdateTable, tags, time to live, DescribeLimits
+//   table_settings.cc  UpdateTable, tags, time to live, DescribeLimits, DescribeEndpoints
 //   item_ops.cc   PutItem, GetItem, DeleteItem (item_request.cc: what they share)
 //   update_op.cc  UpdateItem
 //   scan_op.cc    Scan; query_op.cc Query (read_request.cc: what they share)
@@ -26,6 +26,7 @@ struct Context {
   SchemaCache* schemas = nullptr;
   std::string ns;      // "<access key id>_<region>/" or "" with -sharedDb
   std::string region;  // for ARNs
+  std::string host;    // the Host the client reached, for DescribeEndpoints
 };
 
 using Operation = ApiResult<std::string> (*)(Context& ctx, const JsonValue& request);
@@ -41,6 +42,7 @@ ApiResult<std::string> ListTagsOfResource(Context& ctx, const JsonValue& request
 ApiResult<std::string> DescribeTimeToLive(Context& ctx, const JsonValue& request);
 ApiResult<std::string> UpdateTimeToLive(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DescribeLimits(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DescribeEndpoints(Context& ctx, const JsonValue& request);
 ApiResult<std::string> PutItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> GetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& request);

@@ -270,4 +270,23 @@ ApiResult<std::string> DescribeLimits(Context&, const JsonValue&) {
       R"("TableMaxReadCapacityUnits":40000,"TableMaxWriteCapacityUnits":40000})");
 }
 
+// The one endpoint is the address the client reached (DynamoDB answers with
+// its regional endpoint).
+ApiResult<std::string> DescribeEndpoints(Context& ctx, const JsonValue&) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("Endpoints");
+  w.StartArray();
+  w.StartObject();
+  w.Key("Address");
+  w.String(ctx.host.empty() ? "localhost:8000" : ctx.host);
+  w.Key("CachePeriodInMinutes");
+  w.Int(1440);
+  w.EndObject();
+  w.EndArray();
+  w.EndObject();
+  return std::string(buf.GetString());
+}
+
 }  // namespace ddb::api

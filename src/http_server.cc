@@ -156,6 +156,7 @@ struct HttpServer::Impl {
     in.target = req.get_header_value("X-Amz-Target");
     in.content_type = req.get_header_value("Content-Type");
     in.authorization = req.get_header_value("Authorization");
+    in.host = req.get_header_value("Host");
     in.body = req.body;
     api::HttpResponse out = handler->Handle(in);
     res.status = out.status;

@@ -88,3 +88,9 @@ def test_time_to_live_deletes_expired_items(server_factory):
     left = ds.poll_until(lambda: sorted(i["pk"]["S"] for i in ds.scan_all(c, "ttl_x")),
                          lambda names: "past" not in names, timeout=10.0, what="the expired item to go")
     assert left == ["future", "none", "text"]
+
+
+def test_describe_endpoints_names_the_address_reached(module_server):
+    c = ds.make_client(module_server.endpoint)
+    endpoints = c.describe_endpoints()["Endpoints"]
+    assert endpoints == [{"Address": "127.0.0.1:%d" % module_server.port, "CachePeriodInMinutes": 1440}]
