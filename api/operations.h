@@ -92,6 +92,11 @@ Item ProjectAttributes(Item item, const std::vector<std::string>& names);
 // The request's TableName alone, validated (table_ops.cc).
 ApiResult<std::string> ReadTableName(const JsonValue& request);
 
+// A Tags list (CreateTable, TagResource), validated as DynamoDB validates
+// tags: key 1-128 characters, value 0-256, letters, digits, spaces and
+// _ . : / = + - @ only (table_settings.cc).
+ApiResult<std::vector<std::pair<std::string, std::string>>> ReadTags(const JsonValue& tags);
+
 // {"<wrapper>": TableDescription} (table_ops.cc).
 std::string Describe(const Context& ctx, const char* wrapper, const cluster::TableMeta& meta,
                      const TableSchema& s, const cluster::TableStats& stats, const char* status);

@@ -299,6 +299,18 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   if (!unsupported.ok()) return unsupported.error();
   auto stream = RejectEnabledStream(req);
   if (!stream.ok()) return stream.error();
+  const JsonValue* tags = nullptr;
+  auto got_tags = GetArray(req, "Tags", &tags);
+  if (!got_tags.ok()) return got_tags.error();
+  if (tags != nullptr) {
+    auto read = ReadTags(*tags);
+    if (!read.ok()) return read.error();
+    if (read->size() > 50) {
+      return Error::Validation("One or more parameter values were invalid: Too many tags. Tags per resource limit: 50");
+    }
+    s.tags = std::move(read.value());
+    std::sort(s.tags.begin(), s.tags.end());
+  }
   auto bc = CheckBilling(req, s);
   if (!bc.ok()) return bc.error();
   auto kc = CheckKeys(keys, &s);

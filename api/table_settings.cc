@@ -6,6 +6,7 @@
 //
 // Time to live is recorded here; api/ttl_sweeper.cc deletes expired items.
 #include <algorithm>
+#include <cctype>
 
 #include "api/operations.h"
 
@@ -53,7 +54,49 @@ ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
   return ResolveTable(ctx, name, "Requested resource not found: ResourcArn: " + arn + " not found");
 }
 
+// Characters of UTF-8 text (code points), and whether each is one a tag may
+// hold: ASCII letters, digits, spaces and _ . : / = + - @, or any non-ASCII
+// letter (DynamoDB's pattern is ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$).
+bool TagText(const std::string& s, size_t* chars) {
+  *chars = 0;
+  for (unsigned char c : s) {
+    if ((c & 0xC0) != 0x80) ++*chars;
+    if (c >= 0x80) continue;
+    if (!std::isalnum(c) && std::string(" _.:/=+-@").find(static_cast<char>(c)) == std::string::npos) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+ApiResult<std::vector<std::pair<std::string, std::string>>> ReadTags(const JsonValue& tags) {
+  std::vector<std::pair<std::string, std::string>> out;
+  Constraints c;
+  for (rapidjson::SizeType i = 0; i < tags.Size(); ++i) {
+    const JsonValue& tag = tags[i];
+    if (!tag.IsObject()) return Error::Serialization(JsonKind(tag) + " cannot be converted to Tag");
+    const std::string path = "tags." + std::to_string(i + 1) + ".member.";
+    std::string key, value;
+    auto k = GetString(tag, "Key", &key);
+    auto v = GetString(tag, "Value", &value);
+    if (!k.ok()) return k.error();
+    if (!v.ok()) return v.error();
+    c.NotNull(*k, path + "key");
+    c.NotNull(*v, path + "value");
+    size_t key_chars = 0, value_chars = 0;
+    const char* pattern = R"(Member must satisfy regular expression pattern: ^([\p{L}\p{Z}\p{N}_.:/=+\-@]*)$)";
+    if (*k && !TagText(key, &key_chars)) c.Fail(Quote(key), path + "key", pattern);
+    if (*k && key_chars < 1) c.Fail(Quote(key), path + "key", "Member must have length greater than or equal to 1");
+    if (*k && key_chars > 128) c.Fail(Quote(key), path + "key", "Member must have length less than or equal to 128");
+    if (*v && !TagText(value, &value_chars)) c.Fail(Quote(value), path + "value", pattern);
+    if (*v && value_chars > 256) c.Fail(Quote(value), path + "value", "Member must have length less than or equal to 256");
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& kv) { return kv.first == key; });
+    if (it != out.end()) it->second = value;
+    else out.emplace_back(key, value);
+  }
+  if (!c.ok()) return c.ToError();
+  return out;
+}
 
 ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
   auto t = Named(ctx, req);
@@ -133,18 +176,10 @@ ApiResult<std::string> TagResource(Context& ctx, const JsonValue& req) {
     return Error::Validation("1 validation error detected: Value null at 'tags' failed to satisfy constraint: "
                              "Member must not be null");
   }
+  auto given = ReadTags(*tags);
+  if (!given.ok()) return given.error();
   TableSchema s = *t->schema;
-  for (const JsonValue& tag : tags->GetArray()) {
-    std::string key, value;
-    if (!tag.IsObject()) return Error::Serialization(JsonKind(tag) + " cannot be converted to Tag");
-    auto k = GetString(tag, "Key", &key);
-    auto v = GetString(tag, "Value", &value);
-    if (!k.ok()) return k.error();
-    if (!v.ok()) return v.error();
-    if (!*k || key.empty() || key.size() > 128 || value.size() > 256) {
-      return Error::Validation("One or more parameter values were invalid: Tag keys must be 1 to 128 characters "
-                               "and values at most 256 characters");
-    }
+  for (const auto& [key, value] : *given) {
     auto it = std::find_if(s.tags.begin(), s.tags.end(), [&](const auto& kv) { return kv.first == key; });
     if (it != s.tags.end()) it->second = value;
     else s.tags.emplace_back(key, value);

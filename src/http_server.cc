@@ -136,10 +136,19 @@ struct HttpServer::Impl {
   std::shared_mutex in_flight;
   bool draining = false;  // guarded by in_flight
 
+  // CORS headers go on every answer to a request with an allowed Origin
+  // (none without one); a preflight (OPTIONS) also gets the allowed methods
+  // and headers it asked for, and how long to cache them.
   void AddCors(const httplib::Request& req, httplib::Response& res) {
     if (!req.has_header("Origin")) return;
     std::string origin = req.get_header_value("Origin");
     if (!OriginAllowed(options.cors, origin)) return;
+    if (req.method == "OPTIONS") {
+      std::string methods = req.get_header_value("Access-Control-Request-Method");
+      res.set_header("Access-Control-Allow-Methods", methods.empty() ? "GET,POST,OPTIONS" : methods);
+      res.set_header("Access-Control-Allow-Headers", req.get_header_value("Access-Control-Request-Headers"));
+      res.set_header("Access-Control-Max-Age", "172800");
+    }
     res.set_header("Access-Control-Allow-Origin", options.cors == "*" ? "*" : origin);
     res.set_header("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amz-crc32,x-amz-id-2");
   }
@@ -162,7 +171,6 @@ struct HttpServer::Impl {
     res.status = out.status;
     res.set_header("x-amzn-RequestId", RequestId());
     res.set_header("x-amz-crc32", Crc32(out.body));
-    AddCors(req, res);
     res.set_content(out.body, "application/x-amz-json-1.0");
   }
 
@@ -174,7 +182,6 @@ struct HttpServer::Impl {
     }
     api::HttpResponse out = admin->Handle(req.method, req.path, req.body);
     res.status = out.status;
-    AddCors(req, res);
     res.set_content(out.body, "application/json");
   }
 
@@ -227,17 +234,14 @@ struct HttpServer::Impl {
       res.set_content("healthy: " + req.get_header_value("Host"), "text/plain");
     });
     // Every answer carries DynamoDB's Server and Date headers.
-    server.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
       res.set_header("Server", "Server");
       res.set_header("Date", HttpDate());
+      AddCors(req, res);
     });
     server.Post("/", [this](const httplib::Request& req, httplib::Response& res) { Api(req, res); });
-    server.Options("/", [this](const httplib::Request& req, httplib::Response& res) {
-      AddCors(req, res);
-      res.set_header("Access-Control-Allow-Methods", "GET,POST,OPTIONS");
-      res.set_header("Access-Control-Allow-Headers", req.get_header_value("Access-Control-Request-Headers"));
-      res.set_header("Access-Control-Max-Age", "172800");
-    });
+    // A CORS preflight: the post-routing handler adds its headers.
+    server.Options("/", [](const httplib::Request&, httplib::Response&) {});
     server.Get(R"(/ui(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) { Ui(req, res); });
     auto admin_route = [this](const httplib::Request& req, httplib::Response& res) { Admin(req, res); };
     server.Get(R"(/admin/.*)", admin_route);

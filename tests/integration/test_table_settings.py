@@ -94,3 +94,38 @@ def test_describe_endpoints_names_the_address_reached(module_server):
     c = ds.make_client(module_server.endpoint)
     endpoints = c.describe_endpoints()["Endpoints"]
     assert endpoints == [{"Address": "127.0.0.1:%d" % module_server.port, "CachePeriodInMinutes": 1440}]
+
+
+def test_tags_at_creation_and_their_limits(module_server):
+    c = ds.make_client(module_server.endpoint)
+    c.create_table(TableName="tag_c", BillingMode="PAY_PER_REQUEST",
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                   Tags=[{"Key": "team", "Value": "data"}, {"Key": "env", "Value": "ci"}])
+    arn = c.describe_table(TableName="tag_c")["Table"]["TableArn"]
+    assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "ci"},
+                                                                 {"Key": "team", "Value": "data"}]
+    c.tag_resource(ResourceArn=arn, Tags=[{"Key": "א" * 128, "Value": "v" * 256}])
+    raw = ds.make_client(module_server.endpoint, validate=False)
+    for bad in ([{"Key": "hi!", "Value": "x"}], [{"Key": "x" * 129, "Value": "x"}], [{"Key": "dog"}]):
+        ds.assert_error(raw.tag_resource, "ValidationException", None, ResourceArn=arn, Tags=bad)
+    ds.assert_error(raw.create_table, "ValidationException", None, TableName="tag_d", BillingMode="PAY_PER_REQUEST",
+                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                    Tags=[{"Key": str(i), "Value": "v"} for i in range(51)])
+    c.delete_table(TableName="tag_c")
+
+
+def test_cors_headers_only_with_an_origin(module_server):
+    port = module_server.port
+    plain = ds.raw_request(port, "OPTIONS", "/")
+    assert not any(h.startswith("access-control-") for h in plain.headers)
+    pre = ds.raw_request(port, "OPTIONS", "/", headers={"Origin": "http://example.com",
+                                                         "Access-Control-Request-Method": "POST",
+                                                         "Access-Control-Request-Headers": "x-amz-target"})
+    assert pre.header("access-control-allow-origin") == "*"
+    assert pre.header("access-control-allow-methods") == "POST"
+    assert pre.header("access-control-allow-headers") == "x-amz-target"
+    assert pre.header("access-control-max-age") is not None
+    got = ds.raw_request(port, "GET", "/", headers={"Origin": "http://example.com"})
+    assert got.header("access-control-allow-origin") == "*" and got.header("access-control-max-age") is None
