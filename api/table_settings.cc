@@ -254,27 +254,31 @@ ApiResult<std::string> DescribeTimeToLive(Context& ctx, const JsonValue& req) {
 }
 
 ApiResult<std::string> UpdateTimeToLive(Context& ctx, const JsonValue& req) {
-  auto t = Named(ctx, req);
-  if (!t.ok()) return t.error();
   const JsonValue* spec = nullptr;
   auto got = GetObject(req, "TimeToLiveSpecification", &spec);
   if (!got.ok()) return got.error();
   bool enabled = false;
   std::string attribute;
-  bool has_enabled = false, has_attribute = false;
+  Constraints c;
+  c.NotNull(spec != nullptr, "timeToLiveSpecification");
   if (spec != nullptr) {
-    auto e = GetBool(*spec, "Enabled", &enabled);
     auto a = GetString(*spec, "AttributeName", &attribute);
-    if (!e.ok()) return e.error();
+    auto e = GetBool(*spec, "Enabled", &enabled);
     if (!a.ok()) return a.error();
-    has_enabled = *e;
-    has_attribute = *a && !attribute.empty();
+    if (!e.ok()) return e.error();
+    c.NotNull(*a, "timeToLiveSpecification.attributeName");
+    if (*a && attribute.empty()) {
+      c.Fail("''", "timeToLiveSpecification.attributeName", "Member must have length greater than or equal to 1");
+    }
+    if (*a && attribute.size() > 255) {
+      c.Fail(Quote(attribute), "timeToLiveSpecification.attributeName",
+             "Member must have length less than or equal to 255");
+    }
+    c.NotNull(*e, "timeToLiveSpecification.enabled");
   }
-  if (spec == nullptr || !has_enabled || !has_attribute) {
-    return Error::Validation("1 validation error detected: Value null at 'timeToLiveSpecification."
-                             + std::string(spec == nullptr ? "" : !has_enabled ? "enabled" : "attributeName") +
-                             "' failed to satisfy constraint: Member must not be null");
-  }
+  if (!c.ok()) return c.ToError();
+  auto t = Named(ctx, req);
+  if (!t.ok()) return t.error();
   TableSchema s = *t->schema;
   if (enabled && !s.ttl_attribute.empty()) return Error::Validation("TimeToLive is already enabled");
   if (!enabled && s.ttl_attribute.empty()) return Error::Validation("TimeToLive is already disabled");
