@@ -26,6 +26,24 @@ double ReadUnits(size_t bytes, bool consistent) {
   return consistent ? units : units / 2;
 }
 
+void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
+  if (mode == "NONE") return;
+  w.Key("ConsumedCapacity");
+  w.StartObject();
+  w.Key("TableName");
+  w.String(table);
+  w.Key("CapacityUnits");
+  w.Double(units);
+  if (mode == "INDEXES") {
+    w.Key("Table");
+    w.StartObject();
+    w.Key("CapacityUnits");
+    w.Double(units);
+    w.EndObject();
+  }
+  w.EndObject();
+}
+
 Item ProjectAttributes(Item item, const std::vector<std::string>& names) {
   if (names.empty()) return item;
   Item out;

@@ -45,21 +45,7 @@ std::optional<Item> Decode(const std::optional<std::string>& bytes, bool* corrup
 }
 
 void WriteConsumed(JsonWriter& w, const ItemRequest& r, double units) {
-  if (r.return_consumed == "NONE") return;
-  w.Key("ConsumedCapacity");
-  w.StartObject();
-  w.Key("TableName");
-  w.String(r.table_name);
-  w.Key("CapacityUnits");
-  w.Double(units);
-  if (r.return_consumed == "INDEXES") {
-    w.Key("Table");
-    w.StartObject();
-    w.Key("CapacityUnits");
-    w.Double(units);
-    w.EndObject();
-  }
-  w.EndObject();
+  WriteConsumedCapacity(w, r.table_name, r.return_consumed, units);
 }
 
 // The step's decision on the latest version (`old`, or none).

@@ -85,6 +85,9 @@ ApiResult<bool> CheckAttributeNames(const Item& item);
 // for an eventually consistent read); at least one.
 double WriteUnits(size_t bytes);
 double ReadUnits(size_t bytes, bool consistent);
+// "ConsumedCapacity" for ReturnConsumedCapacity `mode` (nothing for NONE;
+// INDEXES adds the Table breakdown).
+void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units);
 // The named top-level attributes of `item` (AttributesToGet); all of it when
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);

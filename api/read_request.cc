@@ -214,24 +214,7 @@ ApiResult<std::string> RespondWithPage(const ReadRequest& r, const TableSchema& 
     w.Key("LastEvaluatedKey");
     WriteItem(last, w);
   }
-  if (r.return_consumed != "NONE") {
-    w.Key("ConsumedCapacity");
-    w.StartObject();
-    w.Key("TableName");
-    w.String(r.table_name);
-    w.Key("CapacityUnits");
-    double units = std::max(1.0, std::ceil(static_cast<double>(bytes) / 4096.0));
-    if (!r.consistent) units /= 2;
-    w.Double(units);
-    if (r.return_consumed == "INDEXES") {
-      w.Key("Table");
-      w.StartObject();
-      w.Key("CapacityUnits");
-      w.Double(units);
-      w.EndObject();
-    }
-    w.EndObject();
-  }
+  WriteConsumedCapacity(w, r.table_name, r.return_consumed, ReadUnits(bytes, r.consistent));
   w.EndObject();
   return std::string(buf.GetString());
 }
