@@ -4,7 +4,9 @@
 //
 // Placement: nodes are numbered az * nodes_per_az + i + 1 (1-based; 0 means
 // "no node"). A group has one member per AZ; group g uses node g % nodes_per_az
-// of each AZ, AZ a's first, and AZ a's replica is asked to lead first.
+// of each AZ (or the next one that is powered on), AZ a's first, and AZ a's
+// replica is asked to lead first. A table cannot be created while a whole AZ
+// is down.
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -200,10 +202,21 @@ Router& ClusterImpl::PickRouter() {
 }
 
 std::vector<paxos::NodeId> ClusterImpl::Place(uint64_t group) const {
+  // Node group % nodes_per_az of each AZ, or the next one of that AZ that is
+  // powered on (a new replica cannot be created on a node that is off).
   std::vector<paxos::NodeId> members;
+  const int per_az = options_.nodes_per_az;
   for (int az = 0; az < options_.azs; ++az) {
-    members.push_back(static_cast<paxos::NodeId>(az * options_.nodes_per_az +
-                                                 static_cast<int>(group % options_.nodes_per_az) + 1));
+    const int first = static_cast<int>(group % per_az);
+    paxos::NodeId chosen = static_cast<paxos::NodeId>(az * per_az + first + 1);
+    for (int i = 0; i < per_az; ++i) {
+      auto id = static_cast<paxos::NodeId>(az * per_az + (first + i) % per_az + 1);
+      if (node_by_id_.at(id)->powered_on()) {
+        chosen = id;
+        break;
+      }
+    }
+    members.push_back(chosen);
   }
   return members;
 }

@@ -276,5 +276,22 @@ TEST_CASE("cluster: a network partition isolating one AZ", "[cluster]") {
   }
 }
 
+TEST_CASE("cluster: a table is placed on the nodes that are powered on", "[cluster]") {
+  auto c = StartCluster();
+  REQUIRE(c->PowerOff("az-b-node-1").ok());
+  REQUIRE(c->PowerOff("az-c-node-2").ok());
+  auto t = c->CreateTable("ns/t8", "s");
+  REQUIRE(t.ok());
+  for (const TableInfo& info : c->Snapshot().tables) {
+    for (const PartitionInfo& p : info.partitions) {
+      for (uint32_t m : p.members) {
+        CHECK(m != 3);  // az-b-node-1
+        CHECK(m != 6);  // az-c-node-2
+      }
+    }
+  }
+  for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*t, K(i), "x", 1).ok());
+}
+
 }  // namespace
 }  // namespace ddb::cluster
