@@ -367,6 +367,36 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     await page.locator('.node[data-up=true]').nth(5).waitFor({ timeout: kFailoverMs });
   });
 
+  await t.test('network and disks: isolate an AZ, heal; slow disk on and off', async () => {
+    const state = page.locator('#network-state');
+    await page.click('#network button[name=isolate-az-c]');
+    await page.locator('#network-state[data-partition=\'[["az-c"],["az-a","az-b"]]\']').waitFor({ timeout: kFailoverMs });
+    await state.filter({ hasText: /az-c\s*\|\s*az-a, az-b/ }).waitFor();
+    await state.filter({ hasText: 'messages dropped' }).waitFor();
+    // The majority side still writes; the page still shows a leader for every partition.
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'az-c-isolated' } } });
+    await page.waitForFunction(() => {
+      const rs = [...document.querySelectorAll('.table-card tbody tr')];
+      return rs.length > 0 && rs.every((r) => r.dataset.leader);
+    }, null, { timeout: kFailoverMs });
+    await page.fill('#network input[name=delayMs]', '5');
+    await page.click('#network button[name=apply-network]');
+    await state.filter({ hasText: /delay\s*5\s*ms/ }).waitFor();
+    assert.equal(await state.getAttribute('data-partition'), '[["az-c"],["az-a","az-b"]]', 'Apply keeps the partition');
+    await page.click('#network button[name=heal-network]');
+    await page.locator('#network-state[data-partition="[]"]').waitFor();
+    await state.filter({ hasText: /delay\s*0\s*ms/ }).waitFor();
+
+    const node = page.locator('.node').first();
+    await node.locator('button[name=slow-disk]').click();
+    await node.locator('.disk-delay', { hasText: 'disk delay 50 ms' }).waitFor();
+    assert.equal(await node.getAttribute('data-disk-delay'), '50');
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'slow-disk' } } });
+    await node.locator('button[name=slow-disk]').click();
+    await page.locator('.node').first().and(page.locator('[data-disk-delay="0"]')).waitFor();
+    assert.equal(await node.locator('.disk-delay').textContent(), '');
+  });
+
   await t.test('the page raised no script error', () => {
     assert.deepEqual(pageErrors, []);
   });

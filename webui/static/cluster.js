@@ -1,7 +1,8 @@
 // The cluster view: AZs as columns with their storage nodes and the replicas
 // each holds, every table's partitions with their replication group, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
-// power buttons. It polls
+// power buttons, and the network and disk faults (partitions, message drops
+// and delays, slow disks). It polls
 // GET /admin/cluster about every second; the charts are rates computed from
 // the differences between two polls.
 
@@ -45,6 +46,7 @@ export function startCluster(container) {
         h('div', { class: 'figures', id: 'router-figures' }),
         cacheChart.el, cacheChart.legend)),
     h('h2', {}, 'Availability zones'),
+    networkPanel(),
     h('section', { class: 'azs', id: 'azs' }),
     h('h2', {}, 'Tables and partitions'),
     h('section', { id: 'partitions' }),
@@ -128,6 +130,7 @@ function ballotText(ballot, nodes) {
 function render(snap) {
   const facts = index(snap);
   renderCounters(snap);
+  renderNetwork(snap);
   renderAzs(snap, facts);
   renderPartitions(snap, facts);
 }
@@ -183,9 +186,13 @@ function nodeCard(node) {
   const button = h('button', { class: 'small' });
   button.addEventListener('click', () => power(!card.up, node.name, button));
   const body = h('div', { class: 'replicas' });
+  const disk = h('span', { class: 'disk-delay' });
+  const diskButton = h('button', { class: 'small', name: 'slow-disk' });
+  diskButton.addEventListener('click', () => slowDisk(node.name, card.diskDelayMs ? 0 : kSlowDiskMs, diskButton));
   const el = h('article', { class: 'node', 'data-node': node.name },
-    h('header', {}, h('h4', { text: node.name }), badge, button), body);
-  card = { el, badge, button, body, sig: '', up: null };
+    h('header', {}, h('h4', { text: node.name }), badge, button), body,
+    h('div', { class: 'disk' }, diskButton, disk));
+  card = { el, badge, button, body, disk, diskButton, diskDelayMs: null, sig: '', up: null };
   nodeCards.set(node.id, card);
   return card;
 }
@@ -209,6 +216,7 @@ function renderAzs(snap, facts) {
     card.sig = sig;
     card.body.replaceChildren(replicaTable(node, facts));
   }
+  for (const node of snap.nodes) renderDisk(nodeCard(node), node);
   for (const [az, col] of azColumns) {
     const nodes = snap.nodes.filter((n) => n.az === az);
     col.el.classList.toggle('down', nodes.length > 0 && nodes.every((n) => !n.up));
@@ -279,4 +287,105 @@ function partitionRow(p, facts) {
     h('td', {}, members, leader ? null : h('span', { class: 'member noleader', text: 'no leader' })),
     h('td', { class: 'num', title: ballot ? ballot.title : '', text: ballot ? ballot.text : '–' }),
     h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }));
+}
+
+// Network and disks: partitions between AZs or nodes, dropped and delayed
+// messages (POST /admin/network replaces them all; {} heals), slow disks
+// (POST /admin/slow-disk).
+
+const kSlowDiskMs = 50;
+let networkSig = '';
+
+function networkPanel() {
+  const dropRate = h('input', { type: 'number', name: 'dropRate', min: 0, max: 1, step: 'any', value: '0', title: 'share of messages dropped, 0 to 1' });
+  const delayMs = h('input', { type: 'number', name: 'delayMs', min: 0, step: 1, value: '0', title: 'delay added to every message, ms' });
+  const apply = h('button', { class: 'small', type: 'submit', name: 'apply-network' }, 'Apply');
+  const form = h('form', { class: 'network-form' },
+    h('label', {}, 'drop rate ', dropRate), h('label', {}, 'delay (ms) ', delayMs), apply);
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const body = { dropRate: Number(dropRate.value), delayMs: Number(delayMs.value) };
+    const partition = latest && latest.network ? latest.network.partition : [];
+    if (partition && partition.length) body.partition = partition;
+    setNetwork(body, apply, `network: drop rate ${body.dropRate}, delay ${body.delayMs} ms`);
+  });
+  return h('section', { class: 'card network', id: 'network' },
+    h('h3', {}, 'Network and disks ', h('small', { text: 'partitions, dropped and delayed messages; slow disks on each node below' })),
+    h('div', { class: 'buttons', id: 'network-buttons' }),
+    form,
+    h('div', { class: 'network-state', id: 'network-state' }));
+}
+
+async function setNetwork(body, button, message) {
+  button.disabled = true;
+  try {
+    await admin('network', body);
+    notify(message, 'ok');
+  } catch (e) {
+    notify(`network: ${errorText(e)}`, 'error');
+  } finally {
+    button.disabled = false;
+    schedule(0);
+  }
+}
+
+async function slowDisk(target, delayMs, button) {
+  button.disabled = true;
+  try {
+    await admin('slow-disk', { target, delayMs });
+    notify(`${target}: disk ${delayMs ? `slowed by ${delayMs} ms` : 'back to normal'}`, 'ok');
+  } catch (e) {
+    notify(`slow disk ${target}: ${errorText(e)}`, 'error');
+  } finally {
+    button.disabled = false;
+    schedule(0);
+  }
+}
+
+function renderDisk(card, node) {
+  const ms = node.diskDelayMs || 0;
+  if (card.diskDelayMs === ms) return;
+  card.diskDelayMs = ms;
+  card.el.dataset.diskDelay = String(ms);
+  card.diskButton.textContent = ms ? 'Normal disk' : `Slow disk (${kSlowDiskMs} ms)`;
+  card.diskButton.classList.toggle('danger', ms > 0);
+  card.disk.textContent = ms ? `disk delay ${ms} ms` : '';
+}
+
+function renderNetwork(snap) {
+  const azs = [...new Set(snap.nodes.map((n) => n.az))].sort();
+  const net = snap.network || { partition: [], dropRate: 0, delayMs: 0, messagesDropped: 0 };
+  const partition = net.partition || [];
+  const sig = JSON.stringify([azs, net]);
+  if (sig === networkSig) return;
+  const first = networkSig === '';
+  networkSig = sig;
+  const buttons = document.getElementById('network-buttons');
+  if (buttons.dataset.azs !== azs.join(',')) {
+    buttons.dataset.azs = azs.join(',');
+    buttons.replaceChildren(...azs.map((az) => {
+      const b = h('button', { class: 'small danger', name: `isolate-${az}` }, `Isolate ${az}`);
+      b.addEventListener('click', () => {
+        const current = latest && latest.network ? latest.network : {};
+        setNetwork({ partition: [[az], azs.filter((a) => a !== az)], dropRate: current.dropRate || 0, delayMs: current.delayMs || 0 },
+          b, `network: ${az} isolated`);
+      });
+      return b;
+    }), (() => {
+      const heal = h('button', { class: 'small', name: 'heal-network' }, 'Heal network');
+      heal.addEventListener('click', () => setNetwork({}, heal, 'network healed'));
+      return heal;
+    })());
+  }
+  if (first) {
+    document.querySelector('#network input[name=dropRate]').value = String(net.dropRate || 0);
+    document.querySelector('#network input[name=delayMs]').value = String(net.delayMs || 0);
+  }
+  const state = document.getElementById('network-state');
+  state.dataset.partition = JSON.stringify(partition);
+  state.replaceChildren(
+    figure('partition', partition.length ? partition.map((g) => g.join(', ')).join('  |  ') : 'none', partition.length ? 'groups that cannot reach each other' : 'every node reaches every other'),
+    figure('drop rate', net.dropRate || 0, 'of messages'),
+    figure('delay', net.delayMs || 0, 'ms per message'),
+    figure('messages dropped', net.messagesDropped || 0, 'since start'));
 }
