@@ -15,7 +15,11 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expression_test_util.h"
+
 namespace {
+
+using namespace ddb::api::testing;  // NOLINT: shared test helpers
 
 using ddb::api::ApiResult;
 using ddb::api::Condition;
@@ -36,27 +40,7 @@ constexpr char kRequest[] = R"({
     ":typeS": {"S": "S"}, ":typeN": {"S": "N"}, ":typeL": {"S": "L"}, ":typeBad": {"S": "DOG"}
   }})";
 
-rapidjson::Document Json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
-ExpressionContext Context(const std::string& request = kRequest) {
-  rapidjson::Document d = Json(request);
-  auto ctx = ExpressionContext::Create(ddb::api::Member(d, "ExpressionAttributeNames"),
-                                       ddb::api::Member(d, "ExpressionAttributeValues"));
-  REQUIRE(ctx.ok());
-  return std::move(*ctx);
-}
-
-Item ItemOf(const std::string& json) {
-  rapidjson::Document d = Json(json);
-  auto item = ddb::api::ParseItem(d);
-  REQUIRE(item.ok());
-  return std::move(*item);
-}
+ExpressionContext Context(const std::string& request = kRequest) { return ContextOf(request); }
 
 // The canonical tree, or "error: <message>".
 std::string Parsed(const std::string& expression, ExpressionKind kind = ExpressionKind::kCondition) {

@@ -14,18 +14,15 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expression_test_util.h"
+
 namespace {
+
+using namespace ddb::api::testing;  // NOLINT: shared test helpers
 
 using ddb::api::ExpressionContext;
 using ddb::api::ExpressionKind;
 using ddb::api::ExpressionOperation;
-
-rapidjson::Document Json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
 
 std::string Created(const std::string& request) {
   rapidjson::Document d = Json(request);

@@ -14,7 +14,11 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expression_test_util.h"
+
 namespace {
+
+using namespace ddb::api::testing;  // NOLINT: shared test helpers
 
 using ddb::api::ApiResult;
 using ddb::api::AttributeValue;
@@ -30,13 +34,6 @@ constexpr char kRequest[] = R"({
   "ExpressionAttributeNames": {"#pk": "pk", "#sk": "sk"},
   "ExpressionAttributeValues": {":p": {"S": "p1"}, ":a": {"S": "a"}, ":b": {"S": "b"}, ":one": {"N": "1"},
                                 ":two": {"N": "2"}, ":typeS": {"S": "S"}, ":l": {"L": []}}})";
-
-rapidjson::Document Json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
 
 // The terms joined by " AND ", or "error: <message>".
 std::string Terms(const std::string& expression) {

@@ -15,34 +15,17 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expression_test_util.h"
+
 namespace {
+
+using namespace ddb::api::testing;  // NOLINT: shared test helpers
 
 using ddb::api::ApiResult;
 using ddb::api::Condition;
 using ddb::api::Item;
 using ddb::api::KeyTerm;
 using ddb::api::UpdateExpression;
-
-rapidjson::Document Json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
-Item ItemOf(const std::string& json) {
-  rapidjson::Document d = Json(json);
-  auto item = ddb::api::ParseItem(d);
-  REQUIRE(item.ok());
-  return std::move(*item);
-}
-
-std::string ToJson(const Item& item) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  ddb::api::WriteItem(item, w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
 
 // `request` holds Expected (or a filter) and maybe ConditionalOperator.
 ApiResult<std::optional<Condition>> Convert(const std::string& request, const char* parameter) {

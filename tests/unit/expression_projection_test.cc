@@ -13,7 +13,11 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expression_test_util.h"
+
 namespace {
+
+using namespace ddb::api::testing;  // NOLINT: shared test helpers
 
 using ddb::api::ApiResult;
 using ddb::api::ExpressionContext;
@@ -21,27 +25,6 @@ using ddb::api::Item;
 using ddb::api::Projection;
 
 constexpr char kNames[] = R"({"#n1": "a", "#n2": "b", "#dot": "a.b", "#bad": "x y"})";
-
-rapidjson::Document Json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
-std::string ToJson(const Item& item) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  ddb::api::WriteItem(item, w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
-
-Item ItemOf(const std::string& json) {
-  rapidjson::Document d = Json(json);
-  auto item = ddb::api::ParseItem(d);
-  REQUIRE(item.ok());
-  return std::move(*item);
-}
 
 std::string Parsed(const std::string& expression) {
   rapidjson::Document names = Json(kNames);

@@ -14,7 +14,11 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/expression_test_util.h"
+
 namespace {
+
+using namespace ddb::api::testing;  // NOLINT: shared test helpers
 
 using ddb::api::ApiResult;
 using ddb::api::ExpressionContext;
@@ -31,34 +35,7 @@ constexpr char kRequest[] = R"({
     ":ss": {"SS": ["a", "b"]}, ":ss2": {"SS": ["b", "c"]}, ":ns": {"NS": ["1", "2"]}, ":bs": {"BS": ["aGk="]}
   }})";
 
-rapidjson::Document Json(const std::string& text) {
-  rapidjson::Document d;
-  d.Parse(text.c_str(), text.size());
-  REQUIRE_FALSE(d.HasParseError());
-  return d;
-}
-
-ExpressionContext Context() {
-  rapidjson::Document d = Json(kRequest);
-  auto ctx = ExpressionContext::Create(ddb::api::Member(d, "ExpressionAttributeNames"),
-                                       ddb::api::Member(d, "ExpressionAttributeValues"));
-  REQUIRE(ctx.ok());
-  return std::move(*ctx);
-}
-
-Item ItemOf(const std::string& json) {
-  rapidjson::Document d = Json(json);
-  auto item = ddb::api::ParseItem(d);
-  REQUIRE(item.ok());
-  return std::move(*item);
-}
-
-std::string ToJson(const Item& item) {
-  rapidjson::StringBuffer buf;
-  rapidjson::Writer<rapidjson::StringBuffer> w(buf);
-  ddb::api::WriteItem(item, w);
-  return std::string(buf.GetString(), buf.GetSize());
-}
+ExpressionContext Context() { return ContextOf(kRequest); }
 
 std::string Parsed(const std::string& expression) {
   ExpressionContext ctx = Context();
