@@ -52,6 +52,23 @@ struct ScanPage {
   bool truncated = false;
 };
 
+// A write to a secondary index that goes with an item write (api/ computes
+// them from the item's old and new versions). A local index's rows live in
+// the base partition and change in the same replicated write; a global
+// index is a table of its own, updated asynchronously from the base
+// partition's outbox after the write commits (eventually consistent).
+constexpr uint32_t kMaxLocalIndexes = 5;
+
+struct IndexWrite {
+  uint32_t local_index = 0;      // > 0: this local index of the table (1-based)
+  uint64_t global_table = 0;     // > 0: the global index's table id ...
+  std::string global_name;       // ... and name (a write is dropped if it is gone)
+  Key key;                       // the index row's key
+  bool erase = false;
+  std::string item;              // put: the projected item
+  uint32_t size = 0;             // put: its DynamoDB size
+};
+
 // What a read-modify-write step decided, given the item's latest version.
 struct Mutation {
   Status status;        // not OK: write nothing and fail the call with it
@@ -59,6 +76,7 @@ struct Mutation {
   bool erase = false;   // with write: delete the item
   std::string item;     // with write and !erase: the new item
   uint32_t size = 0;    // its DynamoDB size
+  std::vector<IndexWrite> index_writes;  // with write
 };
 // Runs on the partition leader against the latest version of the item (the
 // newest committed or already proposed one; nullopt when there is none).
@@ -86,11 +104,15 @@ struct QuerySpec {
   std::optional<std::string> after;  // resume after this sort key (in `forward` order)
   size_t limit = SIZE_MAX;
   size_t max_bytes = SIZE_MAX;
+  uint32_t local_index = 0;          // > 0: read this local index's rows instead
 };
 
 struct TableStats {
   uint64_t item_count = 0;
   uint64_t size_bytes = 0;  // sum of the item sizes api/ reported on write
+  // Global index writes applied to the table but not yet propagated to
+  // their index (the propagation lag, in writes).
+  uint64_t index_backlog = 0;
 };
 
 // What the admin API and the web UI show of the machinery.
@@ -136,11 +158,13 @@ struct ClusterSnapshot {
   std::vector<TableInfo> tables;
   std::vector<uint64_t> memds_lookups;                         // per MemDS node
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
+  bool index_propagation_paused = false;
 };
 
 struct ClusterOptions {
   std::string data_dir;          // empty with in_memory
   bool in_memory = false;
+  bool pause_index_propagation = false;  // start with it paused (tests)
   bool fsync = false;            // fsync every group commit (power-cut safety)
   int azs = 3;
   int nodes_per_az = 2;
@@ -171,7 +195,8 @@ class Cluster {
   virtual Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) = 0;
   // Returns the table as it was, in state kDeleting; its data is dropped.
   virtual Result<TableMeta> DeleteTable(const std::string& name) = 0;
-  virtual TableStats Stats(const TableMeta& table) = 0;
+  // Item count and size of the table, or of one of its local indexes.
+  virtual TableStats Stats(const TableMeta& table, uint32_t local_index = 0) = 0;
 
   // Item writes: acknowledged once a write quorum persisted the WAL record.
   // `size` is the item's DynamoDB size, kept for table statistics.
@@ -207,10 +232,11 @@ class Cluster {
   // Rows in scan order after `exclusive_start` (or from the start), at most
   // `limit` rows and about `max_bytes` of item bytes, among the keys whose
   // hash lies in [hash_lo, hash_hi] (a parallel scan's segment; a resume
-  // point outside it is InvalidArgument).
+  // point outside it is InvalidArgument); of a local index's rows when
+  // `local_index` > 0.
   virtual Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                                 size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo = 0,
-                                uint64_t hash_hi = UINT64_MAX) = 0;
+                                uint64_t hash_hi = UINT64_MAX, uint32_t local_index = 0) = 0;
 
   // The items of one partition key within the spec's sort key range, in sort
   // key order (or reverse), at most `limit` rows and about `max_bytes`.
@@ -227,6 +253,9 @@ class Cluster {
   virtual Status SetNetwork(const NetworkFaults& faults) = 0;
   // Slows every group commit of a node (or an AZ's nodes) by `delay_ms`.
   virtual Status SetDiskDelay(const std::string& target, int delay_ms) = 0;
+  // Pauses (or resumes) the propagation of writes to global indexes: while
+  // paused, index queries return what was propagated before.
+  virtual void PauseIndexPropagation(bool paused) = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

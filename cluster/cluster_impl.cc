@@ -14,6 +14,7 @@
 #include <set>
 
 #include "cluster/cluster.h"
+#include "cluster/index_propagator.h"
 #include "cluster/memds.h"
 #include "cluster/meta_store.h"
 #include "cluster/router.h"
@@ -83,7 +84,7 @@ class ClusterImpl final : public Cluster {
   std::vector<TableMeta> ListTables(const std::string& prefix) override;
   Result<TableMeta> DeleteTable(const std::string& name) override;
   Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) override;
-  TableStats Stats(const TableMeta& table) override;
+  TableStats Stats(const TableMeta& table, uint32_t local_index) override;
   Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
   Status Delete(const TableMeta& table, const Key& key) override;
   Status Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) override;
@@ -93,13 +94,14 @@ class ClusterImpl final : public Cluster {
                                          bool consistent) override;
   Result<ScanPage> Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                         size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
-                        uint64_t hash_hi) override;
+                        uint64_t hash_hi, uint32_t local_index) override;
   Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
   ClusterSnapshot Snapshot() override;
   Status PowerOff(const std::string& target) override;
   Status PowerOn(const std::string& target) override;
   Status SetNetwork(const NetworkFaults& faults) override;
   Status SetDiskDelay(const std::string& target, int delay_ms) override;
+  void PauseIndexPropagation(bool paused) override { propagator_->SetPaused(paused); }
   void Stop() override;
 
  private:
@@ -113,6 +115,8 @@ class ClusterImpl final : public Cluster {
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
   Status Write(const TableMeta& table, WalRecord record);
+  // Global index writes from the propagator (see IndexPropagator::ApplyFn).
+  std::vector<Status> ApplyIndexWrites(const std::string& name, uint64_t id, const std::vector<WriteOp>& ops);
 
   ClusterOptions options_;
   Transport transport_;
@@ -120,6 +124,7 @@ class ClusterImpl final : public Cluster {
   std::unordered_map<paxos::NodeId, StorageNode*> node_by_id_;
   std::vector<std::unique_ptr<MemdsNode>> memds_;
   std::vector<std::unique_ptr<Router>> routers_;
+  std::unique_ptr<IndexPropagator> propagator_;
   std::unique_ptr<MetaStore> meta_;
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
@@ -152,6 +157,7 @@ Status ClusterImpl::Init() {
       no.tick_ms = options_.tick_ms;
       no.election_ticks = options_.election_ticks;
       no.heartbeat_ticks = options_.heartbeat_ticks;
+      no.on_outbox = [this] { propagator_->Notify(); };
       auto node = std::make_unique<StorageNode>(no, &transport_);
       RETURN_IF_ERROR(node->Open());
       StorageNode* raw = node.get();
@@ -166,6 +172,12 @@ Status ClusterImpl::Init() {
   for (int i = 0; i < options_.routers; ++i) {
     routers_.push_back(std::make_unique<Router>(memds, node_by_id_, options_.request_timeout_ms));
   }
+  std::vector<StorageNode*> nodes;
+  for (auto& n : nodes_) nodes.push_back(n.get());
+  propagator_ = std::make_unique<IndexPropagator>(
+      nodes, [this](const std::string& name, uint64_t id, const std::vector<WriteOp>& ops) {
+        return ApplyIndexWrites(name, id, ops);
+      });
   for (auto& n : nodes_) n->Start();
 
   // Load the partition map, finish any table operation a crash interrupted,
@@ -187,11 +199,14 @@ Status ClusterImpl::Init() {
     for (const PartitionRoute& p : route.partitions) node_by_id_[p.members.front()]->Campaign(p.group);
     PublishRoute(std::make_shared<TableRoute>(std::move(route)));
   }
+  propagator_->SetPaused(options_.pause_index_propagation);
+  propagator_->Start();
   return Status::Ok();
 }
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
+    if (propagator_) propagator_->Stop();
     for (auto& n : nodes_) n->Stop();
     transport_.Stop();
   });
@@ -322,16 +337,24 @@ std::shared_ptr<const TableRoute> ClusterImpl::Route(const TableMeta& table) {
   return route;
 }
 
-TableStats ClusterImpl::Stats(const TableMeta& table) {
+TableStats ClusterImpl::Stats(const TableMeta& table, uint32_t local_index) {
   TableStats total;
   auto route = Route(table);
   if (!route) return total;
   for (const PartitionRoute& p : route->partitions) {
-    NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) { n->Stats(p.group, done); });
+    NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) { n->Stats(p.group, local_index, done); });
     total.item_count += r.stats.item_count;
     total.size_bytes += r.stats.size_bytes;
+    total.index_backlog += r.stats.index_backlog;
   }
   return total;
+}
+
+std::vector<Status> ClusterImpl::ApplyIndexWrites(const std::string& name, uint64_t id,
+                                                  const std::vector<WriteOp>& ops) {
+  auto route = PickRouter().Lookup(name);
+  if (!route || route->meta.id != id) return {};  // the index is gone: nothing to do
+  return WriteBatch(route->meta, ops);
 }
 
 Status ClusterImpl::Write(const TableMeta& table, WalRecord record) {
@@ -435,7 +458,7 @@ Result<std::optional<std::string>> ClusterImpl::Get(const TableMeta& table, cons
 
 Result<ScanPage> ClusterImpl::Scan(const TableMeta& table, const std::optional<Key>& exclusive_start,
                                    size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
-                                   uint64_t hash_hi) {
+                                   uint64_t hash_hi, uint32_t local_index) {
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
   if (exclusive_start) {
@@ -455,7 +478,7 @@ Result<ScanPage> ClusterImpl::Scan(const TableMeta& table, const std::optional<K
     std::optional<Key> after = i == first ? exclusive_start : std::nullopt;
     size_t want = limit - out.rows.size();
     auto call = [&](StorageNode* n, ReplyFn done) {
-      n->Scan(p.group, after, want, max_bytes - bytes, consistent, hash_lo, hash_hi, std::move(done));
+      n->Scan(p.group, after, want, max_bytes - bytes, consistent, hash_lo, hash_hi, local_index, std::move(done));
     };
     Router& router = PickRouter();
     NodeReply r = consistent ? router.ToLeader(p, call) : router.ToAnyReplica(p, call);
@@ -570,6 +593,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     snap.network = network_;
   }
   snap.messages_dropped = transport_.faults().dropped;
+  snap.index_propagation_paused = propagator_->paused();
   for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
   return snap;
 }

@@ -24,6 +24,9 @@ CREATE TABLE IF NOT EXISTS items(
   group_id INTEGER NOT NULL, h BLOB NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
   item BLOB NOT NULL, size INTEGER NOT NULL,
   PRIMARY KEY(group_id, h, hk, rk)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS outbox(
+  group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY(group_id, lsn, seq)) WITHOUT ROWID;
 )sql";
 
 int64_t Crc(std::string_view d) {
@@ -43,6 +46,14 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
   RETURN_IF_ERROR(store->db_->Exec(kSchema));
   RETURN_IF_ERROR(store->Prepare());
+  auto groups = store->db_->Prepare("SELECT DISTINCT group_id FROM outbox");
+  if (!groups.ok()) return groups.status();
+  for (;;) {
+    auto row = groups->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    store->outbox_groups_.insert(U(groups->Int(0)));
+  }
   return store;
 }
 
@@ -63,6 +74,11 @@ Status NodeStore::Prepare() {
       {&scan_after_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND (h,hk,rk)>(?2,?3,?4) "
                      "AND h>=?6 AND h<=?7 ORDER BY h,hk,rk LIMIT ?5"},
       {&stats_, "SELECT count(*), coalesce(sum(size),0) FROM items WHERE group_id=?1"},
+      {&put_outbox_, "INSERT OR REPLACE INTO outbox(group_id,lsn,seq,data) VALUES(?1,?2,?3,?4)"},
+      {&trim_outbox_, "DELETE FROM outbox WHERE group_id=?1 AND lsn<=?2"},
+      {&clear_outbox_, "DELETE FROM outbox WHERE group_id=?1"},
+      {&read_outbox_, "SELECT lsn,seq,data FROM outbox WHERE group_id=?1 ORDER BY lsn,seq LIMIT ?2"},
+      {&outbox_count_, "SELECT count(*) FROM outbox WHERE group_id=?1"},
   };
   for (const auto& s : kStatements) {
     auto st = db_->Prepare(s.sql);
@@ -127,8 +143,43 @@ Status NodeStore::CreateReplica(const ReplicaRow& row) {
 
 Status NodeStore::DropReplica(uint64_t group) {
   std::string g = std::to_string(group);
-  return db_->Exec("BEGIN; DELETE FROM items WHERE group_id=" + g + "; DELETE FROM wal WHERE group_id=" +
-                   g + "; DELETE FROM replicas WHERE group_id=" + g + "; COMMIT;");
+  RETURN_IF_ERROR(db_->Begin());
+  Status s = ClearGroup(group);
+  if (s.ok()) s = db_->Exec("DELETE FROM wal WHERE group_id=" + g + "; DELETE FROM replicas WHERE group_id=" + g);
+  if (!s.ok()) {
+    (void)db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
+}
+
+Status NodeStore::ClearGroup(uint64_t group) {
+  for (uint32_t i = 0; i <= kMaxLocalIndexes; ++i) {
+    RETURN_IF_ERROR(truncate_.Reset().Bind(1, S(LocalSpace(group, i))).Run());
+  }
+  outbox_groups_.erase(group);
+  return clear_outbox_.Reset().Bind(1, S(group)).Run();
+}
+
+Status NodeStore::ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes) {
+  uint32_t seq = 0;
+  for (const IndexWrite& w : writes) {
+    if (w.local_index > 0 && w.local_index <= kMaxLocalIndexes) {
+      std::string h = KeyHashBytes(KeyHash(w.key.hash));
+      Statement& st = w.erase ? delete_item_ : put_item_;
+      st.Reset().Bind(1, S(LocalSpace(group, w.local_index))).Bind(2, h).Bind(3, w.key.hash).Bind(4, w.key.range);
+      if (!w.erase) st.Bind(5, w.item).Bind(6, int64_t{w.size});
+      RETURN_IF_ERROR(st.Run());
+    } else if (w.global_table != 0) {
+      std::string data;
+      AppendIndexWrite(w, &data);
+      put_outbox_.Reset().Bind(1, S(group)).Bind(2, S(lsn)).Bind(3, int64_t{seq++});
+      RETURN_IF_ERROR(put_outbox_.Bind(4, data).Run());
+      outbox_groups_.insert(group);
+      outbox_added_ = true;
+    }
+  }
+  return Status::Ok();
 }
 
 Status NodeStore::SaveHardState(uint64_t group, const paxos::HardState& hs) {
@@ -148,7 +199,11 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
     if (rec->op == WalRecord::Op::kTruncate) {
-      RETURN_IF_ERROR(truncate_.Reset().Bind(1, S(group)).Run());
+      RETURN_IF_ERROR(ClearGroup(group));
+      return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+    }
+    if (rec->op == WalRecord::Op::kOutboxTrim) {
+      RETURN_IF_ERROR(trim_outbox_.Reset().Bind(1, S(group)).Bind(2, S(rec->trim_lsn)).Run());
       return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
     }
     std::string h = KeyHashBytes(KeyHash(rec->hash_key));
@@ -156,6 +211,7 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
     st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec->hash_key).Bind(4, rec->range_key);
     if (rec->op == WalRecord::Op::kPut) st.Bind(5, rec->item).Bind(6, int64_t{rec->item_size});
     RETURN_IF_ERROR(st.Run());
+    RETURN_IF_ERROR(ApplyIndexWrites(group, r.lsn, rec->index_writes));
   }
   return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
 }
@@ -221,7 +277,7 @@ Status NodeStore::Query(uint64_t group, const QuerySpec& spec, ScanPage* page) {
   }
   Statement& st = it->second;
   std::string h = KeyHashBytes(KeyHash(spec.hash));
-  st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, spec.hash);
+  st.Reset().Bind(1, S(LocalSpace(group, spec.local_index))).Bind(2, h).Bind(3, spec.hash);
   for (size_t i = 0; i < binds.size(); ++i) st.Bind(static_cast<int>(4 + i), *binds[i]);
   int64_t limit = spec.limit > static_cast<size_t>(INT64_MAX) ? INT64_MAX : static_cast<int64_t>(spec.limit);
   st.Bind(static_cast<int>(4 + binds.size()), limit);
@@ -242,13 +298,32 @@ Status NodeStore::Query(uint64_t group, const QuerySpec& spec, ScanPage* page) {
   return Status::Ok();
 }
 
-Status NodeStore::Stats(uint64_t group, TableStats* stats) {
-  stats_.Reset().Bind(1, S(group));
+Status NodeStore::Stats(uint64_t space, TableStats* stats) {
+  stats_.Reset().Bind(1, S(space));
   auto row = stats_.Step();
   if (!row.ok()) return row.status();
   stats->item_count += U(stats_.Int(0));
   stats->size_bytes += U(stats_.Int(1));
   stats_.Reset();
+  outbox_count_.Reset().Bind(1, S(space));
+  row = outbox_count_.Step();
+  if (!row.ok()) return row.status();
+  if (*row) stats->index_backlog += U(outbox_count_.Int(0));
+  outbox_count_.Reset();
+  return Status::Ok();
+}
+
+Status NodeStore::ReadOutbox(uint64_t group, size_t limit, std::vector<OutboxRow>* rows) {
+  read_outbox_.Reset().Bind(1, S(group)).Bind(2, static_cast<int64_t>(limit));
+  for (;;) {
+    auto row = read_outbox_.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    rows->push_back(OutboxRow{group, U(read_outbox_.Int(0)), static_cast<uint32_t>(read_outbox_.Int(1)),
+                              read_outbox_.Blob(2)});
+  }
+  read_outbox_.Reset();
+  if (rows->empty()) outbox_groups_.erase(group);
   return Status::Ok();
 }
 

@@ -13,6 +13,13 @@
 //   items(group_id, h BLOB(8), hk BLOB, rk BLOB, item BLOB, size,
 //         PK(group_id, h, hk, rk))
 //       h is KeyHashBytes(KeyHash(hk)), so that primary-key order is scan order.
+//       A local secondary index's rows live here too, in the item space
+//       group_id | (index << 48) (LocalSpace), keyed by the index row's key,
+//       written in the same transaction as the base item.
+//   outbox(group_id, lsn, seq, data BLOB, PK(group_id, lsn, seq))
+//       global secondary index writes of applied records (data is one
+//       index_write of wal_record.h), waiting to be propagated to the
+//       index's own table; an outbox trim record removes them.
 //
 // Writes happen inside Begin()/Commit(): the node thread groups every record
 // that arrived together into one transaction (group commit).
@@ -23,6 +30,8 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -32,6 +41,19 @@
 #include "cluster/sqlite_db.h"
 
 namespace ddb::cluster {
+
+// A global index write waiting in a replica's outbox.
+struct OutboxRow {
+  uint64_t group = 0;
+  uint64_t lsn = 0;
+  uint32_t seq = 0;
+  std::string data;  // an index_write (wal_record.h)
+};
+
+// The items-table space of a group's local index (0: the base items).
+inline uint64_t LocalSpace(uint64_t group, uint32_t local_index) {
+  return group | (static_cast<uint64_t>(local_index) << 48);
+}
 
 struct ReplicaRow {
   uint64_t group = 0;
@@ -61,19 +83,32 @@ class NodeStore {
   Result<std::optional<std::string>> Get(uint64_t group, const Key& key);
   // Rows after `after` (h, hk, rk), or from the start when nullopt, whose
   // hash lies in [hash_lo, hash_hi].
-  Status Scan(uint64_t group, const std::optional<Key>& after, size_t limit, size_t max_bytes,
+  // `space` is a group, or LocalSpace() of one of its local indexes.
+  Status Scan(uint64_t space, const std::optional<Key>& after, size_t limit, size_t max_bytes,
               uint64_t hash_lo, uint64_t hash_hi, ScanPage* page);
-  Status Stats(uint64_t group, TableStats* stats);
+  Status Stats(uint64_t space, TableStats* stats);
+  // Reads spec.local_index's rows when it is set.
   Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
+  // The oldest `limit` outbox rows of a group, in (lsn, seq) order.
+  Status ReadOutbox(uint64_t group, size_t limit, std::vector<OutboxRow>* rows);
+  // The groups that may have outbox rows (a read that finds none forgets one).
+  const std::set<uint64_t>& outbox_groups() const { return outbox_groups_; }
+  // True once since the last call when an applied record added outbox rows.
+  bool TakeOutboxAdded() { return std::exchange(outbox_added_, false); }
 
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   Status Prepare();
   std::unique_ptr<SqliteDb> db_;
+  Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes);
+  Status ClearGroup(uint64_t group);  // items, local indexes and outbox
   Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_;
+  Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement get_item_, scan_first_, scan_after_, stats_;
   // Query statements, one per shape of bounds and direction, prepared on first use.
   std::map<std::string, Statement> queries_;
+  std::set<uint64_t> outbox_groups_;
+  bool outbox_added_ = false;
 };
 
 }  // namespace ddb::cluster

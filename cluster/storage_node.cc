@@ -187,6 +187,7 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
     g->replica->Advance(ready);
     Settle(g, ready);
   }
+  if (store_->TakeOutboxAdded() && options_.on_outbox) options_.on_outbox();
 }
 
 void StorageNode::AddGroup(ReplicaRow row) {

@@ -44,6 +44,7 @@ struct NodeReply {
   TableStats stats;                    // Stats
   std::optional<std::string> new_item; // Mutate
   std::vector<ReplicaInfo> replicas;   // Describe
+  std::vector<OutboxRow> outbox;       // ReadOutbox
 };
 using ReplyFn = std::function<void(NodeReply)>;
 NodeReply Reply(Status s, paxos::NodeId hint = 0);
@@ -56,6 +57,9 @@ struct NodeOptions {
   int tick_ms = 10;
   int election_ticks = 30;
   int heartbeat_ticks = 5;
+  // Called (on the node thread) after a group commit that added global index
+  // writes to an outbox, so the propagator need not poll.
+  std::function<void()> on_outbox;
 };
 
 class StorageNode {
@@ -99,8 +103,11 @@ class StorageNode {
   void Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply);
   void Get(uint64_t group, Key key, bool consistent, ReplyFn reply);
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
-            bool consistent, uint64_t hash_lo, uint64_t hash_hi, ReplyFn reply);
-  void Stats(uint64_t group, ReplyFn reply);
+            bool consistent, uint64_t hash_lo, uint64_t hash_hi, uint32_t local_index, ReplyFn reply);
+  void Stats(uint64_t group, uint32_t local_index, ReplyFn reply);
+  // The oldest outbox rows (global index writes to propagate) of every group
+  // this node leads, at most `limit` per group.
+  void ReadOutbox(size_t limit, ReplyFn reply);
   void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
   // The state of every replica on this node.
   void Describe(ReplyFn reply);

@@ -73,12 +73,13 @@ void StorageNode::Get(uint64_t group, Key key, bool consistent, ReplyFn reply) {
 }
 
 void StorageNode::Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
-                       bool consistent, uint64_t hash_lo, uint64_t hash_hi, ReplyFn reply) {
+                       bool consistent, uint64_t hash_lo, uint64_t hash_hi, uint32_t local_index,
+                       ReplyFn reply) {
   Request(std::move(reply), [this, group, after = std::move(after), limit, max_bytes, consistent, hash_lo,
-                             hash_hi](ReplyFn done) {
+                             hash_hi, local_index](ReplyFn done) {
     if (RefuseRead(group, consistent, done)) return;
     NodeReply r;
-    r.status = store_->Scan(group, after, limit, max_bytes, hash_lo, hash_hi, &r.page);
+    r.status = store_->Scan(LocalSpace(group, local_index), after, limit, max_bytes, hash_lo, hash_hi, &r.page);
     done(std::move(r));
   });
 }
@@ -92,10 +93,25 @@ void StorageNode::Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn
   });
 }
 
-void StorageNode::Stats(uint64_t group, ReplyFn reply) {
-  Request(std::move(reply), [this, group](ReplyFn done) {
+void StorageNode::Stats(uint64_t group, uint32_t local_index, ReplyFn reply) {
+  Request(std::move(reply), [this, group, local_index](ReplyFn done) {
     NodeReply r;
-    r.status = store_->Stats(group, &r.stats);
+    r.status = store_->Stats(LocalSpace(group, local_index), &r.stats);
+    done(std::move(r));
+  });
+}
+
+void StorageNode::ReadOutbox(size_t limit, ReplyFn reply) {
+  Request(std::move(reply), [this, limit](ReplyFn done) {
+    NodeReply r;
+    // A copy: reading a group that turns out empty forgets it.
+    const std::set<uint64_t> groups = store_->outbox_groups();
+    for (uint64_t id : groups) {
+      Group* g = FindGroup(id);
+      if (g == nullptr || !g->replica->IsLeader()) continue;
+      r.status = store_->ReadOutbox(id, limit, &r.outbox);
+      if (!r.status.ok()) break;
+    }
     done(std::move(r));
   });
 }

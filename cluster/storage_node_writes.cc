@@ -68,6 +68,7 @@ void StorageNode::RunMutator(Group* g, const Key& key, const Mutator& mutator, R
     rec.op = m.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
     rec.hash_key = key.hash;
     rec.range_key = key.range;
+    rec.index_writes = std::move(m.index_writes);
     if (!m.erase) {
       rec.item = std::move(m.item);
       rec.item_size = m.size;

@@ -41,11 +41,47 @@ bool GetBytes(std::string_view* in, std::string* out) {
   in->remove_prefix(n);
   return true;
 }
+
+bool GetIndexWrite(std::string_view* in, IndexWrite* w) {
+  uint64_t local = 0, global = 0, size = 0;
+  if (!GetVarint(in, &local) || local > UINT32_MAX || !GetVarint(in, &global) ||
+      !GetBytes(in, &w->global_name) || in->empty()) {
+    return false;
+  }
+  w->local_index = static_cast<uint32_t>(local);
+  w->global_table = global;
+  w->erase = (*in)[0] != 0;
+  in->remove_prefix(1);
+  if (!GetBytes(in, &w->key.hash) || !GetBytes(in, &w->key.range)) return false;
+  if (w->erase) return true;
+  if (!GetVarint(in, &size) || size > UINT32_MAX || !GetBytes(in, &w->item)) return false;
+  w->size = static_cast<uint32_t>(size);
+  return true;
+}
 }  // namespace
+
+void AppendIndexWrite(const IndexWrite& w, std::string* out) {
+  PutVarint(out, w.local_index);
+  PutVarint(out, w.global_table);
+  PutBytes(out, w.global_name);
+  out->push_back(w.erase ? 1 : 0);
+  PutBytes(out, w.key.hash);
+  PutBytes(out, w.key.range);
+  if (w.erase) return;
+  PutVarint(out, w.size);
+  PutBytes(out, w.item);
+}
+
+Result<IndexWrite> DecodeIndexWrite(std::string_view data) {
+  IndexWrite w;
+  if (!GetIndexWrite(&data, &w) || !data.empty()) return Status::Corruption("index write: malformed");
+  return w;
+}
 
 std::string EncodeWalRecord(const WalRecord& r) {
   std::string out;
-  out.reserve(16 + r.hash_key.size() + r.range_key.size() + r.item.size());
+  out.reserve(16 + r.hash_key.size() + r.range_key.size() + r.item.size() +
+              (r.index_writes.empty() ? 0 : r.index_writes.size() * (24 + r.item.size())));
   out.push_back(static_cast<char>(kVersion));
   out.push_back(static_cast<char>(r.op));
   PutBytes(&out, r.hash_key);
@@ -53,6 +89,11 @@ std::string EncodeWalRecord(const WalRecord& r) {
   if (r.op == WalRecord::Op::kPut) {
     PutVarint(&out, r.item_size);
     PutBytes(&out, r.item);
+  }
+  if (r.op == WalRecord::Op::kOutboxTrim) PutVarint(&out, r.trim_lsn);
+  if ((r.op == WalRecord::Op::kPut || r.op == WalRecord::Op::kDelete) && !r.index_writes.empty()) {
+    PutVarint(&out, r.index_writes.size());
+    for (const IndexWrite& w : r.index_writes) AppendIndexWrite(w, &out);
   }
   return out;
 }
@@ -64,7 +105,7 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if (op < 1 || op > 3) return Status::Corruption("wal record: bad op");
+  if (op < 1 || op > 4) return Status::Corruption("wal record: bad op");
   r.op = static_cast<WalRecord::Op>(op);
   if (!GetBytes(&in, &r.hash_key) || !GetBytes(&in, &r.range_key)) {
     return Status::Corruption("wal record: truncated key");
@@ -75,6 +116,17 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
       return Status::Corruption("wal record: truncated item");
     }
     r.item_size = static_cast<uint32_t>(size);
+  }
+  if (r.op == WalRecord::Op::kOutboxTrim && !GetVarint(&in, &r.trim_lsn)) {
+    return Status::Corruption("wal record: truncated trim");
+  }
+  if ((r.op == WalRecord::Op::kPut || r.op == WalRecord::Op::kDelete) && !in.empty()) {
+    uint64_t n;
+    if (!GetVarint(&in, &n) || n > in.size()) return Status::Corruption("wal record: bad index count");
+    r.index_writes.resize(n);
+    for (IndexWrite& w : r.index_writes) {
+      if (!GetIndexWrite(&in, &w)) return Status::Corruption("wal record: truncated index write");
+    }
   }
   if (!in.empty()) return Status::Corruption("wal record: trailing bytes");
   return r;

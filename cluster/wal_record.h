@@ -3,10 +3,16 @@
 //
 // Format grammar (all integers are LEB128 varints):
 //   record  := version op body          version := 0x01
-//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate)
-//   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item)
-//   delete  := bytes(hash_key) bytes(range_key)
+//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate) | 0x04 (outbox trim)
+//   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item) [indexes]
+//   delete  := bytes(hash_key) bytes(range_key) [indexes]
 //   truncate:= bytes("") bytes("")      every item of the partition goes
+//   trim    := bytes("") bytes("") varint(lsn)
+//                                       outbox rows up to lsn were propagated
+//   indexes := varint(n) index_write{n} (absent when n = 0)
+//   index_write := varint(local_index) varint(global_table) bytes(global_name)
+//                  byte(erase) bytes(hash_key) bytes(range_key)
+//                  [erase = 0: varint(item_size) bytes(item)]
 //   bytes(x):= varint(len(x)) x
 // An empty payload is a Paxos no-op and is not a WalRecord.
 //
@@ -19,21 +25,27 @@
 #include <vector>
 
 #include "base/status.h"
+#include "cluster/cluster.h"
 
 namespace ddb::cluster {
 
 struct WalRecord {
   // Do not reorder: stored on disk.
-  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3 };
+  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3, kOutboxTrim = 4 };
   Op op = Op::kPut;
   std::string hash_key;
   std::string range_key;
   std::string item;        // put only
   uint32_t item_size = 0;  // put only: DynamoDB size, for statistics
+  std::vector<IndexWrite> index_writes;  // put and delete
+  uint64_t trim_lsn = 0;   // outbox trim only
 };
 
 std::string EncodeWalRecord(const WalRecord& r);
 Result<WalRecord> DecodeWalRecord(std::string_view data);
+// One index_write of the grammar above (an outbox row holds one).
+void AppendIndexWrite(const IndexWrite& w, std::string* out);
+Result<IndexWrite> DecodeIndexWrite(std::string_view data);
 
 // The position of a partition key in the hash ring: the first 8 bytes of its
 // MD5, big-endian. Partitions own contiguous ranges of it; scans walk it in order.
