@@ -36,6 +36,8 @@
 #include "api/expression_legacy.h"
 #include "api/item_codec.h"
 #include "api/item_json.h"
+#include "api/item_request.h"
+#include "api/secondary_index.h"
 #include "api/operations.h"
 
 namespace ddb::api {
@@ -334,11 +336,29 @@ ApiResult<WriteBatch> ParseBatchWrite(Context& ctx, const JsonValue& req) {
     for (WriteOp& op : t.ops) {
       auto key = op.put ? KeyOfBatchItem(*t.table.schema, op.item) : KeyOfKeyParam(*t.table.schema, op.item);
       if (!key.ok()) return key.error();
+      if (op.put) {
+        auto index_keys = CheckIndexKeys(*t.table.schema, op.item);
+        if (!index_keys.ok()) return index_keys.error();
+      }
       op.key = std::move(*key);
       if (!seen.emplace(op.key.hash, op.key.range).second) return Error::Validation(kDuplicateKeys);
     }
   }
   return b;
+}
+
+// A table with secondary indexes: each write is a read-modify-write step,
+// so that the leader computes the index changes from the replaced item.
+std::vector<Status> WriteIndexed(Context& ctx, const TableWrites& t) {
+  std::vector<Status> out;
+  for (const WriteOp& op : t.ops) {
+    auto step = std::make_shared<WriteStep>();
+    step->kind = op.put ? WriteStep::Kind::kPut : WriteStep::Kind::kDelete;
+    if (op.put) step->item = op.item;
+    cluster::MutateResult result;
+    out.push_back(ctx.cluster->Mutate(t.table.meta, op.key, MakeMutator(step, IndexesOf(t.table, op.key)), &result));
+  }
+  return out;
 }
 
 void WriteUnprocessedRequest(JsonWriter& w, const WriteOp& op) {
@@ -366,7 +386,8 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
       writes.push_back(cluster::Cluster::WriteOp{op.key, !op.put, op.put ? EncodeItem(op.item) : std::string(),
                                                  static_cast<uint32_t>(op.size)});
     }
-    std::vector<Status> statuses = ctx.cluster->WriteBatch(t.table.meta, writes);
+    std::vector<Status> statuses = t.table.schema->indexes.empty() ? ctx.cluster->WriteBatch(t.table.meta, writes)
+                                                                    : WriteIndexed(ctx, t);
     for (size_t i = 0; i < t.ops.size(); ++i) {
       const WriteOp& op = t.ops[i];
       const Status& s = statuses[i];

@@ -4,6 +4,7 @@
 #include "api/item_codec.h"
 #include "api/item_json.h"
 #include "api/item_request.h"
+#include "api/secondary_index.h"
 
 namespace ddb::api {
 
@@ -31,10 +32,13 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
   if (!key.ok()) return key.error();
   size_t size = ItemSize(*item);
   if (size > kMaxItemBytes) return Error::Validation("Item size has exceeded the maximum allowed size");
+  auto index_keys = CheckIndexKeys(*t->schema, *item);
+  if (!index_keys.ok()) return index_keys.error();
 
-  // The fast path cannot know the replaced item, which ReturnValues and the
-  // capacity units (the larger of the two versions) need.
-  if (!exprs->condition && r.return_values == "NONE" && r.return_consumed == "NONE") {
+  // The fast path cannot know the replaced item, which ReturnValues, the
+  // capacity units (the larger of the two versions) and indexes need.
+  if (!exprs->condition && r.return_values == "NONE" && r.return_consumed == "NONE" &&
+      t->schema->indexes.empty()) {
     Status s = ctx.cluster->Put(t->meta, *key, EncodeItem(*item), static_cast<uint32_t>(size));
     if (!s.ok()) return Error::FromStatus(s);
     return WriteResponse(r, WriteOutcome{std::nullopt, std::move(*item)}, nullptr);
@@ -59,7 +63,8 @@ ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
   if (!t.ok()) return t.error();
   auto key = KeyOfKeyParam(*t->schema, *key_item);
   if (!key.ok()) return key.error();
-  if (!exprs->condition && r.return_values == "NONE" && r.return_consumed == "NONE") {
+  if (!exprs->condition && r.return_values == "NONE" && r.return_consumed == "NONE" &&
+      t->schema->indexes.empty()) {
     Status s = ctx.cluster->Delete(t->meta, *key);
     if (!s.ok()) return Error::FromStatus(s);
     return WriteResponse(r, WriteOutcome{}, nullptr);

@@ -2,6 +2,8 @@
 // GetItem share; see item_request.h.
 #include "api/item_request.h"
 
+#include "api/secondary_index.h"
+
 #include "api/expression_legacy.h"
 #include "api/item_codec.h"
 #include "api/item_json.h"
@@ -49,7 +51,8 @@ void WriteConsumed(JsonWriter& w, const ItemRequest& r, double units) {
 }
 
 // The step's decision on the latest version (`old`, or none).
-cluster::Mutation Decide(const WriteStep& step, const Item* old) {
+// `*next` is set to the new version when the mutation writes one.
+cluster::Mutation Decide(const WriteStep& step, const Item* old, Item* next_out) {
   cluster::Mutation m;
   if (step.condition && !EvaluateCondition(*step.condition, old)) {
     m.status = Status::ConditionFailed("The conditional request failed");
@@ -83,7 +86,27 @@ cluster::Mutation Decide(const WriteStep& step, const Item* old) {
   m.write = true;
   m.item = EncodeItem(*next);
   m.size = static_cast<uint32_t>(ItemSize(*next));
+  if (next != &updated) {
+    *next_out = *next;
+  } else {
+    *next_out = std::move(updated);
+  }
   return m;
+}
+
+// Adds the index writes of a decided mutation (or fails it when the new
+// version has an index key of the wrong type).
+void AddIndexWrites(const IndexedWrite& target, const Item* old, const Item& next, cluster::Mutation* m) {
+  if (!m->status.ok() || !m->write) return;
+  if (!m->erase) {
+    auto valid = CheckIndexKeys(*target.schema, next);
+    if (!valid.ok()) {
+      m->status = Status::InvalidArgument(valid.error().message);
+      m->write = false;
+      return;
+    }
+  }
+  m->index_writes = IndexWrites(target.table, *target.schema, target.key, old, m->erase ? nullptr : &next);
 }
 
 }  // namespace
@@ -196,23 +219,35 @@ ApiResult<ParsedItemRequest> ParseItemRequest(const JsonValue& req, const char* 
   return p;
 }
 
-cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step) {
-  return [step](const std::optional<std::string>& current) {
-    if (!current) return Decide(*step, nullptr);
+cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optional<IndexedWrite> indexes) {
+  return [step, indexes = std::move(indexes)](const std::optional<std::string>& current) {
+    Item next;
+    if (!current) {
+      cluster::Mutation m = Decide(*step, nullptr, &next);
+      if (indexes) AddIndexWrites(*indexes, nullptr, next, &m);
+      return m;
+    }
     auto old = DecodeItem(*current);
     if (!old.ok()) {
       cluster::Mutation m;
       m.status = Status::Internal("stored item does not decode");
       return m;
     }
-    return Decide(*step, &old.value());
+    cluster::Mutation m = Decide(*step, &old.value(), &next);
+    if (indexes) AddIndexWrites(*indexes, &old.value(), next, &m);
+    return m;
   };
+}
+
+std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key) {
+  if (t.schema->indexes.empty()) return std::nullopt;
+  return IndexedWrite{t.meta.name, t.schema, key};
 }
 
 ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
                                  std::shared_ptr<const WriteStep> step, const ItemRequest& r) {
   cluster::MutateResult result;
-  Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step)), &result);
+  Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step), IndexesOf(t, key)), &result);
   bool corrupt = false;
   WriteOutcome out{Decode(result.old_item, &corrupt), Decode(result.new_item, &corrupt)};
   if (corrupt) return Error::InternalServer("Internal server error");

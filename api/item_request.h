@@ -64,8 +64,18 @@ struct WriteStep {
   Item item;                     // kPut: the new item; kUpdate: the key attributes
   std::optional<UpdateExpression> update;
 };
-// The mutator that runs `step` (shared, immutable).
-cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step);
+// What a write to a table with secondary indexes needs to keep them in
+// step: the table (fully qualified name), its schema, and the item's key.
+struct IndexedWrite {
+  std::string table;
+  std::shared_ptr<const TableSchema> schema;
+  cluster::Key key;
+};
+// Set when table `t` has indexes.
+std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key);
+// The mutator that runs `step` (shared, immutable), adding the index writes
+// of `indexes` when given.
+cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optional<IndexedWrite> indexes);
 
 // The outcome of a write as the client sees it: the item before and after.
 struct WriteOutcome {

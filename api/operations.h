@@ -92,6 +92,17 @@ void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::s
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);
 
+// A KeySchema list: its (AttributeName, KeyType) pairs, adding constraint
+// violations at `prefix` + "keySchema.N.member..." (table_ops.cc).
+ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const JsonValue& ks, Constraints* c,
+                                                                           const std::string& prefix);
+// CreateTable's LocalSecondaryIndexes and GlobalSecondaryIndexes into
+// `s->indexes`, validated against the table's keys and attribute
+// definitions (index_definitions.cc).
+ApiResult<bool> ReadIndexDefinitions(const JsonValue& request, TableSchema* s);
+// "LocalSecondaryIndexes" and "GlobalSecondaryIndexes" of a description.
+void WriteIndexDescriptions(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s);
+
 // The request's TableName alone, validated (table_ops.cc).
 ApiResult<std::string> ReadTableName(const JsonValue& request);
 

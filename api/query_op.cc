@@ -1,6 +1,7 @@
 // Query: the items of one partition key, in sort key order (or reverse),
 // within the key condition's sort key range, paged, filtered and projected.
 #include "api/read_request.h"
+#include "api/secondary_index.h"
 
 namespace ddb::api {
 
@@ -54,11 +55,27 @@ ApiResult<bool> SetBounds(const KeyTerm& term, cluster::QuerySpec* spec) {
   return true;
 }
 
-// DynamoDB refuses filters on the key attributes of a Query.
-ApiResult<bool> CheckFilter(const ReadRequest& r, const TableSchema& s) {
+// The bounds on an index's sort key as bounds on its rows' keys, which
+// start with Component(sort key) (secondary_index.h): Component keeps the
+// order, and every row of one sort key value lies in
+// [Component(v), PrefixEnd(Component(v))).
+void ToIndexBounds(cluster::QuerySpec* spec) {
+  if (spec->lower) {
+    std::string c = Component(spec->lower->value);
+    spec->lower = cluster::SortBound{spec->lower->inclusive ? c : *PrefixEnd(c), true};
+  }
+  if (spec->upper) {
+    std::string c = Component(spec->upper->value);
+    spec->upper = cluster::SortBound{spec->upper->inclusive ? *PrefixEnd(c) : c, false};
+  }
+}
+
+// DynamoDB refuses filters on the key attributes of a Query (of the index
+// queried, for an index).
+ApiResult<bool> CheckFilter(const ReadRequest& r, const KeyDef& hash, const std::optional<KeyDef>& range) {
   if (!r.filter) return true;
   for (const std::string& a : ConditionAttributes(*r.filter)) {
-    if (a == s.hash.name || (s.range && a == s.range->name)) {
+    if (a == hash.name || (range && a == range->name)) {
       return Error::Validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + a);
     }
   }
@@ -73,11 +90,16 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
   auto t = ResolveTable(ctx, r->table_name, "Requested resource not found");
   if (!t.ok()) return t.error();
   const TableSchema& s = *t->schema;
+  auto target = ResolveReadTarget(ctx, *r, *t);
+  if (!target.ok()) return target.error();
+  const IndexDef* index = target->index;
+  const KeyDef& hash = index ? index->hash : s.hash;
+  const std::optional<KeyDef>& sort = index ? index->range : s.range;
   std::optional<KeyAttribute> range;
-  if (s.range) range = KeyAttribute{s.range->name, s.range->type};
-  auto kc = BindKeyCondition(r->key_terms, KeyAttribute{s.hash.name, s.hash.type}, range);
+  if (sort) range = KeyAttribute{sort->name, sort->type};
+  auto kc = BindKeyCondition(r->key_terms, KeyAttribute{hash.name, hash.type}, range);
   if (!kc.ok()) return kc.error();
-  auto filter = CheckFilter(*r, s);
+  auto filter = CheckFilter(*r, hash, sort);
   if (!filter.ok()) return filter.error();
 
   cluster::QuerySpec spec;
@@ -85,11 +107,20 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
   if (kc->range) {
     auto bounds = SetBounds(*kc->range, &spec);
     if (!bounds.ok()) return bounds.error();
+    if (index) ToIndexBounds(&spec);
   }
   spec.forward = r->forward;
   spec.limit = r->limit ? static_cast<size_t>(*r->limit) : SIZE_MAX;
   spec.max_bytes = kPageBytes;
-  if (r->start_key && !s.range) {
+  spec.local_index = target->local_index;
+  if (index && r->start_key) {
+    auto key = ReadStartKey(*r, s, *target);
+    if (!key.ok()) return key.error();
+    if ((*key)->hash != spec.hash) {
+      return Error::Validation("The provided starting key is outside query boundaries based on provided conditions");
+    }
+    spec.after = (*key)->range;
+  } else if (r->start_key && !s.range) {
     // A Query of a hash-only table returns at most one item: nothing to resume.
     std::string shown;
     for (const auto& [name, value] : *r->start_key) {
@@ -97,7 +128,7 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
     }
     return Error::Validation("The provided exclusive start key is invalid: ExclusiveStartKey: {" + shown + "}");
   }
-  if (r->start_key) {
+  if (r->start_key && !index) {
     auto key = KeyOfKeyParam(s, *r->start_key, "The provided starting key is invalid: ");
     if (!key.ok()) return key.error();
     if (key->hash != spec.hash) {
@@ -105,9 +136,11 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
     }
     spec.after = key->range;
   }
-  auto page = ctx.cluster->Query(t->meta, spec, r->consistent);
+  auto page = ctx.cluster->Query(target->meta, spec, r->consistent);
   if (!page.ok()) return Error::FromStatus(page.status());
-  return RespondWithPage(*r, s, *page);
+  auto fetched = FetchFromTable(ctx, *r, *t, *target, &*page);
+  if (!fetched.ok()) return fetched.error();
+  return RespondWithPage(*r, s, *page, index);
 }
 
 }  // namespace ddb::api

@@ -7,6 +7,7 @@
 #include "api/expression_legacy.h"
 #include "api/item_codec.h"
 #include "api/item_json.h"
+#include "api/secondary_index.h"
 
 namespace ddb::api {
 
@@ -121,7 +122,7 @@ ApiResult<bool> ReadExpressions(const JsonValue& req, bool is_query, ReadRequest
 }
 
 ApiResult<bool> CheckSelect(const JsonValue& req, const ReadRequest& r) {
-  if (r.select == "ALL_PROJECTED_ATTRIBUTES") {
+  if (r.select == "ALL_PROJECTED_ATTRIBUTES" && !r.index_name) {
     return Error::Validation("ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName");
   }
   const char* projection_param = Member(req, "AttributesToGet") ? "AttributesToGet" : "ProjectionExpression";
@@ -167,9 +168,14 @@ ApiResult<ReadRequest> ParseReadRequest(const JsonValue& req, bool is_query) {
     if (!key.ok()) return key.error();
     r.start_key = std::move(key.value());
   }
+  std::string index;
+  auto in = GetString(req, "IndexName", &index);
+  if (!in.ok()) return in.error();
+  if (*in) {
+    c.TableName(&index, "indexName");
+    r.index_name = index;
+  }
   if (!c.ok()) return c.ToError();
-  auto unsupported = RejectUnsupported(req, {"IndexName"});
-  if (!unsupported.ok()) return unsupported.error();
   auto exprs = ReadExpressions(req, is_query, &r);
   if (!exprs.ok()) return exprs.error();
   if (is_query && r.key_terms.empty()) {
@@ -182,8 +188,70 @@ ApiResult<ReadRequest> ParseReadRequest(const JsonValue& req, bool is_query) {
   return r;
 }
 
+ApiResult<ReadTarget> ResolveReadTarget(Context& ctx, const ReadRequest& r, const ResolvedTable& t) {
+  ReadTarget target{t.meta, nullptr, 0};
+  if (!r.index_name) return target;
+  const IndexDef* index = t.schema->FindIndex(*r.index_name);
+  if (index == nullptr || index->status == "DELETING") {
+    return Error::Validation("The table does not have the specified index: " + *r.index_name);
+  }
+  if (index->global && r.consistent) {
+    return Error::Validation("Consistent reads are not supported on global secondary indexes");
+  }
+  if (index->global && index->status == "CREATING") {
+    return Error::Validation("Cannot read from backfilling global secondary index: " + index->name);
+  }
+  if (index->global && r.select == "ALL_ATTRIBUTES" && r.select_given && index->projection != "ALL") {
+    return Error::Validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
+                             "for global secondary index " + index->name + " because its projection type is not ALL");
+  }
+  target.index = index;
+  if (!index->global) {
+    target.local_index = index->local_number;
+    return target;
+  }
+  auto meta = ctx.cluster->GetTable(GlobalIndexTableName(t.meta.name, index->name));
+  if (!meta.ok()) return Error::InternalServer("Internal server error");
+  target.meta = std::move(meta.value());
+  return target;
+}
+
+ApiResult<std::optional<cluster::Key>> ReadStartKey(const ReadRequest& r, const TableSchema& s,
+                                                   const ReadTarget& target) {
+  if (!r.start_key) return std::optional<cluster::Key>();
+  auto key = target.index ? IndexStartKey(s, *target.index, *r.start_key)
+                          : KeyOfKeyParam(s, *r.start_key, "The provided starting key is invalid: ");
+  if (!key.ok()) return key.error();
+  return std::optional<cluster::Key>(std::move(key.value()));
+}
+
+ApiResult<bool> FetchFromTable(Context& ctx, const ReadRequest& r, const ResolvedTable& t, const ReadTarget& target,
+                               cluster::ScanPage* page) {
+  const IndexDef* index = target.index;
+  if (index == nullptr || index->global || index->projection == "ALL" || r.select == "COUNT") return true;
+  bool fetch = r.select == "ALL_ATTRIBUTES" && r.select_given;
+  if (r.projection) {
+    for (const Path& p : r.projection->paths) fetch |= !IndexProjects(*t.schema, *index, p.top());
+  }
+  if (r.filter) {
+    for (const std::string& a : ConditionAttributes(*r.filter)) fetch |= !IndexProjects(*t.schema, *index, a);
+  }
+  if (!fetch) return true;
+  for (cluster::Row& row : page->rows) {
+    auto item = DecodeItem(row.item);
+    if (!item.ok()) return Error::InternalServer("Internal server error");
+    auto key = KeyOfItem(*t.schema, *item);
+    if (!key.ok()) return Error::InternalServer("Internal server error");
+    auto stored = ctx.cluster->Get(t.meta, *key, r.consistent);
+    if (!stored.ok()) return Error::FromStatus(stored.status());
+    // Written with its index row: present unless deleted since this read.
+    if (stored->has_value()) row.item = std::move(**stored);
+  }
+  return true;
+}
+
 ApiResult<std::string> RespondWithPage(const ReadRequest& r, const TableSchema& schema,
-                                       const cluster::ScanPage& page) {
+                                       const cluster::ScanPage& page, const IndexDef* index) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -198,7 +266,9 @@ ApiResult<std::string> RespondWithPage(const ReadRequest& r, const TableSchema& 
     auto item = DecodeItem(row.item);
     if (!item.ok()) return Error::InternalServer("Internal server error");
     bytes += ItemSize(*item);
-    if (&row == &page.rows.back()) last = KeyAttributesOf(schema, *item);
+    if (&row == &page.rows.back()) {
+      last = index ? IndexKeyAttributesOf(schema, *index, *item) : KeyAttributesOf(schema, *item);
+    }
     if (r.filter && !EvaluateCondition(*r.filter, &*item)) continue;
     ++count;
     if (count_only) continue;

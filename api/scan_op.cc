@@ -24,18 +24,18 @@ ApiResult<std::string> Scan(Context& ctx, const JsonValue& req) {
   if (!r.ok()) return r.error();
   auto t = ResolveTable(ctx, r->table_name, "Requested resource not found");
   if (!t.ok()) return t.error();
-  std::optional<cluster::Key> start;
-  if (r->start_key) {
-    auto key = KeyOfKeyParam(*t->schema, *r->start_key, "The provided starting key is invalid: ");
-    if (!key.ok()) return key.error();
-    start = std::move(key.value());
-  }
+  auto target = ResolveReadTarget(ctx, *r, *t);
+  if (!target.ok()) return target.error();
+  auto start = ReadStartKey(*r, *t->schema, *target);
+  if (!start.ok()) return start.error();
   auto [lo, hi] = r->segment ? SegmentRange(*r->segment, *r->total_segments)
                              : std::pair<uint64_t, uint64_t>(0, UINT64_MAX);
   size_t limit = r->limit ? static_cast<size_t>(*r->limit) : SIZE_MAX;
-  auto page = ctx.cluster->Scan(t->meta, start, limit, kPageBytes, r->consistent, lo, hi);
+  auto page = ctx.cluster->Scan(target->meta, *start, limit, kPageBytes, r->consistent, lo, hi, target->local_index);
   if (!page.ok()) return Error::FromStatus(page.status());
-  return RespondWithPage(*r, *t->schema, *page);
+  auto fetched = FetchFromTable(ctx, *r, *t, *target, &*page);
+  if (!fetched.ok()) return fetched.error();
+  return RespondWithPage(*r, *t->schema, *page, target->index);
 }
 
 }  // namespace ddb::api

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "api/operations.h"
+#include "api/secondary_index.h"
 
 namespace ddb::api {
 
@@ -113,6 +114,43 @@ void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta
   }
   w.Key("DeletionProtectionEnabled");
   w.Bool(false);
+  WriteIndexDescriptions(w, ctx, meta, s);
+}
+
+// The schema blob of a global index's own table (only its keys matter).
+std::string IndexTableSchema(const TableSchema& base, const IndexDef& i) {
+  TableSchema s;
+  s.table_name = base.table_name + "/" + i.name;
+  s.hash = i.hash;
+  s.attribute_definitions.push_back({i.hash.name, TypeName(i.hash.type)});
+  s.billing_mode = base.billing_mode;
+  return s.Serialize();
+}
+
+// Creates the tables of the global indexes of `s` (filling in their ids);
+// on failure, deletes those it created.
+ApiResult<bool> CreateIndexTables(Context& ctx, TableSchema* s) {
+  const std::string table = ctx.ns + s->table_name;
+  std::vector<std::string> created;
+  auto undo = [&] {
+    for (const std::string& name : created) (void)ctx.cluster->DeleteTable(name);
+  };
+  for (IndexDef& i : s->indexes) {
+    if (!i.global) continue;
+    const std::string name = GlobalIndexTableName(table, i.name);
+    // Left behind by a DeleteTable that a crash interrupted: the base table
+    // is gone (the caller checked), so the index table is an orphan.
+    if (ctx.cluster->GetTable(name).ok()) (void)ctx.cluster->DeleteTable(name);
+    auto meta = ctx.cluster->CreateTable(name, IndexTableSchema(*s, i));
+    if (!meta.ok()) {
+      undo();
+      if (meta.status().IsAlreadyExists()) return Error::ResourceInUse("Table already exists: " + s->table_name);
+      return Error::FromStatus(meta.status());
+    }
+    created.push_back(name);
+    i.table_id = meta->id;
+  }
+  return true;
 }
 
 // Reads AttributeDefinitions into the schema, adding constraint violations.
@@ -141,14 +179,15 @@ ApiResult<bool> ReadDefinitions(const JsonValue& defs, TableSchema* s, Constrain
   return true;
 }
 
-// Reads KeySchema; returns the (name, type) pairs.
-ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const JsonValue& ks,
-                                                                           Constraints* c) {
+}  // namespace
+
+ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const JsonValue& ks, Constraints* c,
+                                                                           const std::string& prefix) {
   std::vector<std::pair<std::string, std::string>> out;
   for (rapidjson::SizeType i = 0; i < ks.Size(); ++i) {
     const JsonValue& e = ks[i];
     if (!e.IsObject()) return Error::Serialization(JsonKind(e) + " cannot be converted to KeySchemaElement");
-    const std::string path = "keySchema." + std::to_string(i + 1) + ".member.";
+    const std::string path = prefix + "keySchema." + std::to_string(i + 1) + ".member.";
     std::string name, type;
     auto n = GetString(e, "AttributeName", &name);
     if (!n.ok()) return n.error();
@@ -168,6 +207,8 @@ ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const 
   }
   return out;
 }
+
+namespace {
 
 // The checks DynamoDB makes once the request is well formed.
 ApiResult<bool> CheckKeys(const std::vector<std::pair<std::string, std::string>>& keys, TableSchema* s) {
@@ -199,19 +240,24 @@ ApiResult<bool> CheckKeys(const std::vector<std::pair<std::string, std::string>>
         "One or more parameter values were invalid: Some index key attributes are not defined in "
         "AttributeDefinitions. Keys: [" + key_list + "], AttributeDefinitions: [" + def_list + "]");
   }
-  if (defined.size() != keys.size()) {
+  s->hash = KeyDef{keys[0].first, s->TypeOf(keys[0].first)};
+  if (keys.size() == 2) s->range = KeyDef{keys[1].first, s->TypeOf(keys[1].first)};
+  return true;
+}
+
+// Every attribute definition must be a key of the table or of an index.
+ApiResult<bool> CheckDefinitionCount(const TableSchema& s) {
+  std::set<std::string> keys{s.hash.name};
+  if (s.range) keys.insert(s.range->name);
+  for (const IndexDef& i : s.indexes) {
+    keys.insert(i.hash.name);
+    if (i.range) keys.insert(i.range->name);
+  }
+  if (keys.size() != s.attribute_definitions.size()) {
     return Error::Validation(
         "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly "
         "match number of attributes defined in AttributeDefinitions");
   }
-  auto type_of = [&](const std::string& name) {
-    for (const auto& d : s->attribute_definitions) {
-      if (d.name == name) return d.type == "N" ? AttrType::kN : d.type == "B" ? AttrType::kB : AttrType::kS;
-    }
-    return AttrType::kS;
-  };
-  s->hash = KeyDef{keys[0].first, type_of(keys[0].first)};
-  if (keys.size() == 2) s->range = KeyDef{keys[1].first, type_of(keys[1].first)};
   return true;
 }
 
@@ -282,7 +328,7 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   c.TableName(*name ? &s.table_name : nullptr);
   std::vector<std::pair<std::string, std::string>> keys;
   if (ks != nullptr) {
-    auto r = ReadKeySchema(*ks, &c);
+    auto r = ReadKeySchema(*ks, &c, "");
     if (!r.ok()) return r.error();
     keys = std::move(*r);
     if (keys.empty()) c.Fail("'[]'", "keySchema", "Member must have length greater than or equal to 1");
@@ -294,9 +340,6 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   if (!b.ok()) return b.error();
   if (!c.ok()) return c.ToError();
 
-  auto unsupported = RejectUnsupported(
-      req, {"GlobalSecondaryIndexes", "LocalSecondaryIndexes"});
-  if (!unsupported.ok()) return unsupported.error();
   auto stream = RejectEnabledStream(req);
   if (!stream.ok()) return stream.error();
   const JsonValue* tags = nullptr;
@@ -315,6 +358,10 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   if (!bc.ok()) return bc.error();
   auto kc = CheckKeys(keys, &s);
   if (!kc.ok()) return kc.error();
+  auto ic = ReadIndexDefinitions(req, &s);
+  if (!ic.ok()) return ic.error();
+  auto dc = CheckDefinitionCount(s);
+  if (!dc.ok()) return dc.error();
   if (s.billing_mode == "PAY_PER_REQUEST") s.read_capacity = s.write_capacity = 0;
   s.table_id = NewUuid();
   return s;
@@ -346,8 +393,16 @@ std::string Describe(const Context& ctx, const char* wrapper, const cluster::Tab
 ApiResult<std::string> CreateTable(Context& ctx, const JsonValue& req) {
   auto schema = ParseCreateTable(req);
   if (!schema.ok()) return schema.error();
+  if (ctx.cluster->GetTable(ctx.ns + schema->table_name).ok()) {
+    return Error::ResourceInUse("Table already exists: " + schema->table_name);
+  }
+  auto indexes = CreateIndexTables(ctx, &*schema);
+  if (!indexes.ok()) return indexes.error();
   auto meta = ctx.cluster->CreateTable(ctx.ns + schema->table_name, schema->Serialize());
   if (!meta.ok()) {
+    for (const IndexDef& i : schema->indexes) {
+      if (i.global) (void)ctx.cluster->DeleteTable(GlobalIndexTableName(ctx.ns + schema->table_name, i.name));
+    }
     if (meta.status().IsAlreadyExists()) {
       return Error::ResourceInUse("Table already exists: " + schema->table_name);
     }
@@ -378,6 +433,9 @@ ApiResult<std::string> DeleteTable(Context& ctx, const JsonValue& req) {
     }
     return Error::FromStatus(deleted.status());
   }
+  for (const IndexDef& i : t->schema->indexes) {
+    if (i.global) (void)ctx.cluster->DeleteTable(GlobalIndexTableName(ctx.ns + *name, i.name));
+  }
   return Describe(ctx, "TableDescription", t->meta, *t->schema, stats, "DELETING");
 }
 
@@ -404,6 +462,7 @@ ApiResult<std::string> ListTables(Context& ctx, const JsonValue& req) {
   std::string last;
   bool more = false;
   for (const auto& t : tables) {
+    if (IsGlobalIndexTableName(t.name, ctx.ns)) continue;
     std::string name = t.name.substr(ctx.ns.size());
     if (*s && name <= start) continue;
     if (n == static_cast<size_t>(limit)) {

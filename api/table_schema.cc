@@ -100,8 +100,55 @@ std::string TableSchema::Serialize() const {
   w.EndArray();
   w.Key("Ttl");
   w.String(ttl_attribute);
+  w.Key("Indexes");
+  w.StartArray();
+  for (const IndexDef& i : indexes) {
+    w.StartObject();
+    w.Key("Name");
+    w.String(i.name);
+    w.Key("Global");
+    w.Bool(i.global);
+    w.Key("Hash");
+    w.String(i.hash.name);
+    if (i.range) {
+      w.Key("Range");
+      w.String(i.range->name);
+    }
+    w.Key("Projection");
+    w.String(i.projection);
+    w.Key("NonKey");
+    w.StartArray();
+    for (const std::string& a : i.non_key_attributes) w.String(a);
+    w.EndArray();
+    w.Key("Local");
+    w.Uint(i.local_number);
+    w.Key("TableId");
+    w.Uint64(i.table_id);
+    w.Key("Status");
+    w.String(i.status);
+    w.Key("RCU");
+    w.Int64(i.read_capacity);
+    w.Key("WCU");
+    w.Int64(i.write_capacity);
+    w.EndObject();
+  }
+  w.EndArray();
   w.EndObject();
   return buf.GetString();
+}
+
+const IndexDef* TableSchema::FindIndex(const std::string& name) const {
+  for (const IndexDef& i : indexes) {
+    if (i.name == name) return &i;
+  }
+  return nullptr;
+}
+
+AttrType TableSchema::TypeOf(const std::string& attribute) const {
+  for (const auto& def : attribute_definitions) {
+    if (def.name == attribute) return TypeFromName(def.type);
+  }
+  return AttrType::kS;
 }
 
 Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
@@ -137,6 +184,32 @@ Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
   for (const auto& def : s.attribute_definitions) {
     if (def.name == s.hash.name) s.hash.type = TypeFromName(def.type);
     if (!range.empty() && def.name == range) s.range = KeyDef{range, TypeFromName(def.type)};
+  }
+  const JsonValue* indexes = nullptr;
+  if (!GetArray(d, "Indexes", &indexes).ok()) return Status::Corruption("table schema: bad indexes");
+  for (rapidjson::SizeType n = 0; indexes != nullptr && n < indexes->Size(); ++n) {
+    const JsonValue& e = (*indexes)[n];
+    IndexDef i;
+    std::string irange;
+    const JsonValue* non_key = nullptr;
+    int64_t local = 0, table_id = 0;
+    if (!e.IsObject() || !GetString(e, "Name", &i.name).ok() || !GetBool(e, "Global", &i.global).ok() ||
+        !GetString(e, "Hash", &i.hash.name).ok() || !GetString(e, "Range", &irange).ok() ||
+        !GetString(e, "Projection", &i.projection).ok() || !GetArray(e, "NonKey", &non_key).ok() ||
+        !GetInt64(e, "Local", &local).ok() || !GetInt64(e, "TableId", &table_id).ok() ||
+        !GetString(e, "Status", &i.status).ok() || !GetInt64(e, "RCU", &i.read_capacity).ok() ||
+        !GetInt64(e, "WCU", &i.write_capacity).ok()) {
+      return Status::Corruption("table schema: bad index");
+    }
+    for (rapidjson::SizeType a = 0; non_key != nullptr && a < non_key->Size(); ++a) {
+      if (!(*non_key)[a].IsString()) return Status::Corruption("table schema: bad index attribute");
+      i.non_key_attributes.emplace_back((*non_key)[a].GetString());
+    }
+    i.local_number = static_cast<uint32_t>(local);
+    i.table_id = static_cast<uint64_t>(table_id);
+    i.hash.type = s.TypeOf(i.hash.name);
+    if (!irange.empty()) i.range = KeyDef{irange, s.TypeOf(irange)};
+    s.indexes.push_back(std::move(i));
   }
   return s;
 }

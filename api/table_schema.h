@@ -33,6 +33,21 @@ struct AttributeDefinition {
   std::string type;  // "S", "N" or "B"
 };
 
+// A secondary index (api/secondary_index.h maintains and reads them).
+struct IndexDef {
+  std::string name;
+  bool global = false;
+  KeyDef hash;
+  std::optional<KeyDef> range;
+  std::string projection = "ALL";             // KEYS_ONLY, INCLUDE or ALL
+  std::vector<std::string> non_key_attributes;  // INCLUDE
+  uint32_t local_number = 0;  // a local index's number in its partitions (1..5)
+  uint64_t table_id = 0;      // a global index's cluster table
+  std::string status = "ACTIVE";  // global: CREATING (backfilling), ACTIVE, DELETING
+  int64_t read_capacity = 0;
+  int64_t write_capacity = 0;
+};
+
 struct TableSchema {
   std::string table_name;
   KeyDef hash;
@@ -44,6 +59,10 @@ struct TableSchema {
   std::string table_id;  // a UUID, as DescribeTable's TableId
   std::vector<std::pair<std::string, std::string>> tags;  // TagResource, in key order
   std::string ttl_attribute;  // UpdateTimeToLive; empty when disabled
+  std::vector<IndexDef> indexes;  // local ones first, in creation order
+
+  const IndexDef* FindIndex(const std::string& name) const;
+  AttrType TypeOf(const std::string& attribute) const;  // from the attribute definitions
 
   std::string Serialize() const;
   static Result<TableSchema> Deserialize(const std::string& blob);

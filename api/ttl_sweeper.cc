@@ -2,6 +2,7 @@
 #include "api/ttl_sweeper.h"
 
 #include "api/item_codec.h"
+#include "api/secondary_index.h"
 #include "base/number.h"
 
 namespace ddb::api {
@@ -51,13 +52,15 @@ size_t TtlSweeper::SweepOnce() {
   for (const cluster::TableMeta& meta : cluster_->ListTables("")) {
     auto schema = schemas_.Get(meta);
     if (!schema.ok() || (*schema)->ttl_attribute.empty()) continue;
-    deleted += SweepTable(meta, **schema, now_s);
+    deleted += SweepTable(meta, *schema, now_s);
   }
   deleted_ += deleted;
   return deleted;
 }
 
-size_t TtlSweeper::SweepTable(const cluster::TableMeta& meta, const TableSchema& schema, int64_t now_s) {
+size_t TtlSweeper::SweepTable(const cluster::TableMeta& meta, std::shared_ptr<const TableSchema> table,
+                              int64_t now_s) {
+  const TableSchema& schema = *table;
   auto now = Number::Parse(std::to_string(now_s));
   CHECK(now.ok());
   size_t examined = 0, deleted = 0;
@@ -74,7 +77,9 @@ size_t TtlSweeper::SweepTable(const cluster::TableMeta& meta, const TableSchema&
       // Delete only if the TTL attribute still holds what we saw.
       std::string seen = item->at(schema.ttl_attribute).scalar;
       std::string attribute = schema.ttl_attribute;
-      cluster::Mutator expire = [attribute, seen](const std::optional<std::string>& current) {
+      cluster::Key key = row.key;
+      std::string name = meta.name;
+      cluster::Mutator expire = [attribute, seen, table, key, name](const std::optional<std::string>& current) {
         cluster::Mutation m;
         if (!current) return m;
         auto now_item = DecodeItem(*current);
@@ -82,6 +87,7 @@ size_t TtlSweeper::SweepTable(const cluster::TableMeta& meta, const TableSchema&
         auto it = now_item->find(attribute);
         if (it == now_item->end() || it->second.type != AttrType::kN || it->second.scalar != seen) return m;
         m.write = m.erase = true;
+        m.index_writes = IndexWrites(name, *table, key, &*now_item, nullptr);
         return m;
       };
       cluster::MutateResult result;

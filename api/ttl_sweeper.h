@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -34,7 +35,7 @@ class TtlSweeper {
   uint64_t deleted() const { return deleted_.load(); }
 
  private:
-  size_t SweepTable(const cluster::TableMeta& meta, const TableSchema& schema, int64_t now_s);
+  size_t SweepTable(const cluster::TableMeta& meta, std::shared_ptr<const TableSchema> table, int64_t now_s);
 
   cluster::Cluster* cluster_;
   std::chrono::milliseconds interval_;

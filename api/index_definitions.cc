@@ -1,0 +1,315 @@
+// CreateTable's secondary index definitions (LocalSecondaryIndexes,
+// GlobalSecondaryIndexes): their shape, DynamoDB's rules for them, and their
+// part of a table description.
+#include <set>
+
+#include "api/operations.h"
+#include "api/secondary_index.h"
+
+namespace ddb::api {
+
+namespace {
+
+const char* kInvalid = "One or more parameter values were invalid: ";
+
+std::string Quote(const std::string& s) { return "'" + s + "'"; }
+
+// One index element as the request gives it.
+struct IndexRequest {
+  IndexDef def;
+  std::vector<std::pair<std::string, std::string>> keys;
+  bool has_projection_type = false;
+  bool has_non_key = false;
+  bool has_throughput = false;
+};
+
+ApiResult<bool> ReadThroughput(const JsonValue& pt, const std::string& prefix, IndexDef* def, Constraints* c) {
+  bool has_r = false, has_w = false;
+  auto r = GetInt64(pt, "ReadCapacityUnits", &def->read_capacity);
+  if (!r.ok()) return r.error();
+  auto w = GetInt64(pt, "WriteCapacityUnits", &def->write_capacity);
+  if (!w.ok()) return w.error();
+  has_r = *r;
+  has_w = *w;
+  c->NotNull(has_r, prefix + "provisionedThroughput.readCapacityUnits");
+  c->NotNull(has_w, prefix + "provisionedThroughput.writeCapacityUnits");
+  if (has_r && def->read_capacity < 1) {
+    c->Fail(Quote(std::to_string(def->read_capacity)), prefix + "provisionedThroughput.readCapacityUnits",
+            "Member must have value greater than or equal to 1");
+  }
+  if (has_w && def->write_capacity < 1) {
+    c->Fail(Quote(std::to_string(def->write_capacity)), prefix + "provisionedThroughput.writeCapacityUnits",
+            "Member must have value greater than or equal to 1");
+  }
+  return true;
+}
+
+ApiResult<bool> ReadProjection(const JsonValue& p, const std::string& prefix, IndexRequest* r, Constraints* c) {
+  auto t = GetString(p, "ProjectionType", &r->def.projection);
+  if (!t.ok()) return t.error();
+  r->has_projection_type = *t;
+  if (*t && r->def.projection != "ALL" && r->def.projection != "INCLUDE" && r->def.projection != "KEYS_ONLY") {
+    c->Fail(Quote(r->def.projection), prefix + "projection.projectionType",
+            "Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]");
+  }
+  const JsonValue* nk = nullptr;
+  auto n = GetArray(p, "NonKeyAttributes", &nk);
+  if (!n.ok()) return n.error();
+  r->has_non_key = nk != nullptr;
+  if (nk == nullptr) return true;
+  for (rapidjson::SizeType i = 0; i < nk->Size(); ++i) {
+    const JsonValue& a = (*nk)[i];
+    if (!a.IsString()) return Error::Serialization(JsonKind(a) + " cannot be converted to String");
+    r->def.non_key_attributes.emplace_back(a.GetString(), a.GetStringLength());
+  }
+  if (nk->Size() > 20) {
+    c->Fail("'[...]'", prefix + "projection.nonKeyAttributes", "Member must have length less than or equal to 20");
+  }
+  if (nk->Size() == 0) {
+    c->Fail("'[]'", prefix + "projection.nonKeyAttributes", "Member must have length greater than or equal to 1");
+  }
+  return true;
+}
+
+// The shape of one element of either list, adding constraint violations.
+ApiResult<IndexRequest> ReadIndex(const JsonValue& e, bool global, const std::string& prefix, Constraints* c) {
+  if (!e.IsObject()) {
+    return Error::Serialization(JsonKind(e) + " cannot be converted to " +
+                                (global ? "GlobalSecondaryIndex" : "LocalSecondaryIndex"));
+  }
+  IndexRequest r;
+  r.def.global = global;
+  auto n = GetString(e, "IndexName", &r.def.name);
+  if (!n.ok()) return n.error();
+  c->TableName(*n ? &r.def.name : nullptr, prefix + "indexName");
+  const JsonValue* ks = nullptr;
+  auto k = GetArray(e, "KeySchema", &ks);
+  if (!k.ok()) return k.error();
+  c->NotNull(ks != nullptr, prefix + "keySchema");
+  if (ks != nullptr) {
+    auto keys = ReadKeySchema(*ks, c, prefix);
+    if (!keys.ok()) return keys.error();
+    r.keys = std::move(keys.value());
+    if (r.keys.empty()) c->Fail("'[]'", prefix + "keySchema", "Member must have length greater than or equal to 1");
+    if (r.keys.size() > 2) c->Fail("'[...]'", prefix + "keySchema", "Member must have length less than or equal to 2");
+  }
+  const JsonValue* p = nullptr;
+  auto pr = GetObject(e, "Projection", &p);
+  if (!pr.ok()) return pr.error();
+  c->NotNull(p != nullptr, prefix + "projection");
+  if (p != nullptr) {
+    auto read = ReadProjection(*p, prefix, &r, c);
+    if (!read.ok()) return read.error();
+  }
+  if (global) {
+    const JsonValue* pt = nullptr;
+    auto t = GetObject(e, "ProvisionedThroughput", &pt);
+    if (!t.ok()) return t.error();
+    r.has_throughput = pt != nullptr;
+    if (pt != nullptr) {
+      auto read = ReadThroughput(*pt, prefix, &r.def, c);
+      if (!read.ok()) return read.error();
+    }
+  }
+  return r;
+}
+
+// DynamoDB's rules for one well-formed index of table `s`.
+ApiResult<bool> CheckIndex(IndexRequest& r, const TableSchema& s) {
+  IndexDef& d = r.def;
+  const auto& keys = r.keys;
+  if (keys[0].second != "HASH") return Error::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  if (keys.size() == 2 && keys[1].second != "RANGE") {
+    return Error::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  if (keys.size() == 2 && keys[0].first == keys[1].first) {
+    return Error::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  std::set<std::string> defined;
+  std::string def_list, key_list;
+  for (const auto& a : s.attribute_definitions) {
+    defined.insert(a.name);
+    def_list += (def_list.empty() ? "" : ", ") + a.name;
+  }
+  bool missing = false;
+  for (const auto& k : keys) {
+    key_list += (key_list.empty() ? "" : ", ") + k.first;
+    missing |= defined.count(k.first) == 0;
+  }
+  if (missing) {
+    return Error::Validation(std::string(kInvalid) +
+                             "Some index key attributes are not defined in AttributeDefinitions. Keys: [" + key_list +
+                             "], AttributeDefinitions: [" + def_list + "]");
+  }
+  if (!d.global) {
+    if (!s.range) {
+      return Error::Validation(std::string(kInvalid) +
+                               "Table KeySchema does not have a range key, which is required when specifying a "
+                               "LocalSecondaryIndex");
+    }
+    if (keys.size() != 2) {
+      return Error::Validation(std::string(kInvalid) + "Index KeySchema does not have a range key for index: " + d.name);
+    }
+    if (keys[0].first != s.hash.name) {
+      return Error::Validation(std::string(kInvalid) +
+                               "Index KeySchema does not have the same leading hash key as table KeySchema for "
+                               "index: " + d.name + ". index hash key: " + keys[0].first +
+                               ", table hash key: " + s.hash.name);
+    }
+  }
+  if (!r.has_projection_type) {
+    return Error::Validation(std::string(kInvalid) + "Unknown ProjectionType: null");
+  }
+  if (d.projection == "INCLUDE" && !r.has_non_key) {
+    return Error::Validation(std::string(kInvalid) + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified");
+  }
+  if (d.projection != "INCLUDE" && r.has_non_key) {
+    return Error::Validation(std::string(kInvalid) + "ProjectionType is " + d.projection +
+                             ", but NonKeyAttributes is specified");
+  }
+  std::set<std::string> non_key;
+  for (const std::string& a : d.non_key_attributes) {
+    if (!non_key.insert(a).second) {
+      return Error::Validation(std::string(kInvalid) + "Duplicate attribute name in NonKeyAttributes: " + a);
+    }
+  }
+  if (d.global && s.billing_mode == "PROVISIONED" && !r.has_throughput) {
+    return Error::Validation(std::string(kInvalid) + "ProvisionedThroughput must be specified for index: " + d.name);
+  }
+  if (d.global && s.billing_mode == "PAY_PER_REQUEST" && r.has_throughput) {
+    return Error::Validation(std::string(kInvalid) + "ProvisionedThroughput should not be specified for index: " +
+                             d.name + " when BillingMode is PAY_PER_REQUEST");
+  }
+  d.hash = KeyDef{keys[0].first, s.TypeOf(keys[0].first)};
+  if (keys.size() == 2) d.range = KeyDef{keys[1].first, s.TypeOf(keys[1].first)};
+  return true;
+}
+
+void WriteIndexKeySchema(JsonWriter& w, const IndexDef& i) {
+  w.Key("KeySchema");
+  w.StartArray();
+  for (const KeyDef* k : {&i.hash, i.range ? &*i.range : nullptr}) {
+    if (k == nullptr) continue;
+    w.StartObject();
+    w.Key("AttributeName");
+    w.String(k->name);
+    w.Key("KeyType");
+    w.String(k == &i.hash ? "HASH" : "RANGE");
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteIndex(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s,
+                const IndexDef& i) {
+  w.StartObject();
+  w.Key("IndexName");
+  w.String(i.name);
+  WriteIndexKeySchema(w, i);
+  w.Key("Projection");
+  w.StartObject();
+  w.Key("ProjectionType");
+  w.String(i.projection);
+  if (!i.non_key_attributes.empty()) {
+    w.Key("NonKeyAttributes");
+    w.StartArray();
+    for (const std::string& a : i.non_key_attributes) w.String(a);
+    w.EndArray();
+  }
+  w.EndObject();
+  cluster::TableStats stats;
+  if (!i.global) {
+    stats = ctx.cluster->Stats(meta, i.local_number);
+  } else if (auto index = ctx.cluster->GetTable(GlobalIndexTableName(meta.name, i.name)); index.ok()) {
+    stats = ctx.cluster->Stats(*index);
+  }
+  if (i.global) {
+    w.Key("IndexStatus");
+    w.String(i.status);
+    if (i.status == "CREATING") {
+      w.Key("Backfilling");
+      w.Bool(true);
+    }
+    w.Key("ProvisionedThroughput");
+    w.StartObject();
+    w.Key("NumberOfDecreasesToday");
+    w.Int(0);
+    w.Key("ReadCapacityUnits");
+    w.Int64(i.read_capacity);
+    w.Key("WriteCapacityUnits");
+    w.Int64(i.write_capacity);
+    w.EndObject();
+  }
+  w.Key("IndexSizeBytes");
+  w.Uint64(stats.size_bytes);
+  w.Key("ItemCount");
+  w.Uint64(stats.item_count);
+  w.Key("IndexArn");
+  w.String("arn:aws:dynamodb:" + ctx.region + ":000000000000:table/" + s.table_name + "/index/" + i.name);
+  w.EndObject();
+}
+
+}  // namespace
+
+ApiResult<bool> ReadIndexDefinitions(const JsonValue& req, TableSchema* s) {
+  const JsonValue* lists[2] = {nullptr, nullptr};
+  auto l = GetArray(req, "LocalSecondaryIndexes", &lists[0]);
+  if (!l.ok()) return l.error();
+  auto g = GetArray(req, "GlobalSecondaryIndexes", &lists[1]);
+  if (!g.ok()) return g.error();
+  Constraints c;
+  std::vector<IndexRequest> requests;
+  for (int global = 0; global < 2; ++global) {
+    const JsonValue* list = lists[global];
+    if (list == nullptr) continue;
+    const std::string prefix = global ? "globalSecondaryIndexes." : "localSecondaryIndexes.";
+    for (rapidjson::SizeType i = 0; i < list->Size(); ++i) {
+      auto r = ReadIndex((*list)[i], global != 0, prefix + std::to_string(i + 1) + ".member.", &c);
+      if (!r.ok()) return r.error();
+      requests.push_back(std::move(r.value()));
+    }
+  }
+  if (!c.ok()) return c.ToError();
+  if (lists[0] != nullptr && lists[0]->Size() == 0) {
+    return Error::Validation(std::string(kInvalid) + "List of LocalSecondaryIndexes is empty");
+  }
+  if (lists[1] != nullptr && lists[1]->Size() == 0) {
+    return Error::Validation(std::string(kInvalid) + "List of GlobalSecondaryIndexes is empty");
+  }
+  if (lists[0] != nullptr && lists[0]->Size() > kMaxLocalIndexes) {
+    return Error::Validation(std::string(kInvalid) + "Number of LocalSecondaryIndexes exceeds per-table limit of 5");
+  }
+  if (lists[1] != nullptr && lists[1]->Size() > kMaxGlobalIndexes) {
+    return Error::LimitExceeded("One or more parameter values were invalid: GlobalSecondaryIndex count exceeds the "
+                                "per-table limit of 20");
+  }
+  std::set<std::string> names;
+  uint32_t local = 0;
+  for (IndexRequest& r : requests) {
+    auto checked = CheckIndex(r, *s);
+    if (!checked.ok()) return checked.error();
+    if (!names.insert(r.def.name).second) {
+      return Error::Validation(std::string(kInvalid) + "Duplicate index name: " + r.def.name);
+    }
+    if (!r.def.global) r.def.local_number = ++local;
+    if (s->billing_mode == "PAY_PER_REQUEST") r.def.read_capacity = r.def.write_capacity = 0;
+    s->indexes.push_back(std::move(r.def));
+  }
+  return true;
+}
+
+void WriteIndexDescriptions(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s) {
+  for (int global = 0; global < 2; ++global) {
+    bool any = false;
+    for (const IndexDef& i : s.indexes) any |= i.global == (global != 0);
+    if (!any) continue;
+    w.Key(global ? "GlobalSecondaryIndexes" : "LocalSecondaryIndexes");
+    w.StartArray();
+    for (const IndexDef& i : s.indexes) {
+      if (i.global == (global != 0)) WriteIndex(w, ctx, meta, s, i);
+    }
+    w.EndArray();
+  }
+}
+
+}  // namespace ddb::api

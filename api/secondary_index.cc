@@ -1,0 +1,176 @@
+// Secondary index rows, writes and keys; see secondary_index.h.
+#include "api/secondary_index.h"
+
+#include <algorithm>
+
+#include "api/item_codec.h"
+
+namespace ddb::api {
+
+namespace {
+
+const AttributeValue* Find(const Item& item, const std::string& name) {
+  auto it = item.find(name);
+  return it == item.end() ? nullptr : &it->second;
+}
+
+// The encoded value of an index key attribute, or nullopt when the item does
+// not have it with the right type (it is then not in the index).
+std::optional<std::string> KeyPart(const KeyDef& def, const Item& item) {
+  const AttributeValue* v = Find(item, def.name);
+  if (v == nullptr || v->type != def.type) return std::nullopt;
+  return EncodeKeyValue(*v);
+}
+
+bool IsKeyOf(const TableSchema& s, const IndexDef& i, const std::string& name) {
+  return name == s.hash.name || (s.range && name == s.range->name) || name == i.hash.name ||
+         (i.range && name == i.range->name);
+}
+
+}  // namespace
+
+std::string GlobalIndexTableName(const std::string& table, const std::string& index) { return table + "/" + index; }
+
+bool IsGlobalIndexTableName(const std::string& name, const std::string& ns) {
+  return name.size() > ns.size() && name.find('/', ns.size()) != std::string::npos;
+}
+
+std::string Component(const std::string& encoded) {
+  std::string out;
+  out.reserve(encoded.size() + 2);
+  for (char c : encoded) {
+    out.push_back(c);
+    if (c == '\0') out.push_back(static_cast<char>(0xFF));
+  }
+  out.push_back('\0');
+  out.push_back('\0');
+  return out;
+}
+
+ApiResult<bool> CheckIndexKeys(const TableSchema& schema, const Item& item) {
+  for (const IndexDef& i : schema.indexes) {
+    if (i.status == "DELETING") continue;
+    for (const KeyDef* def : {&i.hash, i.range ? &*i.range : nullptr}) {
+      if (def == nullptr) continue;
+      const AttributeValue* v = Find(item, def->name);
+      if (v == nullptr) continue;
+      if (v->type != def->type) {
+        return Error::Validation("One or more parameter values were invalid: Type mismatch for Index Key " +
+                                 def->name + " Expected: " + TypeName(def->type) + " Actual: " + TypeName(v->type) +
+                                 " IndexName: " + i.name);
+      }
+      if (def->type != AttrType::kN && v->scalar.empty()) {
+        return Error::Validation(
+            "One or more parameter values are not valid. A value specified for a secondary index key is not "
+            "supported. The AttributeValue for a key attribute cannot contain an empty " +
+            std::string(def->type == AttrType::kS ? "string" : "binary") + " value. IndexName: " + i.name +
+            ", IndexKey: " + def->name);
+      }
+      const size_t limit = def == &i.hash ? 2048 : 1024;
+      if (v->scalar.size() > limit && def->type != AttrType::kN) {
+        return Error::Validation(def == &i.hash
+                                     ? "One or more parameter values were invalid: Size of hashkey has exceeded the "
+                                       "maximum size limit of2048 bytes"
+                                     : "One or more parameter values were invalid: Aggregated size of all range keys "
+                                       "has exceeded the size limit of 1024 bytes");
+      }
+    }
+  }
+  return true;
+}
+
+bool IndexProjects(const TableSchema& schema, const IndexDef& index, const std::string& name) {
+  if (index.projection == "ALL" || IsKeyOf(schema, index, name)) return true;
+  if (index.projection == "KEYS_ONLY") return false;
+  return std::find(index.non_key_attributes.begin(), index.non_key_attributes.end(), name) !=
+         index.non_key_attributes.end();
+}
+
+std::optional<IndexRow> IndexRowOf(const TableSchema& schema, const IndexDef& index, const cluster::Key& base_key,
+                                   const Item& item) {
+  auto hash = KeyPart(index.hash, item);
+  if (!hash) return std::nullopt;
+  std::optional<std::string> sort;
+  if (index.range) {
+    sort = KeyPart(*index.range, item);
+    if (!sort) return std::nullopt;
+  }
+  IndexRow row;
+  if (index.global) {
+    row.key.hash = std::move(*hash);
+    if (sort) row.key.range = Component(*sort);
+    row.key.range += Component(base_key.hash);
+    row.key.range += base_key.range;
+  } else {
+    row.key.hash = base_key.hash;
+    row.key.range = Component(*sort) + base_key.range;
+  }
+  if (index.projection == "ALL") {
+    row.item = item;
+  } else {
+    for (const auto& [name, value] : item) {
+      if (IndexProjects(schema, index, name)) row.item.emplace(name, value);
+    }
+  }
+  return row;
+}
+
+std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, const TableSchema& schema,
+                                             const cluster::Key& base_key, const Item* old, const Item* next) {
+  std::vector<cluster::IndexWrite> out;
+  for (const IndexDef& i : schema.indexes) {
+    if (i.status == "DELETING") continue;
+    std::optional<IndexRow> before = old ? IndexRowOf(schema, i, base_key, *old) : std::nullopt;
+    std::optional<IndexRow> after = next ? IndexRowOf(schema, i, base_key, *next) : std::nullopt;
+    if (!before && !after) continue;
+    if (before && after && before->key == after->key && before->item == after->item) continue;
+    cluster::IndexWrite w;
+    w.local_index = i.global ? 0 : i.local_number;
+    if (i.global) {
+      w.global_table = i.table_id;
+      w.global_name = GlobalIndexTableName(table, i.name);
+    }
+    if (before && (!after || !(before->key == after->key))) {
+      cluster::IndexWrite erase = w;
+      erase.key = before->key;
+      erase.erase = true;
+      out.push_back(std::move(erase));
+    }
+    if (after) {
+      w.key = std::move(after->key);
+      w.item = EncodeItem(after->item);
+      w.size = static_cast<uint32_t>(ItemSize(after->item));
+      out.push_back(std::move(w));
+    }
+  }
+  return out;
+}
+
+ApiResult<cluster::Key> IndexStartKey(const TableSchema& schema, const IndexDef& index, const Item& start) {
+  const Error invalid = Error::Validation("The provided starting key is invalid: The provided key element does not match the schema");
+  for (const auto& [name, value] : start) {
+    if (!IsKeyOf(schema, index, name)) return invalid;
+  }
+  Item base_key;
+  for (const KeyDef* def : {&schema.hash, schema.range ? &*schema.range : nullptr}) {
+    if (def == nullptr) continue;
+    const AttributeValue* v = Find(start, def->name);
+    if (v == nullptr || v->type != def->type) return invalid;
+    base_key.emplace(def->name, *v);
+  }
+  auto key = KeyOfItem(schema, base_key);
+  if (!key.ok()) return invalid;
+  auto row = IndexRowOf(schema, index, *key, start);
+  if (!row) return invalid;
+  return row->key;
+}
+
+Item IndexKeyAttributesOf(const TableSchema& schema, const IndexDef& index, const Item& item) {
+  Item out;
+  for (const auto& [name, value] : item) {
+    if (IsKeyOf(schema, index, name)) out.emplace(name, value);
+  }
+  return out;
+}
+
+}  // namespace ddb::api
