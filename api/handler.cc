@@ -25,6 +25,12 @@ const std::unordered_map<std::string, Operation>& Operations() {
   return *ops;
 }
 
+// The operations that write items hold the index builder's write gate.
+bool WritesItems(const std::string& op) {
+  return op == "PutItem" || op == "UpdateItem" || op == "DeleteItem" || op == "BatchWriteItem" ||
+         op == "TransactWriteItems";
+}
+
 // "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, ..."
 // gives the access key id and the region.
 ApiResult<std::pair<std::string, std::string>> ParseCredential(const std::string& auth) {
@@ -61,7 +67,9 @@ bool JsonContentType(const std::string& ct) {
 
 }  // namespace
 
-Handler::Handler(cluster::Cluster* cluster, bool shared_db) : cluster_(cluster), shared_db_(shared_db) {}
+Handler::Handler(cluster::Cluster* cluster, bool shared_db) : cluster_(cluster), shared_db_(shared_db) {
+  indexes_.Start();
+}
 
 std::string Handler::OperationName(const std::string& target) {
   const std::string prefix = "DynamoDB_20120810.";
@@ -103,9 +111,14 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   Context ctx;
   ctx.cluster = cluster_;
   ctx.schemas = &schemas_;
+  ctx.indexes = &indexes_;
   ctx.region = cred->second;
   ctx.host = request.host;
   if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";
+  if (WritesItems(op->first)) {
+    auto gate = indexes_.WriteGate();
+    return op->second(ctx, doc);
+  }
   return op->second(ctx, doc);
 }
 

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "api/error.h"
+#include "api/index_builder.h"
 #include "api/metrics.h"
 #include "api/table_schema.h"
 #include "cluster/cluster.h"
@@ -39,7 +40,10 @@ struct HttpResponse {
 
 class Handler {
  public:
+  // Starts the background index builder (index_builder.h).
   Handler(cluster::Cluster* cluster, bool shared_db);
+  // Stops background work; call before stopping the cluster.
+  void Stop() { indexes_.Stop(); }
   HttpResponse Handle(const HttpRequest& request);
   const Metrics& metrics() const { return metrics_; }
 
@@ -56,6 +60,7 @@ class Handler {
   bool shared_db_;
   SchemaCache schemas_;
   Metrics metrics_;
+  IndexBuilder indexes_{cluster_, &schemas_};
 };
 
 }  // namespace ddb::api

@@ -1,6 +1,7 @@
 // CreateTable's secondary index definitions (LocalSecondaryIndexes,
 // GlobalSecondaryIndexes): their shape, DynamoDB's rules for them, and their
 // part of a table description.
+#include <algorithm>
 #include <set>
 
 #include "api/operations.h"
@@ -294,6 +295,139 @@ ApiResult<bool> ReadIndexDefinitions(const JsonValue& req, TableSchema* s) {
     if (!r.def.global) r.def.local_number = ++local;
     if (s->billing_mode == "PAY_PER_REQUEST") r.def.read_capacity = r.def.write_capacity = 0;
     s->indexes.push_back(std::move(r.def));
+  }
+  return true;
+}
+
+namespace {
+
+const char* kOneAtATime = "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table";
+
+// UpdateTable's AttributeDefinitions: new ones are added; one that names an
+// attribute already defined must keep its type.
+ApiResult<bool> MergeDefinitions(const JsonValue& req, TableSchema* s) {
+  const JsonValue* defs = nullptr;
+  auto d = GetArray(req, "AttributeDefinitions", &defs);
+  if (!d.ok()) return d.error();
+  if (defs == nullptr) return true;
+  for (rapidjson::SizeType i = 0; i < defs->Size(); ++i) {
+    const JsonValue& e = (*defs)[i];
+    if (!e.IsObject()) return Error::Serialization(JsonKind(e) + " cannot be converted to AttributeDefinition");
+    AttributeDefinition def;
+    auto n = GetString(e, "AttributeName", &def.name);
+    if (!n.ok()) return n.error();
+    auto t = GetString(e, "AttributeType", &def.type);
+    if (!t.ok()) return t.error();
+    if (!*n || !*t || (def.type != "S" && def.type != "N" && def.type != "B")) {
+      return Error::Validation(std::string(kInvalid) + "Invalid attribute definition");
+    }
+    auto known = std::find_if(s->attribute_definitions.begin(), s->attribute_definitions.end(),
+                              [&](const AttributeDefinition& a) { return a.name == def.name; });
+    if (known == s->attribute_definitions.end()) {
+      s->attribute_definitions.push_back(def);
+    } else if (known->type != def.type) {
+      return Error::Validation(std::string(kInvalid) + "Attribute " + def.name +
+                               " is redefined with a different type: " + known->type + " and " + def.type);
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+ApiResult<bool> ApplyIndexUpdates(Context& ctx, const JsonValue& req, const JsonValue& updates, TableSchema* s) {
+  struct Change {
+    std::string op;  // Create, Update or Delete
+    const JsonValue* body = nullptr;
+  };
+  std::vector<Change> changes;
+  for (rapidjson::SizeType i = 0; i < updates.Size(); ++i) {
+    const JsonValue& u = updates[i];
+    if (!u.IsObject()) return Error::Serialization(JsonKind(u) + " cannot be converted to GlobalSecondaryIndexUpdate");
+    Change change;
+    size_t ops = 0;
+    for (auto m = u.MemberBegin(); m != u.MemberEnd(); ++m) {
+      std::string name(m->name.GetString(), m->name.GetStringLength());
+      if (name != "Create" && name != "Update" && name != "Delete") {
+        return Error::Validation("Invalid GlobalSecondaryIndexUpdate: unknown operation " + name);
+      }
+      if (m->value.IsNull()) continue;
+      if (!m->value.IsObject()) return Error::Serialization(JsonKind(m->value) + " cannot be converted to " + name);
+      change = Change{name, &m->value};
+      ++ops;
+    }
+    if (ops == 0) {
+      return Error::Validation(std::string(kInvalid) + "One of GlobalSecondaryIndexUpdate.Update, "
+                               "GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null");
+    }
+    if (ops > 1) {
+      return Error::Validation(std::string(kInvalid) + "Only one of GlobalSecondaryIndexUpdate.Update, "
+                               "GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete may be given");
+    }
+    changes.push_back(change);
+  }
+  size_t online = 0;
+  for (const Change& c : changes) online += c.op != "Update";
+  if (online > 1) return Error::LimitExceeded(kOneAtATime);
+  auto merged = MergeDefinitions(req, s);
+  if (!merged.ok()) return merged.error();
+  for (const Change& c : changes) {
+    std::string name;
+    auto n = GetString(*c.body, "IndexName", &name);
+    if (!n.ok()) return n.error();
+    auto existing = std::find_if(s->indexes.begin(), s->indexes.end(), [&](const IndexDef& i) { return i.name == name; });
+    if (c.op != "Create") {
+      if (existing == s->indexes.end() || !existing->global) {
+        return Error::ResourceNotFound("Requested resource not found: Requested index " + name + " not found");
+      }
+      if (c.op == "Delete") {
+        for (const IndexDef& i : s->indexes) {
+          if (i.global && i.status != "ACTIVE") return Error::LimitExceeded(kOneAtATime);
+        }
+        existing->status = "DELETING";
+        continue;
+      }
+      const JsonValue* pt = nullptr;
+      auto got = GetObject(*c.body, "ProvisionedThroughput", &pt);
+      if (!got.ok()) return got.error();
+      Constraints constraints;
+      if (pt != nullptr) {
+        auto read = ReadThroughput(*pt, "globalSecondaryIndexUpdates.1.member.update.", &*existing, &constraints);
+        if (!read.ok()) return read.error();
+      }
+      if (!constraints.ok()) return constraints.ToError();
+      continue;
+    }
+    Constraints constraints;
+    auto r = ReadIndex(*c.body, /*global=*/true, "globalSecondaryIndexUpdates.1.member.create.", &constraints);
+    if (!r.ok()) return r.error();
+    if (!constraints.ok()) return constraints.ToError();
+    if (existing != s->indexes.end()) {
+      return Error::Validation(std::string(kInvalid) + "Attempting to create an index which already exists");
+    }
+    size_t globals = 0;
+    for (const IndexDef& i : s->indexes) {
+      globals += i.global;
+      if (i.global && i.status != "ACTIVE") return Error::LimitExceeded(kOneAtATime);
+    }
+    if (globals >= kMaxGlobalIndexes) {
+      return Error::LimitExceeded("Subscriber limit exceeded: Number of global secondary indexes exceeds the per-table "
+                                  "limit of 20");
+    }
+    auto checked = CheckIndex(*r, *s);
+    if (!checked.ok()) return checked.error();
+    r->def.status = "CREATING";
+    if (s->billing_mode == "PAY_PER_REQUEST") r->def.read_capacity = r->def.write_capacity = 0;
+    const std::string table = GlobalIndexTableName(ctx.ns + s->table_name, r->def.name);
+    if (ctx.cluster->GetTable(table).ok()) (void)ctx.cluster->DeleteTable(table);  // an orphan
+    TableSchema index_schema;
+    index_schema.table_name = s->table_name + "/" + r->def.name;
+    index_schema.hash = r->def.hash;
+    index_schema.attribute_definitions.push_back({r->def.hash.name, TypeName(r->def.hash.type)});
+    auto meta = ctx.cluster->CreateTable(table, index_schema.Serialize());
+    if (!meta.ok()) return Error::FromStatus(meta.status());
+    r->def.table_id = meta->id;
+    s->indexes.push_back(std::move(r->def));
   }
   return true;
 }

@@ -21,9 +21,12 @@
 
 namespace ddb::api {
 
+class IndexBuilder;
+
 struct Context {
   cluster::Cluster* cluster = nullptr;
   SchemaCache* schemas = nullptr;
+  IndexBuilder* indexes = nullptr;  // UpdateTable's index changes
   std::string ns;      // "<access key id>_<region>/" or "" with -sharedDb
   std::string region;  // for ARNs
   std::string host;    // the Host the client reached, for DescribeEndpoints
@@ -100,6 +103,11 @@ ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const 
 // `s->indexes`, validated against the table's keys and attribute
 // definitions (index_definitions.cc).
 ApiResult<bool> ReadIndexDefinitions(const JsonValue& request, TableSchema* s);
+// UpdateTable's GlobalSecondaryIndexUpdates (and the AttributeDefinitions
+// they need) applied to `s`: a created index is added as CREATING (its
+// table is created here), a deleted one marked DELETING; the IndexBuilder
+// finishes both once `s` is saved (index_definitions.cc).
+ApiResult<bool> ApplyIndexUpdates(Context& ctx, const JsonValue& request, const JsonValue& updates, TableSchema* s);
 // "LocalSecondaryIndexes" and "GlobalSecondaryIndexes" of a description.
 void WriteIndexDescriptions(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s);
 

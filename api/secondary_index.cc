@@ -15,10 +15,13 @@ const AttributeValue* Find(const Item& item, const std::string& name) {
 }
 
 // The encoded value of an index key attribute, or nullopt when the item does
-// not have it with the right type (it is then not in the index).
-std::optional<std::string> KeyPart(const KeyDef& def, const Item& item) {
+// not have it as a valid key value (it is then not in the index). Writes
+// reject invalid values (CheckIndexKeys); items written before the index was
+// created may hold them, and a backfill leaves those items out.
+std::optional<std::string> KeyPart(const KeyDef& def, const Item& item, size_t max_bytes) {
   const AttributeValue* v = Find(item, def.name);
   if (v == nullptr || v->type != def.type) return std::nullopt;
+  if (def.type != AttrType::kN && (v->scalar.empty() || v->scalar.size() > max_bytes)) return std::nullopt;
   return EncodeKeyValue(*v);
 }
 
@@ -88,11 +91,11 @@ bool IndexProjects(const TableSchema& schema, const IndexDef& index, const std::
 
 std::optional<IndexRow> IndexRowOf(const TableSchema& schema, const IndexDef& index, const cluster::Key& base_key,
                                    const Item& item) {
-  auto hash = KeyPart(index.hash, item);
+  auto hash = KeyPart(index.hash, item, 2048);
   if (!hash) return std::nullopt;
   std::optional<std::string> sort;
   if (index.range) {
-    sort = KeyPart(*index.range, item);
+    sort = KeyPart(*index.range, item, 1024);
     if (!sort) return std::nullopt;
   }
   IndexRow row;

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "api/index_builder.h"
 #include "api/operations.h"
 
 namespace ddb::api {
@@ -101,8 +102,7 @@ ApiResult<std::vector<std::pair<std::string, std::string>>> ReadTags(const JsonV
 ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
   auto t = Named(ctx, req);
   if (!t.ok()) return t.error();
-  auto unsupported = RejectUnsupported(
-      req, {"GlobalSecondaryIndexUpdates", "SSESpecification", "ReplicaUpdates"});
+  auto unsupported = RejectUnsupported(req, {"SSESpecification", "ReplicaUpdates"});
   if (!unsupported.ok()) return unsupported.error();
   auto stream = RejectEnabledStream(req);
   if (!stream.ok()) return stream.error();
@@ -113,7 +113,11 @@ ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
   const JsonValue* pt = nullptr;
   auto p = GetObject(req, "ProvisionedThroughput", &pt);
   if (!p.ok()) return p.error();
-  if (!*m && pt == nullptr) {
+  const JsonValue* gsi_updates = nullptr;
+  auto g = GetArray(req, "GlobalSecondaryIndexUpdates", &gsi_updates);
+  if (!g.ok()) return g.error();
+  const bool index_changes = gsi_updates != nullptr && gsi_updates->Size() > 0;
+  if (!*m && pt == nullptr && !index_changes) {
     return Error::Validation(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
         "or SSESpecification or ReplicaUpdates is required");
@@ -161,9 +165,14 @@ ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
       s.write_capacity = w;
     }
   }
+  if (index_changes) {
+    auto applied = ApplyIndexUpdates(ctx, req, *gsi_updates, &s);
+    if (!applied.ok()) return applied.error();
+  }
   auto meta = Save(ctx, s);
   if (!meta.ok()) return meta.error();
-  return Describe(ctx, "TableDescription", *meta, s, ctx.cluster->Stats(*meta), "ACTIVE");
+  if (index_changes) ctx.indexes->Schedule(meta->name);
+  return Describe(ctx, "TableDescription", *meta, s, ctx.cluster->Stats(*meta), index_changes ? "UPDATING" : "ACTIVE");
 }
 
 ApiResult<std::string> TagResource(Context& ctx, const JsonValue& req) {

@@ -87,6 +87,7 @@ int main(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   server.Drain();   // every request in flight has been answered
+  handler.Stop();   // background index work
   ttl.Stop();
   cluster->reset();  // nodes finish their queues and close their files
   std::fprintf(stderr, "ddb-local stopped\n");
