@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Integration tests with the AWS SDK for JavaScript v3 (expressions.test.mjs):
+# Integration tests with the AWS SDK for JavaScript v3 (*.test.mjs, sharing harness.mjs):
 # installs what is missing — Debian's node and npm, and the SDK exactly as
 # package-lock.json pins it — then runs them against the binary given as $1
 # (or $DDB_LOCAL, or ./ddb-local at the repo root). Exits non-zero when
