@@ -107,6 +107,8 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.Key("messagesDropped");
   w.Uint64(snap.messages_dropped);
   w.EndObject();
+  w.Key("indexPropagationPaused");
+  w.Bool(snap.index_propagation_paused);
   w.Key("tables");
   w.StartArray();
   for (const auto& t : snap.tables) WriteTable(w, t);
@@ -192,6 +194,16 @@ HttpResponse SlowDisk(cluster::Cluster* cluster, const std::string& body) {
   return HttpResponse{200, "{}"};
 }
 
+HttpResponse IndexPropagation(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  bool paused = false;
+  auto p = GetBool(doc, "paused", &paused);
+  if (!p.ok() || !*p) return Fail(400, "\"paused\" (true or false) is required");
+  cluster->PauseIndexPropagation(paused);
+  return HttpResponse{200, "{}"};
+}
+
 // Deletes tables, or one table's items; see admin.h.
 HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
   rapidjson::Document doc;
@@ -206,6 +218,11 @@ HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
     if (!meta.ok()) return Fail(404, "no table " + table + (ns.empty() ? "" : " in namespace " + ns));
     Status s = cluster->Truncate(*meta);
     if (!s.ok()) return Fail(500, s.ToString());
+    // Its global indexes' tables ("<table>/<index>").
+    for (const cluster::TableMeta& index : cluster->ListTables(prefix + table + "/")) {
+      s = cluster->Truncate(index);
+      if (!s.ok()) return Fail(500, s.ToString());
+    }
     return HttpResponse{200, "{\"truncated\":1}"};
   }
   size_t deleted = 0;
@@ -226,6 +243,7 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
   if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
+  if (method == "POST" && path == "/admin/index-propagation") return IndexPropagation(cluster_, body);
   if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
   if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);

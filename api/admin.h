@@ -12,9 +12,12 @@
 //                           "dropRate": 0.1, "delayMs": 5}   replaces the network
 //                                                             faults; {} heals all
 //   POST /admin/slow-disk  {"target": "az-a-node-1" | "az-a", "delayMs": 50}
+//   POST /admin/index-propagation {"paused": true | false}   hold back (or
+//                                       resume) writes to global indexes
 //   POST /admin/reset      {}                                 delete every table
 //                          {"namespace": "<key id>_<region>"} delete its tables
-//                          {"namespace": ..., "table": "T"}   delete T's items,
+//                          {"namespace": ..., "table": "T"}   delete T's items
+//                                                             (and its indexes'),
 //                                                             keep the table
 //                          (with -sharedDb, leave "namespace" out)
 //

@@ -6,6 +6,7 @@ by PutItem, UpdateItem, DeleteItem and BatchWriteItem (a rejected write
 changes nothing), global indexes created on a populated table by UpdateTable
 (backfill, CREATING then ACTIVE) and deleted, and indexes across a restart."""
 
+import json
 import uuid
 
 import pytest
@@ -361,3 +362,40 @@ def test_indexes_survive_a_restart(server_factory, tmp_path):
     assert [g["amount"]["N"] for g in got] == [str(a) for a in range(1, 31)]
     client.put_item(TableName=name, Item=item("p", 100, amount=0, status="kept"))
     ds.poll_until(lambda: len(status_query(client, name, "kept")), lambda n: n == 31, what="propagation")
+
+
+def admin(port, path, body):
+    resp = ds.raw_request(port, "POST", path, body=json.dumps(body).encode(),
+                          headers={"Content-Type": "application/json"})
+    return resp.status, resp.json()
+
+
+def test_paused_propagation_shows_eventual_consistency(server_factory):
+    server = server_factory.start()
+    client = ds.make_client(server.endpoint)
+    name = "lag_" + uid()
+    create_indexed(client, name)
+    assert admin(server.port, "/admin/index-propagation", {"paused": True}) == (200, {})
+    client.put_item(TableName=name, Item=item("lag", 1, amount=7, status="late"))
+    # The local index changed with the item; the global one has not seen it yet.
+    got = query_all(client, name, "by_amount", "pk = :p", {":p": {"S": "lag"}}, ConsistentRead=True)[0]
+    assert [g["amount"]["N"] for g in got] == ["7"]
+    assert status_query(client, name, "late") == []
+    snap = ds.raw_request(server.port, "GET", "/admin/cluster").json()
+    assert snap["indexPropagationPaused"] is True
+    assert admin(server.port, "/admin/index-propagation", {"paused": False}) == (200, {})
+    ds.poll_until(lambda: len(status_query(client, name, "late")), lambda n: n == 1, what="propagation resumed")
+    assert admin(server.port, "/admin/index-propagation", {})[0] == 400
+
+
+def test_reset_of_one_table_empties_its_indexes(server_factory):
+    server = server_factory.start(shared_db=True)
+    client = ds.make_client(server.endpoint)
+    name = "rst1_" + uid()
+    create_indexed(client, name)
+    for i in range(5):
+        client.put_item(TableName=name, Item=item("r", i, amount=i, status="gone"))
+    ds.poll_until(lambda: len(status_query(client, name, "gone")), lambda n: n == 5, what="propagation")
+    assert admin(server.port, "/admin/reset", {"table": name}) == (200, {"truncated": 1})
+    assert status_query(client, name, "gone") == []
+    assert query_all(client, name, "by_amount", "pk = :p", {":p": {"S": "r"}})[0] == []
