@@ -114,6 +114,7 @@ bool IndexBuilder::Backfill(const cluster::TableMeta& meta, std::shared_ptr<cons
         w.item = EncodeItem(entry->item);
         w.size = static_cast<uint32_t>(ItemSize(entry->item));
         m.index_writes.push_back(std::move(w));
+        m.wait_for_indexes = false;  // the builder waits for all of them at the end
         return m;
       };
       for (int attempt = 0; attempt < 10 && !stopping(); ++attempt) {

@@ -371,6 +371,10 @@ ApiResult<bool> ApplyIndexUpdates(Context& ctx, const JsonValue& req, const Json
   if (online > 1) return Error::LimitExceeded(kOneAtATime);
   auto merged = MergeDefinitions(req, s);
   if (!merged.ok()) return merged.error();
+  // A created index's keys must be defined in this request's AttributeDefinitions.
+  TableSchema given;
+  auto read_given = MergeDefinitions(req, &given);
+  if (!read_given.ok()) return read_given.error();
   for (const Change& c : changes) {
     std::string name;
     auto n = GetString(*c.body, "IndexName", &name);
@@ -414,7 +418,10 @@ ApiResult<bool> ApplyIndexUpdates(Context& ctx, const JsonValue& req, const Json
       return Error::LimitExceeded("Subscriber limit exceeded: Number of global secondary indexes exceeds the per-table "
                                   "limit of 20");
     }
-    auto checked = CheckIndex(*r, *s);
+    given.billing_mode = s->billing_mode;
+    given.hash = s->hash;
+    given.range = s->range;
+    auto checked = CheckIndex(*r, given);
     if (!checked.ok()) return checked.error();
     r->def.status = "CREATING";
     if (s->billing_mode == "PAY_PER_REQUEST") r->def.read_capacity = r->def.write_capacity = 0;

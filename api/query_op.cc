@@ -70,6 +70,13 @@ void ToIndexBounds(cluster::QuerySpec* spec) {
   }
 }
 
+// True when a resume point lies within the sort key bounds.
+bool WithinBounds(const cluster::QuerySpec& spec, const std::string& at) {
+  if (spec.lower && (spec.lower->inclusive ? at < spec.lower->value : at <= spec.lower->value)) return false;
+  if (spec.upper && (spec.upper->inclusive ? at > spec.upper->value : at >= spec.upper->value)) return false;
+  return true;
+}
+
 // DynamoDB refuses filters on the key attributes of a Query (of the index
 // queried, for an index).
 ApiResult<bool> CheckFilter(const ReadRequest& r, const KeyDef& hash, const std::optional<KeyDef>& range) {
@@ -135,6 +142,9 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
       return Error::Validation("The provided starting key is outside query boundaries based on provided conditions");
     }
     spec.after = key->range;
+  }
+  if (spec.after && !WithinBounds(spec, *spec.after)) {
+    return Error::Validation("The provided starting key is outside query boundaries based on provided conditions");
   }
   auto page = ctx.cluster->Query(target->meta, spec, r->consistent);
   if (!page.ok()) return Error::FromStatus(page.status());

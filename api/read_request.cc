@@ -205,6 +205,16 @@ ApiResult<ReadTarget> ResolveReadTarget(Context& ctx, const ReadRequest& r, cons
     return Error::Validation("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported "
                              "for global secondary index " + index->name + " because its projection type is not ALL");
   }
+  if (index->global && r.projection) {
+    std::string missing;
+    for (const Path& p : r.projection->paths) {
+      if (!IndexProjects(*t.schema, *index, p.top())) missing += (missing.empty() ? "" : ", ") + p.top();
+    }
+    if (!missing.empty()) {
+      return Error::Validation("One or more parameter values were invalid: Global secondary index " + index->name +
+                               " does not project [" + missing + "]");
+    }
+  }
   target.index = index;
   if (!index->global) {
     target.local_index = index->local_number;

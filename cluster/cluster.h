@@ -77,6 +77,11 @@ struct Mutation {
   std::string item;     // with write and !erase: the new item
   uint32_t size = 0;    // its DynamoDB size
   std::vector<IndexWrite> index_writes;  // with write
+  // Global index writes are asynchronous, but by default Mutate returns once
+  // they reached the index (unless propagation is paused), so that a client
+  // reads its own writes through a global index as it nearly always does on
+  // DynamoDB. False: return at commit (a backfill, which needs no wait).
+  bool wait_for_indexes = true;
 };
 // Runs on the partition leader against the latest version of the item (the
 // newest committed or already proposed one; nullopt when there is none).

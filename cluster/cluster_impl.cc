@@ -26,6 +26,9 @@ namespace ddb::cluster {
 
 namespace {
 
+// The longest a write waits for its global index writes to be propagated.
+constexpr std::chrono::milliseconds kIndexWait{2000};
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -441,6 +444,7 @@ Status ClusterImpl::Mutate(const TableMeta& table, const Key& key, Mutator mutat
       /*idempotent=*/false);
   result->old_item = std::move(r.item);
   result->new_item = std::move(r.new_item);
+  if (r.status.ok() && r.wait_for_indexes) propagator_->WaitFor(p.group, r.lsn, kIndexWait);
   return r.status;
 }
 

@@ -36,6 +36,14 @@ void IndexPropagator::Notify() {
   cv_.notify_all();
 }
 
+void IndexPropagator::WaitFor(uint64_t group, uint64_t lsn, std::chrono::milliseconds timeout) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait_for(lock, timeout, [&] {
+    auto done = done_.find(group);
+    return paused_ || stop_ || (done != done_.end() && done->second.first >= lsn);
+  });
+}
+
 void IndexPropagator::SetPaused(bool paused) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -93,8 +101,12 @@ bool IndexPropagator::Drain(StorageNode* node) {
 
 void IndexPropagator::PropagateGroup(StorageNode* node, uint64_t group, const std::vector<OutboxRow>& rows,
                                      bool complete) {
-  auto done = done_.find(group);
-  std::pair<uint64_t, uint32_t> applied = done == done_.end() ? std::make_pair(uint64_t{0}, uint32_t{0}) : done->second;
+  std::pair<uint64_t, uint32_t> applied{0, 0};
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto done = done_.find(group);
+    if (done != done_.end()) applied = done->second;
+  }
   // The rows not applied yet, by index table, in order; for each index row
   // only its newest write matters (whole puts and deletes).
   struct Target {
@@ -127,7 +139,11 @@ void IndexPropagator::PropagateGroup(StorageNode* node, uint64_t group, const st
       if (!s.ok()) return;  // try again later, from the same rows
     }
   }
-  done_[group] = last;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_[group] = last;
+  }
+  cv_.notify_all();
   // Trim what is applied: every row of a read that was complete; otherwise
   // the LSNs before the last one, whose rows may continue past the read.
   uint64_t trim = complete ? rows.back().lsn : rows.back().lsn - 1;

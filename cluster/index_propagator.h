@@ -20,6 +20,7 @@
 // Thread safety: Notify may be called from any thread.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <map>
@@ -47,6 +48,9 @@ class IndexPropagator {
   void Start();
   void Stop();
   void Notify();
+  // Waits (at most `timeout`) until group's writes up to `lsn` reached their
+  // indexes; returns at once while paused.
+  void WaitFor(uint64_t group, uint64_t lsn, std::chrono::milliseconds timeout);
   // Fault injection: while paused nothing is propagated (the outboxes grow).
   void SetPaused(bool paused);
   bool paused();
@@ -60,11 +64,10 @@ class IndexPropagator {
 
   std::vector<StorageNode*> nodes_;
   ApplyFn apply_;
-  // Per group, the (lsn, seq) of the newest row already applied (propagator
-  // thread only); rows up to it are not sent again while a trim is on its way.
-  std::map<uint64_t, std::pair<uint64_t, uint32_t>> done_;
-
   std::mutex mu_;
+  // Per group, the (lsn, seq) of the newest row already applied; rows up to
+  // it are not sent again while a trim is on its way. Guarded by mu_.
+  std::map<uint64_t, std::pair<uint64_t, uint32_t>> done_;
   std::condition_variable cv_;
   bool notified_ = false;  // guarded by mu_
   bool stop_ = false;      // guarded by mu_

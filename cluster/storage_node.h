@@ -45,6 +45,8 @@ struct NodeReply {
   std::optional<std::string> new_item; // Mutate
   std::vector<ReplicaInfo> replicas;   // Describe
   std::vector<OutboxRow> outbox;       // ReadOutbox
+  uint64_t lsn = 0;                    // Mutate: the LSN of the write proposed
+  bool wait_for_indexes = false;       // Mutate: it has global index writes to wait for
 };
 using ReplyFn = std::function<void(NodeReply)>;
 NodeReply Reply(Status s, paxos::NodeId hint = 0);

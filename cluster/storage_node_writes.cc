@@ -27,6 +27,7 @@ std::string ItemKey(const std::string& hash, const std::string& range) {
 void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
   Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
   if (!lsn.ok()) return done(Reply(lsn.status(), g->replica->leader_hint()));
+  reply.lsn = *lsn;
   if (record.op == WalRecord::Op::kTruncate) {
     g->overlay.clear();  // every version in flight is older than the truncate
     g->truncate_lsn = *lsn;
@@ -69,6 +70,7 @@ void StorageNode::RunMutator(Group* g, const Key& key, const Mutator& mutator, R
     rec.hash_key = key.hash;
     rec.range_key = key.range;
     rec.index_writes = std::move(m.index_writes);
+    for (const IndexWrite& w : rec.index_writes) reply.wait_for_indexes |= w.global_table != 0 && m.wait_for_indexes;
     if (!m.erase) {
       rec.item = std::move(m.item);
       rec.item_size = m.size;

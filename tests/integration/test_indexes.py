@@ -226,6 +226,16 @@ def test_read_errors(ddb, table, ddb_raw_params):
                     TableName=table, Select="ALL_PROJECTED_ATTRIBUTES")
     # The key condition must use the index's keys.
     ds.assert_error(ddb.query, "ValidationException", IndexName="by_status", **q)
+    # A global index cannot give attributes it does not project.
+    ds.assert_error(ddb.scan, "ValidationException",
+                    "One or more parameter values were invalid: Global secondary index by_status does not project "
+                    "[extra]", TableName=table, IndexName="by_status", ProjectionExpression="extra")
+    # A resume point outside the key condition.
+    ds.assert_error(ddb.query, "ValidationException",
+                    "The provided starting key is outside query boundaries based on provided conditions",
+                    TableName=table, IndexName="by_status", KeyConditionExpression="#s = :s AND amount = :a",
+                    ExpressionAttributeNames=STATUS, ExpressionAttributeValues={":s": {"S": "a"}, ":a": {"N": "1"}},
+                    ExclusiveStartKey={"status": {"S": "a"}, "amount": {"N": "2"}, "pk": {"S": "x"}, "sk": {"N": "1"}})
 
 
 def test_rejected_writes_change_nothing(ddb, table):
@@ -326,6 +336,10 @@ def test_update_table_creates_a_global_index_with_backfill_and_deletes_it(ddb):
                     GlobalSecondaryIndexUpdates=[{"Create": gsi}])
     ds.assert_error(ddb.update_table, "ResourceNotFoundException", TableName=name,
                     GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "nope"}}])
+    # The keys of a created index must be in the request's AttributeDefinitions.
+    msg = ds.assert_error(ddb.update_table, "ValidationException", TableName=name,
+                          GlobalSecondaryIndexUpdates=[{"Create": dict(gsi, IndexName="again")}])
+    assert "AttributeDefinitions" in msg
     ds.assert_error(ddb.update_table, "LimitExceededException", TableName=name,
                     GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by_color"}},
                                                  {"Delete": {"IndexName": "other"}}])
