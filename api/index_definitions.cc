@@ -231,22 +231,14 @@ void WriteIndex(JsonWriter& w, const Context& ctx, const cluster::TableMeta& met
       w.Key("Backfilling");
       w.Bool(true);
     }
-    w.Key("ProvisionedThroughput");
-    w.StartObject();
-    w.Key("NumberOfDecreasesToday");
-    w.Int(0);
-    w.Key("ReadCapacityUnits");
-    w.Int64(i.read_capacity);
-    w.Key("WriteCapacityUnits");
-    w.Int64(i.write_capacity);
-    w.EndObject();
+    WriteProvisionedThroughput(w, i.read_capacity, i.write_capacity);
   }
   w.Key("IndexSizeBytes");
   w.Uint64(stats.size_bytes);
   w.Key("ItemCount");
   w.Uint64(stats.item_count);
   w.Key("IndexArn");
-  w.String("arn:aws:dynamodb:" + ctx.region + ":000000000000:table/" + s.table_name + "/index/" + i.name);
+  w.String(TableArn(ctx, s.table_name) + "/index/" + i.name);
   w.EndObject();
 }
 
@@ -427,11 +419,7 @@ ApiResult<bool> ApplyIndexUpdates(Context& ctx, const JsonValue& req, const Json
     if (s->billing_mode == "PAY_PER_REQUEST") r->def.read_capacity = r->def.write_capacity = 0;
     const std::string table = GlobalIndexTableName(ctx.ns + s->table_name, r->def.name);
     if (ctx.cluster->GetTable(table).ok()) (void)ctx.cluster->DeleteTable(table);  // an orphan
-    TableSchema index_schema;
-    index_schema.table_name = s->table_name + "/" + r->def.name;
-    index_schema.hash = r->def.hash;
-    index_schema.attribute_definitions.push_back({r->def.hash.name, TypeName(r->def.hash.type)});
-    auto meta = ctx.cluster->CreateTable(table, index_schema.Serialize());
+    auto meta = ctx.cluster->CreateTable(table, GlobalIndexTableSchema(*s, r->def));
     if (!meta.ok()) return Error::FromStatus(meta.status());
     r->def.table_id = meta->id;
     s->indexes.push_back(std::move(r->def));

@@ -111,6 +111,11 @@ ApiResult<bool> ApplyIndexUpdates(Context& ctx, const JsonValue& request, const 
 // "LocalSecondaryIndexes" and "GlobalSecondaryIndexes" of a description.
 void WriteIndexDescriptions(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s);
 
+// "ProvisionedThroughput" of a table or index description, and a table's
+// ARN (table_ops.cc).
+void WriteProvisionedThroughput(JsonWriter& w, int64_t read, int64_t write);
+std::string TableArn(const Context& ctx, const std::string& table);
+
 // The request's TableName alone, validated (table_ops.cc).
 ApiResult<std::string> ReadTableName(const JsonValue& request);
 

@@ -38,6 +38,15 @@ bool IsGlobalIndexTableName(const std::string& name, const std::string& ns) {
   return name.size() > ns.size() && name.find('/', ns.size()) != std::string::npos;
 }
 
+std::string GlobalIndexTableSchema(const TableSchema& base, const IndexDef& index) {
+  TableSchema s;
+  s.table_name = base.table_name + "/" + index.name;
+  s.hash = index.hash;
+  s.attribute_definitions.push_back({index.hash.name, TypeName(index.hash.type)});
+  s.billing_mode = base.billing_mode;
+  return s.Serialize();
+}
+
 std::string Component(const std::string& encoded) {
   std::string out;
   out.reserve(encoded.size() + 2);

@@ -40,6 +40,9 @@ std::string GlobalIndexTableName(const std::string& table, const std::string& in
 // True for a name that GlobalIndexTableName made, given the namespace.
 bool IsGlobalIndexTableName(const std::string& name, const std::string& ns);
 
+// The schema blob of a global index's own table (only its keys matter).
+std::string GlobalIndexTableSchema(const TableSchema& base, const IndexDef& index);
+
 std::string Component(const std::string& encoded);
 
 // Checks the index key attributes an item carries, as a write must: the

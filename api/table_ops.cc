@@ -86,21 +86,13 @@ void WriteDefinitions(JsonWriter& w, const TableSchema& s) {
 
 void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s,
                const cluster::TableStats& stats) {
-  w.Key("ProvisionedThroughput");
-  w.StartObject();
-  w.Key("NumberOfDecreasesToday");
-  w.Int(0);
-  w.Key("ReadCapacityUnits");
-  w.Int64(s.read_capacity);
-  w.Key("WriteCapacityUnits");
-  w.Int64(s.write_capacity);
-  w.EndObject();
+  WriteProvisionedThroughput(w, s.read_capacity, s.write_capacity);
   w.Key("TableSizeBytes");
   w.Uint64(stats.size_bytes);
   w.Key("ItemCount");
   w.Uint64(stats.item_count);
   w.Key("TableArn");
-  w.String("arn:aws:dynamodb:" + ctx.region + ":000000000000:table/" + s.table_name);
+  w.String(TableArn(ctx, s.table_name));
   w.Key("TableId");
   w.String(s.table_id);
   if (s.billing_mode == "PAY_PER_REQUEST") {
@@ -117,16 +109,6 @@ void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta
   WriteIndexDescriptions(w, ctx, meta, s);
 }
 
-// The schema blob of a global index's own table (only its keys matter).
-std::string IndexTableSchema(const TableSchema& base, const IndexDef& i) {
-  TableSchema s;
-  s.table_name = base.table_name + "/" + i.name;
-  s.hash = i.hash;
-  s.attribute_definitions.push_back({i.hash.name, TypeName(i.hash.type)});
-  s.billing_mode = base.billing_mode;
-  return s.Serialize();
-}
-
 // Creates the tables of the global indexes of `s` (filling in their ids);
 // on failure, deletes those it created.
 ApiResult<bool> CreateIndexTables(Context& ctx, TableSchema* s) {
@@ -141,7 +123,7 @@ ApiResult<bool> CreateIndexTables(Context& ctx, TableSchema* s) {
     // Left behind by a DeleteTable that a crash interrupted: the base table
     // is gone (the caller checked), so the index table is an orphan.
     if (ctx.cluster->GetTable(name).ok()) (void)ctx.cluster->DeleteTable(name);
-    auto meta = ctx.cluster->CreateTable(name, IndexTableSchema(*s, i));
+    auto meta = ctx.cluster->CreateTable(name, GlobalIndexTableSchema(*s, i));
     if (!meta.ok()) {
       undo();
       if (meta.status().IsAlreadyExists()) return Error::ResourceInUse("Table already exists: " + s->table_name);
@@ -368,6 +350,22 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
 }
 
 }  // namespace
+
+void WriteProvisionedThroughput(JsonWriter& w, int64_t read, int64_t write) {
+  w.Key("ProvisionedThroughput");
+  w.StartObject();
+  w.Key("NumberOfDecreasesToday");
+  w.Int(0);
+  w.Key("ReadCapacityUnits");
+  w.Int64(read);
+  w.Key("WriteCapacityUnits");
+  w.Int64(write);
+  w.EndObject();
+}
+
+std::string TableArn(const Context& ctx, const std::string& table) {
+  return "arn:aws:dynamodb:" + ctx.region + ":000000000000:table/" + table;
+}
 
 ApiResult<std::string> ReadTableName(const JsonValue& req) {
   std::string name;
