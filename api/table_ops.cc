@@ -67,6 +67,7 @@ void WriteDescription(JsonWriter& w, const Context& ctx, const cluster::TableMet
     w.Double(static_cast<double>(meta.created_ms) / 1000.0);
   }
   WriteRest(w, ctx, meta, s, stats);
+  if (!deleting) WriteIndexDescriptions(w, ctx, meta, s);
   w.EndObject();
 }
 
@@ -106,7 +107,6 @@ void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta
   }
   w.Key("DeletionProtectionEnabled");
   w.Bool(false);
-  WriteIndexDescriptions(w, ctx, meta, s);
 }
 
 // Creates the tables of the global indexes of `s` (filling in their ids);
