@@ -29,6 +29,7 @@
 #include "base/status.h"
 #include "cluster/cluster.h"
 #include "cluster/paxos/replica.h"
+#include "cluster/scrub_store.h"
 #include "cluster/sqlite_db.h"
 
 namespace ddb::cluster {
@@ -66,14 +67,18 @@ class NodeStore {
   Status Stats(uint64_t group, TableStats* stats);
   Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
 
+  // Scrub digests and repairs, WAL reads and trimming (scrub_store.h).
+  ScrubStore& scrub() { return scrub_; }
+
  private:
-  explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
   Status Prepare();
   std::unique_ptr<SqliteDb> db_;
   Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_;
   Statement get_item_, scan_first_, scan_after_, stats_;
   // Query statements, one per shape of bounds and direction, prepared on first use.
   std::map<std::string, Statement> queries_;
+  ScrubStore scrub_;
 };
 
 }  // namespace ddb::cluster

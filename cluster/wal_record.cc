@@ -54,6 +54,10 @@ std::string EncodeWalRecord(const WalRecord& r) {
     PutVarint(&out, r.item_size);
     PutBytes(&out, r.item);
   }
+  if (r.op == WalRecord::Op::kScrubMarker) {
+    PutVarint(&out, r.scrub_id);
+    PutVarint(&out, r.scrub_source);
+  }
   return out;
 }
 
@@ -64,7 +68,9 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if (op < 1 || op > 3) return Status::Corruption("wal record: bad op");
+  if ((op < 1 || op > 3) && op != static_cast<uint8_t>(WalRecord::Op::kScrubMarker)) {
+    return Status::Corruption("wal record: bad op");
+  }
   r.op = static_cast<WalRecord::Op>(op);
   if (!GetBytes(&in, &r.hash_key) || !GetBytes(&in, &r.range_key)) {
     return Status::Corruption("wal record: truncated key");
@@ -75,6 +81,13 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
       return Status::Corruption("wal record: truncated item");
     }
     r.item_size = static_cast<uint32_t>(size);
+  }
+  if (r.op == WalRecord::Op::kScrubMarker) {
+    uint64_t source;
+    if (!GetVarint(&in, &r.scrub_id) || !GetVarint(&in, &source) || source > UINT32_MAX) {
+      return Status::Corruption("wal record: truncated scrub marker");
+    }
+    r.scrub_source = static_cast<uint32_t>(source);
   }
   if (!in.empty()) return Status::Corruption("wal record: trailing bytes");
   return r;

@@ -3,10 +3,14 @@
 //
 // Format grammar (all integers are LEB128 varints):
 //   record  := version op body          version := 0x01
-//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate)
+//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate) | 0x40 (scrub marker)
 //   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item)
 //   delete  := bytes(hash_key) bytes(range_key)
 //   truncate:= bytes("") bytes("")      every item of the partition goes
+//   marker  := bytes("") bytes("") varint(scrub_id) varint(source_node)
+//              every replica computes its scrub digest when it applies it
+//              (cluster/scrub_store.h); source_node != 0 also keeps a copy
+//              of that node's replicated rows for a repair
 //   bytes(x):= varint(len(x)) x
 // An empty payload is a Paxos no-op and is not a WalRecord.
 //
@@ -24,12 +28,15 @@ namespace ddb::cluster {
 
 struct WalRecord {
   // Do not reorder: stored on disk.
-  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3 };
+  // kScrubMarker is far from the others so that new item ops can follow 3.
+  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3, kScrubMarker = 0x40 };
   Op op = Op::kPut;
   std::string hash_key;
   std::string range_key;
   std::string item;        // put only
   uint32_t item_size = 0;  // put only: DynamoDB size, for statistics
+  uint64_t scrub_id = 0;      // scrub marker only: names the scrub round
+  uint32_t scrub_source = 0;  // scrub marker only: node that keeps a copy (0: none)
 };
 
 std::string EncodeWalRecord(const WalRecord& r);

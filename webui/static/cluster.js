@@ -2,7 +2,7 @@
 // each holds, every table's partitions with their replication group, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
 // power buttons, and the network and disk faults (partitions, message drops
-// and delays, slow disks). It polls
+// and delays, slow disks), scrub and bit rot (scrub.js). It polls
 // GET /admin/cluster about every second; the charts are rates computed from
 // the differences between two polls.
 
@@ -10,6 +10,7 @@ import { admin, errorText } from './api.js';
 import { h, notify } from './dom.js';
 import { LineChart } from './chart.js';
 import { metricsCards, metricsTables, startMetrics } from './metrics.js';
+import { renderAlarms, scrubCells, scrubHeaders, scrubPanel } from './scrub.js';
 
 const kPollMs = 1000;
 const kBallotRound = 2 ** 32;  // a ballot is (round << 32) | proposer node id
@@ -49,6 +50,7 @@ export function startCluster(container) {
     networkPanel(),
     h('section', { class: 'azs', id: 'azs' }),
     h('h2', {}, 'Tables and partitions'),
+    scrubPanel(() => schedule(0)),
     h('section', { id: 'partitions' }),
     metricsTables());
   lookupsChart.draw();
@@ -133,6 +135,7 @@ function render(snap) {
   renderNetwork(snap);
   renderAzs(snap, facts);
   renderPartitions(snap, facts);
+  renderAlarms(snap, facts.nodes);
 }
 
 function renderCounters(snap) {
@@ -265,7 +268,7 @@ function renderPartitions(snap, facts) {
       h('h3', {}, h('span', { class: 'ns', text: ns || 'shared' }), ' ', table,
         h('small', { text: ` table id ${t.id} · ${t.partitions.length} partitions` })),
       h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN']
+        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN', ...scrubHeaders]
           .map((c) => h('th', { text: c })))),
         h('tbody', {}, t.partitions.map((p) => partitionRow(p, facts)))));
   }));
@@ -286,7 +289,8 @@ function partitionRow(p, facts) {
     h('td', { class: 'mono', text: `${p.hashLo} – ${p.hashHi}` }),
     h('td', {}, members, leader ? null : h('span', { class: 'member noleader', text: 'no leader' })),
     h('td', { class: 'num', title: ballot ? ballot.title : '', text: ballot ? ballot.text : '–' }),
-    h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }));
+    h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }),
+    scrubCells(p, facts.nodes));
 }
 
 // Network and disks: partitions between AZs or nodes, dropped and delayed
