@@ -4,6 +4,8 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -295,6 +297,78 @@ TEST_CASE("scrub: the archiver finds WAL checksum errors", "[scrub]") {
   REQUIRE(p != nullptr);
   CHECK(p->archived_lsn == 0);
   for (uint32_t m : p2.members) CHECK(CountAlarms(r, "wal-checksum", m) >= 1);
+}
+
+TEST_CASE("scrub: a rotten archive segment raises an alarm; the replicas' majority decides", "[scrub]") {
+  std::string dir = TempDir();
+  auto c = StartCluster(dir);
+  auto t = c->CreateTable("ns/r1", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 30; ++i) REQUIRE(c->Put(*t, K(i), "q", 1).ok());
+  PartitionInfo part = FirstPartition(*c, "ns/r1");
+  REQUIRE(c->ArchiveNow().ok());
+  // Flip a byte in the middle of the partition's first segment, on disk.
+  std::ifstream manifest(std::filesystem::path(dir) / "archive" / "MANIFEST");
+  std::string line, segment;
+  while (std::getline(manifest, line)) {
+    if (line.find(" partition=" + std::to_string(part.group) + " ") == std::string::npos) continue;
+    segment = line.substr(line.find("segment=") + 8);
+    segment = segment.substr(0, segment.find(' '));
+    break;
+  }
+  REQUIRE(!segment.empty());
+  const auto path = std::filesystem::path(dir) / "archive" / segment;
+  std::string bytes;
+  {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    bytes = ss.str();
+  }
+  REQUIRE(bytes.size() > 40);
+  bytes[bytes.size() / 2] ^= 0x10;
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::trunc);
+    out << bytes;
+  }
+  auto report = c->ScrubNow("ns/r1");
+  REQUIRE(report.ok());
+  const PartitionScrub* p = Find(*report, part.group);
+  REQUIRE(p != nullptr);
+  CHECK(p->result == "ok");
+  CHECK(p->reference_digest.empty());
+  CHECK(CountAlarms(*report, "archive-corrupt", 0) >= 1);
+  c->Stop();
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scrub]") {
+  ClusterOptions o;
+  o.in_memory = true;
+  o.partitions_per_table = 1;
+  o.archive_interval_ms = 50;
+  o.scrub_interval_ms = 100;
+  auto c = Cluster::Start(o);
+  REQUIRE(c.ok());
+  auto t = (*c)->CreateTable("ns/p1", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 20; ++i) REQUIRE((*c)->Put(*t, K(i), "z" + std::to_string(i), 2).ok());
+  PartitionInfo part = FirstPartition(**c, "ns/p1");
+  REQUIRE((*c)->FlipItemBit(NodeName(part.members[1]), part.group, 3).ok());
+  // Bounded wait for the background thread: at most 10 s.
+  const PartitionScrub* p = nullptr;
+  ScrubReport r;
+  for (int attempt = 0; attempt < 500; ++attempt) {
+    r = (*c)->ScrubState();
+    p = Find(r, part.group);
+    if (p != nullptr && p->repairs >= 1 && p->archived_lsn > 0) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  REQUIRE(p != nullptr);
+  CHECK(p->repairs >= 1);
+  CHECK(p->archived_lsn >= 20);
+  CHECK(p->last_scrub_ms > 0);
+  CHECK(CountAlarms(r, "replica-mismatch", part.members[1]) >= 1);
 }
 
 TEST_CASE("transport: every message is checksummed; a corrupted one is dropped", "[scrub]") {
