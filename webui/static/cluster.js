@@ -391,5 +391,6 @@ function renderNetwork(snap) {
     figure('partition', partition.length ? partition.map((g) => g.join(', ')).join('  |  ') : 'none', partition.length ? 'groups that cannot reach each other' : 'every node reaches every other'),
     figure('drop rate', net.dropRate || 0, 'of messages'),
     figure('delay', net.delayMs || 0, 'ms per message'),
-    figure('messages dropped', net.messagesDropped || 0, 'since start'));
+    figure('messages dropped', net.messagesDropped || 0, 'since start'),
+    figure('checksum failures', net.messagesCorrupted || 0, 'messages dropped by the receiver'));
 }
