@@ -216,25 +216,42 @@ Result<std::unique_ptr<WalArchive>> WalArchive::Open(std::unique_ptr<ArchiveBuck
 Status WalArchive::LoadManifest() {
   auto text = bucket_->Get(kManifest);
   if (!text.ok()) return text.status().IsNotFound() ? Status::Ok() : text.status();
-  std::istringstream lines(*text);
-  std::string line;
-  while (std::getline(lines, line)) {
+  // Every complete, well-formed line that continues its partition's
+  // sequence; the first that does not (a torn last line after a crash, a
+  // rotten byte) ends the manifest, which is then rewritten without it.
+  std::string kept;
+  size_t pos = 0;
+  while (pos < text->size()) {
+    size_t end = text->find('\n', pos);
+    if (end == std::string::npos) {
+      load_error_ = "archive manifest: torn last line dropped";
+      break;
+    }
+    std::string line = text->substr(pos, end - pos);
+    pos = end + 1;
     if (line.empty()) continue;
     unsigned long long table, group, first, last;
     unsigned int crc;
     char name[128];
-    if (std::sscanf(line.c_str(), "table=%llu partition=%llu first=%llu last=%llu segment=%127s crc=%8x", &table,
-                    &group, &first, &last, name, &crc) != 6) {
-      return Status::Corruption("archive manifest: bad line: " + line);
+    int used = 0;
+    if (std::sscanf(line.c_str(), "table=%llu partition=%llu first=%llu last=%llu segment=%127s crc=%8x%n", &table,
+                    &group, &first, &last, name, &crc, &used) != 6 ||
+        static_cast<size_t>(used) != line.size()) {
+      load_error_ = "archive manifest: bad line dropped with what follows: " + line;
+      break;
     }
     auto& list = segments_[group];
     paxos::Lsn expect = list.empty() ? 1 : list.back().last + 1;
     if (first != expect || last < first) {
-      return Status::Corruption("archive manifest: sequence hole in partition " + std::to_string(group) +
-                                " at lsn " + std::to_string(expect));
+      load_error_ = "archive manifest: sequence hole in partition " + std::to_string(group) + " at lsn " +
+                    std::to_string(expect) + "; dropped with what follows";
+      break;
     }
     list.push_back(Segment{table, first, last, name, crc});
+    kept += line;
+    kept.push_back('\n');
   }
+  if (!load_error_.empty()) return bucket_->Put(kManifest, kept);
   return Status::Ok();
 }
 

@@ -58,7 +58,9 @@ Status DecodeSegment(const std::string& bytes, uint64_t* table, uint64_t* group,
 
 class WalArchive {
  public:
-  // Reads the manifest (an empty bucket has none).
+  // Reads the manifest (an empty bucket has none). A manifest that ends in a
+  // torn or bad line, or breaks a partition's sequence, is cut there (and
+  // rewritten so): see load_error(). The scrubber raises it as an alarm.
   static Result<std::unique_ptr<WalArchive>> Open(std::unique_ptr<ArchiveBucket> bucket);
 
   // The highest archived LSN of a group (0: none).
@@ -78,6 +80,8 @@ class WalArchive {
   void Forget(uint64_t group);
 
   ArchiveBucket* bucket() { return bucket_.get(); }
+  // What Open found wrong with the manifest and dropped (empty: nothing).
+  const std::string& load_error() const { return load_error_; }
   // The name of the segment holding `lsn` (empty: none); for tests.
   std::string SegmentName(uint64_t group, paxos::Lsn lsn) const;
 
@@ -92,6 +96,7 @@ class WalArchive {
   Status LoadManifest();
 
   std::unique_ptr<ArchiveBucket> bucket_;
+  std::string load_error_;
   mutable std::mutex mu_;
   std::map<uint64_t, std::vector<Segment>> segments_;  // guarded by mu_; by group, in LSN order
 };

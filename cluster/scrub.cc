@@ -10,8 +10,14 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxSegmentRecords = 4096;
+// The periodic pass writes a segment once this many records wait, or once the
+// oldest waiting one has waited kMaxSegmentAge (and at once for a partition
+// that has none archived yet); a scrub or ArchiveNow archives everything.
+constexpr paxos::Lsn kMinSegmentRecords = 1024;
+constexpr auto kMaxSegmentAge = std::chrono::seconds(10);
 constexpr int kMaxSegmentsPerPass = 16;
 constexpr size_t kAlarmsKept = 100;
+constexpr int64_t kAlarmRepeatMs = 60000;
 constexpr auto kNodeTimeout = std::chrono::milliseconds(2000);
 constexpr auto kMarkTimeout = std::chrono::milliseconds(3000);
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
@@ -69,6 +75,7 @@ Status Scrubber::Start() {
   if (!ref.ok()) return ref.status();
   reference_ = ref.take();
   next_id_ = static_cast<uint64_t>(NowMs()) << 16;
+  if (!archive_->load_error().empty()) Alarm(0, 0, "archive-corrupt", archive_->load_error());
   if (options_.archive_interval_ms > 0 || options_.scrub_interval_ms > 0) {
     thread_ = std::thread([this] { Loop(); });
   }
@@ -101,7 +108,7 @@ void Scrubber::Loop() {
     }
     const auto now = Clock::now();
     if (options_.archive_interval_ms > 0 && now >= next_archive) {
-      ArchiveNow();
+      ArchiveAll(false);
       next_archive = Clock::now() + archive_every;
     }
     if (options_.scrub_interval_ms > 0 && now >= next_scrub) {
@@ -122,6 +129,17 @@ std::vector<std::shared_ptr<const TableRoute>> Scrubber::Routes() {
 uint64_t Scrubber::NextScrubId() { return ++next_id_; }
 
 void Scrubber::Alarm(uint64_t group, paxos::NodeId node, const std::string& kind, const std::string& message) {
+  {
+    // The same alarm again within a minute (a hole the archiver meets at
+    // every pass) is not repeated.
+    std::lock_guard<std::mutex> lock(state_mu_);
+    const std::string key = std::to_string(group) + "/" + std::to_string(node) + "/" + kind + "/" + message;
+    const int64_t now = NowMs();
+    auto it = last_raised_.find(key);
+    if (it != last_raised_.end() && now - it->second < kAlarmRepeatMs) return;
+    if (last_raised_.size() > 1000) last_raised_.clear();
+    last_raised_[key] = now;
+  }
   std::fprintf(stderr, "ddb-local: scrub alarm: %s: partition %llu%s: %s\n", kind.c_str(),
                static_cast<unsigned long long>(group),
                node == 0 ? "" : (" on node " + std::to_string(node)).c_str(), message.c_str());
@@ -147,37 +165,40 @@ void Scrubber::DropForgotten() {
   for (uint64_t g : groups) {
     reference_->DropReplica(g);
     reference_applied_.erase(g);
+    last_archive_.erase(g);
     archive_->Forget(g);
   }
 }
 
 // ---- Archiving ----
 
-Status Scrubber::ArchiveNow() {
+Status Scrubber::ArchiveNow() { return ArchiveAll(true); }
+
+Status Scrubber::ArchiveAll(bool force) {
   std::lock_guard<std::mutex> lock(mu_);
   DropForgotten();
   Status first;
   for (const auto& route : Routes()) {
     for (const PartitionRoute& p : route->partitions) {
       if (stop_.load()) return first;
-      Status s = ArchivePartition(route->meta.id, p);
+      Status s = ArchivePartition(route->meta.id, p, force);
       if (!s.ok() && first.ok()) first = s;
     }
   }
   return first;
 }
 
-Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, std::vector<paxos::Record>* out,
-                          paxos::Lsn* applied) {
+Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
+                          std::vector<paxos::Record>* out, paxos::Lsn* applied) {
   struct Read {
     std::vector<paxos::Record> records;
     paxos::Lsn applied = 0;
   };
   auto read = std::make_shared<Read>();
-  Status s = CallNode(node, group, [read, group, after](NodeStore& store, const paxos::Replica* r) -> Status {
+  Status s = CallNode(node, group, [read, group, after, min_records](NodeStore& store, const paxos::Replica* r) -> Status {
     if (r == nullptr) return Status::NotFound("no replica of the partition here");
     read->applied = r->applied_lsn();
-    if (read->applied <= after) return Status::Ok();
+    if (read->applied < after + min_records) return Status::Ok();
     auto records = store.scrub().ReadWal(group, after, read->applied, kMaxSegmentRecords);
     if (!records.ok()) return records.status();
     read->records = std::move(records.value());
@@ -189,7 +210,12 @@ Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, s
   return Status::Ok();
 }
 
-Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p) {
+Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool force) {
+  paxos::Lsn min_records = 1;
+  auto last = last_archive_.find(p.group);
+  if (!force && last != last_archive_.end() && Clock::now() - last->second < kMaxSegmentAge) {
+    min_records = kMinSegmentRecords;
+  }
   // The leader first: it has applied the most.
   std::vector<paxos::NodeId> order{router_->LeaderHint(p)};
   for (paxos::NodeId m : p.members) {
@@ -203,13 +229,14 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p) {
       if (node == nullptr || !node->powered_on()) continue;
       std::vector<paxos::Record> records;
       paxos::Lsn applied = 0;
-      Status s = ReadFrom(node, p.group, archived, &records, &applied);
+      Status s = ReadFrom(node, p.group, archived, min_records, &records, &applied);
       if (IsCorruption(s)) {
         Alarm(p.group, id, "wal-checksum", s.message());
         continue;
       }
       if (!s.ok()) continue;
       if (applied <= archived) continue;  // nothing new here; maybe on another replica
+      if (applied < archived + min_records) break;  // not enough for a segment yet
       bool hole = records.empty() || records.front().lsn != archived + 1;
       for (size_t i = 1; !hole && i < records.size(); ++i) hole = records[i].lsn != records[i - 1].lsn + 1;
       if (hole) {
@@ -218,6 +245,7 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p) {
         continue;
       }
       RETURN_IF_ERROR(archive_->Append(table, p.group, records));
+      last_archive_[p.group] = Clock::now();
       more = records.back().lsn < applied;
       break;
     }
@@ -250,7 +278,7 @@ void Scrubber::Trim(const PartitionRoute& p) {
 // ---- Scrub ----
 
 std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, uint64_t scrub_id, paxos::Lsn lsn) {
-  for (int i = 0; i < 3 && archive_->archived_lsn(p.group) < lsn; ++i) ArchivePartition(table, p);
+  for (int i = 0; i < 3 && archive_->archived_lsn(p.group) < lsn; ++i) ArchivePartition(table, p, true);
   if (archive_->archived_lsn(p.group) < lsn) return "";
   paxos::Lsn& applied = reference_applied_[p.group];
   if (applied == 0) {

@@ -2,8 +2,9 @@
 // replicas (the "scrub" of the DynamoDB paper), and their repair.
 //
 // Archiving (every archive_interval_ms, and before each scrub): for each
-// partition, the records a replica has applied above the archived LSN are
-// read from its WAL (leader first; each record's CRC checked), checked for
+// partition, the records a replica has applied above the archived LSN (once
+// there are 1024, or the last segment is 10 s old, or a scrub or ArchiveNow
+// asks) are read from its WAL (leader first; each record's CRC checked), checked for
 // sequence holes, and written as one segment of the WAL archive
 // (archive.h). A checksum error or a hole raises an alarm and the next
 // replica is tried. Then every replica deletes its WAL records at or below
@@ -88,9 +89,13 @@ class Scrubber {
   void Loop();
   void ArchiveAll();
   // Archives what the replicas of `p` applied and trims their WAL.
-  Status ArchivePartition(uint64_t table, const PartitionRoute& p);
-  Status ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, std::vector<paxos::Record>* out,
-                  paxos::Lsn* applied);
+  // `force`: archive whatever is there; otherwise wait for a full segment
+  // (see kMinSegmentRecords in scrub.cc).
+  Status ArchiveAll(bool force);
+  Status ArchivePartition(uint64_t table, const PartitionRoute& p, bool force);
+  // Records above `after` that `node` applied, if at least `min_records`.
+  Status ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
+                  std::vector<paxos::Record>* out, paxos::Lsn* applied);
   void Trim(const PartitionRoute& p);
   // The reference's digest at marker `scrub_id` (applies archived records
   // up to `lsn` first). Empty when the archive cannot give it.
@@ -114,6 +119,7 @@ class Scrubber {
   std::mutex mu_;  // one pass at a time; guards everything below but state_mu_'s
   std::unique_ptr<NodeStore> reference_;
   std::unordered_map<uint64_t, paxos::Lsn> reference_applied_;  // by group
+  std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> last_archive_;  // by group: last segment
   uint64_t next_id_ = 0;
   bool hold_trim_ = false;  // during a repair
   std::atomic<bool> stop_{false};  // Stop() was called: passes end early
@@ -121,6 +127,7 @@ class Scrubber {
   std::mutex state_mu_;  // the report; taken inside mu_, never the other way
   std::map<uint64_t, PartitionScrub> state_;  // by group
   std::deque<ScrubAlarm> alarms_;
+  std::map<std::string, int64_t> last_raised_;  // alarm -> when it was last raised
   std::vector<uint64_t> dropped_;  // groups of deleted tables, to drop under mu_
 
   std::mutex loop_mu_;

@@ -101,6 +101,29 @@ TEST_CASE("archive: segments and manifest, read back after reopening", "[scrub]"
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("archive: a torn manifest line is dropped and the manifest rewritten", "[scrub]") {
+  std::string dir = TempDir();
+  {
+    auto bucket = ArchiveBucket::OnDisk(dir);
+    REQUIRE(bucket.ok());
+    auto a = WalArchive::Open(bucket.take());
+    REQUIRE(a.ok());
+    REQUIRE((*a)->Append(4, 9, Records(1, 3)).ok());
+    REQUIRE((*a)->bucket()->Append("MANIFEST", "table=4 partition=9 first=4 la").ok());  // a crash mid-line
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto bucket = ArchiveBucket::OnDisk(dir);
+    REQUIRE(bucket.ok());
+    auto a = WalArchive::Open(bucket.take());
+    REQUIRE(a.ok());
+    CHECK((*a)->load_error().empty() == (open == 1));
+    CHECK((*a)->archived_lsn(9) == (open == 0 ? 3u : 5u));
+    if (open == 0) REQUIRE((*a)->Append(4, 9, Records(4, 5)).ok());
+    else CHECK((*a)->Read(9, 0, 5)->size() == 5);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("archive: a sequence hole is refused", "[scrub]") {
   auto a = WalArchive::Open(ArchiveBucket::InMemory());
   REQUIRE(a.ok());
