@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <set>
 
 namespace ddb::cluster {
 
@@ -174,13 +175,59 @@ void Scrubber::DropForgotten() {
 
 Status Scrubber::ArchiveNow() { return ArchiveAll(true); }
 
+// The applied LSN of every replica on every node of `routes`: one Describe
+// per node, so that an idle partition costs no call of its own.
+std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
+    const std::vector<std::shared_ptr<const TableRoute>>& routes) {
+  std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> out;
+  std::set<paxos::NodeId> ids;
+  for (const auto& route : routes) {
+    for (const PartitionRoute& p : route->partitions) ids.insert(p.members.begin(), p.members.end());
+  }
+  for (paxos::NodeId id : ids) {
+    StorageNode* node = router_->Node(id);
+    if (node == nullptr || !node->powered_on()) continue;
+    struct Wait {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;
+      std::vector<ReplicaInfo> replicas;
+    };
+    auto w = std::make_shared<Wait>();
+    node->Describe([w](NodeReply r) {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->replicas = std::move(r.replicas);
+      w->done = true;
+      w->cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(w->mu);
+    if (!w->cv.wait_for(lock, kNodeTimeout, [&] { return w->done; })) continue;
+    for (const ReplicaInfo& r : w->replicas) out[{id, r.group}] = r.applied_lsn;
+  }
+  return out;
+}
+
 Status Scrubber::ArchiveAll(bool force) {
   std::lock_guard<std::mutex> lock(mu_);
   DropForgotten();
   Status first;
-  for (const auto& route : Routes()) {
+  const auto routes = Routes();
+  const auto applied = AppliedLsns(routes);
+  // The WAL of partitions with nothing new is trimmed every tenth pass (the
+  // trim LSN moves after the archive does).
+  const bool trim_idle = ++passes_ % 10 == 0;
+  for (const auto& route : routes) {
     for (const PartitionRoute& p : route->partitions) {
       if (stop_.load()) return first;
+      paxos::Lsn newest = 0;
+      for (paxos::NodeId m : p.members) {
+        auto it = applied.find({m, p.group});
+        if (it != applied.end()) newest = std::max(newest, it->second);
+      }
+      if (newest <= archive_->archived_lsn(p.group)) {
+        if (trim_idle) Trim(p);
+        continue;
+      }
       Status s = ArchivePartition(route->meta.id, p, force);
       if (!s.ok() && first.ok()) first = s;
     }

@@ -92,6 +92,8 @@ class Scrubber {
   // `force`: archive whatever is there; otherwise wait for a full segment
   // (see kMinSegmentRecords in scrub.cc).
   Status ArchiveAll(bool force);
+  std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> AppliedLsns(
+      const std::vector<std::shared_ptr<const TableRoute>>& routes);
   Status ArchivePartition(uint64_t table, const PartitionRoute& p, bool force);
   // Records above `after` that `node` applied, if at least `min_records`.
   Status ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
@@ -122,6 +124,7 @@ class Scrubber {
   std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> last_archive_;  // by group: last segment
   uint64_t next_id_ = 0;
   bool hold_trim_ = false;  // during a repair
+  uint64_t passes_ = 0;     // archive passes so far
   std::atomic<bool> stop_{false};  // Stop() was called: passes end early
 
   std::mutex state_mu_;  // the report; taken inside mu_, never the other way
