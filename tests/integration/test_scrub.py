@@ -93,6 +93,15 @@ def test_scrub_and_bit_rot_bad_requests(module_server):
     assert admin(port, "POST", "/admin/bit-rot", {"node": node, "partition": "x"})[0] == 400
     assert admin(port, "POST", "/admin/scrub", {"table": "nope"})[0] == 404
     assert admin(port, "POST", "/admin/scrub", {"table": 5})[0] == 400
+    assert admin(port, "POST", "/admin/network", {"corruptRate": 2})[0] == 400
+    assert admin(port, "POST", "/admin/network", {"corruptRate": "x"})[0] == 400
+    assert admin(port, "POST", "/admin/network", {"corruptRate": 0.05}) == (200, {})
+    for i in range(20):
+        client.put_item(TableName="rot_bad", Item={"pk": {"S": "c%d" % i}, "sk": {"N": "1"}})
+    _, snap = admin(port, "GET", "/admin/cluster")
+    assert snap["network"]["corruptRate"] == 0.05 and snap["network"]["messagesCorrupted"] > 0
+    assert admin(port, "POST", "/admin/network", {}) == (200, {})
+    assert len(ds.scan_all(client, "rot_bad")) == 20
     status, state = admin(port, "GET", "/admin/scrub")
     assert status == 200 and "partitions" in state and "alarms" in state
     client.delete_table(TableName="rot_bad")

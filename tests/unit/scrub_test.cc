@@ -396,6 +396,29 @@ TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scr
   CHECK(CountAlarms(r, "replica-mismatch", part.members[1]) >= 1);
 }
 
+TEST_CASE("transport: writes go on while messages are corrupted in flight", "[scrub]") {
+  auto c = StartCluster();
+  auto t = c->CreateTable("ns/n1", "s");
+  REQUIRE(t.ok());
+  NetworkFaults faults;
+  faults.corrupt_rate = 0.1;
+  REQUIRE(c->SetNetwork(faults).ok());
+  for (int i = 0; i < 50; ++i) REQUIRE(c->Put(*t, K(i), "c" + std::to_string(i), 2).ok());
+  ClusterSnapshot snap = c->Snapshot();
+  CHECK(snap.messages_corrupted > 0);
+  CHECK(snap.network.corrupt_rate == 0.1);
+  REQUIRE(c->SetNetwork(NetworkFaults{}).ok());
+  for (int i = 0; i < 50; ++i) {
+    auto got = c->Get(*t, K(i), true);
+    REQUIRE(got.ok());
+    REQUIRE(got->has_value());
+    CHECK(**got == "c" + std::to_string(i));
+  }
+  auto report = c->ScrubNow("ns/n1");
+  REQUIRE(report.ok());
+  for (const PartitionScrub& p : report->partitions) CHECK(p.result == "ok");
+}
+
 TEST_CASE("transport: every message is checksummed; a corrupted one is dropped", "[scrub]") {
   Transport t;
   std::vector<paxos::Message> got;

@@ -303,12 +303,14 @@ let networkSig = '';
 function networkPanel() {
   const dropRate = h('input', { type: 'number', name: 'dropRate', min: 0, max: 1, step: 'any', value: '0', title: 'share of messages dropped, 0 to 1' });
   const delayMs = h('input', { type: 'number', name: 'delayMs', min: 0, step: 1, value: '0', title: 'delay added to every message, ms' });
+  const corruptRate = h('input', { type: 'number', name: 'corruptRate', min: 0, max: 1, step: 'any', value: '0', title: 'share of messages with a bit flipped in flight (the receiver checks each message\'s CRC-32 and drops it), 0 to 1' });
   const apply = h('button', { class: 'small', type: 'submit', name: 'apply-network' }, 'Apply');
   const form = h('form', { class: 'network-form' },
-    h('label', {}, 'drop rate ', dropRate), h('label', {}, 'delay (ms) ', delayMs), apply);
+    h('label', {}, 'drop rate ', dropRate), h('label', {}, 'delay (ms) ', delayMs),
+    h('label', {}, 'corrupt rate ', corruptRate), apply);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const body = { dropRate: Number(dropRate.value), delayMs: Number(delayMs.value) };
+    const body = { dropRate: Number(dropRate.value), delayMs: Number(delayMs.value), corruptRate: Number(corruptRate.value) };
     const partition = latest && latest.network ? latest.network.partition : [];
     if (partition && partition.length) body.partition = partition;
     setNetwork(body, apply, `network: drop rate ${body.dropRate}, delay ${body.delayMs} ms`);
@@ -371,7 +373,7 @@ function renderNetwork(snap) {
       const b = h('button', { class: 'small danger', name: `isolate-${az}` }, `Isolate ${az}`);
       b.addEventListener('click', () => {
         const current = latest && latest.network ? latest.network : {};
-        setNetwork({ partition: [[az], azs.filter((a) => a !== az)], dropRate: current.dropRate || 0, delayMs: current.delayMs || 0 },
+        setNetwork({ partition: [[az], azs.filter((a) => a !== az)], dropRate: current.dropRate || 0, delayMs: current.delayMs || 0, corruptRate: current.corruptRate || 0 },
           b, `network: ${az} isolated`);
       });
       return b;
@@ -384,6 +386,7 @@ function renderNetwork(snap) {
   if (first) {
     document.querySelector('#network input[name=dropRate]').value = String(net.dropRate || 0);
     document.querySelector('#network input[name=delayMs]').value = String(net.delayMs || 0);
+    document.querySelector('#network input[name=corruptRate]').value = String(net.corruptRate || 0);
   }
   const state = document.getElementById('network-state');
   state.dataset.partition = JSON.stringify(partition);
@@ -391,6 +394,7 @@ function renderNetwork(snap) {
     figure('partition', partition.length ? partition.map((g) => g.join(', ')).join('  |  ') : 'none', partition.length ? 'groups that cannot reach each other' : 'every node reaches every other'),
     figure('drop rate', net.dropRate || 0, 'of messages'),
     figure('delay', net.delayMs || 0, 'ms per message'),
+    figure('corrupt rate', net.corruptRate || 0, 'of messages'),
     figure('messages dropped', net.messagesDropped || 0, 'since start'),
     figure('checksum failures', net.messagesCorrupted || 0, 'messages dropped by the receiver'));
 }
