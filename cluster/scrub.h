@@ -90,7 +90,7 @@ class Scrubber {
   void ArchiveAll();
   // Archives what the replicas of `p` applied and trims their WAL.
   // `force`: archive whatever is there; otherwise wait for a full segment
-  // (see kMinSegmentRecords in scrub.cc).
+  // (see kMinSegmentRecords in archiver.cc).
   Status ArchiveAll(bool force);
   std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> AppliedLsns(
       const std::vector<std::shared_ptr<const TableRoute>>& routes);
