@@ -1,5 +1,7 @@
-// AdminHandler: the cluster snapshot as JSON, and power faults.
+// AdminHandler: the cluster snapshot as JSON, faults, scrub and bit rot.
 #include "api/admin.h"
+
+#include <map>
 
 #include "api/json.h"
 
@@ -51,7 +53,94 @@ void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
   w.EndObject();
 }
 
-void WriteTable(JsonWriter& w, const cluster::TableInfo& t) {
+std::string Hex(const std::string& bytes) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+// One partition's archive and scrub state (the members of a "scrub" object).
+void WriteScrubMembers(JsonWriter& w, const cluster::PartitionScrub& p) {
+  w.Key("archivedLsn");
+  w.Uint64(p.archived_lsn);
+  w.Key("archiveSegments");
+  w.Uint64(p.archive_segments);
+  w.Key("lastScrubMs");
+  w.Int64(p.last_scrub_ms);
+  w.Key("scrubLsn");
+  w.Uint64(p.scrub_lsn);
+  w.Key("result");
+  w.String(p.result);
+  w.Key("detail");
+  w.String(p.detail);
+  w.Key("referenceDigest");
+  w.String(p.reference_digest);
+  w.Key("mismatches");
+  w.Uint64(p.mismatches);
+  w.Key("repairs");
+  w.Uint64(p.repairs);
+  w.Key("replicas");
+  w.StartArray();
+  for (const cluster::ReplicaScrub& r : p.replicas) {
+    w.StartObject();
+    w.Key("node");
+    w.Uint(r.node);
+    w.Key("digest");
+    w.String(r.digest);
+    w.Key("state");
+    w.String(r.state);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+void WriteAlarms(JsonWriter& w, const std::vector<cluster::ScrubAlarm>& alarms) {
+  w.StartArray();
+  for (const cluster::ScrubAlarm& a : alarms) {
+    w.StartObject();
+    w.Key("timeMs");
+    w.Int64(a.time_ms);
+    w.Key("partition");
+    w.Uint64(a.group);
+    w.Key("node");
+    w.Uint(a.node);
+    w.Key("kind");
+    w.String(a.kind);
+    w.Key("message");
+    w.String(a.message);
+    w.EndObject();
+  }
+  w.EndArray();
+}
+
+HttpResponse ScrubJson(const cluster::ScrubReport& report) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("partitions");
+  w.StartArray();
+  for (const auto& p : report.partitions) {
+    w.StartObject();
+    w.Key("group");
+    w.Uint64(p.group);
+    w.Key("tableId");
+    w.Uint64(p.table_id);
+    WriteScrubMembers(w, p);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.Key("alarms");
+  WriteAlarms(w, report.alarms);
+  w.EndObject();
+  return HttpResponse{200, buf.GetString()};
+}
+
+void WriteTable(JsonWriter& w, const cluster::TableInfo& t,
+                const std::map<uint64_t, const cluster::PartitionScrub*>& scrub) {
   w.StartObject();
   w.Key("name");  // namespace/name
   w.String(t.meta.name);
@@ -75,6 +164,12 @@ void WriteTable(JsonWriter& w, const cluster::TableInfo& t) {
     w.StartArray();
     for (uint32_t m : p.members) w.Uint(m);
     w.EndArray();
+    if (auto it = scrub.find(p.group); it != scrub.end()) {
+      w.Key("scrub");
+      w.StartObject();
+      WriteScrubMembers(w, *it->second);
+      w.EndObject();
+    }
     w.EndObject();
   }
   w.EndArray();
@@ -104,15 +199,23 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.Double(snap.network.drop_rate);
   w.Key("delayMs");
   w.Int(snap.network.delay_ms);
+  w.Key("corruptRate");
+  w.Double(snap.network.corrupt_rate);
   w.Key("messagesDropped");
   w.Uint64(snap.messages_dropped);
+  w.Key("messagesCorrupted");
+  w.Uint64(snap.messages_corrupted);
   w.EndObject();
   w.Key("indexPropagationPaused");
   w.Bool(snap.index_propagation_paused);
+  std::map<uint64_t, const cluster::PartitionScrub*> scrub;
+  for (const auto& p : snap.scrub.partitions) scrub[p.group] = &p;
   w.Key("tables");
   w.StartArray();
-  for (const auto& t : snap.tables) WriteTable(w, t);
+  for (const auto& t : snap.tables) WriteTable(w, t, scrub);
   w.EndArray();
+  w.Key("scrubAlarms");
+  WriteAlarms(w, snap.scrub.alarms);
   w.Key("memds");
   w.StartArray();
   for (uint64_t lookups : snap.memds_lookups) {
@@ -169,6 +272,10 @@ HttpResponse Network(cluster::Cluster* cluster, const std::string& body) {
   if (const JsonValue* d = Member(doc, "dropRate")) {
     if (!d->IsNumber() || d->GetDouble() < 0 || d->GetDouble() > 1) return Fail(400, "\"dropRate\" is from 0 to 1");
     faults.drop_rate = d->GetDouble();
+  }
+  if (const JsonValue* c = Member(doc, "corruptRate")) {
+    if (!c->IsNumber() || c->GetDouble() < 0 || c->GetDouble() > 1) return Fail(400, "\"corruptRate\" is from 0 to 1");
+    faults.corrupt_rate = c->GetDouble();
   }
   int64_t delay = 0;
   auto got = GetInt64(doc, "delayMs", &delay);
@@ -234,6 +341,52 @@ HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
   return HttpResponse{200, "{\"deleted\":" + std::to_string(deleted) + "}"};
 }
 
+// Scrubs now: every table, or {"namespace": ..., "table": "T"}.
+HttpResponse ScrubNow(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body.empty() ? "{}" : body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string ns, table;
+  auto n = GetString(doc, "namespace", &ns);
+  auto t = GetString(doc, "table", &table);
+  if (!n.ok() || !t.ok()) return Fail(400, "\"namespace\" and \"table\" must be strings");
+  std::string name;
+  if (*t) name = (ns.empty() ? "" : ns + "/") + table;
+  auto report = cluster->ScrubNow(name);
+  if (report.status().IsNotFound()) return Fail(404, "no table " + table + (ns.empty() ? "" : " in namespace " + ns));
+  if (!report.ok()) return Fail(500, report.status().ToString());
+  return ScrubJson(*report);
+}
+
+// Bit rot: {"node": "az-b-node-1", "partition": 3, "pick": 0}.
+HttpResponse BitRot(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string node;
+  int64_t group = 0, pick = 0;
+  auto n = GetString(doc, "node", &node);
+  auto g = GetInt64(doc, "partition", &group);
+  auto k = GetInt64(doc, "pick", &pick);
+  if (!n.ok() || !*n) return Fail(400, "\"node\" (a node name) is required");
+  if (!g.ok() || !*g || group <= 0) return Fail(400, "\"partition\" (a partition's group number) is required");
+  if (!k.ok() || pick < 0) return Fail(400, "\"pick\" is a number from 0");
+  auto rot = cluster->FlipItemBit(node, static_cast<uint64_t>(group), static_cast<uint64_t>(pick));
+  if (rot.status().IsNotFound()) return Fail(404, rot.status().message());
+  if (!rot.ok()) return Fail(500, rot.status().ToString());
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("node");
+  w.Uint(rot->node);
+  w.Key("partition");
+  w.Uint64(rot->group);
+  w.Key("hashKeyHex");
+  w.String(Hex(rot->key.hash));
+  w.Key("rangeKeyHex");
+  w.String(Hex(rot->key.range));
+  w.EndObject();
+  return HttpResponse{200, buf.GetString()};
+}
+
 }  // namespace
 
 HttpResponse AdminHandler::Handle(const std::string& method, const std::string& path,
@@ -246,6 +399,13 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "POST" && path == "/admin/index-propagation") return IndexPropagation(cluster_, body);
   if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
   if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
+  if (method == "GET" && path == "/admin/scrub") return ScrubJson(cluster_->ScrubState());
+  if (method == "POST" && path == "/admin/scrub") return ScrubNow(cluster_, body);
+  if (method == "POST" && path == "/admin/bit-rot") return BitRot(cluster_, body);
+  if (method == "POST" && path == "/admin/archive") {
+    Status s = cluster_->ArchiveNow();
+    return s.ok() ? HttpResponse{200, "{}"} : Fail(500, s.ToString());
+  }
   return Fail(404, "no such admin endpoint: " + method + " " + path);
 }
 

@@ -9,8 +9,10 @@
 //   POST /admin/power-off  {"target": "az-b-node-1" | "az-b"}
 //   POST /admin/power-on   {"target": ...}
 //   POST /admin/network    {"partition": [["az-a"], ["az-b", "az-c-node-1"]],
-//                           "dropRate": 0.1, "delayMs": 5}   replaces the network
-//                                                             faults; {} heals all
+//                           "dropRate": 0.1, "delayMs": 5,   replaces the network
+//                           "corruptRate": 0.01}             faults; {} heals all
+//                                       (a corrupted message fails the receiver's
+//                                       checksum check and is dropped)
 //   POST /admin/slow-disk  {"target": "az-a-node-1" | "az-a", "delayMs": 50}
 //   POST /admin/index-propagation {"paused": true | false}   hold back (or
 //                                       resume) writes to global indexes

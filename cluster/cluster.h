@@ -154,16 +154,60 @@ struct NetworkFaults {
   std::vector<std::vector<std::string>> partition;
   double drop_rate = 0;  // probability that a message is lost
   int delay_ms = 0;      // added to every message
+  double corrupt_rate = 0;  // probability that a bit of a message flips (the receiver's checksum drops it)
+};
+
+// Scrub and the WAL archive (cluster/scrub.h), per partition.
+struct ReplicaScrub {
+  uint32_t node = 0;
+  std::string digest;  // at the scrub marker; empty when not checked
+  std::string state;   // "ok", "mismatch", "repaired", "unchecked" (down or no answer)
+};
+struct PartitionScrub {
+  uint64_t group = 0;
+  uint64_t table_id = 0;
+  uint64_t archived_lsn = 0;     // highest LSN in the archive
+  uint64_t archive_segments = 0;
+  int64_t last_scrub_ms = 0;     // Unix epoch ms of the last scrub; 0: never
+  uint64_t scrub_lsn = 0;        // the LSN the replicas were compared at
+  // "" (never), "ok", "mismatch" (not repaired), "repaired", "error"
+  std::string result;
+  std::string detail;
+  std::string reference_digest;  // rebuilt from the archive ("" when unavailable)
+  std::vector<ReplicaScrub> replicas;
+  uint64_t mismatches = 0;       // replicas found bad, since start
+  uint64_t repairs = 0;          // replicas repaired, since start
+};
+struct ScrubAlarm {
+  int64_t time_ms = 0;
+  uint64_t group = 0;
+  uint32_t node = 0;   // 0: not one node's (the archive)
+  // "replica-mismatch", "replica-repaired", "repair-failed", "wal-checksum",
+  // "wal-hole", "archive-corrupt"
+  std::string kind;
+  std::string message;
+};
+struct ScrubReport {
+  std::vector<PartitionScrub> partitions;  // every partition of every table
+  std::vector<ScrubAlarm> alarms;          // the most recent, oldest first
+};
+// What FlipItemBit changed.
+struct BitRot {
+  uint32_t node = 0;
+  uint64_t group = 0;
+  Key key;
 };
 
 struct ClusterSnapshot {
   std::vector<NodeInfo> nodes;
   NetworkFaults network;
   uint64_t messages_dropped = 0;
+  uint64_t messages_corrupted = 0;  // dropped by the receiver's checksum check
   std::vector<TableInfo> tables;
   std::vector<uint64_t> memds_lookups;                         // per MemDS node
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
   bool index_propagation_paused = false;
+  ScrubReport scrub;
 };
 
 struct ClusterOptions {
@@ -180,6 +224,8 @@ struct ClusterOptions {
   int election_ticks = 30;       // failover after ~300 ms without a leader
   int heartbeat_ticks = 5;
   int request_timeout_ms = 10000;
+  int archive_interval_ms = 1000;  // WAL archiving and trimming; 0: only on demand
+  int scrub_interval_ms = 60000;   // periodic scrub of every partition; 0: only on demand
 };
 
 class Cluster {
@@ -261,6 +307,21 @@ class Cluster {
   // Pauses (or resumes) the propagation of writes to global indexes: while
   // paused, index queries return what was propagated before.
   virtual void PauseIndexPropagation(bool paused) = 0;
+
+  // Scrub (cluster/scrub.h). ScrubNow scrubs every partition of the table
+  // named (every table when empty) now, repairs what it finds, and returns
+  // the report; NotFound for an unknown table.
+  virtual Result<ScrubReport> ScrubNow(const std::string& table) = 0;
+  virtual ScrubReport ScrubState() = 0;
+  // Archives what is committed and trims the live WAL, now.
+  virtual Status ArchiveNow() = 0;
+  // Bit rot: flips one bit of a stored item of partition `group` on `node`
+  // ("az-b-node-1"), behind the WAL's back; `pick` chooses the item. NotFound
+  // for an unknown node, a group it does not hold or one without items.
+  virtual Result<BitRot> FlipItemBit(const std::string& node, uint64_t group, uint64_t pick) = 0;
+  // Test hook: flips a bit of WAL record `lsn` of `group` on `node`, keeping
+  // its stored CRC.
+  virtual Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

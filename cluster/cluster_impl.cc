@@ -18,6 +18,7 @@
 #include "cluster/memds.h"
 #include "cluster/meta_store.h"
 #include "cluster/router.h"
+#include "cluster/scrub.h"
 #include "cluster/storage_node.h"
 #include "cluster/transport.h"
 #include "cluster/wal_record.h"
@@ -105,6 +106,11 @@ class ClusterImpl final : public Cluster {
   Status SetNetwork(const NetworkFaults& faults) override;
   Status SetDiskDelay(const std::string& target, int delay_ms) override;
   void PauseIndexPropagation(bool paused) override { propagator_->SetPaused(paused); }
+  Result<ScrubReport> ScrubNow(const std::string& table) override;
+  ScrubReport ScrubState() override { return scrubber_->State(); }
+  Status ArchiveNow() override { return scrubber_->ArchiveNow(); }
+  Result<BitRot> FlipItemBit(const std::string& node, uint64_t group, uint64_t pick) override;
+  Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) override;
   void Stop() override;
 
  private:
@@ -134,6 +140,7 @@ class ClusterImpl final : public Cluster {
   std::once_flag stopped_;
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
+  std::unique_ptr<Scrubber> scrubber_;
 };
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
@@ -204,12 +211,25 @@ Status ClusterImpl::Init() {
   }
   propagator_->SetPaused(options_.pause_index_propagation);
   propagator_->Start();
-  return Status::Ok();
+  // The WAL archive: archive/ under the data directory (the emulated S3).
+  std::unique_ptr<ArchiveBucket> bucket;
+  if (options_.in_memory) {
+    bucket = ArchiveBucket::InMemory();
+  } else {
+    auto disk = ArchiveBucket::OnDisk((std::filesystem::path(options_.data_dir) / "archive").string());
+    if (!disk.ok()) return disk.status();
+    bucket = disk.take();
+  }
+  auto archive = WalArchive::Open(std::move(bucket));
+  if (!archive.ok()) return archive.status();
+  scrubber_ = std::make_unique<Scrubber>(options_, archive.take(), memds_.front().get(), routers_.front().get());
+  return scrubber_->Start();
 }
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
     if (propagator_) propagator_->Stop();
+    if (scrubber_) scrubber_->Stop();
     for (auto& n : nodes_) n->Stop();
     transport_.Stop();
   });
@@ -329,6 +349,7 @@ Result<TableMeta> ClusterImpl::DeleteTable(const std::string& name) {
   route.meta.state = TableState::kDeleting;
   RETURN_IF_ERROR(meta_->SaveTable(route));
   for (auto& m : memds_) m->Erase(name);
+  if (scrubber_) scrubber_->Forget(route);
   RETURN_IF_ERROR(DropReplicas(route));
   RETURN_IF_ERROR(meta_->DeleteTable(route.meta));
   return route.meta;
@@ -555,6 +576,7 @@ Status ClusterImpl::SetNetwork(const NetworkFaults& faults) {
   transport_.SetCutLinks(std::move(cut));
   transport_.SetDropRate(faults.drop_rate);
   transport_.SetDelay(std::chrono::milliseconds(faults.delay_ms));
+  transport_.SetCorruptRate(faults.corrupt_rate);
   std::lock_guard<std::mutex> lock(faults_mu_);
   network_ = faults;
   return Status::Ok();
@@ -596,10 +618,74 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     std::lock_guard<std::mutex> lock(faults_mu_);
     snap.network = network_;
   }
-  snap.messages_dropped = transport_.faults().dropped;
+  const Transport::Faults tf = transport_.faults();
+  snap.messages_dropped = tf.dropped;
+  snap.messages_corrupted = tf.corrupted;
   snap.index_propagation_paused = propagator_->paused();
   for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
+  snap.scrub = scrubber_->State();
   return snap;
+}
+
+Result<ScrubReport> ClusterImpl::ScrubNow(const std::string& table) {
+  std::vector<std::shared_ptr<const TableRoute>> routes;
+  if (table.empty()) {
+    for (auto& r : memds_.front()->List("")) {
+      if (r->meta.state == TableState::kActive) routes.push_back(r);
+    }
+  } else {
+    auto r = memds_.front()->Lookup(table);
+    if (!r) return Status::NotFound("no table " + table);
+    routes.push_back(r);
+  }
+  return scrubber_->ScrubNow(routes);
+}
+
+Result<BitRot> ClusterImpl::FlipItemBit(const std::string& node, uint64_t group, uint64_t pick) {
+  std::vector<StorageNode*> nodes = Targets(node);
+  if (nodes.size() != 1 || nodes.front()->name() != node) return Status::NotFound("no node named " + node);
+  StorageNode* n = nodes.front();
+  struct Out {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+    BitRot rot;
+  };
+  auto out = std::make_shared<Out>();
+  out->rot.node = n->id();
+  out->rot.group = group;
+  n->Inspect(
+      group,
+      [out, group, pick](NodeStore& store, const paxos::Replica* r) -> Status {
+        if (r == nullptr) return Status::NotFound("the node holds no replica of partition " + std::to_string(group));
+        auto key = store.scrub().FlipItemBit(group, pick);
+        if (!key.ok()) return key.status();
+        out->rot.key = Key{key->first, key->second};
+        return Status::Ok();
+      },
+      [out](NodeReply r) {
+        std::lock_guard<std::mutex> lock(out->mu);
+        out->status = r.status;
+        out->done = true;
+        out->cv.notify_all();
+      });
+  std::unique_lock<std::mutex> lock(out->mu);
+  if (!out->cv.wait_for(lock, std::chrono::milliseconds(options_.request_timeout_ms), [&] { return out->done; })) {
+    return Status::Unavailable("the node did not answer");
+  }
+  if (!out->status.ok()) return out->status;
+  return out->rot;
+}
+
+Status ClusterImpl::CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) {
+  std::vector<StorageNode*> nodes = Targets(node);
+  if (nodes.size() != 1 || nodes.front()->name() != node) return Status::NotFound("no node named " + node);
+  Barrier barrier(1);
+  nodes.front()->Inspect(
+      group, [group, lsn](NodeStore& store, const paxos::Replica*) { return store.scrub().CorruptWal(group, lsn); },
+      barrier.Slot(0));
+  return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
 }
 
 }  // namespace

@@ -198,6 +198,10 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
   if (!r.data.empty() && r.kind == paxos::RecordKind::kData) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
+    if (rec->op == WalRecord::Op::kScrubMarker) {
+      RETURN_IF_ERROR(scrub_.OnMarker(group, r.lsn, *rec));
+      return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+    }
     if (rec->op == WalRecord::Op::kTruncate) {
       RETURN_IF_ERROR(ClearGroup(group));
       return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();

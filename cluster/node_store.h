@@ -38,6 +38,7 @@
 #include "base/status.h"
 #include "cluster/cluster.h"
 #include "cluster/paxos/replica.h"
+#include "cluster/scrub_store.h"
 #include "cluster/sqlite_db.h"
 
 namespace ddb::cluster {
@@ -96,8 +97,11 @@ class NodeStore {
   // True once since the last call when an applied record added outbox rows.
   bool TakeOutboxAdded() { return std::exchange(outbox_added_, false); }
 
+  // Scrub digests and repairs, WAL reads and trimming (scrub_store.h).
+  ScrubStore& scrub() { return scrub_; }
+
  private:
-  explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
   Status Prepare();
   std::unique_ptr<SqliteDb> db_;
   Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes);
@@ -109,6 +113,7 @@ class NodeStore {
   std::map<std::string, Statement> queries_;
   std::set<uint64_t> outbox_groups_;
   bool outbox_added_ = false;
+  ScrubStore scrub_;
 };
 
 }  // namespace ddb::cluster

@@ -28,6 +28,7 @@ Status StorageNode::Open() {
   auto store = NodeStore::Open(options_.path, options_.fsync);
   if (!store.ok()) return store.status();
   store_ = store.take();
+  store_->scrub().set_node_id(options_.id);
   auto rows = store_->LoadReplicas();
   if (!rows.ok()) return rows.status();
   for (ReplicaRow& row : rows.value()) AddGroup(std::move(row));

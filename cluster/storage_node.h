@@ -113,6 +113,12 @@ class StorageNode {
   void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
   // The state of every replica on this node.
   void Describe(ReplyFn reply);
+  // Runs `fn` on the node thread, between group commits, with the node's
+  // store and the group's replica (nullptr when this node holds none), and
+  // answers with its status. For the archiver and scrub (cluster/scrub.h);
+  // `fn` must not keep either pointer.
+  using InspectFn = std::function<Status(NodeStore&, const paxos::Replica*)>;
+  void Inspect(uint64_t group, InspectFn fn, ReplyFn reply);
 
  private:
   struct Group {

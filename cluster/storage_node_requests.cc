@@ -128,4 +128,11 @@ void StorageNode::Describe(ReplyFn reply) {
   });
 }
 
+void StorageNode::Inspect(uint64_t group, InspectFn fn, ReplyFn reply) {
+  Request(std::move(reply), [this, group, fn = std::move(fn)](ReplyFn done) {
+    Group* g = FindGroup(group);
+    done(Reply(fn(*store_, g == nullptr ? nullptr : g->replica.get())));
+  });
+}
+
 }  // namespace ddb::cluster

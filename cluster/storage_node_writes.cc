@@ -34,6 +34,10 @@ void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, Re
     g->pending[*lsn] = Group::Pending{g->replica->ballot(), "", std::move(reply), std::move(done)};
     return;
   }
+  if (record.op == WalRecord::Op::kScrubMarker) {  // changes no item: no overlay entry
+    g->pending[*lsn] = Group::Pending{g->replica->ballot(), "", std::move(reply), std::move(done)};
+    return;
+  }
   std::string key = ItemKey(record.hash_key, record.range_key);
   std::optional<std::string> version;
   if (record.op == WalRecord::Op::kPut) version = record.item;

@@ -1,7 +1,44 @@
 // Transport: delivery, and the network faults a user can inject.
 #include "cluster/transport.h"
 
+#include <zlib.h>
+
 namespace ddb::cluster {
+
+namespace {
+
+template <typename T>
+uLong Mix(uLong crc, T v) {
+  unsigned char b[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<unsigned char>(static_cast<uint64_t>(v) >> (8 * i));
+  return crc32(crc, b, sizeof(T));
+}
+
+}  // namespace
+
+uint32_t MessageCrc(const paxos::Message& m) {
+  uLong c = crc32(0, nullptr, 0);
+  c = Mix(c, static_cast<uint8_t>(m.type));
+  c = Mix(c, m.group);
+  c = Mix(c, m.from);
+  c = Mix(c, m.to);
+  c = Mix(c, m.ballot);
+  c = Mix(c, m.lsn);
+  c = Mix(c, m.commit_lsn);
+  c = Mix(c, m.trim_lsn);
+  c = Mix(c, static_cast<uint8_t>(m.reject));
+  c = Mix(c, m.tick);
+  c = Mix(c, m.joined_lsn);
+  c = Mix(c, static_cast<uint64_t>(m.records.size()));
+  for (const paxos::Record& r : m.records) {
+    c = Mix(c, r.lsn);
+    c = Mix(c, r.ballot);
+    c = Mix(c, static_cast<uint8_t>(r.kind));
+    c = Mix(c, static_cast<uint64_t>(r.data.size()));
+    c = crc32(c, reinterpret_cast<const Bytef*>(r.data.data()), static_cast<uInt>(r.data.size()));
+  }
+  return static_cast<uint32_t>(c);
+}
 
 Transport::~Transport() { Stop(); }
 
@@ -15,7 +52,13 @@ void Transport::Stop() {
   if (delay_thread_.joinable()) delay_thread_.join();
 }
 
-void Transport::Deliver(paxos::Message m) const {
+void Transport::Deliver(paxos::Message m, uint32_t crc) {
+  // The receiving side's check: a message that changed in flight is dropped.
+  if (MessageCrc(m) != crc) {
+    std::lock_guard<std::mutex> lock(mu_);
+    ++faults_.corrupted;
+    return;
+  }
   auto it = inboxes_.find(m.to);
   if (it != inboxes_.end()) it->second(std::move(m));
 }
@@ -24,23 +67,27 @@ void Transport::Send(paxos::Message m) {
   std::unique_lock<std::mutex> lock(mu_);
   auto link = std::minmax(m.from, m.to);
   bool drop = faults_.cut.count({link.first, link.second}) > 0;
-  if (!drop && faults_.drop_rate > 0) {
-    random_ ^= random_ << 13;
-    random_ ^= random_ >> 7;
-    random_ ^= random_ << 17;
-    drop = static_cast<double>(random_ >> 11) / static_cast<double>(1ull << 53) < faults_.drop_rate;
-  }
+  if (!drop && faults_.drop_rate > 0) drop = NextRandom() < faults_.drop_rate;
   if (drop || stopping_) {
     ++faults_.dropped;
     return;
   }
+  const uint32_t crc = MessageCrc(m);
+  if (faults_.corrupt_rate > 0 && NextRandom() < faults_.corrupt_rate) {
+    // One bit flips on the wire: in a record's data when there is one.
+    if (!m.records.empty() && !m.records.front().data.empty()) {
+      m.records.front().data[0] = static_cast<char>(m.records.front().data[0] ^ 0x01);
+    } else {
+      m.ballot ^= 1;
+    }
+  }
   if (faults_.delay.count() == 0) {
     lock.unlock();
-    Deliver(std::move(m));
+    Deliver(std::move(m), crc);
     return;
   }
   // A fixed delay keeps messages in order: the queue is sorted by due time.
-  delayed_.emplace_back(std::chrono::steady_clock::now() + faults_.delay, std::move(m));
+  delayed_.push_back(Delayed{std::chrono::steady_clock::now() + faults_.delay, std::move(m), crc});
   if (!delay_thread_.joinable()) delay_thread_ = std::thread([this] { DelayLoop(); });
   cv_.notify_one();
 }
@@ -52,15 +99,16 @@ void Transport::DelayLoop() {
       cv_.wait(lock);
       continue;
     }
-    auto due = delayed_.front().first;
+    auto due = delayed_.front().due;
     if (std::chrono::steady_clock::now() < due) {
       cv_.wait_until(lock, due);
       continue;
     }
-    paxos::Message m = std::move(delayed_.front().second);
+    paxos::Message m = std::move(delayed_.front().m);
+    const uint32_t crc = delayed_.front().crc;
     delayed_.pop_front();
     lock.unlock();
-    Deliver(std::move(m));
+    Deliver(std::move(m), crc);
     lock.lock();
   }
 }
@@ -73,6 +121,18 @@ void Transport::SetCutLinks(std::set<std::pair<paxos::NodeId, paxos::NodeId>> cu
 void Transport::SetDropRate(double rate) {
   std::lock_guard<std::mutex> lock(mu_);
   faults_.drop_rate = rate < 0 ? 0 : rate > 1 ? 1 : rate;
+}
+
+double Transport::NextRandom() {
+  random_ ^= random_ << 13;
+  random_ ^= random_ >> 7;
+  random_ ^= random_ << 17;
+  return static_cast<double>(random_ >> 11) / static_cast<double>(1ull << 53);
+}
+
+void Transport::SetCorruptRate(double rate) {
+  std::lock_guard<std::mutex> lock(mu_);
+  faults_.corrupt_rate = rate < 0 ? 0 : rate > 1 ? 1 : rate;
 }
 
 void Transport::SetDelay(std::chrono::milliseconds delay) {

@@ -95,6 +95,10 @@ std::string EncodeWalRecord(const WalRecord& r) {
     PutVarint(&out, r.index_writes.size());
     for (const IndexWrite& w : r.index_writes) AppendIndexWrite(w, &out);
   }
+  if (r.op == WalRecord::Op::kScrubMarker) {
+    PutVarint(&out, r.scrub_id);
+    PutVarint(&out, r.scrub_source);
+  }
   return out;
 }
 
@@ -105,7 +109,10 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if (op < 1 || op > 4) return Status::Corruption("wal record: bad op");
+  if ((op < 1 || op > 3) && op != static_cast<uint8_t>(WalRecord::Op::kOutboxTrim) &&
+      op != static_cast<uint8_t>(WalRecord::Op::kScrubMarker)) {
+    return Status::Corruption("wal record: bad op");
+  }
   r.op = static_cast<WalRecord::Op>(op);
   if (!GetBytes(&in, &r.hash_key) || !GetBytes(&in, &r.range_key)) {
     return Status::Corruption("wal record: truncated key");
@@ -127,6 +134,13 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
     for (IndexWrite& w : r.index_writes) {
       if (!GetIndexWrite(&in, &w)) return Status::Corruption("wal record: truncated index write");
     }
+  }
+  if (r.op == WalRecord::Op::kScrubMarker) {
+    uint64_t source;
+    if (!GetVarint(&in, &r.scrub_id) || !GetVarint(&in, &source) || source > UINT32_MAX) {
+      return Status::Corruption("wal record: truncated scrub marker");
+    }
+    r.scrub_source = static_cast<uint32_t>(source);
   }
   if (!in.empty()) return Status::Corruption("wal record: trailing bytes");
   return r;

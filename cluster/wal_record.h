@@ -3,7 +3,8 @@
 //
 // Format grammar (all integers are LEB128 varints):
 //   record  := version op body          version := 0x01
-//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate) | 0x04 (outbox trim)
+//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate) | 0x20 (outbox trim)
+//            | 0x40 (scrub marker)
 //   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item) [indexes]
 //   delete  := bytes(hash_key) bytes(range_key) [indexes]
 //   truncate:= bytes("") bytes("")      every item of the partition goes
@@ -13,6 +14,10 @@
 //   index_write := varint(local_index) varint(global_table) bytes(global_name)
 //                  byte(erase) bytes(hash_key) bytes(range_key)
 //                  [erase = 0: varint(item_size) bytes(item)]
+//   marker  := bytes("") bytes("") varint(scrub_id) varint(source_node)
+//              every replica computes its scrub digest when it applies it
+//              (cluster/scrub_store.h); source_node != 0 also keeps a copy
+//              of that node's replicated rows for a repair
 //   bytes(x):= varint(len(x)) x
 // An empty payload is a Paxos no-op and is not a WalRecord.
 //
@@ -31,7 +36,9 @@ namespace ddb::cluster {
 
 struct WalRecord {
   // Do not reorder: stored on disk.
-  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3, kOutboxTrim = 4 };
+  // kOutboxTrim and kScrubMarker are far from the others so that new item
+  // ops can follow 3.
+  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3, kOutboxTrim = 0x20, kScrubMarker = 0x40 };
   Op op = Op::kPut;
   std::string hash_key;
   std::string range_key;
@@ -39,6 +46,8 @@ struct WalRecord {
   uint32_t item_size = 0;  // put only: DynamoDB size, for statistics
   std::vector<IndexWrite> index_writes;  // put and delete
   uint64_t trim_lsn = 0;   // outbox trim only
+  uint64_t scrub_id = 0;      // scrub marker only: names the scrub round
+  uint32_t scrub_source = 0;  // scrub marker only: node that keeps a copy (0: none)
 };
 
 std::string EncodeWalRecord(const WalRecord& r);

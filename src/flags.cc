@@ -35,6 +35,8 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -fsync               fsync every group commit (survive a power cut of the host)
   -partitions N        partitions per new table (default 2, 1 to 64)
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
+  -archiveIntervalMs N how often committed WAL records are archived (default 1000, 0: only when asked)
+  -scrubIntervalMs N   how often every partition is scrubbed (default 60000, 0: only when asked)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
@@ -97,6 +99,12 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "ttlSweepMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 10, 86400000, &f->ttl_sweep_ms)) return bad();
+    } else if (name == "archiveIntervalMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 86400000, &f->archive_interval_ms)) return bad();
+    } else if (name == "scrubIntervalMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 86400000, &f->scrub_interval_ms)) return bad();
     } else if (name == "uiDir") {
       if (!need_value()) return false;
       f->ui_dir = value;

@@ -55,6 +55,8 @@ int main(int argc, char** argv) {
   co.data_dir = flags.db_path;
   co.fsync = flags.fsync;
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
+  co.archive_interval_ms = flags.archive_interval_ms;
+  co.scrub_interval_ms = flags.scrub_interval_ms;
   auto cluster = ddb::cluster::Cluster::Start(co);
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
 

@@ -7,7 +7,8 @@
 // page; export as DynamoDB JSON lines and import such a file; select and
 // delete many; delete the item and the table. Cluster view: 6 nodes in 3 AZs;
 // power off a leader's node, see it down, every partition with a leader again
-// and writes still succeeding; power it on. Screenshots of both views go to
+// and writes still succeeding; power it on; flip a bit of a stored item on
+// one replica, scrub now, see the alarm and the repair. Screenshots go to
 // $SCREENSHOT_DIR (default /tmp).
 //
 // Environment: DDB_LOCAL (the binary; default ./ddb-local at the repo root),
@@ -395,6 +396,39 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     await node.locator('button[name=slow-disk]').click();
     await page.locator('.node').first().and(page.locator('[data-disk-delay="0"]')).waitFor();
     assert.equal(await node.locator('.disk-delay').textContent(), '');
+  });
+
+  await t.test('bit rot: flip a bit on one replica, scrub reports it and repairs it', async () => {
+    const row = page.locator('.table-card[data-table="local_us-east-1/Faults"] tbody tr').first();
+    await row.waitFor();
+    // The archiver runs every second: the archived LSN shows up.
+    await page.waitForFunction(() => {
+      const r = document.querySelector('.table-card[data-table="local_us-east-1/Faults"] tbody tr');
+      return r && Number(r.children[5].textContent) > 0;
+    }, null, { timeout: kWaitMs });
+    const victim = await row.locator('select[name=bit-rot-node]').inputValue();
+    assert.ok(victim.startsWith('az-'), 'a replica is chosen for bit rot');
+    const flipped = page.waitForResponse((r) => r.url().endsWith('/admin/bit-rot'));
+    await row.locator('button[name=bit-rot]').click();
+    assert.equal((await flipped).status(), 200);
+    const scrubbed = page.waitForResponse((r) => r.url().endsWith('/admin/scrub'), { timeout: kWaitMs });
+    await page.click('#scrub button[name=scrub-now]');
+    assert.equal((await scrubbed).status(), 200);
+    // Within two seconds the page shows the alarm and the repair.
+    const first = page.locator('.table-card[data-table="local_us-east-1/Faults"] tbody tr').first();
+    await first.locator('td.scrub-result[data-scrub=repaired]').waitFor({ timeout: 2000 });
+    await page.locator('#scrub-alarms li[data-kind=replica-mismatch]', { hasText: victim }).first().waitFor({ timeout: 2000 });
+    await page.locator('#scrub-alarms li[data-kind=replica-repaired]', { hasText: victim }).first().waitFor({ timeout: 2000 });
+    await page.screenshot({ path: join(shots, 'ddb-local-ui-scrub.png'), fullPage: true });
+    // Scrubbed again, every partition is ok, and the data reads back whole.
+    const again = page.waitForResponse((r) => r.url().endsWith('/admin/scrub'), { timeout: kWaitMs });
+    await page.click('#scrub button[name=scrub-now]');
+    const report = await (await again).json();
+    assert.ok(report.partitions.length > 0);
+    for (const p of report.partitions) assert.equal(p.result, 'ok', JSON.stringify(p));
+    await first.locator('td.scrub-result[data-scrub=ok]').waitFor({ timeout: 2000 });
+    const scan = await ddb('Scan', { TableName: 'Faults', ConsistentRead: true });
+    assert.ok(scan.Count >= 30);
   });
 
   await t.test('the page raised no script error', () => {

@@ -2,7 +2,7 @@
 // each holds, every table's partitions with their replication group, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
 // power buttons, and the network and disk faults (partitions, message drops
-// and delays, slow disks). It polls
+// and delays, slow disks), scrub and bit rot (scrub.js). It polls
 // GET /admin/cluster about every second; the charts are rates computed from
 // the differences between two polls.
 
@@ -10,6 +10,7 @@ import { admin, errorText } from './api.js';
 import { h, notify } from './dom.js';
 import { LineChart } from './chart.js';
 import { metricsCards, metricsTables, startMetrics } from './metrics.js';
+import { renderAlarms, scrubCells, scrubHeaders, scrubPanel } from './scrub.js';
 
 const kPollMs = 1000;
 const kBallotRound = 2 ** 32;  // a ballot is (round << 32) | proposer node id
@@ -49,6 +50,7 @@ export function startCluster(container) {
     networkPanel(),
     h('section', { class: 'azs', id: 'azs' }),
     h('h2', {}, 'Tables and partitions'),
+    scrubPanel(() => schedule(0)),
     h('section', { id: 'partitions' }),
     metricsTables());
   lookupsChart.draw();
@@ -133,6 +135,7 @@ function render(snap) {
   renderNetwork(snap);
   renderAzs(snap, facts);
   renderPartitions(snap, facts);
+  renderAlarms(snap, facts.nodes);
 }
 
 function renderCounters(snap) {
@@ -265,7 +268,7 @@ function renderPartitions(snap, facts) {
       h('h3', {}, h('span', { class: 'ns', text: ns || 'shared' }), ' ', table,
         h('small', { text: ` table id ${t.id} · ${t.partitions.length} partitions` })),
       h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN']
+        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN', ...scrubHeaders]
           .map((c) => h('th', { text: c })))),
         h('tbody', {}, t.partitions.map((p) => partitionRow(p, facts)))));
   }));
@@ -286,7 +289,8 @@ function partitionRow(p, facts) {
     h('td', { class: 'mono', text: `${p.hashLo} – ${p.hashHi}` }),
     h('td', {}, members, leader ? null : h('span', { class: 'member noleader', text: 'no leader' })),
     h('td', { class: 'num', title: ballot ? ballot.title : '', text: ballot ? ballot.text : '–' }),
-    h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }));
+    h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }),
+    scrubCells(p, facts.nodes));
 }
 
 // Network and disks: partitions between AZs or nodes, dropped and delayed
@@ -299,12 +303,14 @@ let networkSig = '';
 function networkPanel() {
   const dropRate = h('input', { type: 'number', name: 'dropRate', min: 0, max: 1, step: 'any', value: '0', title: 'share of messages dropped, 0 to 1' });
   const delayMs = h('input', { type: 'number', name: 'delayMs', min: 0, step: 1, value: '0', title: 'delay added to every message, ms' });
+  const corruptRate = h('input', { type: 'number', name: 'corruptRate', min: 0, max: 1, step: 'any', value: '0', title: 'share of messages with a bit flipped in flight (the receiver checks each message\'s CRC-32 and drops it), 0 to 1' });
   const apply = h('button', { class: 'small', type: 'submit', name: 'apply-network' }, 'Apply');
   const form = h('form', { class: 'network-form' },
-    h('label', {}, 'drop rate ', dropRate), h('label', {}, 'delay (ms) ', delayMs), apply);
+    h('label', {}, 'drop rate ', dropRate), h('label', {}, 'delay (ms) ', delayMs),
+    h('label', {}, 'corrupt rate ', corruptRate), apply);
   form.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    const body = { dropRate: Number(dropRate.value), delayMs: Number(delayMs.value) };
+    const body = { dropRate: Number(dropRate.value), delayMs: Number(delayMs.value), corruptRate: Number(corruptRate.value) };
     const partition = latest && latest.network ? latest.network.partition : [];
     if (partition && partition.length) body.partition = partition;
     setNetwork(body, apply, `network: drop rate ${body.dropRate}, delay ${body.delayMs} ms`);
@@ -367,7 +373,7 @@ function renderNetwork(snap) {
       const b = h('button', { class: 'small danger', name: `isolate-${az}` }, `Isolate ${az}`);
       b.addEventListener('click', () => {
         const current = latest && latest.network ? latest.network : {};
-        setNetwork({ partition: [[az], azs.filter((a) => a !== az)], dropRate: current.dropRate || 0, delayMs: current.delayMs || 0 },
+        setNetwork({ partition: [[az], azs.filter((a) => a !== az)], dropRate: current.dropRate || 0, delayMs: current.delayMs || 0, corruptRate: current.corruptRate || 0 },
           b, `network: ${az} isolated`);
       });
       return b;
@@ -380,6 +386,7 @@ function renderNetwork(snap) {
   if (first) {
     document.querySelector('#network input[name=dropRate]').value = String(net.dropRate || 0);
     document.querySelector('#network input[name=delayMs]').value = String(net.delayMs || 0);
+    document.querySelector('#network input[name=corruptRate]').value = String(net.corruptRate || 0);
   }
   const state = document.getElementById('network-state');
   state.dataset.partition = JSON.stringify(partition);
@@ -387,5 +394,7 @@ function renderNetwork(snap) {
     figure('partition', partition.length ? partition.map((g) => g.join(', ')).join('  |  ') : 'none', partition.length ? 'groups that cannot reach each other' : 'every node reaches every other'),
     figure('drop rate', net.dropRate || 0, 'of messages'),
     figure('delay', net.delayMs || 0, 'ms per message'),
-    figure('messages dropped', net.messagesDropped || 0, 'since start'));
+    figure('corrupt rate', net.corruptRate || 0, 'of messages'),
+    figure('messages dropped', net.messagesDropped || 0, 'since start'),
+    figure('checksum failures', net.messagesCorrupted || 0, 'messages dropped by the receiver'));
 }

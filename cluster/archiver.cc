@@ -1,0 +1,175 @@
+// Scrubber, the archive pass: committed WAL records from the replicas into
+// the WAL archive, with checksum and sequence checks, and the trimming of the
+// live WAL behind it (see "Archiving" in scrub.h).
+#include <algorithm>
+#include <set>
+
+#include "cluster/scrub.h"
+#include "cluster/scrub_internal.h"
+
+namespace ddb::cluster {
+
+namespace {
+
+using namespace scrub_internal;
+using Clock = std::chrono::steady_clock;
+constexpr size_t kMaxSegmentRecords = 4096;
+// The periodic pass writes a segment once this many records wait, or once the
+// oldest waiting one has waited kMaxSegmentAge (and at once for a partition
+// that has none archived yet); a scrub or ArchiveNow archives everything.
+constexpr paxos::Lsn kMinSegmentRecords = 1024;
+constexpr auto kMaxSegmentAge = std::chrono::seconds(10);
+constexpr int kMaxSegmentsPerPass = 16;
+
+}  // namespace
+
+Status Scrubber::ArchiveNow() { return ArchiveAll(true); }
+
+// The applied LSN of every replica on every node of `routes`: one Describe
+// per node, so that an idle partition costs no call of its own.
+std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
+    const std::vector<std::shared_ptr<const TableRoute>>& routes) {
+  std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> out;
+  std::set<paxos::NodeId> ids;
+  for (const auto& route : routes) {
+    for (const PartitionRoute& p : route->partitions) ids.insert(p.members.begin(), p.members.end());
+  }
+  for (paxos::NodeId id : ids) {
+    StorageNode* node = router_->Node(id);
+    if (node == nullptr || !node->powered_on()) continue;
+    struct Wait {
+      std::mutex mu;
+      std::condition_variable cv;
+      bool done = false;
+      std::vector<ReplicaInfo> replicas;
+    };
+    auto w = std::make_shared<Wait>();
+    node->Describe([w](NodeReply r) {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->replicas = std::move(r.replicas);
+      w->done = true;
+      w->cv.notify_all();
+    });
+    std::unique_lock<std::mutex> lock(w->mu);
+    if (!w->cv.wait_for(lock, kNodeTimeout, [&] { return w->done; })) continue;
+    for (const ReplicaInfo& r : w->replicas) out[{id, r.group}] = r.applied_lsn;
+  }
+  return out;
+}
+
+Status Scrubber::ArchiveAll(bool force) {
+  std::lock_guard<std::mutex> lock(mu_);
+  DropForgotten();
+  Status first;
+  const auto routes = Routes();
+  const auto applied = AppliedLsns(routes);
+  // The WAL of partitions with nothing new is trimmed every tenth pass (the
+  // trim LSN moves after the archive does).
+  const bool trim_idle = ++passes_ % 10 == 0;
+  for (const auto& route : routes) {
+    for (const PartitionRoute& p : route->partitions) {
+      if (stop_.load()) return first;
+      paxos::Lsn newest = 0;
+      for (paxos::NodeId m : p.members) {
+        auto it = applied.find({m, p.group});
+        if (it != applied.end()) newest = std::max(newest, it->second);
+      }
+      if (newest <= archive_->archived_lsn(p.group)) {
+        if (trim_idle) Trim(p);
+        continue;
+      }
+      Status s = ArchivePartition(route->meta.id, p, force);
+      if (!s.ok() && first.ok()) first = s;
+    }
+  }
+  return first;
+}
+
+Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
+                          std::vector<paxos::Record>* out, paxos::Lsn* applied) {
+  struct Read {
+    std::vector<paxos::Record> records;
+    paxos::Lsn applied = 0;
+  };
+  auto read = std::make_shared<Read>();
+  Status s = CallNode(node, group, [read, group, after, min_records](NodeStore& store, const paxos::Replica* r) -> Status {
+    if (r == nullptr) return Status::NotFound("no replica of the partition here");
+    read->applied = r->applied_lsn();
+    if (read->applied < after + min_records) return Status::Ok();
+    auto records = store.scrub().ReadWal(group, after, read->applied, kMaxSegmentRecords);
+    if (!records.ok()) return records.status();
+    read->records = std::move(records.value());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  *out = std::move(read->records);
+  *applied = read->applied;
+  return Status::Ok();
+}
+
+Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool force) {
+  paxos::Lsn min_records = 1;
+  auto last = last_archive_.find(p.group);
+  if (!force && last != last_archive_.end() && Clock::now() - last->second < kMaxSegmentAge) {
+    min_records = kMinSegmentRecords;
+  }
+  // The leader first: it has applied the most.
+  std::vector<paxos::NodeId> order{router_->LeaderHint(p)};
+  for (paxos::NodeId m : p.members) {
+    if (m != order.front()) order.push_back(m);
+  }
+  for (int pass = 0; pass < kMaxSegmentsPerPass; ++pass) {
+    const paxos::Lsn archived = archive_->archived_lsn(p.group);
+    bool more = false;
+    for (paxos::NodeId id : order) {
+      StorageNode* node = router_->Node(id);
+      if (node == nullptr || !node->powered_on()) continue;
+      std::vector<paxos::Record> records;
+      paxos::Lsn applied = 0;
+      Status s = ReadFrom(node, p.group, archived, min_records, &records, &applied);
+      if (IsCorruption(s)) {
+        Alarm(p.group, id, "wal-checksum", s.message());
+        continue;
+      }
+      if (!s.ok()) continue;
+      if (applied <= archived) continue;  // nothing new here; maybe on another replica
+      if (applied < archived + min_records) break;  // not enough for a segment yet
+      bool hole = records.empty() || records.front().lsn != archived + 1;
+      for (size_t i = 1; !hole && i < records.size(); ++i) hole = records[i].lsn != records[i - 1].lsn + 1;
+      if (hole) {
+        Alarm(p.group, id, "wal-hole",
+              "WAL sequence hole after lsn " + std::to_string(archived) + " (applied " + std::to_string(applied) + ")");
+        continue;
+      }
+      RETURN_IF_ERROR(archive_->Append(table, p.group, records));
+      last_archive_[p.group] = Clock::now();
+      more = records.back().lsn < applied;
+      break;
+    }
+    if (!more) break;
+  }
+  Trim(p);
+  return Status::Ok();
+}
+
+void Scrubber::Trim(const PartitionRoute& p) {
+  const paxos::Lsn archived = archive_->archived_lsn(p.group);
+  // A repair re-applies the bad replica's WAL after its copy: keep it.
+  if (archived == 0 || hold_trim_) return;
+  for (paxos::NodeId id : p.members) {
+    StorageNode* node = router_->Node(id);
+    if (node == nullptr || !node->powered_on()) continue;
+    const uint64_t group = p.group;
+    CallNode(node, group, [group, archived](NodeStore& store, const paxos::Replica* r) -> Status {
+      if (r == nullptr) return Status::Ok();
+      // Records no member can still need (paxos/replica.h, memory rule)
+      // and that the archive holds.
+      const paxos::Lsn through = std::min({archived, r->applied_lsn(), r->trim_lsn()});
+      auto first = store.scrub().FirstWalLsn(group);
+      if (!first.ok() || *first == 0 || *first > through) return Status::Ok();
+      return store.scrub().TrimWal(group, through);
+    });
+  }
+}
+
+}  // namespace ddb::cluster

@@ -1,0 +1,394 @@
+// Scrubber: scrub rounds, repairs, alarms and the background loop (see
+// scrub.h); the archive pass is in archiver.cc.
+#include "cluster/scrub.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "cluster/scrub_internal.h"
+
+namespace ddb::cluster {
+
+namespace scrub_internal {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+Status CallNode(StorageNode* node, uint64_t group, StorageNode::InspectFn fn, std::chrono::milliseconds timeout) {
+  if (node == nullptr) return Status::NotFound("unknown node");
+  struct Wait {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool done = false;
+    Status status;
+  };
+  auto w = std::make_shared<Wait>();
+  node->Inspect(group, std::move(fn), [w](NodeReply r) {
+    std::lock_guard<std::mutex> lock(w->mu);
+    w->status = std::move(r.status);
+    w->done = true;
+    w->cv.notify_all();
+  });
+  std::unique_lock<std::mutex> lock(w->mu);
+  if (!w->cv.wait_for(lock, timeout, [&] { return w->done; })) return Status::Unavailable("node did not answer");
+  return w->status;
+}
+
+}  // namespace scrub_internal
+
+namespace {
+
+using namespace scrub_internal;
+using Clock = std::chrono::steady_clock;
+constexpr size_t kAlarmsKept = 100;
+constexpr int64_t kAlarmRepeatMs = 60000;
+constexpr auto kMarkTimeout = std::chrono::milliseconds(3000);
+constexpr auto kPollInterval = std::chrono::milliseconds(5);
+constexpr int kRepairAttempts = 3;
+
+// The digest more than half of `members` reported (empty: none).
+std::string Majority(const std::map<paxos::NodeId, std::string>& by_node, size_t members) {
+  std::map<std::string, size_t> votes;
+  for (const auto& [node, digest] : by_node) {
+    if (++votes[digest] * 2 > members) return digest;
+  }
+  return "";
+}
+
+}  // namespace
+
+Scrubber::Scrubber(const ClusterOptions& options, std::unique_ptr<WalArchive> archive, MemdsNode* memds,
+                   Router* router)
+    : options_(options), archive_(std::move(archive)), memds_(memds), router_(router) {}
+
+Scrubber::~Scrubber() { Stop(); }
+
+Status Scrubber::Start() {
+  auto ref = NodeStore::Open(":memory:", false);
+  if (!ref.ok()) return ref.status();
+  reference_ = ref.take();
+  next_id_ = static_cast<uint64_t>(NowMs()) << 16;
+  if (!archive_->load_error().empty()) Alarm(0, 0, "archive-corrupt", archive_->load_error());
+  if (options_.archive_interval_ms > 0 || options_.scrub_interval_ms > 0) {
+    thread_ = std::thread([this] { Loop(); });
+  }
+  return Status::Ok();
+}
+
+void Scrubber::Stop() {
+  stop_ = true;
+  {
+    std::lock_guard<std::mutex> lock(loop_mu_);
+    stopping_ = true;
+  }
+  loop_cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Scrubber::Loop() {
+  const auto archive_every = std::chrono::milliseconds(options_.archive_interval_ms);
+  const auto scrub_every = std::chrono::milliseconds(options_.scrub_interval_ms);
+  auto next_archive = Clock::now() + archive_every;
+  auto next_scrub = Clock::now() + scrub_every;
+  for (;;) {
+    auto due = Clock::time_point::max();
+    if (options_.archive_interval_ms > 0) due = std::min(due, next_archive);
+    if (options_.scrub_interval_ms > 0) due = std::min(due, next_scrub);
+    {
+      std::unique_lock<std::mutex> lock(loop_mu_);
+      loop_cv_.wait_until(lock, due, [&] { return stopping_; });
+      if (stopping_) return;
+    }
+    const auto now = Clock::now();
+    if (options_.archive_interval_ms > 0 && now >= next_archive) {
+      ArchiveAll(false);
+      next_archive = Clock::now() + archive_every;
+    }
+    if (options_.scrub_interval_ms > 0 && now >= next_scrub) {
+      ScrubNow(Routes());
+      next_scrub = Clock::now() + scrub_every;
+    }
+  }
+}
+
+std::vector<std::shared_ptr<const TableRoute>> Scrubber::Routes() {
+  std::vector<std::shared_ptr<const TableRoute>> out;
+  for (auto& r : memds_->List("")) {
+    if (r->meta.state == TableState::kActive) out.push_back(r);
+  }
+  return out;
+}
+
+uint64_t Scrubber::NextScrubId() { return ++next_id_; }
+
+void Scrubber::Alarm(uint64_t group, paxos::NodeId node, const std::string& kind, const std::string& message) {
+  {
+    // The same alarm again within a minute (a hole the archiver meets at
+    // every pass) is not repeated.
+    std::lock_guard<std::mutex> lock(state_mu_);
+    const std::string key = std::to_string(group) + "/" + std::to_string(node) + "/" + kind + "/" + message;
+    const int64_t now = NowMs();
+    auto it = last_raised_.find(key);
+    if (it != last_raised_.end() && now - it->second < kAlarmRepeatMs) return;
+    if (last_raised_.size() > 1000) last_raised_.clear();
+    last_raised_[key] = now;
+  }
+  std::fprintf(stderr, "ddb-local: scrub alarm: %s: partition %llu%s: %s\n", kind.c_str(),
+               static_cast<unsigned long long>(group),
+               node == 0 ? "" : (" on node " + std::to_string(node)).c_str(), message.c_str());
+  std::lock_guard<std::mutex> lock(state_mu_);
+  alarms_.push_back(ScrubAlarm{NowMs(), group, node, kind, message});
+  while (alarms_.size() > kAlarmsKept) alarms_.pop_front();
+}
+
+void Scrubber::Forget(const TableRoute& route) {
+  std::lock_guard<std::mutex> lock(state_mu_);
+  for (const PartitionRoute& p : route.partitions) {
+    state_.erase(p.group);
+    dropped_.push_back(p.group);
+  }
+}
+
+void Scrubber::DropForgotten() {
+  std::vector<uint64_t> groups;
+  {
+    std::lock_guard<std::mutex> lock(state_mu_);
+    groups.swap(dropped_);
+  }
+  for (uint64_t g : groups) {
+    reference_->DropReplica(g);
+    reference_applied_.erase(g);
+    last_archive_.erase(g);
+    archive_->Forget(g);
+  }
+}
+
+// ---- Scrub ----
+
+std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, uint64_t scrub_id, paxos::Lsn lsn) {
+  for (int i = 0; i < 3 && archive_->archived_lsn(p.group) < lsn; ++i) ArchivePartition(table, p, true);
+  if (archive_->archived_lsn(p.group) < lsn) return "";
+  paxos::Lsn& applied = reference_applied_[p.group];
+  if (applied == 0) {
+    ReplicaRow row;
+    row.group = p.group;
+    row.table_id = table;
+    row.hash_lo = p.hash_lo;
+    row.hash_hi = p.hash_hi;
+    if (!reference_->CreateReplica(row).ok()) return "";
+  }
+  if (applied < lsn) {
+    auto records = archive_->Read(p.group, applied, lsn);
+    if (!records.ok() || records->size() != lsn - applied) {
+      Alarm(p.group, 0, "archive-corrupt",
+            records.ok() ? "archived records missing before lsn " + std::to_string(lsn) : records.status().message());
+      return "";
+    }
+    if (!reference_->Begin().ok()) return "";
+    Status s;
+    for (size_t i = 0; s.ok() && i < records->size(); ++i) s = reference_->Apply(p.group, (*records)[i]);
+    if (!s.ok()) {
+      reference_->Rollback();
+      Alarm(p.group, 0, "archive-corrupt", "cannot apply archived records: " + s.message());
+      return "";
+    }
+    if (!reference_->Commit().ok()) return "";
+    applied = lsn;
+  }
+  auto d = reference_->scrub().Digest(p.group, scrub_id);
+  return d ? d->digest : "";
+}
+
+Result<Scrubber::Digests> Scrubber::Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source) {
+  WalRecord marker;
+  marker.op = WalRecord::Op::kScrubMarker;
+  marker.scrub_id = scrub_id;
+  marker.scrub_source = source;
+  NodeReply r = router_->ToLeader(p, [&](StorageNode* n, ReplyFn done) { n->Write(p.group, marker, std::move(done)); });
+  if (!r.status.ok()) return Status::Unavailable("cannot write a scrub marker: " + r.status.message());
+  Digests d;
+  const uint64_t group = p.group;
+  const auto deadline = Clock::now() + kMarkTimeout;
+  for (;;) {
+    size_t waiting = 0;
+    for (paxos::NodeId id : p.members) {
+      StorageNode* node = router_->Node(id);
+      if (d.by_node.count(id) || node == nullptr || !node->powered_on()) continue;
+      auto got = std::make_shared<std::optional<MarkerDigest>>();
+      CallNode(node, group, [got, group, scrub_id](NodeStore& store, const paxos::Replica*) -> Status {
+        *got = store.scrub().Digest(group, scrub_id);
+        return Status::Ok();
+      });
+      if (got->has_value()) {
+        d.lsn = (*got)->lsn;
+        d.by_node[id] = (*got)->digest;
+      } else {
+        ++waiting;
+      }
+    }
+    if (waiting == 0 || Clock::now() >= deadline || stop_.load()) break;
+    std::this_thread::sleep_for(kPollInterval);
+  }
+  if (d.by_node.empty()) return Status::Unavailable("no replica applied the scrub marker in time");
+  return d;
+}
+
+ScrubReport Scrubber::ScrubNow(const std::vector<std::shared_ptr<const TableRoute>>& routes) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    DropForgotten();
+    for (const auto& route : routes) {
+      for (const PartitionRoute& p : route->partitions) {
+        if (stop_.load()) break;
+        ScrubPartition(route->meta.id, p);
+      }
+    }
+  }
+  return State();
+}
+
+void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {
+  PartitionScrub st;
+  st.group = p.group;
+  st.table_id = table;
+  st.last_scrub_ms = NowMs();
+  const uint64_t id = NextScrubId();
+  auto marked = Mark(p, id, 0);
+  std::string expected;
+  if (marked.ok()) {
+    st.scrub_lsn = marked->lsn;
+    st.reference_digest = ReferenceDigest(table, p, id, marked->lsn);
+    expected = st.reference_digest.empty() ? Majority(marked->by_node, p.members.size()) : st.reference_digest;
+  }
+  std::vector<paxos::NodeId> bad, good;
+  for (paxos::NodeId m : p.members) {
+    ReplicaScrub rs;
+    rs.node = m;
+    rs.state = "unchecked";
+    if (marked.ok() && marked->by_node.count(m)) {
+      rs.digest = marked->by_node.at(m);
+      rs.state = expected.empty() ? "unchecked" : rs.digest == expected ? "ok" : "mismatch";
+      if (rs.state == "ok") good.push_back(m);
+      if (rs.state == "mismatch") bad.push_back(m);
+    }
+    st.replicas.push_back(std::move(rs));
+  }
+  if (!marked.ok()) {
+    st.result = "error";
+    st.detail = marked.status().message();
+  } else if (expected.empty()) {
+    st.result = "error";
+    st.detail = "no reference from the archive and no majority among the replicas";
+  } else {
+    st.result = "ok";
+  }
+  uint64_t mismatches = 0, repairs = 0;
+  for (paxos::NodeId b : bad) {
+    ++mismatches;
+    Alarm(p.group, b, "replica-mismatch",
+          "digest " + marked->by_node.at(b) + " at lsn " + std::to_string(marked->lsn) + ", expected " + expected);
+    Status s = good.empty() ? Status::Unavailable("no good replica to copy from") : Repair(table, p, b, good.front());
+    for (ReplicaScrub& rs : st.replicas) {
+      if (rs.node == b && s.ok()) rs.state = "repaired";
+    }
+    if (s.ok()) {
+      ++repairs;
+      Alarm(p.group, b, "replica-repaired", "copied from node " + std::to_string(good.front()));
+    } else {
+      Alarm(p.group, b, "repair-failed", s.message());
+    }
+  }
+  if (mismatches > 0) {
+    st.result = repairs == mismatches ? "repaired" : "mismatch";
+    st.detail = std::to_string(mismatches) + " replica(s) differed at lsn " + std::to_string(st.scrub_lsn) + ", " +
+                std::to_string(repairs) + " repaired";
+  }
+  std::lock_guard<std::mutex> lock(state_mu_);
+  PartitionScrub& slot = state_[p.group];
+  st.mismatches = slot.mismatches + mismatches;
+  st.repairs = slot.repairs + repairs;
+  slot = std::move(st);
+}
+
+Status Scrubber::Repair(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source) {
+  hold_trim_ = true;
+  Status s = RepairOnce(table, p, bad, source);
+  hold_trim_ = false;
+  return s;
+}
+
+Status Scrubber::RepairOnce(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source) {
+  const uint64_t group = p.group;
+  Status last = Status::Unavailable("repair not attempted");
+  for (int attempt = 0; attempt < kRepairAttempts && !stop_.load(); ++attempt) {
+    // 1. A marker that makes the source keep a copy of its rows at its LSN.
+    const uint64_t id = NextScrubId();
+    auto marked = Mark(p, id, source);
+    if (!marked.ok()) return marked.status();
+    std::string expected = ReferenceDigest(table, p, id, marked->lsn);
+    if (expected.empty()) expected = Majority(marked->by_node, p.members.size());
+    auto src = marked->by_node.find(source);
+    if (src == marked->by_node.end() || src->second != expected) {
+      return Status::Corruption("the source replica no longer matches the reference");
+    }
+    auto copy = std::make_shared<std::optional<GroupCopy>>();
+    RETURN_IF_ERROR(CallNode(router_->Node(source), group, [copy, group, id](NodeStore& store, const paxos::Replica*) {
+      *copy = store.scrub().TakeCopy(group, id);
+      return Status::Ok();
+    }));
+    if (!copy->has_value()) return Status::Unavailable("the source kept no copy");
+    // 2. The bad replica takes the copy and re-applies its own WAL after it.
+    last = CallNode(router_->Node(bad), group, [copy, group](NodeStore& store, const paxos::Replica* r) -> Status {
+      if (r == nullptr) return Status::NotFound("no replica of the partition here");
+      const GroupCopy& c = **copy;
+      const paxos::Lsn applied = r->applied_lsn();
+      if (applied < c.lsn) return Status::Unavailable("the replica has not reached the copy's lsn yet");
+      auto records = store.scrub().ReadWal(group, c.lsn, applied, SIZE_MAX);
+      if (!records.ok()) return records.status();
+      if (records->size() != applied - c.lsn) return Status::Corruption("WAL records missing after the copy");
+      RETURN_IF_ERROR(store.Begin());
+      Status s = store.scrub().Replace(group, c);
+      for (size_t i = 0; s.ok() && i < records->size(); ++i) s = store.Apply(group, (*records)[i]);
+      if (!s.ok()) {
+        store.Rollback();
+        return s;
+      }
+      return store.Commit();
+    });
+    if (!last.ok()) continue;
+    // 3. Check: every replica agrees again.
+    const uint64_t check = NextScrubId();
+    auto verify = Mark(p, check, 0);
+    if (!verify.ok()) return verify.status();
+    std::string want = ReferenceDigest(table, p, check, verify->lsn);
+    if (want.empty()) want = Majority(verify->by_node, p.members.size());
+    auto got = verify->by_node.find(bad);
+    if (got != verify->by_node.end() && got->second == want) return Status::Ok();
+    last = Status::Corruption("the replica still differs after the repair");
+  }
+  return last;
+}
+
+ScrubReport Scrubber::State() {
+  ScrubReport report;
+  auto routes = Routes();
+  std::lock_guard<std::mutex> lock(state_mu_);
+  for (const auto& route : routes) {
+    for (const PartitionRoute& p : route->partitions) {
+      PartitionScrub st;
+      auto it = state_.find(p.group);
+      if (it != state_.end()) st = it->second;
+      st.group = p.group;
+      st.table_id = route->meta.id;
+      st.archived_lsn = archive_->archived_lsn(p.group);
+      st.archive_segments = archive_->segment_count(p.group);
+      report.partitions.push_back(std::move(st));
+    }
+  }
+  report.alarms.assign(alarms_.begin(), alarms_.end());
+  return report;
+}
+
+}  // namespace ddb::cluster

@@ -1,0 +1,142 @@
+// Scrubber: WAL archiving and continuous verification of every partition's
+// replicas (the "scrub" of the DynamoDB paper), and their repair.
+//
+// Archiving (every archive_interval_ms, and before each scrub): for each
+// partition, the records a replica has applied above the archived LSN (once
+// there are 1024, or the last segment is 10 s old, or a scrub or ArchiveNow
+// asks) are read from its WAL (leader first; each record's CRC checked), checked for
+// sequence holes, and written as one segment of the WAL archive
+// (archive.h). A checksum error or a hole raises an alarm and the next
+// replica is tried. Then every replica deletes its WAL records at or below
+// min(archived LSN, its applied LSN, its trim LSN): records no peer can still
+// need (paxos/replica.h, memory rule) and that the archive holds.
+//
+// Reference: an in-memory node store (the same NodeStore code) into which the
+// archived records of every partition are applied in order, read back from
+// the archive with every check. It is "a replica rebuilt from the archived
+// WAL".
+//
+// A scrub of one partition:
+//   1. the leader proposes a scrub marker (WalRecord kScrubMarker with a
+//      fresh id); every replica computes the digest of the partition's rows
+//      when it applies it (scrub_store.h), so all digests are taken at the
+//      same LSN, whatever writes run before and after;
+//   2. the digests are collected (a replica that is down or does not answer
+//      within the timeout is "unchecked");
+//   3. the archive is brought up to the marker and the reference applies it:
+//      its digest is the expected one (when the archive cannot be read, the
+//      majority of the replicas' digests is);
+//   4. every replica whose digest differs raises an alarm (log + report) and
+//      is repaired: a second marker names a good replica as the source,
+//      which keeps a copy of its rows at that marker's LSN R; once the bad
+//      replica has applied R too, it replaces its rows by the copy and
+//      re-applies its own WAL records after R, in one transaction (so writes
+//      committed meanwhile are kept); a third marker checks the result.
+// The source's digest at R is checked against the reference before its copy
+// is used.
+//
+// Thread safety: every public method may be called from any thread; the work
+// itself runs one pass at a time (mu_), on the caller's thread or the
+// scrubber's own.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "cluster/archive.h"
+#include "cluster/cluster.h"
+#include "cluster/memds.h"
+#include "cluster/node_store.h"
+#include "cluster/router.h"
+#include "cluster/storage_node.h"
+
+namespace ddb::cluster {
+
+class Scrubber {
+ public:
+  Scrubber(const ClusterOptions& options, std::unique_ptr<WalArchive> archive, MemdsNode* memds, Router* router);
+  ~Scrubber();
+
+  // Opens the reference store; starts the background thread when an interval is set.
+  Status Start();
+  void Stop();
+
+  // Scrubs the partitions of `routes` now; see Cluster::ScrubNow.
+  ScrubReport ScrubNow(const std::vector<std::shared_ptr<const TableRoute>>& routes);
+  Status ArchiveNow();
+  ScrubReport State();
+  // The table was deleted: forget its partitions.
+  void Forget(const TableRoute& route);
+
+  WalArchive* archive() { return archive_.get(); }
+
+ private:
+  struct Digests {
+    paxos::Lsn lsn = 0;
+    std::map<paxos::NodeId, std::string> by_node;  // replicas that answered
+  };
+
+  void Loop();
+  void ArchiveAll();
+  // Archives what the replicas of `p` applied and trims their WAL.
+  // `force`: archive whatever is there; otherwise wait for a full segment
+  // (see kMinSegmentRecords in archiver.cc).
+  Status ArchiveAll(bool force);
+  std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> AppliedLsns(
+      const std::vector<std::shared_ptr<const TableRoute>>& routes);
+  Status ArchivePartition(uint64_t table, const PartitionRoute& p, bool force);
+  // Records above `after` that `node` applied, if at least `min_records`.
+  Status ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
+                  std::vector<paxos::Record>* out, paxos::Lsn* applied);
+  void Trim(const PartitionRoute& p);
+  // The reference's digest at marker `scrub_id` (applies archived records
+  // up to `lsn` first). Empty when the archive cannot give it.
+  std::string ReferenceDigest(uint64_t table, const PartitionRoute& p, uint64_t scrub_id, paxos::Lsn lsn);
+  // Proposes a marker and collects the replicas' digests at it.
+  Result<Digests> Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source);
+  void ScrubPartition(uint64_t table, const PartitionRoute& p);
+  Status Repair(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source);
+  Status RepairOnce(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source);
+  void Alarm(uint64_t group, paxos::NodeId node, const std::string& kind, const std::string& message);
+  uint64_t NextScrubId();
+  // Drops what Forget queued (under mu_).
+  void DropForgotten();
+  std::vector<std::shared_ptr<const TableRoute>> Routes();
+
+  ClusterOptions options_;
+  std::unique_ptr<WalArchive> archive_;
+  MemdsNode* memds_;
+  Router* router_;
+
+  std::mutex mu_;  // one pass at a time; guards everything below but state_mu_'s
+  std::unique_ptr<NodeStore> reference_;
+  std::unordered_map<uint64_t, paxos::Lsn> reference_applied_;  // by group
+  std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> last_archive_;  // by group: last segment
+  uint64_t next_id_ = 0;
+  bool hold_trim_ = false;  // during a repair
+  uint64_t passes_ = 0;     // archive passes so far
+  std::atomic<bool> stop_{false};  // Stop() was called: passes end early
+
+  std::mutex state_mu_;  // the report; taken inside mu_, never the other way
+  std::map<uint64_t, PartitionScrub> state_;  // by group
+  std::deque<ScrubAlarm> alarms_;
+  std::map<std::string, int64_t> last_raised_;  // alarm -> when it was last raised
+  std::vector<uint64_t> dropped_;  // groups of deleted tables, to drop under mu_
+
+  std::mutex loop_mu_;
+  std::condition_variable loop_cv_;
+  bool stopping_ = false;  // guarded by loop_mu_
+  std::thread thread_;
+};
+
+}  // namespace ddb::cluster

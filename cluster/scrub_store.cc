@@ -1,0 +1,294 @@
+// ScrubStore: digests, copies and repairs of a group's replicated rows; WAL
+// reads, trimming and bit rot (see scrub_store.h).
+#include "cluster/scrub_store.h"
+
+#include "cluster/node_store.h"
+
+#include <openssl/evp.h>
+#include <zlib.h>
+
+#include <cstdint>
+#include <iterator>
+#include <memory>
+#include <string>
+
+namespace ddb::cluster {
+
+namespace {
+
+// The tables that hold a group's replicated state: its items, its local
+// indexes' rows (items in the spaces LocalSpace(group, i)), and its outbox of
+// global index writes. `types` has one letter per column: 'b' blob, 'i'
+// integer. `order` is the primary key after group_id.
+struct ReplicatedTable {
+  const char* name;
+  const char* columns;
+  const char* types;
+  const char* order;
+  uint32_t local_index;  // rows under group_id = LocalSpace(group, local_index)
+};
+constexpr ReplicatedTable kReplicatedTables[] = {
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 0},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 1},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 2},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 3},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 4},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 5},
+    {"outbox", "lsn,seq,data", "iib", "lsn,seq", 0},
+};
+static_assert(kMaxLocalIndexes == 5, "one items entry per local index space");
+constexpr size_t kDigestsKept = 8;
+constexpr size_t kCopiesKept = 2;
+
+int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
+
+void PutVarint(std::string* out, uint64_t v) {
+  while (v >= 0x80) {
+    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out->push_back(static_cast<char>(v));
+}
+
+std::string Hex(const unsigned char* p, size_t n) {
+  static const char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    out.push_back(kDigits[p[i] >> 4]);
+    out.push_back(kDigits[p[i] & 15]);
+  }
+  return out;
+}
+
+std::string SelectSql(const ReplicatedTable& t) {
+  return std::string("SELECT ") + t.columns + " FROM " + t.name + " WHERE group_id=?1 ORDER BY " + t.order;
+}
+
+// Streams every replicated row of a group to `row` (one call per row, with
+// the table's index), in digest order.
+template <typename RowFn>
+Status ForEachRow(SqliteDb* db, uint64_t group, RowFn row) {
+  for (size_t t = 0; t < std::size(kReplicatedTables); ++t) {
+    auto st = db->Prepare(SelectSql(kReplicatedTables[t]));
+    if (!st.ok()) return st.status();
+    st->Bind(1, S(LocalSpace(group, kReplicatedTables[t].local_index)));
+    for (;;) {
+      auto more = st->Step();
+      if (!more.ok()) return more.status();
+      if (!*more) break;
+      RETURN_IF_ERROR(row(t, *st));
+    }
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows) {
+  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1) return Status::Internal("md5 init");
+  *rows = 0;
+  size_t last_table = SIZE_MAX;
+  std::string buf;
+  Status s = ForEachRow(db_, group, [&](size_t t, Statement& st) {
+    const ReplicatedTable& table = kReplicatedTables[t];
+    buf.clear();
+    if (t != last_table) {
+      buf.append(table.name);
+      buf.push_back('\0');
+      last_table = t;
+    }
+    for (int c = 0; table.types[c] != '\0'; ++c) {
+      if (table.types[c] == 'i') {
+        uint64_t v = static_cast<uint64_t>(st.Int(c));
+        for (int k = 7; k >= 0; --k) buf.push_back(static_cast<char>(v >> (8 * k)));
+      } else {
+        std::string_view b = st.BlobView(c);
+        PutVarint(&buf, b.size());
+        buf.append(b);
+      }
+    }
+    ++*rows;
+    EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0;
+  if (EVP_DigestFinal_ex(ctx.get(), md, &n) != 1) return Status::Internal("md5 final");
+  *digest = Hex(md, n);
+  return Status::Ok();
+}
+
+Result<GroupCopy> ScrubStore::Copy(uint64_t group) {
+  GroupCopy copy;
+  for (const ReplicatedTable& t : kReplicatedTables) copy.tables.push_back(GroupCopy::Table{t.name, {}});
+  Status s = ForEachRow(db_, group, [&](size_t t, Statement& st) {
+    const char* types = kReplicatedTables[t].types;
+    std::vector<GroupCopy::Value> row;
+    for (int c = 0; types[c] != '\0'; ++c) {
+      GroupCopy::Value v;
+      if (types[c] == 'i') {
+        v.i = st.Int(c);
+        copy.bytes += 8;
+      } else {
+        v.b = st.Blob(c);
+        copy.bytes += v.b.size();
+      }
+      row.push_back(std::move(v));
+    }
+    copy.tables[t].rows.push_back(std::move(row));
+    return Status::Ok();
+  });
+  if (!s.ok()) return s;
+  return copy;
+}
+
+Status ScrubStore::Replace(uint64_t group, const GroupCopy& copy) {
+  for (size_t t = 0; t < std::size(kReplicatedTables); ++t) {
+    const ReplicatedTable& table = kReplicatedTables[t];
+    const uint64_t space = LocalSpace(group, table.local_index);
+    RETURN_IF_ERROR(db_->Exec(std::string("DELETE FROM ") + table.name + " WHERE group_id=" +
+                              std::to_string(S(space))));
+    if (t >= copy.tables.size() || copy.tables[t].name != table.name) {
+      return Status::Corruption(std::string("repair copy lacks table ") + table.name);
+    }
+    std::string sql = std::string("INSERT INTO ") + table.name + "(group_id," + table.columns + ") VALUES(?1";
+    const int columns = static_cast<int>(std::char_traits<char>::length(table.types));
+    for (int c = 0; c < columns; ++c) sql += ",?" + std::to_string(c + 2);
+    sql += ")";
+    auto st = db_->Prepare(sql);
+    if (!st.ok()) return st.status();
+    for (const auto& row : copy.tables[t].rows) {
+      if (static_cast<int>(row.size()) != columns) return Status::Corruption("repair copy: bad row");
+      st->Reset().Bind(1, S(space));
+      for (int c = 0; c < columns; ++c) {
+        if (table.types[c] == 'i') {
+          st->Bind(c + 2, row[c].i);
+        } else {
+          st->Bind(c + 2, std::string_view(row[c].b));
+        }
+      }
+      RETURN_IF_ERROR(st->Run());
+    }
+  }
+  return Status::Ok();
+}
+
+Status ScrubStore::OnMarker(uint64_t group, paxos::Lsn lsn, const WalRecord& marker) {
+  MarkerDigest d;
+  d.scrub_id = marker.scrub_id;
+  d.lsn = lsn;
+  RETURN_IF_ERROR(ComputeDigest(group, &d.digest, &d.rows));
+  auto& list = digests_[group];
+  list.push_back(std::move(d));
+  while (list.size() > kDigestsKept) list.pop_front();
+  if (marker.scrub_source != 0 && marker.scrub_source == node_id_) {
+    auto copy = Copy(group);
+    if (!copy.ok()) return copy.status();
+    copy->lsn = lsn;
+    while (copies_.size() >= kCopiesKept) copies_.erase(copies_.begin());
+    copies_[{group, marker.scrub_id}] = std::move(copy.value());
+  }
+  return Status::Ok();
+}
+
+std::optional<MarkerDigest> ScrubStore::Digest(uint64_t group, uint64_t scrub_id) const {
+  auto it = digests_.find(group);
+  if (it == digests_.end()) return std::nullopt;
+  for (const MarkerDigest& d : it->second) {
+    if (d.scrub_id == scrub_id) return d;
+  }
+  return std::nullopt;
+}
+
+std::optional<GroupCopy> ScrubStore::TakeCopy(uint64_t group, uint64_t scrub_id) {
+  auto it = copies_.find({group, scrub_id});
+  if (it == copies_.end()) return std::nullopt;
+  GroupCopy c = std::move(it->second);
+  copies_.erase(it);
+  return c;
+}
+
+Result<std::vector<paxos::Record>> ScrubStore::ReadWal(uint64_t group, paxos::Lsn after, paxos::Lsn through,
+                                                       size_t max) {
+  auto st = db_->Prepare(
+      "SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 AND lsn<=?3 ORDER BY lsn LIMIT ?4");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group)).Bind(2, S(after)).Bind(3, S(through)).Bind(4, S(max));
+  std::vector<paxos::Record> out;
+  for (;;) {
+    auto more = st->Step();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    paxos::Record r{static_cast<uint64_t>(st->Int(0)), static_cast<uint64_t>(st->Int(1)), st->Blob(2)};
+    r.kind = static_cast<paxos::RecordKind>(st->Int(4));
+    uLong crc = crc32(0, reinterpret_cast<const Bytef*>(r.data.data()), static_cast<uInt>(r.data.size()));
+    if (static_cast<int64_t>(crc) != st->Int(3)) {
+      return Status::Corruption("WAL record checksum mismatch: group " + std::to_string(group) + " lsn " +
+                                std::to_string(r.lsn));
+    }
+    out.push_back(std::move(r));
+  }
+  return out;
+}
+
+Status ScrubStore::TrimWal(uint64_t group, paxos::Lsn through) {
+  auto st = db_->Prepare("DELETE FROM wal WHERE group_id=?1 AND lsn<=?2");
+  if (!st.ok()) return st.status();
+  return st->Bind(1, S(group)).Bind(2, S(through)).Run();
+}
+
+Result<paxos::Lsn> ScrubStore::FirstWalLsn(uint64_t group) {
+  auto st = db_->Prepare("SELECT coalesce(min(lsn),0) FROM wal WHERE group_id=?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group));
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<paxos::Lsn>(st->Int(0));
+}
+
+Result<std::pair<std::string, std::string>> ScrubStore::FlipItemBit(uint64_t group, uint64_t pick) {
+  auto count = db_->Prepare("SELECT count(*) FROM items WHERE group_id=?1");
+  if (!count.ok()) return count.status();
+  count->Bind(1, S(group));
+  auto row = count->Step();
+  if (!row.ok()) return row.status();
+  const int64_t n = count->Int(0);
+  if (n == 0) return Status::NotFound("the partition holds no item on this node");
+  auto st = db_->Prepare("SELECT h,hk,rk,item FROM items WHERE group_id=?1 ORDER BY h,hk,rk LIMIT 1 OFFSET ?2");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group)).Bind(2, static_cast<int64_t>(pick % static_cast<uint64_t>(n)));
+  row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("the partition holds no item on this node");
+  std::string h = st->Blob(0), hk = st->Blob(1), rk = st->Blob(2), item = st->Blob(3);
+  st->Reset();
+  if (item.empty()) return Status::NotFound("empty item");
+  // The last byte is usually text or a digit of the last attribute's value;
+  // flipping its lowest bit keeps a digit a digit and ASCII text ASCII.
+  item.back() = static_cast<char>(item.back() ^ 0x01);
+  auto up = db_->Prepare("UPDATE items SET item=?5 WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4");
+  if (!up.ok()) return up.status();
+  up->Bind(1, S(group)).Bind(2, std::string_view(h)).Bind(3, std::string_view(hk)).Bind(4, std::string_view(rk));
+  RETURN_IF_ERROR(up->Bind(5, std::string_view(item)).Run());
+  return std::make_pair(hk, rk);
+}
+
+Status ScrubStore::CorruptWal(uint64_t group, paxos::Lsn lsn) {
+  auto st = db_->Prepare("SELECT data FROM wal WHERE group_id=?1 AND lsn=?2");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group)).Bind(2, S(lsn));
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no such WAL record");
+  std::string data = st->Blob(0);
+  st->Reset();
+  if (data.empty()) data.push_back('\x01');
+  else data.back() = static_cast<char>(data.back() ^ 0x01);
+  auto up = db_->Prepare("UPDATE wal SET data=?3 WHERE group_id=?1 AND lsn=?2");
+  if (!up.ok()) return up.status();
+  return up->Bind(1, S(group)).Bind(2, S(lsn)).Bind(3, std::string_view(data)).Run();
+}
+
+}  // namespace ddb::cluster

@@ -1,0 +1,105 @@
+// ScrubStore: the part of a storage node's SQLite file that scrub, repair and
+// the WAL archiver work on — digests of a group's replicated rows, copies of
+// them, WAL reads with their checksums checked, WAL trimming, and bit rot.
+//
+// Replicated state: the rows of every table of the node file that holds a
+// group's replicated state (kReplicatedTables in scrub_store.cc; today only
+// `items`), selected by group_id in primary-key order. A new such table (an
+// index) is added to that list and is then digested, copied and repaired too.
+//
+// Digest: MD5 over, table by table, the table's name and each row's columns
+// (an integer as 8 bytes big-endian, a blob as varint(length) bytes), shown
+// as 32 hex digits. Two replicas that applied the same records have equal
+// digests; a flipped byte in any row changes it.
+//
+// Scrub markers (WalRecord::Op::kScrubMarker): NodeStore::Apply calls
+// OnMarker inside the apply transaction, so every replica computes its digest
+// at exactly the marker's LSN, whatever writes come before and after it. The
+// digests of the last few markers per group are kept in memory until the
+// scrubber collects them (a moment later). A marker naming this node as its
+// source also keeps a copy of the rows, for a repair (TakeCopy).
+//
+// Thread safety: owned by the node thread, like NodeStore.
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "base/status.h"
+#include "cluster/paxos/replica.h"
+#include "cluster/sqlite_db.h"
+#include "cluster/wal_record.h"
+
+namespace ddb::cluster {
+
+// A group's digest at a scrub marker.
+struct MarkerDigest {
+  uint64_t scrub_id = 0;
+  paxos::Lsn lsn = 0;
+  std::string digest;  // 32 hex digits
+  uint64_t rows = 0;
+};
+
+// Every replicated row of one group, table by table; a column is an integer
+// or a blob, as the table's column types say.
+struct GroupCopy {
+  struct Value {
+    int64_t i = 0;
+    std::string b;
+  };
+  struct Table {
+    std::string name;
+    std::vector<std::vector<Value>> rows;
+  };
+  paxos::Lsn lsn = 0;  // the applied LSN the copy was taken at
+  std::vector<Table> tables;
+  size_t bytes = 0;
+};
+
+class ScrubStore {
+ public:
+  explicit ScrubStore(SqliteDb* db) : db_(db) {}
+  void set_node_id(uint32_t id) { node_id_ = id; }
+
+  // Called by NodeStore::Apply when it applies a scrub marker at `lsn`.
+  Status OnMarker(uint64_t group, paxos::Lsn lsn, const WalRecord& marker);
+  std::optional<MarkerDigest> Digest(uint64_t group, uint64_t scrub_id) const;
+  // The copy a marker naming this node kept; moved out (nullopt: none).
+  std::optional<GroupCopy> TakeCopy(uint64_t group, uint64_t scrub_id);
+
+  // The digest of the group's replicated rows now.
+  Status ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows);
+  Result<GroupCopy> Copy(uint64_t group);
+  // Replaces the group's replicated rows by `copy`; inside the caller's
+  // transaction.
+  Status Replace(uint64_t group, const GroupCopy& copy);
+
+  // WAL records with after < lsn <= through, at most `max`, in LSN order.
+  // Corruption when a record's CRC does not match its data.
+  Result<std::vector<paxos::Record>> ReadWal(uint64_t group, paxos::Lsn after, paxos::Lsn through,
+                                             size_t max);
+  // Deletes the group's WAL records at or below `through`.
+  Status TrimWal(uint64_t group, paxos::Lsn through);
+  // The lowest LSN of the group's WAL on disk (0: none).
+  Result<paxos::Lsn> FirstWalLsn(uint64_t group);
+
+  // Bit rot: flips one bit of the last byte of the stored item number
+  // pick % count (in primary-key order), behind the WAL's back. Returns the
+  // item's key bytes (hash key, range key); NotFound when the group has none.
+  Result<std::pair<std::string, std::string>> FlipItemBit(uint64_t group, uint64_t pick);
+  // Test hook: flips a bit of the data of WAL record `lsn`, keeping its CRC.
+  Status CorruptWal(uint64_t group, paxos::Lsn lsn);
+
+ private:
+  SqliteDb* db_;
+  uint32_t node_id_ = 0;
+  std::map<uint64_t, std::deque<MarkerDigest>> digests_;
+  std::map<std::pair<uint64_t, uint64_t>, GroupCopy> copies_;
+};
+
+}  // namespace ddb::cluster
