@@ -97,10 +97,17 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   pragmas += fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
   if (path == ":memory:") pragmas = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
   RETURN_IF_ERROR(out->Exec(pragmas));
+  for (auto [stmt, sql] : {std::pair{&out->begin_, "BEGIN IMMEDIATE"}, std::pair{&out->commit_, "COMMIT"},
+                           std::pair{&out->rollback_, "ROLLBACK"}}) {
+    auto prepared = out->Prepare(sql);
+    if (!prepared.ok()) return prepared.status();
+    *stmt = std::move(prepared.value());
+  }
   return out;
 }
 
-SqliteDb::~SqliteDb() { sqlite3_close(db_); }
+// close_v2: the connection closes once the member statements are finalized.
+SqliteDb::~SqliteDb() { sqlite3_close_v2(db_); }
 
 Status SqliteDb::Exec(const std::string& sql) {
   char* err = nullptr;

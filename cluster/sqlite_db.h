@@ -61,14 +61,17 @@ class SqliteDb {
 
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(const std::string& sql);
-  Status Begin() { return Exec("BEGIN IMMEDIATE"); }
-  Status Commit() { return Exec("COMMIT"); }
-  Status Rollback() { return Exec("ROLLBACK"); }
+  // Transactions, through statements prepared once (every group commit
+  // runs them: preparing them each time cost a tenth of a node's work).
+  Status Begin() { return begin_.Reset().Run(); }
+  Status Commit() { return commit_.Reset().Run(); }
+  Status Rollback() { return rollback_.Reset().Run(); }
   int64_t Changes() const;
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
+  Statement begin_, commit_, rollback_;
 };
 
 }  // namespace ddb::cluster
