@@ -20,6 +20,7 @@
 #include "api/error.h"
 #include "api/metrics.h"
 #include "api/table_schema.h"
+#include "api/token_cache.h"
 #include "cluster/cluster.h"
 
 namespace ddb::api {
@@ -55,6 +56,7 @@ class Handler {
   cluster::Cluster* cluster_;
   bool shared_db_;
   SchemaCache schemas_;
+  TokenCache tokens_;
   Metrics metrics_;
 };
 

@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "cluster/cluster.h"
 #include "cluster/memds.h"
@@ -19,6 +20,7 @@
 #include "cluster/router.h"
 #include "cluster/storage_node.h"
 #include "cluster/transport.h"
+#include "cluster/txn_coordinator.h"
 #include "cluster/wal_record.h"
 
 namespace ddb::cluster {
@@ -95,6 +97,12 @@ class ClusterImpl final : public Cluster {
                         size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
                         uint64_t hash_hi) override;
   Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
+  Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) override {
+    return txn_->Write(actions, results);
+  }
+  Status TransactRead(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) override {
+    return txn_->Read(actions, results);
+  }
   ClusterSnapshot Snapshot() override;
   Status PowerOff(const std::string& target) override;
   Status PowerOn(const std::string& target) override;
@@ -113,6 +121,9 @@ class ClusterImpl final : public Cluster {
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
   Status Write(const TableMeta& table, WalRecord record);
+  // The table whose partitions include `group` (nullptr when none does).
+  std::shared_ptr<const TableRoute> RouteOfGroup(uint64_t group);
+  void SweepLoop();
 
   ClusterOptions options_;
   Transport transport_;
@@ -126,7 +137,35 @@ class ClusterImpl final : public Cluster {
   std::once_flag stopped_;
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
+  std::unique_ptr<TxnCoordinator> txn_;
+  // The transaction recovery sweep.
+  std::thread sweeper_;
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stop_ = false;  // guarded by sweep_mu_
 };
+
+std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
+  for (auto& route : memds_.front()->List("")) {
+    for (const PartitionRoute& p : route->partitions) {
+      if (p.group == group) return route;
+    }
+  }
+  return nullptr;
+}
+
+void ClusterImpl::SweepLoop() {
+  const auto age = std::chrono::milliseconds(options_.txn_recovery_ms);
+  const auto period = std::max(std::chrono::milliseconds(50), age / 4);
+  std::vector<StorageNode*> nodes;
+  for (auto& n : nodes_) nodes.push_back(n.get());
+  std::unique_lock<std::mutex> lock(sweep_mu_);
+  while (!sweep_cv_.wait_for(lock, period, [&] { return sweep_stop_; })) {
+    lock.unlock();
+    txn_->Sweep(nodes, age);
+    lock.lock();
+  }
+}
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
   if (options_.in_memory) return ":memory:";
@@ -167,6 +206,10 @@ Status ClusterImpl::Init() {
     routers_.push_back(std::make_unique<Router>(memds, node_by_id_, options_.request_timeout_ms));
   }
   for (auto& n : nodes_) n->Start();
+  txn_ = std::make_unique<TxnCoordinator>([this](const TableMeta& t) { return Route(t); },
+                                          [this]() -> Router& { return PickRouter(); },
+                                          [this](uint64_t group) { return RouteOfGroup(group); },
+                                          options_.txn_test_hook);
 
   // Load the partition map, finish any table operation a crash interrupted,
   // and ask AZ a's replicas to lead so that the first requests need not wait
@@ -187,11 +230,18 @@ Status ClusterImpl::Init() {
     for (const PartitionRoute& p : route.partitions) node_by_id_[p.members.front()]->Campaign(p.group);
     PublishRoute(std::make_shared<TableRoute>(std::move(route)));
   }
+  sweeper_ = std::thread([this] { SweepLoop(); });
   return Status::Ok();
 }
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(sweep_mu_);
+      sweep_stop_ = true;
+    }
+    sweep_cv_.notify_all();
+    if (sweeper_.joinable()) sweeper_.join();
     for (auto& n : nodes_) n->Stop();
     transport_.Stop();
   });

@@ -185,6 +185,7 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   for (auto& [g, ready] : readies) {
     for (paxos::Message& m : ready.messages) transport_->Send(std::move(m));
     g->replica->Advance(ready);
+    NoteCommitted(g, ready);
     Settle(g, ready);
   }
 }
@@ -202,7 +203,9 @@ void StorageNode::AddGroup(ReplicaRow row) {
   row.state = paxos::PersistedState();  // the replica owns the records now
   g.row = std::move(row);
   uint64_t id = g.row.group;
-  groups_[id] = std::move(g);
+  Group& added = groups_[id] = std::move(g);
+  Status s = LoadTxnState(&added);
+  CHECK(s.ok() && "cannot load transaction state");
 }
 
 StorageNode::Group* StorageNode::FindGroup(uint64_t group) {

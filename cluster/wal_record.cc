@@ -54,6 +54,13 @@ std::string EncodeWalRecord(const WalRecord& r) {
     PutVarint(&out, r.item_size);
     PutBytes(&out, r.item);
   }
+  if (IsTxnOp(r.op)) PutBytes(&out, r.txn);
+  if (r.op == WalRecord::Op::kPrepare) {
+    PutVarint(&out, r.shared ? 1 : 0);
+    PutVarint(&out, r.decision_group);
+    PutBytes(&out, r.staged);
+  }
+  if (r.op == WalRecord::Op::kDecide) PutVarint(&out, r.commit ? 1 : 2);
   return out;
 }
 
@@ -64,7 +71,7 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if (op < 1 || op > 3) return Status::Corruption("wal record: bad op");
+  if (op < 1 || op > 7) return Status::Corruption("wal record: bad op");
   r.op = static_cast<WalRecord::Op>(op);
   if (!GetBytes(&in, &r.hash_key) || !GetBytes(&in, &r.range_key)) {
     return Status::Corruption("wal record: truncated key");
@@ -75,6 +82,19 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
       return Status::Corruption("wal record: truncated item");
     }
     r.item_size = static_cast<uint32_t>(size);
+  }
+  if (IsTxnOp(r.op) && !GetBytes(&in, &r.txn)) return Status::Corruption("wal record: truncated txn");
+  uint64_t v = 0;
+  if (r.op == WalRecord::Op::kPrepare) {
+    if (!GetVarint(&in, &v) || v > 1) return Status::Corruption("wal record: bad prepare flags");
+    r.shared = v == 1;
+    if (!GetVarint(&in, &r.decision_group) || !GetBytes(&in, &r.staged)) {
+      return Status::Corruption("wal record: truncated prepare");
+    }
+  }
+  if (r.op == WalRecord::Op::kDecide) {
+    if (!GetVarint(&in, &v) || (v != 1 && v != 2)) return Status::Corruption("wal record: bad outcome");
+    r.commit = v == 1;
   }
   if (!in.empty()) return Status::Corruption("wal record: trailing bytes");
   return r;

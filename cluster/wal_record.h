@@ -4,9 +4,24 @@
 // Format grammar (all integers are LEB128 varints):
 //   record  := version op body          version := 0x01
 //   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate)
+//            | 0x04 (prepare) | 0x05 (commit) | 0x06 (abort) | 0x07 (decide)
 //   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item)
 //   delete  := bytes(hash_key) bytes(range_key)
 //   truncate:= bytes("") bytes("")      every item of the partition goes
+//   prepare := bytes(hash_key) bytes(range_key) bytes(txn) varint(flags)
+//              varint(decision_group) bytes(staged)
+//       locks the item for transaction `txn`. flags bit 0: a shared lock (a
+//       TransactGetItems read; shared locks coexist, every other lock is
+//       exclusive). decision_group: the group holding the transaction's
+//       decide record (0: none, a read-only transaction, which only ever
+//       aborts). staged: the encoded put or delete WalRecord that commit
+//       applies, as the write path built it, or "" (nothing to write).
+//   commit  := bytes("") bytes("") bytes(txn)   apply txn's staged writes
+//                                               here, release its locks
+//   abort   := bytes("") bytes("") bytes(txn)   release txn's locks
+//   decide  := bytes("") bytes("") bytes(txn) varint(outcome)
+//       outcome 1: commit, 2: abort. The first decide of a txn in a group
+//       wins; later ones change nothing.
 //   bytes(x):= varint(len(x)) x
 // An empty payload is a Paxos no-op and is not a WalRecord.
 //
@@ -24,13 +39,23 @@ namespace ddb::cluster {
 
 struct WalRecord {
   // Do not reorder: stored on disk.
-  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3 };
+  enum class Op : uint8_t {
+    kPut = 1, kDelete = 2, kTruncate = 3, kPrepare = 4, kCommit = 5, kAbort = 6, kDecide = 7,
+  };
   Op op = Op::kPut;
   std::string hash_key;
   std::string range_key;
   std::string item;        // put only
   uint32_t item_size = 0;  // put only: DynamoDB size, for statistics
+  // Transactions (prepare, commit, abort, decide); see the grammar.
+  std::string txn;
+  bool shared = false;          // prepare
+  uint64_t decision_group = 0;  // prepare
+  std::string staged;           // prepare
+  bool commit = false;          // decide: the outcome
 };
+
+inline bool IsTxnOp(WalRecord::Op op) { return op >= WalRecord::Op::kPrepare && op <= WalRecord::Op::kDecide; }
 
 std::string EncodeWalRecord(const WalRecord& r);
 Result<WalRecord> DecodeWalRecord(std::string_view data);
