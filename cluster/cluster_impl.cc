@@ -12,7 +12,6 @@
 #include <filesystem>
 #include <mutex>
 #include <set>
-#include <thread>
 
 #include "cluster/cluster.h"
 #include "cluster/memds.h"
@@ -123,7 +122,6 @@ class ClusterImpl final : public Cluster {
   Status Write(const TableMeta& table, WalRecord record);
   // The table whose partitions include `group` (nullptr when none does).
   std::shared_ptr<const TableRoute> RouteOfGroup(uint64_t group);
-  void SweepLoop();
 
   ClusterOptions options_;
   Transport transport_;
@@ -138,11 +136,6 @@ class ClusterImpl final : public Cluster {
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
   std::unique_ptr<TxnCoordinator> txn_;
-  // The transaction recovery sweep.
-  std::thread sweeper_;
-  std::mutex sweep_mu_;
-  std::condition_variable sweep_cv_;
-  bool sweep_stop_ = false;  // guarded by sweep_mu_
 };
 
 std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
@@ -154,18 +147,6 @@ std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
   return nullptr;
 }
 
-void ClusterImpl::SweepLoop() {
-  const auto age = std::chrono::milliseconds(options_.txn_recovery_ms);
-  const auto period = std::max(std::chrono::milliseconds(50), age / 4);
-  std::vector<StorageNode*> nodes;
-  for (auto& n : nodes_) nodes.push_back(n.get());
-  std::unique_lock<std::mutex> lock(sweep_mu_);
-  while (!sweep_cv_.wait_for(lock, period, [&] { return sweep_stop_; })) {
-    lock.unlock();
-    txn_->Sweep(nodes, age);
-    lock.lock();
-  }
-}
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
   if (options_.in_memory) return ":memory:";
@@ -230,18 +211,15 @@ Status ClusterImpl::Init() {
     for (const PartitionRoute& p : route.partitions) node_by_id_[p.members.front()]->Campaign(p.group);
     PublishRoute(std::make_shared<TableRoute>(std::move(route)));
   }
-  sweeper_ = std::thread([this] { SweepLoop(); });
+  std::vector<StorageNode*> nodes;
+  for (auto& n : nodes_) nodes.push_back(n.get());
+  txn_->StartSweep(std::move(nodes), std::chrono::milliseconds(options_.txn_recovery_ms));
   return Status::Ok();
 }
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
-    {
-      std::lock_guard<std::mutex> lock(sweep_mu_);
-      sweep_stop_ = true;
-    }
-    sweep_cv_.notify_all();
-    if (sweeper_.joinable()) sweeper_.join();
+    if (txn_) txn_->StopSweep();
     for (auto& n : nodes_) n->Stop();
     transport_.Stop();
   });

@@ -211,6 +211,27 @@ Status TxnCoordinator::Read(const std::vector<TxnAction>& actions, std::vector<T
   return cancelled ? Status::ConditionFailed("transaction cancelled") : Status::Ok();
 }
 
+void TxnCoordinator::StartSweep(std::vector<StorageNode*> nodes, std::chrono::milliseconds age) {
+  sweeper_ = std::thread([this, nodes = std::move(nodes), age] {
+    const auto period = std::max(std::chrono::milliseconds(50), age / 4);
+    std::unique_lock<std::mutex> lock(sweep_mu_);
+    while (!sweep_cv_.wait_for(lock, period, [&] { return sweep_stop_; })) {
+      lock.unlock();
+      Sweep(nodes, age);
+      lock.lock();
+    }
+  });
+}
+
+void TxnCoordinator::StopSweep() {
+  {
+    std::lock_guard<std::mutex> lock(sweep_mu_);
+    sweep_stop_ = true;
+  }
+  sweep_cv_.notify_all();
+  if (sweeper_.joinable()) sweeper_.join();
+}
+
 void TxnCoordinator::Sweep(const std::vector<StorageNode*>& nodes, std::chrono::milliseconds age) {
   for (StorageNode* node : nodes) {
     if (!node->powered_on()) continue;

@@ -14,11 +14,13 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "cluster/cluster.h"
@@ -43,6 +45,11 @@ class TxnCoordinator {
   // One pass of the recovery sweep over `nodes`: resolves every lock older
   // than `age` that a node's leader reports.
   void Sweep(const std::vector<StorageNode*>& nodes, std::chrono::milliseconds age);
+  // A thread that runs Sweep every age/4 (at least 50 ms) until StopSweep,
+  // which joins it (idempotent; before the nodes stop).
+  void StartSweep(std::vector<StorageNode*> nodes, std::chrono::milliseconds age);
+  void StopSweep();
+  ~TxnCoordinator() { StopSweep(); }
 
  private:
   using NodeCall = std::function<void(size_t, StorageNode*, ReplyFn)>;
@@ -60,6 +67,10 @@ class TxnCoordinator {
   RouterFn router_;
   GroupRouteFn group_route_;
   HookFn hook_;
+  std::thread sweeper_;
+  std::mutex sweep_mu_;
+  std::condition_variable sweep_cv_;
+  bool sweep_stop_ = false;  // guarded by sweep_mu_
   std::mutex id_mu_;
   std::mt19937_64 id_random_;  // guarded by id_mu_
   uint64_t id_counter_ = 0;    // guarded by id_mu_
