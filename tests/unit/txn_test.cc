@@ -207,7 +207,7 @@ TEST_CASE("txn: a participant leader powered off between prepare and commit", "[
     }
     return true;
   };
-  c = StartCluster(hook);
+  c = StartCluster(hook, "", 8000);  // the coordinator, not the sweep, finishes it
   auto t = c->CreateTable("ns/t", "s");
   REQUIRE(t.ok());
   std::vector<TxnAction> actions;
@@ -215,6 +215,7 @@ TEST_CASE("txn: a participant leader powered off between prepare and commit", "[
   std::vector<TxnActionResult> results;
   Status s = c->TransactWrite(actions, &results);
   REQUIRE(!victim.empty());
+  INFO(s.ToString());
   // Committed (the decision and the locks are replicated), or at worst its
   // outcome unknown to the caller; either way, all or nothing, and no lock
   // is left behind.
@@ -229,8 +230,49 @@ TEST_CASE("txn: a participant leader powered off between prepare and commit", "[
       if (!c->Put(*t, a.key, "after", 5).ok()) return false;
     }
     return true;
-  }));
+  }, std::chrono::seconds(20)));
   REQUIRE(c->PowerOn(victim).ok());
+}
+
+TEST_CASE("txn: the leading AZ is cut off between prepare and commit", "[cluster]") {
+  std::unique_ptr<Cluster> c;
+  bool cut = false;
+  auto hook = [&](const std::string& phase) {
+    if (phase == "prepared" && !cut) {
+      NetworkFaults f;
+      f.partition = {{"az-a"}, {"az-b", "az-c"}};  // AZ a's replicas lead every group
+      REQUIRE(c->SetNetwork(f).ok());
+      cut = true;
+    }
+    return true;
+  };
+  // The sweep waits longer than the failover takes, so that the coordinator
+  // finishes the transaction itself.
+  c = StartCluster(hook, "", 8000);
+  auto t = c->CreateTable("ns/t", "s");
+  REQUIRE(t.ok());
+  std::vector<TxnAction> actions;
+  for (int i = 0; i < 8; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
+  std::vector<TxnActionResult> results;
+  Status s = c->TransactWrite(actions, &results);
+  REQUIRE(cut);
+  INFO(s.ToString());
+  // The new leaders in AZs b and c hold the replicated locks, and the
+  // decision is recorded there: the transaction commits, all of it.
+  CHECK((s.ok() || s.IsUncertain()));
+  CHECK(Eventually([&] {
+    for (const TxnAction& a : actions) {
+      if (Read(*c, *t, a.key) != std::optional<std::string>("v")) return s.IsUncertain() && !Read(*c, *t, a.key);
+    }
+    return true;
+  }));
+  REQUIRE(c->SetNetwork(NetworkFaults{}).ok());
+  CHECK(Eventually([&] {
+    for (const TxnAction& a : actions) {
+      if (!c->Put(*t, a.key, "after", 5).ok()) return false;
+    }
+    return true;
+  }, std::chrono::seconds(20)));
 }
 
 TEST_CASE("txn: locks survive a restart and are then resolved", "[cluster]") {
