@@ -15,20 +15,27 @@ TokenCache::Claim TokenCache::Begin(const std::string& key, const std::string& f
   std::lock_guard<std::mutex> lock(mu_);
   if (now >= next_prune_ms_) {
     for (auto it = entries_.begin(); it != entries_.end();) {
-      it = it->second.done && now - it->second.done_ms >= kWindowMs ? entries_.erase(it) : std::next(it);
+      bool settled = it->second.done || it->second.uncertain;
+      it = settled && now - it->second.done_ms >= kWindowMs ? entries_.erase(it) : std::next(it);
     }
     next_prune_ms_ = now + 1000;
   }
   auto it = entries_.find(key);
-  if (it != entries_.end() && it->second.done && now - it->second.done_ms >= kWindowMs) {
+  if (it != entries_.end() && (it->second.done || it->second.uncertain) && now - it->second.done_ms >= kWindowMs) {
     entries_.erase(it);
     it = entries_.end();
   }
   if (it == entries_.end()) {
-    entries_[key] = Entry{fingerprint, "", false, 0};
+    entries_[key] = Entry{fingerprint, "", false, false, 0};
     return Claim::kNew;
   }
   if (it->second.fingerprint != fingerprint) return Claim::kMismatch;
+  if (it->second.uncertain) {
+    it->second.uncertain = false;  // the caller holds it now
+    *response = std::move(it->second.response);
+    it->second.response.clear();
+    return Claim::kUncertain;
+  }
   if (!it->second.done) return Claim::kInProgress;
   *response = it->second.response;
   return Claim::kDone;
@@ -44,6 +51,15 @@ void TokenCache::End(const std::string& key, const std::string* response) {
   }
   it->second.response = *response;
   it->second.done = true;
+  it->second.done_ms = now_ms_();
+}
+
+void TokenCache::Uncertain(const std::string& key, std::string ref) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return;
+  it->second.response = std::move(ref);
+  it->second.uncertain = true;
   it->second.done_ms = now_ms_();
 }
 

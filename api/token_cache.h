@@ -4,7 +4,9 @@
 // request again gets the same response without running again; a different
 // request with the token gets IdempotentParameterMismatchException; one that
 // arrives while the first still runs, TransactionInProgressException. A
-// request that failed leaves no trace (it may be retried).
+// request that failed leaves no trace (it may be retried). One whose outcome
+// is unknown (Uncertain) leaves a reference (its transaction id), so that
+// the same request again first asks what became of it.
 //
 // Not replicated: the cache lives in the process (a restart forgets it).
 //
@@ -27,18 +29,24 @@ class TokenCache {
   TokenCache();
   explicit TokenCache(Clock now_ms) : now_ms_(std::move(now_ms)) {}
 
-  enum class Claim { kNew, kDone, kInProgress, kMismatch };
-  // `key` is the caller's namespace and token. kDone fills `response`.
+  enum class Claim { kNew, kDone, kInProgress, kMismatch, kUncertain };
+  // `key` is the caller's namespace and token. kDone fills `response` with
+  // the first response; kUncertain with the reference Uncertain() left, and
+  // the caller then holds the token as after kNew.
   Claim Begin(const std::string& key, const std::string& fingerprint, std::string* response);
-  // After kNew: the response to remember, or nullptr when the request failed.
+  // After kNew or kUncertain: the response to remember, or nullptr when the
+  // request failed.
   void End(const std::string& key, const std::string* response);
+  // After kNew or kUncertain: the outcome is unknown; `ref` identifies it.
+  void Uncertain(const std::string& key, std::string ref);
 
  private:
   struct Entry {
     std::string fingerprint;
     std::string response;
-    bool done = false;
-    int64_t done_ms = 0;
+    bool done = false;       // response is the answer
+    bool uncertain = false;  // response is the reference of an unknown outcome
+    int64_t done_ms = 0;     // when done or uncertain
   };
   Clock now_ms_;
   std::mutex mu_;

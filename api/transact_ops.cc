@@ -324,7 +324,23 @@ std::string Fingerprint(const JsonValue& req) {
   return buf.GetString();
 }
 
-ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, std::vector<Action>& actions) {
+// The response to a repeat of a request whose transaction committed while
+// its caller did not hear it: the capacity of the request's items.
+std::string CommittedResponse(const Common& common, const std::vector<Action>& actions) {
+  std::vector<std::pair<std::string, double>> units;
+  for (const Action& a : actions) AddUnits(&units, a.table_name, 2 * WriteUnits(ItemSize(a.item)));
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteTableCapacity(w, common.return_consumed, units);
+  w.EndObject();
+  return buf.GetString();
+}
+
+// Runs the transaction; `txn_id` gets its id and `uncertain` whether its
+// outcome is unknown (the answer is then a 500).
+ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, std::vector<Action>& actions,
+                                           std::string* txn_id, bool* uncertain) {
   std::vector<cluster::TxnAction> txn;
   for (Action& a : actions) {
     auto step = std::make_shared<WriteStep>();
@@ -335,7 +351,8 @@ ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, s
     txn.push_back(cluster::TxnAction{a.table.meta, a.key, MakeMutator(std::move(step))});
   }
   std::vector<cluster::TxnActionResult> results;
-  Status s = ctx.cluster->TransactWrite(txn, &results);
+  Status s = ctx.cluster->TransactWrite(txn, &results, txn_id);
+  *uncertain = s.IsUncertain();
   bool corrupt = false;
   if (s.code() == Status::Code::kConditionFailed || s.IsConflict()) {
     std::vector<Reason> reasons(actions.size());
@@ -401,10 +418,27 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
   auto distinct = CheckDistinct(actions);
   if (!distinct.ok()) return distinct.error();
 
-  if (!common->has_token) return RunWriteTransaction(ctx, *common, actions);
+  std::string txn_id;
+  bool uncertain = false;
+  if (!common->has_token) return RunWriteTransaction(ctx, *common, actions, &txn_id, &uncertain);
   const std::string key = ctx.ns + common->token;
   std::string previous;
   switch (ctx.tokens->Begin(key, Fingerprint(req), &previous)) {
+    case TokenCache::Claim::kUncertain: {
+      // The same request ran and its caller got a 500: settle what became
+      // of it (undecided means aborted from now on) before anything else.
+      auto committed = ctx.cluster->TransactionOutcome(actions.front().table.meta, actions.front().key, previous);
+      if (!committed.ok()) {
+        ctx.tokens->Uncertain(key, previous);
+        return Error::FromStatus(committed.status());
+      }
+      if (*committed) {
+        std::string body = CommittedResponse(*common, actions);
+        ctx.tokens->End(key, &body);
+        return body;
+      }
+      break;  // aborted: run it again
+    }
     case TokenCache::Claim::kDone:
       return previous;
     case TokenCache::Claim::kMismatch:
@@ -416,8 +450,12 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
     case TokenCache::Claim::kNew:
       break;
   }
-  auto out = RunWriteTransaction(ctx, *common, actions);
-  ctx.tokens->End(key, out.ok() ? &out.value() : nullptr);
+  auto out = RunWriteTransaction(ctx, *common, actions, &txn_id, &uncertain);
+  if (uncertain) {
+    ctx.tokens->Uncertain(key, txn_id);
+  } else {
+    ctx.tokens->End(key, out.ok() ? &out.value() : nullptr);
+  }
   return out;
 }
 

@@ -244,7 +244,15 @@ class Cluster {
   // (ConditionFailed, Conflict, InvalidArgument, or OK). Conflict: the
   // recovery sweep aborted it first. Other errors as for Mutate (Uncertain:
   // the outcome is unknown; the sweep will finish it either way).
-  virtual Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) = 0;
+  // `txn_id`, when not null, receives the transaction's id (for
+  // TransactionOutcome after an Uncertain answer).
+  virtual Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results,
+                               std::string* txn_id) = 0;
+  // The outcome of write transaction `txn_id` whose first action was on
+  // `first_key` of `table`: true when committed. One that is not decided yet
+  // is decided now: aborted. So after this, it can never commit.
+  virtual Result<bool> TransactionOutcome(const TableMeta& table, const Key& first_key,
+                                          const std::string& txn_id) = 0;
   // Consistent reads of every item at one moment; ConditionFailed with
   // Conflict results when a write kept holding an item.
   virtual Status TransactRead(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) = 0;

@@ -96,8 +96,12 @@ class ClusterImpl final : public Cluster {
                         size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
                         uint64_t hash_hi) override;
   Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
-  Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) override {
-    return txn_->Write(actions, results);
+  Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results,
+                       std::string* txn_id) override {
+    return txn_->Write(actions, results, txn_id);
+  }
+  Result<bool> TransactionOutcome(const TableMeta& table, const Key& first_key, const std::string& txn_id) override {
+    return txn_->Outcome(table, first_key, txn_id);
   }
   Status TransactRead(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) override {
     return txn_->Read(actions, results);

@@ -116,12 +116,14 @@ Status TxnCoordinator::Participants(const std::vector<TxnAction>& actions,
   return Status::Ok();
 }
 
-Status TxnCoordinator::Write(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) {
+Status TxnCoordinator::Write(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results,
+                             std::string* txn_id) {
   CHECK(!actions.empty());
   std::vector<std::shared_ptr<const TableRoute>> routes;
   std::vector<const PartitionRoute*> parts;
   RETURN_IF_ERROR(Participants(actions, &routes, &parts));
   const std::string txn = NewTxnId();
+  if (txn_id != nullptr) *txn_id = txn;
   const PartitionRoute* decider = parts.front();
 
   // Phase 1: prepare everywhere at once.
@@ -209,6 +211,17 @@ Status TxnCoordinator::Read(const std::vector<TxnAction>& actions, std::vector<T
   }
   if (!failed.ok()) return failed;
   return cancelled ? Status::ConditionFailed("transaction cancelled") : Status::Ok();
+}
+
+Result<bool> TxnCoordinator::Outcome(const TableMeta& table, const Key& first_key, const std::string& txn_id) {
+  auto route = route_(table);
+  if (!route) return Status::NotFound(table.name);
+  const PartitionRoute& decider = route->ForHash(KeyHash(first_key.hash));
+  NodeReply d = router_().ToLeader(decider, [&](StorageNode* n, ReplyFn done) {
+    n->Decide(decider.group, txn_id, false, std::move(done));
+  });
+  if (!d.status.ok()) return d.status;
+  return d.committed;
 }
 
 void TxnCoordinator::StartSweep(std::vector<StorageNode*> nodes, std::chrono::milliseconds age) {

@@ -39,7 +39,8 @@ class TxnCoordinator {
   using HookFn = std::function<bool(const std::string& phase)>;  // ClusterOptions::txn_test_hook
   TxnCoordinator(RouteFn route, RouterFn router, GroupRouteFn group_route, HookFn hook);
 
-  Status Write(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results);
+  Status Write(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results, std::string* txn_id);
+  Result<bool> Outcome(const TableMeta& table, const Key& first_key, const std::string& txn_id);
   Status Read(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results);
 
   // One pass of the recovery sweep over `nodes`: resolves every lock older

@@ -29,6 +29,19 @@ TEST_CASE("token cache: repeats, mismatches, progress, failures and expiry", "[u
   cache.End("ns/t2", nullptr);
   CHECK(cache.Begin("ns/t2", "req-d", &response) == TokenCache::Claim::kNew);
 
+  // An unknown outcome: the next same request gets the reference and holds
+  // the token; others meanwhile see it in progress.
+  CHECK(cache.Begin("ns/t3", "req-e", &response) == TokenCache::Claim::kNew);
+  cache.Uncertain("ns/t3", "txn-17");
+  CHECK(cache.Begin("ns/t3", "req-f", &response) == TokenCache::Claim::kMismatch);
+  CHECK(cache.Begin("ns/t3", "req-e", &response) == TokenCache::Claim::kUncertain);
+  CHECK(response == "txn-17");
+  CHECK(cache.Begin("ns/t3", "req-e", &response) == TokenCache::Claim::kInProgress);
+  const std::string later = "{}";
+  cache.End("ns/t3", &later);
+  CHECK(cache.Begin("ns/t3", "req-e", &response) == TokenCache::Claim::kDone);
+  CHECK(response == later);
+
   // The window counts from completion.
   now += TokenCache::kWindowMs - 1;
   CHECK(cache.Begin("ns/t1", "req-b", &response) == TokenCache::Claim::kMismatch);

@@ -110,12 +110,12 @@ TEST_CASE("txn: all or nothing across tables and partitions", "[cluster]") {
   std::vector<TxnAction> actions;
   for (int i = 0; i < 10; ++i) actions.push_back(TxnAction{i % 2 ? *a : *b, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v1")});
   std::vector<TxnActionResult> results;
-  REQUIRE(c->TransactWrite(actions, &results).ok());
+  REQUIRE(c->TransactWrite(actions, &results, nullptr).ok());
   for (int i = 0; i < 10; ++i) CHECK(Read(*c, i % 2 ? *a : *b, actions[i].key) == std::optional<std::string>("v1"));
 
   // One failed condition cancels everything; the others report OK.
   for (int i = 0; i < 10; ++i) actions[i].mutator = SetIf(std::string(i == 7 ? "other" : "v1"), "v2");
-  Status s = c->TransactWrite(actions, &results);
+  Status s = c->TransactWrite(actions, &results, nullptr);
   CHECK(s.code() == Status::Code::kConditionFailed);
   REQUIRE(results.size() == 10);
   for (int i = 0; i < 10; ++i) {
@@ -143,8 +143,9 @@ TEST_CASE("txn: a coordinator that stops after prepare leaves locks the sweep ab
   const Key x{"x", ""}, y{"y", ""};
   REQUIRE(c->Put(*t, x, "x0", 2).ok());
   std::vector<TxnActionResult> results;
+  std::string id;
   Status s = c->TransactWrite({TxnAction{*t, x, SetIf("x0", "x1")}, TxnAction{*t, y, SetIf(std::nullopt, "y1")}},
-                              &results);
+                              &results, &id);
   CHECK(s.IsUncertain());
   // Locked: plain writes and read-modify-writes are refused; reads see the old state.
   CHECK(c->Put(*t, x, "other", 5).IsConflict());
@@ -156,8 +157,11 @@ TEST_CASE("txn: a coordinator that stops after prepare leaves locks the sweep ab
   CHECK(Eventually([&] { return c->Put(*t, y, "free", 4).ok(); }));
   CHECK(Read(*c, *t, x) == std::optional<std::string>("x0"));
   CHECK(Read(*c, *t, y) == std::optional<std::string>("free"));
+  auto outcome = c->TransactionOutcome(*t, x, id);
+  REQUIRE(outcome.ok());
+  CHECK(!*outcome);
   stop = false;
-  REQUIRE(c->TransactWrite({TxnAction{*t, x, SetIf("x0", "x2")}}, &results).ok());
+  REQUIRE(c->TransactWrite({TxnAction{*t, x, SetIf("x0", "x2")}}, &results, nullptr).ok());
   CHECK(Read(*c, *t, x) == std::optional<std::string>("x2"));
 }
 
@@ -168,7 +172,12 @@ TEST_CASE("txn: a coordinator that stops after the decision is finished by the s
   std::vector<TxnAction> actions;
   for (int i = 0; i < 6; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
   std::vector<TxnActionResult> results;
-  CHECK(c->TransactWrite(actions, &results).IsUncertain());
+  std::string id;
+  CHECK(c->TransactWrite(actions, &results, &id).IsUncertain());
+  // Its outcome is already fixed: asking cannot abort it.
+  auto outcome = c->TransactionOutcome(*t, actions[0].key, id);
+  REQUIRE(outcome.ok());
+  CHECK(*outcome);
   // Committed: every item shows up, none is lost.
   CHECK(Eventually([&] {
     for (const TxnAction& a : actions) {
@@ -213,7 +222,7 @@ TEST_CASE("txn: a participant leader powered off between prepare and commit", "[
   std::vector<TxnAction> actions;
   for (int i = 0; i < 8; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
   std::vector<TxnActionResult> results;
-  Status s = c->TransactWrite(actions, &results);
+  Status s = c->TransactWrite(actions, &results, nullptr);
   REQUIRE(!victim.empty());
   INFO(s.ToString());
   // Committed (the decision and the locks are replicated), or at worst its
@@ -254,7 +263,7 @@ TEST_CASE("txn: the leading AZ is cut off between prepare and commit", "[cluster
   std::vector<TxnAction> actions;
   for (int i = 0; i < 8; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
   std::vector<TxnActionResult> results;
-  Status s = c->TransactWrite(actions, &results);
+  Status s = c->TransactWrite(actions, &results, nullptr);
   REQUIRE(cut);
   INFO(s.ToString());
   // The new leaders in AZs b and c hold the replicated locks, and the
@@ -285,7 +294,7 @@ TEST_CASE("txn: locks survive a restart and are then resolved", "[cluster]") {
     REQUIRE(t.ok());
     std::vector<TxnActionResult> results;
     CHECK(c->TransactWrite({TxnAction{*t, x, SetIf(std::nullopt, "x1")}, TxnAction{*t, y, SetIf(std::nullopt, "y1")}},
-                           &results)
+                           &results, nullptr)
               .IsUncertain());
     c->Stop();
   }
