@@ -212,8 +212,11 @@ void StorageNode::StaleLocks(std::chrono::milliseconds age, ReplyFn reply) {
       for (const auto& [txn, item_keys] : g.txn_items) {
         const Group::Lock* oldest = nullptr;
         for (const std::string& item_key : item_keys) {
-          const Group::Lock& l = g.locks[item_key][txn];
-          if (oldest == nullptr || l.since < oldest->since) oldest = &l;
+          auto holders = g.locks.find(item_key);
+          if (holders == g.locks.end()) continue;
+          auto l = holders->second.find(txn);
+          if (l == holders->second.end()) continue;
+          if (oldest == nullptr || l->second.since < oldest->since) oldest = &l->second;
         }
         if (oldest != nullptr && oldest->since < cutoff) r.stale.push_back(StaleLock{id, txn, oldest->decision_group});
       }
