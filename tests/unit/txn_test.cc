@@ -165,6 +165,34 @@ TEST_CASE("txn: a coordinator that stops after prepare leaves locks the sweep ab
   CHECK(Read(*c, *t, x) == std::optional<std::string>("x2"));
 }
 
+TEST_CASE("txn: transactions meeting a held lock are cancelled with Conflict", "[cluster]") {
+  std::atomic<bool> stop{true};
+  // No sweep during the test: the lock stays until the cluster stops.
+  auto c = StartCluster([&](const std::string& phase) { return !(stop && phase == "prepared"); }, "", 600000);
+  auto t = c->CreateTable("ns/t", "s");
+  REQUIRE(t.ok());
+  const Key held{"held", ""}, free_key{"free", ""};
+  std::vector<TxnActionResult> results;
+  REQUIRE(c->TransactWrite({TxnAction{*t, held, SetIf(std::nullopt, "h")}}, &results, nullptr).IsUncertain());
+  stop = false;
+  // A write transaction: cancelled at once, the held item's result says Conflict.
+  Status s = c->TransactWrite({TxnAction{*t, free_key, SetIf(std::nullopt, "f")}, TxnAction{*t, held, SetIf(std::nullopt, "x")}},
+                              &results, nullptr);
+  CHECK(s.code() == Status::Code::kConditionFailed);
+  REQUIRE(results.size() == 2);
+  CHECK(results[0].status.ok());
+  CHECK(results[1].status.IsConflict());
+  CHECK(!Read(*c, *t, free_key));
+  // A read transaction waits a bounded time for the writer, then gives up.
+  const auto started = std::chrono::steady_clock::now();
+  s = c->TransactRead({TxnAction{*t, free_key, nullptr}, TxnAction{*t, held, nullptr}}, &results);
+  CHECK(s.code() == Status::Code::kConditionFailed);
+  CHECK(results[1].status.IsConflict());
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(3));
+  // The free item was not left locked by either.
+  CHECK(c->Put(*t, free_key, "plain", 5).ok());
+}
+
 TEST_CASE("txn: a coordinator that stops after the decision is finished by the sweep", "[cluster]") {
   auto c = StartCluster([&](const std::string& phase) { return phase != "decided"; });
   auto t = c->CreateTable("ns/t", "s");
