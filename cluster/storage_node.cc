@@ -222,6 +222,13 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
     return true;
   }
+  // A new leader reads (and checks transaction locks) against its applied
+  // state only once that includes every earlier leader's records; until
+  // then (one round), writes are refused and retried.
+  if (!g->replica->OpeningApplied()) {
+    reply(Reply(Status::Unavailable("leader not ready")));
+    return true;
+  }
   return false;
 }
 
