@@ -48,6 +48,11 @@ Mutator SetIf(std::optional<std::string> expect, std::string value) {
   };
 }
 
+// Appends an action that creates item k<i> with value "v".
+void Add(std::vector<TxnAction>* actions, const TableMeta& t, int i) {
+  actions->push_back(TxnAction{t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
+}
+
 std::optional<std::string> Read(Cluster& c, const TableMeta& t, const Key& k) {
   auto got = c.Get(t, k, true);
   REQUIRE(got.ok());
@@ -108,7 +113,9 @@ TEST_CASE("txn: all or nothing across tables and partitions", "[cluster]") {
   REQUIRE(a.ok());
   REQUIRE(b.ok());
   std::vector<TxnAction> actions;
-  for (int i = 0; i < 10; ++i) actions.push_back(TxnAction{i % 2 ? *a : *b, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v1")});
+  for (int i = 0; i < 10; ++i) {
+    actions.push_back(TxnAction{i % 2 ? *a : *b, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v1")});
+  }
   std::vector<TxnActionResult> results;
   REQUIRE(c->TransactWrite(actions, &results, nullptr).ok());
   for (int i = 0; i < 10; ++i) CHECK(Read(*c, i % 2 ? *a : *b, actions[i].key) == std::optional<std::string>("v1"));
@@ -176,8 +183,9 @@ TEST_CASE("txn: transactions meeting a held lock are cancelled with Conflict", "
   REQUIRE(c->TransactWrite({TxnAction{*t, held, SetIf(std::nullopt, "h")}}, &results, nullptr).IsUncertain());
   stop = false;
   // A write transaction: cancelled at once, the held item's result says Conflict.
-  Status s = c->TransactWrite({TxnAction{*t, free_key, SetIf(std::nullopt, "f")}, TxnAction{*t, held, SetIf(std::nullopt, "x")}},
-                              &results, nullptr);
+  Status s = c->TransactWrite(
+      {TxnAction{*t, free_key, SetIf(std::nullopt, "f")}, TxnAction{*t, held, SetIf(std::nullopt, "x")}}, &results,
+      nullptr);
   CHECK(s.code() == Status::Code::kConditionFailed);
   REQUIRE(results.size() == 2);
   CHECK(results[0].status.ok());
@@ -198,7 +206,7 @@ TEST_CASE("txn: a coordinator that stops after the decision is finished by the s
   auto t = c->CreateTable("ns/t", "s");
   REQUIRE(t.ok());
   std::vector<TxnAction> actions;
-  for (int i = 0; i < 6; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
+  for (int i = 0; i < 6; ++i) Add(&actions, *t, i);
   std::vector<TxnActionResult> results;
   std::string id;
   CHECK(c->TransactWrite(actions, &results, &id).IsUncertain());
@@ -248,7 +256,7 @@ TEST_CASE("txn: a participant leader powered off between prepare and commit", "[
   auto t = c->CreateTable("ns/t", "s");
   REQUIRE(t.ok());
   std::vector<TxnAction> actions;
-  for (int i = 0; i < 8; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
+  for (int i = 0; i < 8; ++i) Add(&actions, *t, i);
   std::vector<TxnActionResult> results;
   Status s = c->TransactWrite(actions, &results, nullptr);
   REQUIRE(!victim.empty());
@@ -289,7 +297,7 @@ TEST_CASE("txn: the leading AZ is cut off between prepare and commit", "[cluster
   auto t = c->CreateTable("ns/t", "s");
   REQUIRE(t.ok());
   std::vector<TxnAction> actions;
-  for (int i = 0; i < 8; ++i) actions.push_back(TxnAction{*t, Key{"k" + std::to_string(i), ""}, SetIf(std::nullopt, "v")});
+  for (int i = 0; i < 8; ++i) Add(&actions, *t, i);
   std::vector<TxnActionResult> results;
   Status s = c->TransactWrite(actions, &results, nullptr);
   REQUIRE(cut);
