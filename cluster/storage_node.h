@@ -49,6 +49,10 @@ struct TxnPrepare {
   Mutator mutator;              // decides the staged write; nullptr: none (a read)
   bool shared = false;          // a shared (read) lock
   uint64_t decision_group = 0;  // see WalRecord::decision_group
+  // Refused (Busy) when it runs later than this: a copy of a prepare that
+  // its coordinator stopped waiting for must never lock an item after the
+  // transaction was decided (a sweep would then apply its write again).
+  std::chrono::steady_clock::time_point deadline;
 };
 
 // The answer to a request posted to a node.

@@ -129,6 +129,7 @@ void StorageNode::Prepare(uint64_t group, TxnPrepare prepare, ReplyFn reply) {
     if (RefuseUnlessLeader(g, done)) return;
     // The maps must include every earlier leader's records.
     if (!g->replica->CanServeConsistentRead()) return done(Reply(Status::Unavailable("leader not ready")));
+    if (Clock::now() > prepare.deadline) return done(Reply(Status::Busy("transaction prepare came too late")));
     paxos::Lsn seen_lsn = 0;
     auto current = Latest(g, prepare.key, &seen_lsn);
     if (!current.ok()) return done(Reply(current.status()));

@@ -17,6 +17,11 @@ using Clock = std::chrono::steady_clock;
 // A live node answers within milliseconds; this bounds the first, parallel
 // attempt, after which the router's retries take over.
 constexpr auto kFirstAttempt = std::chrono::milliseconds(2000);
+// Prepares run at most this long after the transaction began. It is no
+// longer than any wait after which the coordinator sends a request again
+// (kFirstAttempt, the router's per-attempt timeout), so an earlier copy that
+// runs late, when the transaction may be decided, is always refused.
+constexpr auto kPrepareWindow = std::chrono::milliseconds(2000);
 // How long a TransactRead keeps retrying items a writer holds.
 constexpr auto kReadConflictWait = std::chrono::milliseconds(500);
 
@@ -124,12 +129,13 @@ Status TxnCoordinator::Write(const std::vector<TxnAction>& actions, std::vector<
   RETURN_IF_ERROR(Participants(actions, &routes, &parts));
   const std::string txn = NewTxnId();
   if (txn_id != nullptr) *txn_id = txn;
+  const auto deadline = Clock::now() + kPrepareWindow;
   const PartitionRoute* decider = parts.front();
 
   // Phase 1: prepare everywhere at once.
   std::vector<NodeReply> prepared = Fanout(parts, [&](size_t i, StorageNode* n, ReplyFn done) {
-    n->Prepare(parts[i]->group, TxnPrepare{txn, actions[i].key, actions[i].mutator, false, decider->group},
-               std::move(done));
+    n->Prepare(parts[i]->group,
+               TxnPrepare{txn, actions[i].key, actions[i].mutator, false, decider->group, deadline}, std::move(done));
   });
   results->assign(actions.size(), TxnActionResult{});
   Status failed;
@@ -147,6 +153,7 @@ Status TxnCoordinator::Write(const std::vector<TxnAction>& actions, std::vector<
   if (cancelled || !failed.ok()) {
     // No commit decision is ever recorded, so abort is the outcome.
     ResolveAll(parts, txn, false);
+    if (failed.IsBusy()) return Status::Unavailable("transaction took too long to prepare");
     return failed.ok() ? Status::ConditionFailed("transaction cancelled") : failed;
   }
 
@@ -174,6 +181,7 @@ Status TxnCoordinator::Read(const std::vector<TxnAction>& actions, std::vector<T
   std::vector<const PartitionRoute*> parts;
   RETURN_IF_ERROR(Participants(actions, &routes, &parts));
   const std::string txn = NewTxnId();
+  const auto deadline = Clock::now() + kPrepareWindow;
   const auto give_up = Clock::now() + kReadConflictWait;
   results->assign(actions.size(), TxnActionResult{});
   std::vector<size_t> todo(actions.size());
@@ -184,7 +192,8 @@ Status TxnCoordinator::Read(const std::vector<TxnAction>& actions, std::vector<T
     for (size_t i : todo) todo_parts.push_back(parts[i]);
     std::vector<NodeReply> got = Fanout(todo_parts, [&](size_t j, StorageNode* n, ReplyFn done) {
       const size_t i = todo[j];
-      n->Prepare(todo_parts[j]->group, TxnPrepare{txn, actions[i].key, nullptr, true, 0}, std::move(done));
+      n->Prepare(todo_parts[j]->group, TxnPrepare{txn, actions[i].key, nullptr, true, 0, deadline},
+                 std::move(done));
     });
     std::vector<size_t> conflicts;
     for (size_t j = 0; j < todo.size(); ++j) {
@@ -209,6 +218,7 @@ Status TxnCoordinator::Read(const std::vector<TxnAction>& actions, std::vector<T
       failed = r.status;
     }
   }
+  if (failed.IsBusy()) return Status::Unavailable("transaction took too long to prepare");
   if (!failed.ok()) return failed;
   return cancelled ? Status::ConditionFailed("transaction cancelled") : Status::Ok();
 }
