@@ -6,7 +6,8 @@
 // each put, delete or get goes to the cluster on its own: every item is
 // atomic, the batch is not (a non-retryable cluster error fails the call after
 // the writes before it, as in DynamoDB). What the cluster cannot serve for now
-// (Status::IsUnavailable) is handed back in UnprocessedItems / UnprocessedKeys,
+// (Status::IsUnavailable), and a write of an item a transaction holds
+// (Status::IsConflict), is handed back in UnprocessedItems / UnprocessedKeys,
 // unless nothing was served: then the call fails with that error, as DynamoDB
 // fails a batch throttled as a whole. BatchGetItem also hands back, with the
 // table's parameters, the keys past its 16 MB response limit. Not yet:
@@ -391,7 +392,7 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
     for (size_t i = 0; i < t.ops.size(); ++i) {
       const WriteOp& op = t.ops[i];
       const Status& s = statuses[i];
-      if (s.IsUnavailable()) {
+      if (s.IsUnavailable() || s.IsConflict()) {
         t.unprocessed.push_back(&op);
         retryable = s;
         continue;

@@ -14,6 +14,8 @@ Error Error::FromStatus(const Status& s) {
       return Validation(s.message());
     case Status::Code::kConditionFailed:
       return ConditionalCheckFailed("The conditional request failed");
+    case Status::Code::kConflict:
+      return TransactionConflict();
     case Status::Code::kUnavailable:
       return ServiceUnavailable("The service is currently unavailable or busy.");
     case Status::Code::kUncertain:  // DynamoDB's answer when a write's outcome is unknown

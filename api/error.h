@@ -27,6 +27,9 @@ struct Error {
   // An item to send with the error as "Item" (already DynamoDB JSON), as
   // ConditionalCheckFailedException does with ReturnValuesOnConditionCheckFailure.
   std::string item_json;
+  // TransactionCanceledException's "CancellationReasons" (a JSON array);
+  // such an error spells its message "Message", as DynamoDB does.
+  std::string cancellation_reasons_json;
 
   static Error Validation(std::string m) { return {400, "ValidationException", std::move(m)}; }
   static Error Serialization(std::string m) { return {400, "SerializationException", std::move(m)}; }
@@ -40,6 +43,12 @@ struct Error {
     return {400, "MissingAuthenticationTokenException", std::move(m)};
   }
   static Error LimitExceeded(std::string m) { return {400, "LimitExceededException", std::move(m)}; }
+  static Error TransactionConflict() {
+    return {400, "TransactionConflictException", "Transaction is ongoing for the item"};
+  }
+  static Error IdempotentParameterMismatch(std::string m) {
+    return {400, "IdempotentParameterMismatchException", std::move(m)};
+  }
   static Error InternalServer(std::string m) { return {500, "InternalServerError", std::move(m)}; }
   static Error ServiceUnavailable(std::string m) { return {503, "ServiceUnavailable", std::move(m)}; }
 

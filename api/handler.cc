@@ -21,6 +21,7 @@ const std::unordered_map<std::string, Operation>& Operations() {
       {"UpdateTimeToLive", &UpdateTimeToLive}, {"DescribeLimits", &DescribeLimits},
       {"DescribeEndpoints", &DescribeEndpoints},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
+      {"TransactWriteItems", &TransactWriteItems}, {"TransactGetItems", &TransactGetItems},
   };
   return *ops;
 }
@@ -84,8 +85,12 @@ std::string Handler::RenderError(const Error& e) {
   w.Key("__type");
   w.String(e.FullType());
   if (!e.message.empty()) {
-    w.Key("message");
+    w.Key(e.cancellation_reasons_json.empty() ? "message" : "Message");
     w.String(e.message);
+  }
+  if (!e.cancellation_reasons_json.empty()) {
+    w.Key("CancellationReasons");
+    w.RawValue(e.cancellation_reasons_json.data(), e.cancellation_reasons_json.size(), rapidjson::kArrayType);
   }
   if (!e.item_json.empty()) {
     w.Key("Item");
@@ -112,6 +117,7 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   ctx.cluster = cluster_;
   ctx.schemas = &schemas_;
   ctx.indexes = &indexes_;
+  ctx.tokens = &tokens_;
   ctx.region = cred->second;
   ctx.host = request.host;
   if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";

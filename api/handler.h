@@ -21,6 +21,7 @@
 #include "api/index_builder.h"
 #include "api/metrics.h"
 #include "api/table_schema.h"
+#include "api/token_cache.h"
 #include "cluster/cluster.h"
 
 namespace ddb::api {
@@ -59,6 +60,7 @@ class Handler {
   cluster::Cluster* cluster_;
   bool shared_db_;
   SchemaCache schemas_;
+  TokenCache tokens_;
   Metrics metrics_;
   IndexBuilder indexes_{cluster_, &schemas_};
 };

@@ -61,6 +61,8 @@ cluster::Mutation Decide(const WriteStep& step, const Item* old, Item* next_out)
   const Item* next = nullptr;
   Item updated;
   switch (step.kind) {
+    case WriteStep::Kind::kCheck:
+      return m;
     case WriteStep::Kind::kDelete:
       m.write = m.erase = old != nullptr;
       return m;

@@ -58,7 +58,7 @@ ApiResult<ParsedItemRequest> ParseItemRequest(const JsonValue& req, const char* 
 
 // A write decided by the leader against the item's latest version.
 struct WriteStep {
-  enum class Kind : uint8_t { kPut, kDelete, kUpdate };
+  enum class Kind : uint8_t { kPut, kDelete, kUpdate, kCheck };  // kCheck: the condition only
   Kind kind = Kind::kPut;
   std::optional<Condition> condition;
   Item item;                     // kPut: the new item; kUpdate: the key attributes

@@ -5,6 +5,7 @@
 //   update_op.cc  UpdateItem
 //   scan_op.cc    Scan; query_op.cc Query (read_request.cc: what they share)
 //   batch_ops.cc  BatchGetItem, BatchWriteItem
+//   transact_ops.cc  TransactWriteItems, TransactGetItems (token_cache.h: ClientRequestToken)
 // Each validates its whole request before touching the cluster, and returns
 // the JSON response body or a DynamoDB error.
 //
@@ -17,6 +18,7 @@
 #include "api/error.h"
 #include "api/json.h"
 #include "api/table_schema.h"
+#include "api/token_cache.h"
 #include "cluster/cluster.h"
 
 namespace ddb::api {
@@ -27,6 +29,7 @@ struct Context {
   cluster::Cluster* cluster = nullptr;
   SchemaCache* schemas = nullptr;
   IndexBuilder* indexes = nullptr;  // UpdateTable's index changes
+  TokenCache* tokens = nullptr;
   std::string ns;      // "<access key id>_<region>/" or "" with -sharedDb
   std::string region;  // for ARNs
   std::string host;    // the Host the client reached, for DescribeEndpoints
@@ -54,6 +57,8 @@ ApiResult<std::string> Scan(Context& ctx, const JsonValue& request);
 ApiResult<std::string> Query(Context& ctx, const JsonValue& request);
 ApiResult<std::string> BatchGetItem(Context& ctx, const JsonValue& request);
 ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& request);
+ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& request);
+ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& request);
 
 // Collects DynamoDB's constraint violations ("1 validation error detected:
 // Value 'x' at 'tableName' failed to satisfy constraint: ...") in request order.

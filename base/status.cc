@@ -16,7 +16,7 @@ std::string Status::ToString() const {
   static const char* const kNames[] = {"OK",          "NotFound",    "AlreadyExists",
                                        "InvalidArgument", "Unavailable", "IoError",
                                        "Corruption",  "Internal",    "ConditionFailed",
-                                       "Busy",        "Uncertain"};
+                                       "Busy",        "Uncertain",   "Conflict"};
   std::string out = kNames[static_cast<int>(code_)];
   if (!message_.empty()) out += ": " + message_;
   return out;

@@ -33,6 +33,7 @@ class Status {
     kConditionFailed = 8,
     kBusy = 9,            // e.g. a table is being created or deleted
     kUncertain = 10,      // a write may or may not have taken effect (timeout, leader lost)
+    kConflict = 11,       // the item is locked by a transaction in progress
   };
 
   Status() = default;
@@ -47,6 +48,7 @@ class Status {
   static Status ConditionFailed(std::string m) { return Status(Code::kConditionFailed, std::move(m)); }
   static Status Busy(std::string m) { return Status(Code::kBusy, std::move(m)); }
   static Status Uncertain(std::string m) { return Status(Code::kUncertain, std::move(m)); }
+  static Status Conflict(std::string m) { return Status(Code::kConflict, std::move(m)); }
 
   bool ok() const { return code_ == Code::kOk; }
   bool IsNotFound() const { return code_ == Code::kNotFound; }
@@ -55,6 +57,7 @@ class Status {
   bool IsUnavailable() const { return code_ == Code::kUnavailable; }
   bool IsBusy() const { return code_ == Code::kBusy; }
   bool IsUncertain() const { return code_ == Code::kUncertain; }
+  bool IsConflict() const { return code_ == Code::kConflict; }
   Code code() const { return code_; }
   const std::string& message() const { return message_; }
   std::string ToString() const;

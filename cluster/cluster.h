@@ -95,6 +95,38 @@ struct MutateResult {
   std::optional<std::string> new_item;  // the version after the call
 };
 
+// Transactions (TransactWriteItems, TransactGetItems): all or nothing across
+// partitions and tables, by two-phase commit.
+//   1. Prepare, on every participant's leader at once: the action's mutator
+//      runs on the item's latest version (as for Mutate); unless the item is
+//      locked by another transaction (Conflict) or the mutator fails, the
+//      leader proposes a prepare record that locks the item and stages the
+//      write the mutator decided. Locks are replicated state.
+//   2. Decide: the group of the first action records the outcome (a decide
+//      record; the first one for a transaction wins). A transaction is
+//      committed exactly when its decide record says so.
+//   3. Commit (or abort) records on every participant apply the staged
+//      writes and release the locks.
+// While an item is locked, plain writes and read-modify-writes of it fail
+// with Conflict. A recovery sweep finishes what a coordinator left: a lock
+// older than ClusterOptions::txn_recovery_ms gets its outcome from the
+// decision group (recording "abort" when there is none yet) and is
+// committed or aborted accordingly. Reads (TransactRead) take shared locks,
+// read, and release them; all the items are locked at once at some moment,
+// so the read is serializable with every write.
+struct TxnAction {
+  TableMeta table;
+  Key key;
+  // TransactWrite: decides the action's write, or none (a condition check);
+  // its failure cancels the transaction. TransactRead: not used.
+  Mutator mutator;
+};
+struct TxnActionResult {
+  Status status;                        // the action's own outcome
+  std::optional<std::string> item;      // the version it saw (its old item)
+  std::optional<std::string> new_item;  // TransactWrite: the version it stages
+};
+
 // A Query's key range: one partition key, and sort keys within optional
 // bounds (memcmp order of the encoded sort key), read in either direction.
 struct SortBound {
@@ -226,6 +258,12 @@ struct ClusterOptions {
   int request_timeout_ms = 10000;
   int archive_interval_ms = 1000;  // WAL archiving and trimming; 0: only on demand
   int scrub_interval_ms = 60000;   // periodic scrub of every partition; 0: only on demand
+  int txn_recovery_ms = 2000;    // a transaction lock this old is resolved by the sweep
+  // Tests only: called by a write transaction's coordinator at "prepared"
+  // (every participant locked) and "decided" (commit recorded); returning
+  // false stops the coordinator there, as if its process had died (the
+  // call then returns Uncertain). It may also inject faults (power off).
+  std::function<bool(const std::string& phase)> txn_test_hook;
 };
 
 class Cluster {
@@ -275,6 +313,25 @@ class Cluster {
   // writes nothing is answered once the version it saw is committed.
   virtual Status Mutate(const TableMeta& table, const Key& key, Mutator mutator,
                         MutateResult* result) = 0;
+
+  // Transactions (see TxnAction). `results` gets one entry per action.
+  // OK: every action was applied (or read) at once. ConditionFailed: the
+  // transaction was cancelled (nothing written); each result says why
+  // (ConditionFailed, Conflict, InvalidArgument, or OK). Conflict: the
+  // recovery sweep aborted it first. Other errors as for Mutate (Uncertain:
+  // the outcome is unknown; the sweep will finish it either way).
+  // `txn_id`, when not null, receives the transaction's id (for
+  // TransactionOutcome after an Uncertain answer).
+  virtual Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results,
+                               std::string* txn_id) = 0;
+  // The outcome of write transaction `txn_id` whose first action was on
+  // `first_key` of `table`: true when committed. One that is not decided yet
+  // is decided now: aborted. So after this, it can never commit.
+  virtual Result<bool> TransactionOutcome(const TableMeta& table, const Key& first_key,
+                                          const std::string& txn_id) = 0;
+  // Consistent reads of every item at one moment; ConditionFailed with
+  // Conflict results when a write kept holding an item.
+  virtual Status TransactRead(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) = 0;
 
   // Reads. A consistent read is served by the leader; an eventual one by any
   // replica. An absent item is nullopt, not an error.

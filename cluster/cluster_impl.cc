@@ -21,6 +21,7 @@
 #include "cluster/scrub.h"
 #include "cluster/storage_node.h"
 #include "cluster/transport.h"
+#include "cluster/txn_coordinator.h"
 #include "cluster/wal_record.h"
 
 namespace ddb::cluster {
@@ -100,6 +101,16 @@ class ClusterImpl final : public Cluster {
                         size_t limit, size_t max_bytes, bool consistent, uint64_t hash_lo,
                         uint64_t hash_hi, uint32_t local_index) override;
   Result<ScanPage> Query(const TableMeta& table, const QuerySpec& spec, bool consistent) override;
+  Status TransactWrite(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results,
+                       std::string* txn_id) override {
+    return txn_->Write(actions, results, txn_id);
+  }
+  Result<bool> TransactionOutcome(const TableMeta& table, const Key& first_key, const std::string& txn_id) override {
+    return txn_->Outcome(table, first_key, txn_id);
+  }
+  Status TransactRead(const std::vector<TxnAction>& actions, std::vector<TxnActionResult>* results) override {
+    return txn_->Read(actions, results);
+  }
   ClusterSnapshot Snapshot() override;
   Status PowerOff(const std::string& target) override;
   Status PowerOn(const std::string& target) override;
@@ -126,6 +137,8 @@ class ClusterImpl final : public Cluster {
   Status Write(const TableMeta& table, WalRecord record);
   // Global index writes from the propagator (see IndexPropagator::ApplyFn).
   std::vector<Status> ApplyIndexWrites(const std::string& name, uint64_t id, const std::vector<WriteOp>& ops);
+  // The table whose partitions include `group` (nullptr when none does).
+  std::shared_ptr<const TableRoute> RouteOfGroup(uint64_t group);
 
   ClusterOptions options_;
   Transport transport_;
@@ -141,7 +154,18 @@ class ClusterImpl final : public Cluster {
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
   std::unique_ptr<Scrubber> scrubber_;
+  std::unique_ptr<TxnCoordinator> txn_;
 };
+
+std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
+  for (auto& route : memds_.front()->List("")) {
+    for (const PartitionRoute& p : route->partitions) {
+      if (p.group == group) return route;
+    }
+  }
+  return nullptr;
+}
+
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
   if (options_.in_memory) return ":memory:";
@@ -189,6 +213,10 @@ Status ClusterImpl::Init() {
         return ApplyIndexWrites(name, id, ops);
       });
   for (auto& n : nodes_) n->Start();
+  txn_ = std::make_unique<TxnCoordinator>([this](const TableMeta& t) { return Route(t); },
+                                          [this]() -> Router& { return PickRouter(); },
+                                          [this](uint64_t group) { return RouteOfGroup(group); },
+                                          options_.txn_test_hook);
 
   // Load the partition map, finish any table operation a crash interrupted,
   // and ask AZ a's replicas to lead so that the first requests need not wait
@@ -223,13 +251,16 @@ Status ClusterImpl::Init() {
   auto archive = WalArchive::Open(std::move(bucket));
   if (!archive.ok()) return archive.status();
   scrubber_ = std::make_unique<Scrubber>(options_, archive.take(), memds_.front().get(), routers_.front().get());
-  return scrubber_->Start();
+  RETURN_IF_ERROR(scrubber_->Start());
+  txn_->StartSweep(std::move(nodes), std::chrono::milliseconds(options_.txn_recovery_ms));
+  return Status::Ok();
 }
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
     if (propagator_) propagator_->Stop();
     if (scrubber_) scrubber_->Stop();
+    if (txn_) txn_->StopSweep();
     for (auto& n : nodes_) n->Stop();
     transport_.Stop();
   });

@@ -27,6 +27,14 @@ CREATE TABLE IF NOT EXISTS items(
 CREATE TABLE IF NOT EXISTS outbox(
   group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY(group_id, lsn, seq)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS locks(
+  group_id INTEGER NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, txn BLOB NOT NULL,
+  shared INTEGER NOT NULL, decision_group INTEGER NOT NULL, staged BLOB NOT NULL,
+  PRIMARY KEY(group_id, hk, rk, txn)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS locks_by_txn ON locks(group_id, txn);
+CREATE TABLE IF NOT EXISTS decisions(
+  group_id INTEGER NOT NULL, txn BLOB NOT NULL, committed INTEGER NOT NULL,
+  PRIMARY KEY(group_id, txn)) WITHOUT ROWID;
 )sql";
 
 int64_t Crc(std::string_view d) {
@@ -79,6 +87,13 @@ Status NodeStore::Prepare() {
       {&clear_outbox_, "DELETE FROM outbox WHERE group_id=?1"},
       {&read_outbox_, "SELECT lsn,seq,data FROM outbox WHERE group_id=?1 ORDER BY lsn,seq LIMIT ?2"},
       {&outbox_count_, "SELECT count(*) FROM outbox WHERE group_id=?1"},
+      {&put_lock_, "INSERT OR REPLACE INTO locks(group_id,hk,rk,txn,shared,decision_group,staged) "
+                   "VALUES(?1,?2,?3,?4,?5,?6,?7)"},
+      {&txn_staged_, "SELECT staged FROM locks WHERE group_id=?1 AND txn=?2"},
+      {&drop_txn_locks_, "DELETE FROM locks WHERE group_id=?1 AND txn=?2"},
+      {&put_decision_, "INSERT OR IGNORE INTO decisions(group_id,txn,committed) VALUES(?1,?2,?3)"},
+      {&group_locks_, "SELECT hk,rk,txn,shared,decision_group,staged FROM locks WHERE group_id=?1"},
+      {&group_decisions_, "SELECT txn,committed FROM decisions WHERE group_id=?1"},
   };
   for (const auto& s : kStatements) {
     auto st = db_->Prepare(s.sql);
@@ -145,7 +160,10 @@ Status NodeStore::DropReplica(uint64_t group) {
   std::string g = std::to_string(group);
   RETURN_IF_ERROR(db_->Begin());
   Status s = ClearGroup(group);
-  if (s.ok()) s = db_->Exec("DELETE FROM wal WHERE group_id=" + g + "; DELETE FROM replicas WHERE group_id=" + g);
+  if (s.ok()) {
+    s = db_->Exec("DELETE FROM wal WHERE group_id=" + g + "; DELETE FROM locks WHERE group_id=" + g +
+                  "; DELETE FROM decisions WHERE group_id=" + g + "; DELETE FROM replicas WHERE group_id=" + g);
+  }
   if (!s.ok()) {
     (void)db_->Rollback();
     return s;
@@ -161,8 +179,8 @@ Status NodeStore::ClearGroup(uint64_t group) {
   return clear_outbox_.Reset().Bind(1, S(group)).Run();
 }
 
-Status NodeStore::ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes) {
-  uint32_t seq = 0;
+Status NodeStore::ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes,
+                                   uint32_t* seq) {
   for (const IndexWrite& w : writes) {
     if (w.local_index > 0 && w.local_index <= kMaxLocalIndexes) {
       std::string h = KeyHashBytes(KeyHash(w.key.hash));
@@ -173,7 +191,7 @@ Status NodeStore::ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vect
     } else if (w.global_table != 0) {
       std::string data;
       AppendIndexWrite(w, &data);
-      put_outbox_.Reset().Bind(1, S(group)).Bind(2, S(lsn)).Bind(3, int64_t{seq++});
+      put_outbox_.Reset().Bind(1, S(group)).Bind(2, S(lsn)).Bind(3, int64_t{(*seq)++});
       RETURN_IF_ERROR(put_outbox_.Bind(4, data).Run());
       outbox_groups_.insert(group);
       outbox_added_ = true;
@@ -210,14 +228,86 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
       RETURN_IF_ERROR(trim_outbox_.Reset().Bind(1, S(group)).Bind(2, S(rec->trim_lsn)).Run());
       return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
     }
-    std::string h = KeyHashBytes(KeyHash(rec->hash_key));
-    Statement& st = rec->op == WalRecord::Op::kPut ? put_item_ : delete_item_;
-    st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec->hash_key).Bind(4, rec->range_key);
-    if (rec->op == WalRecord::Op::kPut) st.Bind(5, rec->item).Bind(6, int64_t{rec->item_size});
-    RETURN_IF_ERROR(st.Run());
-    RETURN_IF_ERROR(ApplyIndexWrites(group, r.lsn, rec->index_writes));
+    uint32_t seq = 0;  // outbox rows of this record
+    RETURN_IF_ERROR(IsTxnOp(rec->op) ? ApplyTxn(group, r.lsn, *rec, &seq) : ApplyItemWrite(group, r.lsn, *rec, &seq));
   }
   return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+}
+
+Status NodeStore::ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq) {
+  if (rec.op != WalRecord::Op::kPut && rec.op != WalRecord::Op::kDelete) {
+    return Status::Corruption("staged record is not a put or delete");
+  }
+  std::string h = KeyHashBytes(KeyHash(rec.hash_key));
+  Statement& st = rec.op == WalRecord::Op::kPut ? put_item_ : delete_item_;
+  st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec.hash_key).Bind(4, rec.range_key);
+  if (rec.op == WalRecord::Op::kPut) st.Bind(5, rec.item).Bind(6, int64_t{rec.item_size});
+  RETURN_IF_ERROR(st.Run());
+  return ApplyIndexWrites(group, lsn, rec.index_writes, seq);
+}
+
+Status NodeStore::ApplyTxn(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq) {
+  switch (rec.op) {
+    case WalRecord::Op::kPrepare:
+      put_lock_.Reset().Bind(1, S(group)).Bind(2, rec.hash_key).Bind(3, rec.range_key).Bind(4, rec.txn);
+      return put_lock_.Bind(5, int64_t{rec.shared}).Bind(6, S(rec.decision_group)).Bind(7, rec.staged).Run();
+    case WalRecord::Op::kCommit: {
+      std::vector<std::string> staged;
+      txn_staged_.Reset().Bind(1, S(group)).Bind(2, rec.txn);
+      for (;;) {
+        auto row = txn_staged_.Step();
+        if (!row.ok()) return row.status();
+        if (!*row) break;
+        staged.push_back(txn_staged_.Blob(0));
+      }
+      txn_staged_.Reset();
+      for (const std::string& bytes : staged) {
+        if (bytes.empty()) continue;  // a lock without a write (ConditionCheck, Get)
+        auto write = DecodeWalRecord(bytes);
+        if (!write.ok()) return write.status();
+        RETURN_IF_ERROR(ApplyItemWrite(group, lsn, *write, seq));
+      }
+      return drop_txn_locks_.Reset().Bind(1, S(group)).Bind(2, rec.txn).Run();
+    }
+    case WalRecord::Op::kAbort:
+      return drop_txn_locks_.Reset().Bind(1, S(group)).Bind(2, rec.txn).Run();
+    case WalRecord::Op::kDecide:
+      return put_decision_.Reset().Bind(1, S(group)).Bind(2, rec.txn).Bind(3, int64_t{rec.commit}).Run();
+    default:
+      return Status::Corruption("not a transaction record");
+  }
+}
+
+Result<std::vector<LockRow>> NodeStore::LoadLocks(uint64_t group) {
+  std::vector<LockRow> out;
+  group_locks_.Reset().Bind(1, S(group));
+  for (;;) {
+    auto row = group_locks_.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    LockRow l;
+    l.key = Key{group_locks_.Blob(0), group_locks_.Blob(1)};
+    l.txn = group_locks_.Blob(2);
+    l.shared = group_locks_.Int(3) != 0;
+    l.decision_group = U(group_locks_.Int(4));
+    l.staged = group_locks_.Blob(5);
+    out.push_back(std::move(l));
+  }
+  group_locks_.Reset();
+  return out;
+}
+
+Result<std::map<std::string, bool>> NodeStore::LoadDecisions(uint64_t group) {
+  std::map<std::string, bool> out;
+  group_decisions_.Reset().Bind(1, S(group));
+  for (;;) {
+    auto row = group_decisions_.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    out[group_decisions_.Blob(0)] = group_decisions_.Int(1) != 0;
+  }
+  group_decisions_.Reset();
+  return out;
 }
 
 Result<std::optional<std::string>> NodeStore::Get(uint64_t group, const Key& key) {

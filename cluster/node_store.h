@@ -20,6 +20,14 @@
 //       global secondary index writes of applied records (data is one
 //       index_write of wal_record.h), waiting to be propagated to the
 //       index's own table; an outbox trim record removes them.
+//   locks(group_id, hk, rk, txn BLOB, shared, decision_group, staged BLOB,
+//         PK(group_id, hk, rk, txn))
+//       the transaction locks applied prepare records hold (wal_record.h);
+//       commit applies `staged` to items and deletes the txn's rows, abort
+//       deletes them.
+//   decisions(group_id, txn BLOB, committed, PK(group_id, txn))
+//       the outcome of each transaction decided in this group (the first
+//       decide record of a txn wins). Never pruned yet.
 //
 // Writes happen inside Begin()/Commit(): the node thread groups every record
 // that arrived together into one transaction (group commit).
@@ -40,6 +48,7 @@
 #include "cluster/paxos/replica.h"
 #include "cluster/scrub_store.h"
 #include "cluster/sqlite_db.h"
+#include "cluster/wal_record.h"
 
 namespace ddb::cluster {
 
@@ -55,6 +64,15 @@ struct OutboxRow {
 inline uint64_t LocalSpace(uint64_t group, uint32_t local_index) {
   return group | (static_cast<uint64_t>(local_index) << 48);
 }
+
+// One lock an applied prepare record holds.
+struct LockRow {
+  Key key;
+  std::string txn;
+  bool shared = false;
+  uint64_t decision_group = 0;
+  std::string staged;
+};
 
 struct ReplicaRow {
   uint64_t group = 0;
@@ -81,6 +99,11 @@ class NodeStore {
   // Applies one committed record to the items table and moves applied_lsn.
   Status Apply(uint64_t group, const paxos::Record& r);
 
+  // The transaction state of a group as applied: its locks, and the
+  // outcome of every transaction decided in it.
+  Result<std::vector<LockRow>> LoadLocks(uint64_t group);
+  Result<std::map<std::string, bool>> LoadDecisions(uint64_t group);
+
   Result<std::optional<std::string>> Get(uint64_t group, const Key& key);
   // Rows after `after` (h, hk, rk), or from the start when nullopt, whose
   // hash lies in [hash_lo, hash_hi].
@@ -103,11 +126,16 @@ class NodeStore {
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
   Status Prepare();
+  // Applies a put or delete record (and its index writes) of the record at
+  // `lsn`; `seq` numbers the record's outbox rows.
+  Status ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq);
+  Status ApplyTxn(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq);
+  Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes, uint32_t* seq);
   std::unique_ptr<SqliteDb> db_;
-  Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes);
   Status ClearGroup(uint64_t group);  // items, local indexes and outbox
   Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_;
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
+  Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_, stats_;
   // Query statements, one per shape of bounds and direction, prepared on first use.
   std::map<std::string, Statement> queries_;

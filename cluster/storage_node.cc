@@ -186,6 +186,7 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   for (auto& [g, ready] : readies) {
     for (paxos::Message& m : ready.messages) transport_->Send(std::move(m));
     g->replica->Advance(ready);
+    NoteCommitted(g, ready);
     Settle(g, ready);
   }
   if (store_->TakeOutboxAdded() && options_.on_outbox) options_.on_outbox();
@@ -204,7 +205,9 @@ void StorageNode::AddGroup(ReplicaRow row) {
   row.state = paxos::PersistedState();  // the replica owns the records now
   g.row = std::move(row);
   uint64_t id = g.row.group;
-  groups_[id] = std::move(g);
+  Group& added = groups_[id] = std::move(g);
+  Status s = LoadTxnState(&added);
+  CHECK(s.ok() && "cannot load transaction state");
 }
 
 StorageNode::Group* StorageNode::FindGroup(uint64_t group) {
@@ -219,6 +222,13 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
   }
   if (!g->replica->IsLeader()) {
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
+    return true;
+  }
+  // A new leader reads (and checks transaction locks) against its applied
+  // state only once that includes every earlier leader's records; until
+  // then (one round), writes are refused and retried.
+  if (!g->replica->OpeningApplied()) {
+    reply(Reply(Status::Unavailable("leader not ready")));
     return true;
   }
   return false;

@@ -35,6 +35,26 @@
 
 namespace ddb::cluster {
 
+// A transaction lock this node's leader found older than asked (StaleLocks).
+struct StaleLock {
+  uint64_t group = 0;
+  std::string txn;
+  uint64_t decision_group = 0;  // 0: a read-only transaction
+};
+
+// One participant's part of a transaction (StorageNode::Prepare).
+struct TxnPrepare {
+  std::string txn;
+  Key key;
+  Mutator mutator;              // decides the staged write; nullptr: none (a read)
+  bool shared = false;          // a shared (read) lock
+  uint64_t decision_group = 0;  // see WalRecord::decision_group
+  // Refused (Busy) when it runs later than this: a copy of a prepare that
+  // its coordinator stopped waiting for must never lock an item after the
+  // transaction was decided (a sweep would then apply its write again).
+  std::chrono::steady_clock::time_point deadline;
+};
+
 // The answer to a request posted to a node.
 struct NodeReply {
   Status status;
@@ -47,9 +67,18 @@ struct NodeReply {
   std::vector<OutboxRow> outbox;       // ReadOutbox
   uint64_t lsn = 0;                    // Mutate: the LSN of the write proposed
   bool wait_for_indexes = false;       // Mutate: it has global index writes to wait for
+  bool committed = false;              // Decide: the transaction's outcome
+  std::vector<StaleLock> stale;        // StaleLocks
 };
 using ReplyFn = std::function<void(NodeReply)>;
 NodeReply Reply(Status s, paxos::NodeId hint = 0);
+
+// Identifies an item within a group: the two key parts, unambiguously joined.
+std::string ItemKey(const std::string& hash, const std::string& range);
+// The put or delete record that writes what a mutation decided (m.write set);
+// the one place a Mutation becomes a WalRecord, for plain writes and
+// transactions alike.
+WalRecord WriteRecordOf(const Key& key, Mutation m);
 
 struct NodeOptions {
   paxos::NodeId id = 0;
@@ -120,6 +149,21 @@ class StorageNode {
   using InspectFn = std::function<Status(NodeStore&, const paxos::Replica*)>;
   void Inspect(uint64_t group, InspectFn fn, ReplyFn reply);
 
+  // Transactions (storage_node_txn.cc; the protocol is in cluster.h).
+  // Prepare: the leader runs the mutator on the latest version of the item
+  // and, unless the item is locked by another transaction (Conflict) or the
+  // mutation fails (its status), proposes a prepare record that locks the
+  // item and stages the write. The reply's item is the version seen.
+  void Prepare(uint64_t group, TxnPrepare prepare, ReplyFn reply);
+  // Proposes commit (apply the staged writes) or abort for `txn` in `group`;
+  // answers at once when the transaction holds nothing there.
+  void Resolve(uint64_t group, std::string txn, bool commit, ReplyFn reply);
+  // Records `commit` as the outcome of `txn` unless one is recorded; the
+  // reply's `committed` is the outcome that holds.
+  void Decide(uint64_t group, std::string txn, bool commit, ReplyFn reply);
+  // The locks older than `age` in the groups this node leads.
+  void StaleLocks(std::chrono::milliseconds age, ReplyFn reply);
+
  private:
   struct Group {
     ReplicaRow row;
@@ -127,7 +171,7 @@ class StorageNode {
     // A client write proposed here while leader, by LSN.
     struct Pending {
       paxos::Ballot ballot = 0;  // the write is ours only if committed at this ballot
-      std::string item_key;      // ItemKey() of the record, for the overlay
+      std::vector<std::string> item_keys;  // ItemKey() of the items it writes, for the overlay
       NodeReply reply;           // sent once committed (status set then)
       ReplyFn done;
     };
@@ -142,6 +186,22 @@ class StorageNode {
     // Leader only: the LSN of a truncate proposed and not yet applied (0:
     // none). Until it is, an item without an overlay entry reads as absent.
     paxos::Lsn truncate_lsn = 0;
+
+    // Transaction state. On a follower, the applied state; on a leader, the
+    // applied state plus the effect of its own proposals in flight (applied
+    // when proposed, like the overlay); rebuilt from the node file when the
+    // proposals are abandoned, and at start.
+    struct Lock {
+      Key key;
+      bool shared = false;
+      uint64_t decision_group = 0;
+      std::string staged;  // encoded WalRecord, or ""
+      std::chrono::steady_clock::time_point since;
+    };
+    std::map<std::string, std::map<std::string, Lock>> locks;  // ItemKey -> txn -> lock
+    std::map<std::string, std::vector<std::string>> txn_items;  // txn -> ItemKeys it locks
+    // txn -> (committed, LSN of its decide record; 0 when loaded from the file)
+    std::map<std::string, std::pair<bool, paxos::Lsn>> decisions;
   };
   // A message from a peer, or a request (fn, run on the node thread with its
   // reply function, which is answered "unavailable" if the node is off).
@@ -169,6 +229,18 @@ class StorageNode {
   Result<std::optional<std::string>> Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn);
   void RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done);
   void Settle(Group* g, const paxos::Ready& ready);
+  // Transactions (storage_node_txn.cc).
+  Status LoadTxnState(Group* g);
+  // The effect of a transaction record on g's lock and decision maps;
+  // returns the locks a commit or abort released.
+  std::vector<Group::Lock> NoteTxnRecord(Group* g, const WalRecord& rec, paxos::Lsn lsn);
+  // Conflict when `key` is locked by a transaction other than `txn` (an
+  // empty txn: a plain write) in a way a `shared` lock cannot share.
+  Status CheckLock(Group* g, const Key& key, const std::string& txn, bool shared);
+  void ProposeTxn(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done);
+  // Applies the memory effect of transaction records committed here that
+  // this leader did not propose (a follower's, or a previous leader's).
+  void NoteCommitted(Group* g, const paxos::Ready& ready);
 
   NodeOptions options_;
   Transport* transport_;

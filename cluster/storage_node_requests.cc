@@ -35,6 +35,10 @@ void StorageNode::Write(uint64_t group, WalRecord record, ReplyFn reply) {
   Request(std::move(reply), [this, group, record = std::move(record)](ReplyFn done) {
     Group* g = FindGroup(group);
     if (RefuseUnlessLeader(g, done)) return;
+    if (record.op != WalRecord::Op::kTruncate) {
+      Status locked = CheckLock(g, Key{record.hash_key, record.range_key}, "", false);
+      if (!locked.ok()) return done(Reply(locked));
+    }
     Propose(g, record, NodeReply(), std::move(done));
   });
 }

@@ -11,9 +11,6 @@
 
 namespace ddb::cluster {
 
-namespace {
-
-// Identifies an item within a group: the two key parts, unambiguously joined.
 std::string ItemKey(const std::string& hash, const std::string& range) {
   std::string k = std::to_string(hash.size());
   k.push_back(':');
@@ -22,7 +19,18 @@ std::string ItemKey(const std::string& hash, const std::string& range) {
   return k;
 }
 
-}  // namespace
+WalRecord WriteRecordOf(const Key& key, Mutation m) {
+  WalRecord rec;
+  rec.op = m.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
+  rec.hash_key = key.hash;
+  rec.range_key = key.range;
+  rec.index_writes = std::move(m.index_writes);
+  if (!m.erase) {
+    rec.item = std::move(m.item);
+    rec.item_size = m.size;
+  }
+  return rec;
+}
 
 void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
   Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
@@ -31,18 +39,18 @@ void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, Re
   if (record.op == WalRecord::Op::kTruncate) {
     g->overlay.clear();  // every version in flight is older than the truncate
     g->truncate_lsn = *lsn;
-    g->pending[*lsn] = Group::Pending{g->replica->ballot(), "", std::move(reply), std::move(done)};
+    g->pending[*lsn] = Group::Pending{g->replica->ballot(), {}, std::move(reply), std::move(done)};
     return;
   }
   if (record.op == WalRecord::Op::kScrubMarker) {  // changes no item: no overlay entry
-    g->pending[*lsn] = Group::Pending{g->replica->ballot(), "", std::move(reply), std::move(done)};
+    g->pending[*lsn] = Group::Pending{g->replica->ballot(), {}, std::move(reply), std::move(done)};
     return;
   }
   std::string key = ItemKey(record.hash_key, record.range_key);
   std::optional<std::string> version;
   if (record.op == WalRecord::Op::kPut) version = record.item;
   g->overlay[key] = {*lsn, std::move(version)};
-  g->pending[*lsn] = Group::Pending{g->replica->ballot(), std::move(key), std::move(reply), std::move(done)};
+  g->pending[*lsn] = Group::Pending{g->replica->ballot(), {std::move(key)}, std::move(reply), std::move(done)};
 }
 
 Result<std::optional<std::string>> StorageNode::Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn) {
@@ -63,21 +71,17 @@ void StorageNode::RunMutator(Group* g, const Key& key, const Mutator& mutator, R
   paxos::Lsn seen_lsn = 0;
   auto current = Latest(g, key, &seen_lsn);
   if (!current.ok()) return done(Reply(current.status()));
+  if (Status locked = CheckLock(g, key, "", false); !locked.ok()) return done(Reply(locked));
   Mutation m = mutator(*current);
   NodeReply reply;
   reply.status = m.status;
   reply.item = *current;
   reply.new_item = *current;
   if (m.status.ok() && m.write) {
-    WalRecord rec;
-    rec.op = m.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
-    rec.hash_key = key.hash;
-    rec.range_key = key.range;
-    rec.index_writes = std::move(m.index_writes);
-    for (const IndexWrite& w : rec.index_writes) reply.wait_for_indexes |= w.global_table != 0 && m.wait_for_indexes;
-    if (!m.erase) {
-      rec.item = std::move(m.item);
-      rec.item_size = m.size;
+    const bool wait_for_indexes = m.wait_for_indexes;
+    WalRecord rec = WriteRecordOf(key, std::move(m));
+    for (const IndexWrite& w : rec.index_writes) reply.wait_for_indexes |= w.global_table != 0 && wait_for_indexes;
+    if (rec.op == WalRecord::Op::kPut) {
       reply.new_item = rec.item;
     } else {
       reply.new_item.reset();
@@ -95,8 +99,10 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
     auto it = g->pending.find(r.lsn);
     if (it != g->pending.end()) {
       Group::Pending& p = it->second;
-      auto ov = g->overlay.find(p.item_key);
-      if (ov != g->overlay.end() && ov->second.first == r.lsn) g->overlay.erase(ov);
+      for (const std::string& item_key : p.item_keys) {
+        auto ov = g->overlay.find(item_key);
+        if (ov != g->overlay.end() && ov->second.first == r.lsn) g->overlay.erase(ov);
+      }
       if (g->truncate_lsn == r.lsn) g->truncate_lsn = 0;
       bool ours = p.ballot == r.ballot;
       // Another leader decided this LSN; it may have re-proposed our value
@@ -125,6 +131,11 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
   g->after_commit.clear();
   g->overlay.clear();
   g->truncate_lsn = 0;
+  // The locks and decisions of the abandoned proposals go with them; what
+  // was applied is in the file (a later leader may still choose some of
+  // them: they are then noted as any other leader's records).
+  Status s = LoadTxnState(g);
+  CHECK(s.ok() && "cannot reload transaction state");
 }
 
 }  // namespace ddb::cluster

@@ -99,6 +99,13 @@ std::string EncodeWalRecord(const WalRecord& r) {
     PutVarint(&out, r.scrub_id);
     PutVarint(&out, r.scrub_source);
   }
+  if (IsTxnOp(r.op)) PutBytes(&out, r.txn);
+  if (r.op == WalRecord::Op::kPrepare) {
+    PutVarint(&out, r.shared ? 1 : 0);
+    PutVarint(&out, r.decision_group);
+    PutBytes(&out, r.staged);
+  }
+  if (r.op == WalRecord::Op::kDecide) PutVarint(&out, r.commit ? 1 : 2);
   return out;
 }
 
@@ -109,7 +116,7 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if ((op < 1 || op > 3) && op != static_cast<uint8_t>(WalRecord::Op::kOutboxTrim) &&
+  if ((op < 1 || op > 7) && op != static_cast<uint8_t>(WalRecord::Op::kOutboxTrim) &&
       op != static_cast<uint8_t>(WalRecord::Op::kScrubMarker)) {
     return Status::Corruption("wal record: bad op");
   }
@@ -141,6 +148,19 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
       return Status::Corruption("wal record: truncated scrub marker");
     }
     r.scrub_source = static_cast<uint32_t>(source);
+  }
+  if (IsTxnOp(r.op) && !GetBytes(&in, &r.txn)) return Status::Corruption("wal record: truncated txn");
+  uint64_t v = 0;
+  if (r.op == WalRecord::Op::kPrepare) {
+    if (!GetVarint(&in, &v) || v > 1) return Status::Corruption("wal record: bad prepare flags");
+    r.shared = v == 1;
+    if (!GetVarint(&in, &r.decision_group) || !GetBytes(&in, &r.staged)) {
+      return Status::Corruption("wal record: truncated prepare");
+    }
+  }
+  if (r.op == WalRecord::Op::kDecide) {
+    if (!GetVarint(&in, &v) || (v != 1 && v != 2)) return Status::Corruption("wal record: bad outcome");
+    r.commit = v == 1;
   }
   if (!in.empty()) return Status::Corruption("wal record: trailing bytes");
   return r;

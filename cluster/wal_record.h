@@ -3,11 +3,26 @@
 //
 // Format grammar (all integers are LEB128 varints):
 //   record  := version op body          version := 0x01
-//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate) | 0x20 (outbox trim)
-//            | 0x40 (scrub marker)
+//   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate)
+//            | 0x04 (prepare) | 0x05 (commit) | 0x06 (abort) | 0x07 (decide)
+//            | 0x20 (outbox trim) | 0x40 (scrub marker)
 //   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item) [indexes]
 //   delete  := bytes(hash_key) bytes(range_key) [indexes]
 //   truncate:= bytes("") bytes("")      every item of the partition goes
+//   prepare := bytes(hash_key) bytes(range_key) bytes(txn) varint(flags)
+//              varint(decision_group) bytes(staged)
+//       locks the item for transaction `txn`. flags bit 0: a shared lock (a
+//       TransactGetItems read; shared locks coexist, every other lock is
+//       exclusive). decision_group: the group holding the transaction's
+//       decide record (0: none, a read-only transaction, which only ever
+//       aborts). staged: the encoded put or delete WalRecord that commit
+//       applies, as the write path built it, or "" (nothing to write).
+//   commit  := bytes("") bytes("") bytes(txn)   apply txn's staged writes
+//                                               here, release its locks
+//   abort   := bytes("") bytes("") bytes(txn)   release txn's locks
+//   decide  := bytes("") bytes("") bytes(txn) varint(outcome)
+//       outcome 1: commit, 2: abort. The first decide of a txn in a group
+//       wins; later ones change nothing.
 //   trim    := bytes("") bytes("") varint(lsn)
 //                                       outbox rows up to lsn were propagated
 //   indexes := varint(n) index_write{n} (absent when n = 0)
@@ -37,8 +52,11 @@ namespace ddb::cluster {
 struct WalRecord {
   // Do not reorder: stored on disk.
   // kOutboxTrim and kScrubMarker are far from the others so that new item
-  // ops can follow 3.
-  enum class Op : uint8_t { kPut = 1, kDelete = 2, kTruncate = 3, kOutboxTrim = 0x20, kScrubMarker = 0x40 };
+  // ops can follow 7.
+  enum class Op : uint8_t {
+    kPut = 1, kDelete = 2, kTruncate = 3, kPrepare = 4, kCommit = 5, kAbort = 6, kDecide = 7,
+    kOutboxTrim = 0x20, kScrubMarker = 0x40,
+  };
   Op op = Op::kPut;
   std::string hash_key;
   std::string range_key;
@@ -48,7 +66,15 @@ struct WalRecord {
   uint64_t trim_lsn = 0;   // outbox trim only
   uint64_t scrub_id = 0;      // scrub marker only: names the scrub round
   uint32_t scrub_source = 0;  // scrub marker only: node that keeps a copy (0: none)
+  // Transactions (prepare, commit, abort, decide); see the grammar.
+  std::string txn;
+  bool shared = false;          // prepare
+  uint64_t decision_group = 0;  // prepare
+  std::string staged;           // prepare
+  bool commit = false;          // decide: the outcome
 };
+
+inline bool IsTxnOp(WalRecord::Op op) { return op >= WalRecord::Op::kPrepare && op <= WalRecord::Op::kDecide; }
 
 std::string EncodeWalRecord(const WalRecord& r);
 Result<WalRecord> DecodeWalRecord(std::string_view data);

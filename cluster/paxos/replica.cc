@@ -265,6 +265,9 @@ void Replica::InstallSnapshot(Lsn lsn, const Configuration& configuration) {
 
 bool Replica::IsLeader() const { return impl_->role_ == Role::kLeader; }
 bool Replica::CanServeConsistentRead() const { return impl_->CanServeConsistentRead(); }
+bool Replica::OpeningApplied() const {
+  return impl_->role_ == Role::kLeader && !impl_->removed_ && impl_->applied_lsn_ >= impl_->opening_lsn_;
+}
 int Replica::lease_ticks_left() const {
   if (!impl_->LeaseValid()) return 0;
   return static_cast<int>(impl_->LeaseStart() + impl_->config_.lease_ticks -

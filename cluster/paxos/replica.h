@@ -411,6 +411,10 @@ class Replica {
   // A leader whose lease is valid and whose opening record is applied: a
   // read of the applied state is linearizable.
   bool CanServeConsistentRead() const;
+  // A leader whose opening record is applied (no lease needed): its applied
+  // state includes every record an earlier leader may have acknowledged, so
+  // a read-modify-write may read it.
+  bool OpeningApplied() const;
   int lease_ticks_left() const;  // leader: ticks until its lease expires (0: none)
   NodeId leader_hint() const;  // 0 when unknown
   Ballot ballot() const;       // current promised ballot

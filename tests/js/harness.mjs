@@ -24,8 +24,9 @@ export const crc = { checked: 0, mismatches: [] };
 
 // ------------------------------------------------------------------ server
 
-export function startServer() {
-  const proc = spawn(binary, ['-inMemory', '-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+// Resolves to { proc, base, stderr() }; `args` are added to the command line.
+export function startServer(args = []) {
+  const proc = spawn(binary, ['-inMemory', '-port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   proc.stderr.on('data', (chunk) => { log += chunk; });
   const listening = new Promise((resolveStart, reject) => {
