@@ -1,4 +1,4 @@
-// AdminHandler: the cluster snapshot as JSON, and power faults.
+// AdminHandler: the cluster snapshot as JSON, faults, fault rules and reset.
 #include "api/admin.h"
 
 #include "api/json.h"
@@ -217,11 +217,46 @@ HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
   return HttpResponse{200, "{\"deleted\":" + std::to_string(deleted) + "}"};
 }
 
+HttpResponse AddFault(FaultRules* faults, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  auto rule = FaultRules::Parse(doc);
+  if (!rule.ok()) return Fail(400, rule.error().message);
+  uint64_t id = faults->Add(std::move(*rule));
+  return HttpResponse{200, "{\"id\":" + std::to_string(id) + "}"};
+}
+
+// DELETE /admin/faults/ID removes one rule; DELETE /admin/faults all of them.
+HttpResponse RemoveFault(FaultRules* faults, const std::string& path) {
+  const std::string prefix = "/admin/faults/";
+  if (path == "/admin/faults") return HttpResponse{200, "{\"removed\":" + std::to_string(faults->Clear()) + "}"};
+  std::string id = path.substr(prefix.size());
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
+    return Fail(404, "no fault rule " + id);
+  }
+  if (!faults->Remove(std::stoull(id))) return Fail(404, "no fault rule " + id);
+  return HttpResponse{200, "{\"removed\":1}"};
+}
+
+bool IsFaultInjection(const std::string& method, const std::string& path) {
+  if (method == "GET") return false;
+  return path == "/admin/power-off" || path == "/admin/power-on" || path == "/admin/network" ||
+         path == "/admin/slow-disk" || path.compare(0, 13, "/admin/faults") == 0;
+}
+
 }  // namespace
 
 HttpResponse AdminHandler::Handle(const std::string& method, const std::string& path,
                                   const std::string& body) {
+  if (!fault_injection_ && IsFaultInjection(method, path)) {
+    return Fail(403,
+                "fault injection is off because ddb-local is not bound to a loopback address; "
+                "start it with -faultInjection to allow it");
+  }
   if (method == "GET" && path == "/admin/cluster") return Snapshot(cluster_);
+  if (method == "GET" && path == "/admin/faults") return HttpResponse{200, faults_->ToJson()};
+  if (method == "POST" && path == "/admin/faults") return AddFault(faults_, body);
+  if (method == "DELETE" && path.compare(0, 13, "/admin/faults") == 0) return RemoveFault(faults_, path);
   if (method == "GET" && path == "/admin/metrics") return HttpResponse{200, metrics_->ToJson()};
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);

@@ -17,6 +17,17 @@
 //                          {"namespace": ..., "table": "T"}   delete T's items,
 //                                                             keep the table
 //                          (with -sharedDb, leave "namespace" out)
+//   GET    /admin/faults                fault rules in force (api/fault_rules.h)
+//   POST   /admin/faults   {"fault": "ThrottlingException", "table": "T",
+//                           "operations": "write", "count": 3}   -> {"id": 1}
+//          {"fault": "UnprocessedItems", "table": "T", "count": 2, "items": 5}
+//          optional: "namespace", "key": {"pk": {"S": "a"}}, "durationMs",
+//          "message"
+//   DELETE /admin/faults/ID             remove one rule; DELETE /admin/faults all
+//
+// Fault injection (power, network, slow-disk and fault rules; not GET, not
+// reset) answers 403 unless the server is bound to a loopback address or
+// was started with -faultInjection.
 //
 // Errors are {"error": "..."} with HTTP 400 (bad request) or 404 (unknown
 // path or target). This is not DynamoDB's API and has no DynamoDB errors.
@@ -26,6 +37,7 @@
 
 #include <string>
 
+#include "api/fault_rules.h"
 #include "api/handler.h"
 #include "api/metrics.h"
 #include "cluster/cluster.h"
@@ -34,12 +46,16 @@ namespace ddb::api {
 
 class AdminHandler {
  public:
-  AdminHandler(cluster::Cluster* cluster, const Metrics* metrics) : cluster_(cluster), metrics_(metrics) {}
+  // `fault_injection`: whether the fault endpoints answer (see above).
+  AdminHandler(cluster::Cluster* cluster, const Metrics* metrics, FaultRules* faults, bool fault_injection)
+      : cluster_(cluster), metrics_(metrics), faults_(faults), fault_injection_(fault_injection) {}
   HttpResponse Handle(const std::string& method, const std::string& path, const std::string& body);
 
  private:
   cluster::Cluster* cluster_;
   const Metrics* metrics_;
+  FaultRules* faults_;
+  bool fault_injection_;
 };
 
 }  // namespace ddb::api

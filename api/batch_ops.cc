@@ -359,15 +359,28 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
 
   size_t processed = 0;
   Status retryable;
+  bool held_any = false;
   for (TableWrites& t : b->tables) {
+    // A fault rule may hold back the table's last requests (api/fault_rules.h).
+    size_t held = 0;
+    if (ctx.faults != nullptr) {
+      const JsonValue& items = req["RequestItems"];
+      auto it = items.FindMember(rapidjson::StringRef(t.name.data(), t.name.size()));
+      if (it != items.MemberEnd()) held = ctx.faults->UnprocessedFor(ctx.ns, t.name, it->value, t.ops.size());
+    }
+    const size_t sent = t.ops.size() - held;
+    for (size_t i = sent; i < t.ops.size(); ++i) t.unprocessed.push_back(&t.ops[i]);
+    held_any |= held > 0;
     // A table's writes go to their leaders together.
     std::vector<cluster::Cluster::WriteOp> writes;
-    for (const WriteOp& op : t.ops) {
+    for (size_t i = 0; i < sent; ++i) {
+      const WriteOp& op = t.ops[i];
       writes.push_back(cluster::Cluster::WriteOp{op.key, !op.put, op.put ? EncodeItem(op.item) : std::string(),
                                                  static_cast<uint32_t>(op.size)});
     }
-    std::vector<Status> statuses = ctx.cluster->WriteBatch(t.table.meta, writes);
-    for (size_t i = 0; i < t.ops.size(); ++i) {
+    std::vector<Status> statuses =
+        writes.empty() ? std::vector<Status>() : ctx.cluster->WriteBatch(t.table.meta, writes);
+    for (size_t i = 0; i < sent; ++i) {
       const WriteOp& op = t.ops[i];
       const Status& s = statuses[i];
       if (s.IsUnavailable()) {
@@ -379,6 +392,12 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
       ++processed;
       t.units += op.put ? WriteUnits(op.size) : 1.0;
     }
+  }
+  // DynamoDB answers a batch of which nothing could be written with an error.
+  if (processed == 0 && held_any) {
+    FaultRule throttle;
+    throttle.fault = "ProvisionedThroughputExceededException";
+    return FaultRules::Injected(throttle);
   }
   if (processed == 0 && !retryable.ok()) return Error::FromStatus(retryable);
 

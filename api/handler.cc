@@ -105,7 +105,9 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   ctx.schemas = &schemas_;
   ctx.region = cred->second;
   ctx.host = request.host;
+  ctx.faults = &faults_;
   if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";
+  if (auto injected = faults_.ErrorFor(op->first, ctx.ns, doc)) return *injected;
   return op->second(ctx, doc);
 }
 

@@ -18,6 +18,7 @@
 #include <unordered_map>
 
 #include "api/error.h"
+#include "api/fault_rules.h"
 #include "api/metrics.h"
 #include "api/table_schema.h"
 #include "cluster/cluster.h"
@@ -42,6 +43,8 @@ class Handler {
   Handler(cluster::Cluster* cluster, bool shared_db);
   HttpResponse Handle(const HttpRequest& request);
   const Metrics& metrics() const { return metrics_; }
+  // The fault rules every request is checked against (api/fault_rules.h).
+  FaultRules& faults() { return faults_; }
 
   // {"__type":"...","message":"..."}
   static std::string RenderError(const Error& e);
@@ -56,6 +59,7 @@ class Handler {
   bool shared_db_;
   SchemaCache schemas_;
   Metrics metrics_;
+  FaultRules faults_;
 };
 
 }  // namespace ddb::api

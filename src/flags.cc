@@ -20,6 +20,10 @@ bool ParseInt(const std::string& text, int lo, int hi, int* out) {
 
 }  // namespace
 
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.compare(0, 4, "127.") == 0;
+}
+
 std::string Usage() {
   return R"(Usage: ddb-local [options]
 
@@ -35,9 +39,15 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -fsync               fsync every group commit (survive a power cut of the host)
   -partitions N        partitions per new table (default 2, 1 to 64)
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
+  -faultInjection      allow the fault endpoints of /admin/ (power, network,
+                       slow-disk, fault rules) when -host is not a loopback address
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
+
+When ready, prints "ddb-local listening on http://HOST:PORT" on standard output.
+Exit codes: 0 stopped by SIGINT or SIGTERM (or -help, -version); 1 could not
+start (port in use, data folder unusable); 2 bad command line.
 )";
 }
 
@@ -106,6 +116,9 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "sharedDb") {
       if (!no_value()) return false;
       f->shared_db = true;
+    } else if (name == "faultInjection") {
+      if (!no_value()) return false;
+      f->fault_injection = true;
     } else if (name == "fsync") {
       if (!no_value()) return false;
       f->fsync = true;

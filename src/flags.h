@@ -21,6 +21,7 @@ struct Flags {
   bool fsync = false;
   int partitions = 2;
   int ttl_sweep_ms = 5000;  // how often expired items are looked for
+  bool fault_injection = false;  // fault endpoints answer on a non-loopback bind too
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;
@@ -28,6 +29,9 @@ struct Flags {
 
 // Parses argv. On a bad command line returns false and sets *error to a
 // one-line message (main prints it and exits with code 2).
+// True for 127.0.0.0/8, ::1 and localhost.
+bool IsLoopback(const std::string& host);
+
 bool ParseFlags(const std::vector<std::string>& args, Flags* flags, std::string* error);
 std::string Usage();
 

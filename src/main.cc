@@ -64,7 +64,8 @@ int main(int argc, char** argv) {
   so.port = flags.port;
   so.cors = flags.cors;
   so.ui_dir = flags.ui_dir;
-  ddb::api::AdminHandler admin(cluster->get(), &handler.metrics());
+  ddb::api::AdminHandler admin(cluster->get(), &handler.metrics(), &handler.faults(),
+                               flags.fault_injection || ddb::IsLoopback(flags.host));
   ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
   ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);
@@ -73,9 +74,12 @@ int main(int argc, char** argv) {
     (*cluster)->Stop();
     return Fail(bound.message(), 1);
   }
-  std::fprintf(stderr, "ddb-local %s listening on http://%s:%d/ (%s%s)\n", DDB_VERSION, flags.host.c_str(),
-               server.port(), flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
+  std::fprintf(stderr, "ddb-local %s (%s%s)\n", DDB_VERSION,
+               flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
                flags.shared_db ? ", shared db" : "");
+  // The line tools wait for: printed once the port accepts connections.
+  std::printf("ddb-local listening on http://%s:%d\n", flags.host.c_str(), server.port());
+  std::fflush(stdout);
 
   // The server runs on its own thread; this one waits for a stop signal.
   // If the server fails on its own, it raises SIGTERM so that we stop too.

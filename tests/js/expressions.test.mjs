@@ -43,15 +43,17 @@ const crc = { checked: 0, mismatches: [] };
 // ------------------------------------------------------------------ server
 
 function startServer() {
-  const proc = spawn(binary, ['-inMemory', '-port', '0'], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(binary, ['-inMemory', '-port', '0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let out = '';
   proc.stderr.on('data', (chunk) => { log += chunk; });
   const listening = new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`ddb-local did not start in ${kStartMs} ms: ${log}`)), kStartMs);
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddb-local exited with ${code}: ${log}`)); });
-    proc.stderr.on('data', () => {
-      const m = /listening on (http:\/\/[^/\s]+)\//.exec(log);
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /^ddb-local listening on (http:\/\/\S+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolveStart(m[1]);

@@ -38,15 +38,17 @@ const HTML = '<b>bold</b><img src=x onerror="window.pwned=1">';
 function startServer() {
   const args = ['-inMemory', '-port', '0'];
   if (process.env.DDB_UI_DIR) args.push('-uiDir', process.env.DDB_UI_DIR);
-  const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolveStart, reject) => {
     let log = '';
+    let out = '';
     const timer = setTimeout(() => reject(new Error(`ddb-local did not start in ${kStartMs} ms: ${log}`)), kStartMs);
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddb-local exited with ${code}: ${log}`)); });
-    proc.stderr.on('data', (chunk) => {
-      log += chunk;
-      const m = /listening on (http:\/\/[^/\s]+)\//.exec(log);
+    proc.stderr.on('data', (chunk) => { log += chunk; });
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /^ddb-local listening on (http:\/\/\S+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolveStart({ proc, base: m[1] });
