@@ -399,6 +399,34 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     assert.equal(await node.locator('.disk-delay').textContent(), '');
   });
 
+  await t.test('fault rules: add one, watch it fire, remove one', async () => {
+    const rules = page.locator('#fault-rules tr[data-rule]');
+    await page.selectOption('#fault-form select[name=fault]', 'ThrottlingException');
+    await page.fill('#fault-form input[name=table]', 'Faults');
+    await page.selectOption('#fault-form select[name=operations]', 'write');
+    await page.fill('#fault-form input[name=count]', '3');
+    await page.click('#fault-form button[name=add-fault]');
+    await rules.filter({ hasText: 'ThrottlingException' }).waitFor();
+    // A write is refused with DynamoDB's throttle; the rule shows what is left.
+    const res = await fetch(`${base}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'DynamoDB_20120810.PutItem',
+        'Authorization': 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' },
+      body: JSON.stringify({ TableName: 'Faults', Item: { id: { S: 'throttled' } } }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).__type, 'com.amazon.coral.availability#ThrottlingException');
+    await rules.locator('td.remaining', { hasText: /^2$/ }).waitFor();
+    // A rule added through the API shows too; Remove takes one away.
+    await fetch(`${base}/admin/faults`, { method: 'POST', body: JSON.stringify({ fault: 'UnprocessedItems', table: 'Faults', count: 1 }) });
+    await rules.filter({ hasText: 'UnprocessedItems' }).waitFor();
+    await rules.filter({ hasText: 'ThrottlingException' }).locator('button[name=remove-fault]').click();
+    await rules.filter({ hasText: 'ThrottlingException' }).waitFor({ state: 'detached' });
+    await page.click('#faults button[name=clear-faults]');
+    await rules.first().waitFor({ state: 'detached' });
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'after-rules' } } });
+  });
+
   await t.test('the page raised no script error', () => {
     assert.deepEqual(pageErrors, []);
   });

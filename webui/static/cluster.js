@@ -1,8 +1,8 @@
 // The cluster view: AZs as columns with their storage nodes and the replicas
 // each holds, every table's partitions with their replication group, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
-// power buttons, and the network and disk faults (partitions, message drops
-// and delays, slow disks). It polls
+// power buttons, the network and disk faults (partitions, message drops
+// and delays, slow disks), and the fault rules (faults.js). It polls
 // GET /admin/cluster about every second; the charts are rates computed from
 // the differences between two polls.
 
@@ -10,6 +10,7 @@ import { admin, errorText } from './api.js';
 import { h, notify } from './dom.js';
 import { LineChart } from './chart.js';
 import { metricsCards, metricsTables, startMetrics } from './metrics.js';
+import { faultsPanel, startFaults } from './faults.js';
 
 const kPollMs = 1000;
 const kBallotRound = 2 ** 32;  // a ballot is (round << 32) | proposer node id
@@ -47,6 +48,7 @@ export function startCluster(container) {
         cacheChart.el, cacheChart.legend)),
     h('h2', {}, 'Availability zones'),
     networkPanel(),
+    faultsPanel(),
     h('section', { class: 'azs', id: 'azs' }),
     h('h2', {}, 'Tables and partitions'),
     h('section', { id: 'partitions' }),
@@ -55,6 +57,7 @@ export function startCluster(container) {
   cacheChart.draw();
   poll();
   startMetrics();
+  startFaults();
 }
 
 function schedule(delayMs) {
