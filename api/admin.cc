@@ -1,7 +1,10 @@
 // AdminHandler: the cluster snapshot as JSON, faults, fault rules and reset.
 #include "api/admin.h"
 
+#include <sstream>
+
 #include "api/json.h"
+#include "api/seed.h"
 
 namespace ddb::api {
 
@@ -238,6 +241,34 @@ HttpResponse RemoveFault(FaultRules* faults, const std::string& path) {
   return HttpResponse{200, "{\"removed\":1}"};
 }
 
+// Items in DynamoDB JSON lines into one table, with the -seed loader.
+HttpResponse Import(Handler* handler, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string ns, table, lines, source = "import";
+  int64_t first_line = 1;
+  auto n = GetString(doc, "namespace", &ns);
+  auto t = GetString(doc, "table", &table);
+  auto l = GetString(doc, "lines", &lines);
+  auto s = GetString(doc, "source", &source);
+  auto f = GetInt64(doc, "firstLine", &first_line);
+  if (!n.ok() || !t.ok() || !l.ok() || !s.ok()) return Fail(400, "\"namespace\", \"table\", \"lines\" and \"source\" are strings");
+  if (!*t || !*l) return Fail(400, "\"table\" and \"lines\" (DynamoDB JSON lines) are required");
+  if (!f.ok() || first_line < 1) return Fail(400, "\"firstLine\" is a line number from 1");
+  std::string prefix;
+  if (!ns.empty()) {
+    size_t underscore = ns.rfind('_');
+    if (underscore == std::string::npos) return Fail(400, "\"namespace\" is \"<access key id>_<region>\"");
+    prefix = handler->Namespace(ns.substr(0, underscore), ns.substr(underscore + 1));
+  }
+  // Blank lines keep the numbers of a chunk's lines those of the whole file.
+  std::istringstream in(std::string(static_cast<size_t>(first_line - 1), '\n') + lines);
+  SeedReport report;
+  Status loaded = Seeder(handler, prefix).LoadItems(in, table, source, &report);
+  if (!loaded.ok()) return Fail(400, loaded.message());
+  return HttpResponse{200, "{\"items\":" + std::to_string(report.items) + "}"};
+}
+
 bool IsFaultInjection(const std::string& method, const std::string& path) {
   if (method == "GET") return false;
   return path == "/admin/power-off" || path == "/admin/power-on" || path == "/admin/network" ||
@@ -261,6 +292,7 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
   if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
+  if (method == "POST" && path == "/admin/import" && handler_ != nullptr) return Import(handler_, body);
   if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
   if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);

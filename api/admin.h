@@ -24,6 +24,10 @@
 //          optional: "namespace", "key": {"pk": {"S": "a"}}, "durationMs",
 //          "message"
 //   DELETE /admin/faults/ID             remove one rule; DELETE /admin/faults all
+//   POST   /admin/import   {"namespace": "<key id>_<region>", "table": "T",
+//                           "lines": "<DynamoDB JSON lines>", "firstLine": 1,
+//                           "source": "file name for errors"}  -> {"items": n}
+//                          the -seed loader (api/seed.h); an error names the line
 //
 // Fault injection (power, network, slow-disk and fault rules; not GET, not
 // reset) answers 403 unless the server is bound to a loopback address or
@@ -49,6 +53,8 @@ class AdminHandler {
   // `fault_injection`: whether the fault endpoints answer (see above).
   AdminHandler(cluster::Cluster* cluster, const Metrics* metrics, FaultRules* faults, bool fault_injection)
       : cluster_(cluster), metrics_(metrics), faults_(faults), fault_injection_(fault_injection) {}
+  // Enables POST /admin/import, which writes through `handler`.
+  void set_handler(Handler* handler) { handler_ = handler; }
   HttpResponse Handle(const std::string& method, const std::string& path, const std::string& body);
 
  private:
@@ -56,6 +62,7 @@ class AdminHandler {
   const Metrics* metrics_;
   FaultRules* faults_;
   bool fault_injection_;
+  Handler* handler_ = nullptr;
 };
 
 }  // namespace ddb::api

@@ -111,6 +111,18 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   return op->second(ctx, doc);
 }
 
+ApiResult<std::string> Handler::Call(const std::string& op, const std::string& ns, const JsonValue& request) {
+  auto it = Operations().find(op);
+  if (it == Operations().end()) return Error::UnknownOperation();
+  Context ctx;
+  ctx.cluster = cluster_;
+  ctx.schemas = &schemas_;
+  ctx.ns = ns;
+  const size_t underscore = ns.rfind('_');
+  ctx.region = underscore == std::string::npos ? "us-east-1" : ns.substr(underscore + 1, ns.size() - underscore - 2);
+  return it->second(ctx, request);
+}
+
 HttpResponse Handler::Handle(const HttpRequest& request) {
   const auto start = std::chrono::steady_clock::now();
   std::string table;

@@ -46,6 +46,15 @@ class Handler {
   // The fault rules every request is checked against (api/fault_rules.h).
   FaultRules& faults() { return faults_; }
 
+  // Runs operation `op` (e.g. "PutItem") on a parsed request in namespace
+  // `ns` ("<key id>_<region>/", or "" with -sharedDb), as a client's request
+  // would run, without HTTP, metrics or fault rules. For the seed loader.
+  ApiResult<std::string> Call(const std::string& op, const std::string& ns, const JsonValue& request);
+  // The namespace prefix for an access key id and region ("" with -sharedDb).
+  std::string Namespace(const std::string& access_key, const std::string& region) const {
+    return shared_db_ ? "" : access_key + "_" + region + "/";
+  }
+
   // {"__type":"...","message":"..."}
   static std::string RenderError(const Error& e);
   // The operation named by an X-Amz-Target value, or "" when it names none.

@@ -41,13 +41,20 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
   -faultInjection      allow the fault endpoints of /admin/ (power, network,
                        slow-disk, fault rules) when -host is not a loopback address
+  -seed PATH           create tables and load items at start: PATH is a file or a
+                       folder of .json files (CreateTable requests) and .jsonl
+                       files (DynamoDB JSON lines, one {"Item": ...} per line;
+                       the table is the file name up to its first dot)
+  -seedNamespace NS    the namespace seeded tables go to, "<access key id>_<region>"
+                       (default local_us-east-1; ignored with -sharedDb)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
 
 When ready, prints "ddb-local listening on http://HOST:PORT" on standard output.
 Exit codes: 0 stopped by SIGINT or SIGTERM (or -help, -version); 1 could not
-start (port in use, data folder unusable); 2 bad command line.
+start (port in use, data folder unusable); 2 bad command line; 3 -seed failed
+(the message names the file and line).
 )";
 }
 
@@ -107,6 +114,15 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "ttlSweepMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 10, 86400000, &f->ttl_sweep_ms)) return bad();
+    } else if (name == "seed") {
+      if (!need_value()) return false;
+      if (value.empty()) return bad();
+      f->seed = value;
+    } else if (name == "seedNamespace") {
+      if (!need_value()) return false;
+      size_t underscore = value.rfind('_');
+      if (underscore == std::string::npos || underscore == 0 || underscore + 1 == value.size()) return bad();
+      f->seed_namespace = value;
     } else if (name == "uiDir") {
       if (!need_value()) return false;
       f->ui_dir = value;

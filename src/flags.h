@@ -22,6 +22,8 @@ struct Flags {
   int partitions = 2;
   int ttl_sweep_ms = 5000;  // how often expired items are looked for
   bool fault_injection = false;  // fault endpoints answer on a non-loopback bind too
+  std::string seed;                            // -seed PATH: a file or folder to load at start
+  std::string seed_namespace = "local_us-east-1";  // "<access key id>_<region>" the seed goes to
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;

@@ -13,6 +13,7 @@
 
 #include "api/admin.h"
 #include "api/handler.h"
+#include "api/seed.h"
 #include "api/ttl_sweeper.h"
 #include "cluster/cluster.h"
 #include "src/flags.h"
@@ -59,6 +60,26 @@ int main(int argc, char** argv) {
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
 
   ddb::api::Handler handler(cluster->get(), flags.shared_db);
+  if (!flags.seed.empty()) {
+    const size_t underscore = flags.seed_namespace.rfind('_');
+    const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
+                                             flags.seed_namespace.substr(underscore + 1));
+    ddb::api::Seeder seeder(&handler, ns, [](const std::string& source, size_t items) {
+      std::fprintf(stderr, "ddb-local: seed %s: %zu items\n", source.c_str(), items);
+    });
+    ddb::api::SeedReport report;
+    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/seed-state", &report);
+    if (!seeded.ok()) {
+      (*cluster)->Stop();
+      return Fail("seed: " + seeded.message(), 3);
+    }
+    std::fprintf(stderr,
+                 "ddb-local: seeded %s: %zu tables created, %zu kept, %zu items from %zu files "
+                 "(%zu files unchanged since the last load)\n",
+                 flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
+                 report.tables_created, report.tables_kept, report.items, report.files_loaded,
+                 report.files_unchanged);
+  }
   ddb::ServerOptions so;
   so.host = flags.host;
   so.port = flags.port;
@@ -66,6 +87,7 @@ int main(int argc, char** argv) {
   so.ui_dir = flags.ui_dir;
   ddb::api::AdminHandler admin(cluster->get(), &handler.metrics(), &handler.faults(),
                                flags.fault_injection || ddb::IsLoopback(flags.host));
+  admin.set_handler(&handler);
   ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
   ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);

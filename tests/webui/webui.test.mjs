@@ -288,6 +288,12 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     });
     assert.equal(imported.Count, 30);
     assert.deepEqual(imported.Items[0].Set.NS.sort(), ['1', '2.5']);
+    // The server's loader (the one -seed uses) names the file and line of a bad item.
+    const bad = join(work, 'bad.jsonl');
+    writeFileSync(bad, `${lines[0]}\n\n${JSON.stringify({ Item: { Artist: { S: 'Imported' } } })}\n`);
+    await page.setInputFiles('input[name=import-file]', bad);
+    await page.locator('.toast.error').filter({ hasText: 'bad.jsonl:3: ValidationException: One or more parameter values were invalid: Missing the key Year in the item' }).waitFor();
+    await page.locator('.toast.error button.close').first().click();
 
     await runQuery({ mode: 'Query', hash: 'Imported' });
     await pageInfo.filter({ hasText: '30 items' }).waitFor();
