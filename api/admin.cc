@@ -1,6 +1,8 @@
 // AdminHandler: the cluster snapshot as JSON, faults, fault rules and reset.
 #include "api/admin.h"
 
+#include <chrono>
+#include <cstdio>
 #include <sstream>
 
 #include "api/json.h"
@@ -269,6 +271,56 @@ HttpResponse Import(Handler* handler, const std::string& body) {
   return HttpResponse{200, "{\"items\":" + std::to_string(report.items) + "}"};
 }
 
+bool ValidSnapshotName(const std::string& name) {
+  if (name.empty() || name.size() > 255) return false;
+  return name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+         std::string::npos;
+}
+
+HttpResponse ListSnapshots(cluster::Cluster* cluster) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("snapshots");
+  w.StartArray();
+  for (const cluster::SnapshotInfo& s : cluster->ListSnapshots()) {
+    w.StartObject();
+    w.Key("name");
+    w.String(s.name);
+    w.Key("createdMs");
+    w.Int64(s.created_ms);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return HttpResponse{200, buf.GetString()};
+}
+
+// Takes or restores a snapshot with the handler's gate closed: no request is
+// in flight meanwhile, and requests that arrive wait (api/request_gate.h).
+HttpResponse SnapshotOp(cluster::Cluster* cluster, Handler* handler, bool restore, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string name;
+  auto got = GetString(doc, "name", &name);
+  if (!got.ok() || !*got || !ValidSnapshotName(name)) {
+    return Fail(400, "\"name\" is 1 to 255 letters, digits, '_', '.' or '-'");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  Status s;
+  {
+    RequestGate::Closed closed(handler->gate());
+    s = restore ? cluster->RestoreSnapshot(name) : cluster->SaveSnapshot(name);
+  }
+  if (s.IsNotFound()) return Fail(404, s.message());
+  if (s.IsBusy()) return Fail(409, s.message());
+  if (!s.ok()) return Fail(500, s.ToString());
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  char out[64];
+  std::snprintf(out, sizeof out, "{\"ms\":%.1f}", ms);
+  return HttpResponse{200, out};
+}
+
 bool IsFaultInjection(const std::string& method, const std::string& path) {
   if (method == "GET") return false;
   return path == "/admin/power-off" || path == "/admin/power-on" || path == "/admin/network" ||
@@ -293,6 +345,18 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
   if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
   if (method == "POST" && path == "/admin/import" && handler_ != nullptr) return Import(handler_, body);
+  if (method == "GET" && path == "/admin/snapshots") return ListSnapshots(cluster_);
+  if (method == "POST" && path == "/admin/snapshot" && handler_ != nullptr) {
+    return SnapshotOp(cluster_, handler_, false, body);
+  }
+  if (method == "POST" && path == "/admin/restore" && handler_ != nullptr) {
+    return SnapshotOp(cluster_, handler_, true, body);
+  }
+  if (method == "DELETE" && path.compare(0, 17, "/admin/snapshots/") == 0) {
+    Status s = cluster_->DeleteSnapshot(path.substr(17));
+    if (!s.ok()) return Fail(404, s.message());
+    return HttpResponse{200, "{}"};
+  }
   if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
   if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);

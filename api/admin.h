@@ -28,6 +28,12 @@
 //                           "lines": "<DynamoDB JSON lines>", "firstLine": 1,
 //                           "source": "file name for errors"}  -> {"items": n}
 //                          the -seed loader (api/seed.h); an error names the line
+//   POST   /admin/snapshot {"name": "base"}  a snapshot of every table -> {"ms": ...}
+//   POST   /admin/restore  {"name": "base"}  every table back to it   -> {"ms": ...}
+//   GET    /admin/snapshots                  {"snapshots": [{"name", "createdMs"}]}
+//   DELETE /admin/snapshots/NAME
+//          Requests wait while a snapshot or restore runs (they see the state
+//          before or after it); snapshots live in memory until the process ends.
 //
 // Fault injection (power, network, slow-disk and fault rules; not GET, not
 // reset) answers 403 unless the server is bound to a loopback address or

@@ -124,6 +124,7 @@ ApiResult<std::string> Handler::Call(const std::string& op, const std::string& n
 }
 
 HttpResponse Handler::Handle(const HttpRequest& request) {
+  RequestGate::Pass pass(&gate_);
   const auto start = std::chrono::steady_clock::now();
   std::string table;
   auto result = Dispatch(request, &table);

@@ -20,6 +20,7 @@
 #include "api/error.h"
 #include "api/fault_rules.h"
 #include "api/metrics.h"
+#include "api/request_gate.h"
 #include "api/table_schema.h"
 #include "cluster/cluster.h"
 
@@ -45,6 +46,8 @@ class Handler {
   const Metrics& metrics() const { return metrics_; }
   // The fault rules every request is checked against (api/fault_rules.h).
   FaultRules& faults() { return faults_; }
+  // Every request passes it; snapshots and restores close it (api/request_gate.h).
+  RequestGate* gate() { return &gate_; }
 
   // Runs operation `op` (e.g. "PutItem") on a parsed request in namespace
   // `ns` ("<key id>_<region>/", or "" with -sharedDb), as a client's request
@@ -69,6 +72,7 @@ class Handler {
   SchemaCache schemas_;
   Metrics metrics_;
   FaultRules faults_;
+  RequestGate gate_;
 };
 
 }  // namespace ddb::api

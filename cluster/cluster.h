@@ -138,6 +138,12 @@ struct ClusterSnapshot {
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
 };
 
+// A named snapshot of every table (Cluster::SaveSnapshot).
+struct SnapshotInfo {
+  std::string name;
+  int64_t created_ms = 0;  // Unix epoch milliseconds
+};
+
 struct ClusterOptions {
   std::string data_dir;          // empty with in_memory
   bool in_memory = false;
@@ -227,6 +233,18 @@ class Cluster {
   virtual Status SetNetwork(const NetworkFaults& faults) = 0;
   // Slows every group commit of a node (or an AZ's nodes) by `delay_ms`.
   virtual Status SetDiskDelay(const std::string& target, int delay_ms) = 0;
+
+  // Snapshots (cluster/snapshots.h): a copy of every table, taken and put
+  // back below the API with SQLite's backup API while every storage node is
+  // briefly powered off, then powered on again with its leaders elected.
+  // The caller must hold off every other request while Save or Restore runs
+  // (requests would fail or wait for the nodes). Restore is NotFound for an
+  // unknown name; both are Busy while a network delay is set (a delayed
+  // message of the earlier run must not reach the restarted replicas).
+  virtual Status SaveSnapshot(const std::string& name) = 0;
+  virtual Status RestoreSnapshot(const std::string& name) = 0;
+  virtual Status DeleteSnapshot(const std::string& name) = 0;
+  virtual std::vector<SnapshotInfo> ListSnapshots() = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

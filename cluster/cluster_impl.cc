@@ -7,16 +7,19 @@
 // of each AZ (or the next one that is powered on), AZ a's first, and AZ a's
 // replica is asked to lead first. A table cannot be created while a whole AZ
 // is down.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "cluster/cluster.h"
 #include "cluster/memds.h"
 #include "cluster/meta_store.h"
 #include "cluster/router.h"
+#include "cluster/snapshots.h"
 #include "cluster/storage_node.h"
 #include "cluster/transport.h"
 #include "cluster/wal_record.h"
@@ -100,6 +103,10 @@ class ClusterImpl final : public Cluster {
   Status PowerOn(const std::string& target) override;
   Status SetNetwork(const NetworkFaults& faults) override;
   Status SetDiskDelay(const std::string& target, int delay_ms) override;
+  Status SaveSnapshot(const std::string& name) override;
+  Status RestoreSnapshot(const std::string& name) override;
+  Status DeleteSnapshot(const std::string& name) override { return snapshots_.Delete(name); }
+  std::vector<SnapshotInfo> ListSnapshots() override { return snapshots_.List(); }
   void Stop() override;
 
  private:
@@ -113,6 +120,12 @@ class ClusterImpl final : public Cluster {
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
   Status Write(const TableMeta& table, WalRecord record);
+  // Powers every node off, runs `copy` on the stopped databases (meta, then
+  // the nodes), powers on the nodes that were on, and waits for leaders.
+  Status WithNodesOff(const std::function<Status(SqliteDb*, const std::vector<SqliteDb*>&)>& copy);
+  // Asks each partition's preferred replica to lead; waits (bounded) until
+  // every partition has a leader.
+  void ElectLeaders();
 
   ClusterOptions options_;
   Transport transport_;
@@ -126,6 +139,7 @@ class ClusterImpl final : public Cluster {
   std::once_flag stopped_;
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
+  Snapshots snapshots_;
 };
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
@@ -572,6 +586,83 @@ ClusterSnapshot ClusterImpl::Snapshot() {
   snap.messages_dropped = transport_.faults().dropped;
   for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
   return snap;
+}
+
+Status ClusterImpl::WithNodesOff(
+    const std::function<Status(SqliteDb*, const std::vector<SqliteDb*>&)>& copy) {
+  std::vector<bool> was_on;
+  std::vector<SqliteDb*> dbs;
+  for (auto& n : nodes_) {
+    was_on.push_back(n->powered_on());
+    n->PowerOff();
+    dbs.push_back(n->db());
+  }
+  Status s = copy(meta_->db(), dbs);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!was_on[i]) continue;
+    Status on = nodes_[i]->PowerOn(/*whole_cluster=*/true);
+    if (s.ok()) s = on;
+  }
+  ElectLeaders();
+  return s;
+}
+
+void ClusterImpl::ElectLeaders() {
+  std::set<uint64_t> groups;
+  for (const auto& route : memds_.front()->List("")) {
+    for (const PartitionRoute& p : route->partitions) {
+      groups.insert(p.group);
+      for (paxos::NodeId m : p.members) {
+        if (!node_by_id_[m]->powered_on()) continue;
+        node_by_id_[m]->Campaign(p.group);
+        break;
+      }
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::set<uint64_t> led;
+    for (const NodeInfo& n : Snapshot().nodes) {
+      for (const ReplicaInfo& r : n.replicas) {
+        if (r.leader) led.insert(r.group);
+      }
+    }
+    if (std::includes(led.begin(), led.end(), groups.begin(), groups.end())) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+Status ClusterImpl::SaveSnapshot(const std::string& name) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  {
+    std::lock_guard<std::mutex> faults(faults_mu_);
+    if (network_.delay_ms > 0) return Status::Busy("set the network delay to 0 before a snapshot");
+  }
+  return WithNodesOff([&](SqliteDb* meta, const std::vector<SqliteDb*>& nodes) {
+    return snapshots_.Save(name, meta, nodes);
+  });
+}
+
+Status ClusterImpl::RestoreSnapshot(const std::string& name) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  if (!snapshots_.Has(name)) return Status::NotFound("no snapshot named " + name);
+  {
+    std::lock_guard<std::mutex> faults(faults_mu_);
+    if (network_.delay_ms > 0) return Status::Busy("set the network delay to 0 before a restore");
+  }
+  Status s = WithNodesOff([&](SqliteDb* meta, const std::vector<SqliteDb*>& nodes) {
+    RETURN_IF_ERROR(snapshots_.Restore(name, meta, nodes));
+    // The partition map is the restored one: MemDS forgets every route and
+    // loads the snapshot's (leaders are elected for these routes).
+    for (auto& m : memds_) {
+      for (const auto& route : m->List("")) m->Erase(route->meta.name);
+    }
+    auto tables = meta_->LoadAll();
+    if (!tables.ok()) return tables.status();
+    for (TableRoute& route : tables.value()) PublishRoute(std::make_shared<TableRoute>(std::move(route)));
+    return Status::Ok();
+  });
+  return s;
 }
 
 }  // namespace

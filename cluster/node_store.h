@@ -65,6 +65,9 @@ class NodeStore {
               uint64_t hash_lo, uint64_t hash_hi, ScanPage* page);
   Status Stats(uint64_t group, TableStats* stats);
   Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
+  // The database itself, for snapshots (cluster/snapshots.cc) while the node
+  // thread is stopped.
+  SqliteDb* db() { return db_.get(); }
 
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

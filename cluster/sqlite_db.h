@@ -65,6 +65,10 @@ class SqliteDb {
   Status Commit() { return Exec("COMMIT"); }
   Status Rollback() { return Exec("ROLLBACK"); }
   int64_t Changes() const;
+  // Replaces the whole content of `dest` with this database's, page by page
+  // (SQLite's online backup API). Neither may be in a transaction; `dest`
+  // keeps its journal mode.
+  Status CopyTo(SqliteDb* dest);
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

@@ -64,14 +64,14 @@ void StorageNode::PowerOff() {
   groups_.clear();
 }
 
-Status StorageNode::PowerOn() {
+Status StorageNode::PowerOn(bool whole_cluster) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!off_) return Status::Ok();
   }
   auto rows = store_->LoadReplicas();
   if (!rows.ok()) return rows.status();
-  for (ReplicaRow& row : rows.value()) AddGroup(std::move(row));
+  for (ReplicaRow& row : rows.value()) AddGroup(std::move(row), whole_cluster);
   Start();
   return Status::Ok();
 }
@@ -189,8 +189,9 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   }
 }
 
-void StorageNode::AddGroup(ReplicaRow row) {
+void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
   paxos::ReplicaConfig config;
+  config.whole_group_restarted = whole_group_restarted;
   config.group = row.group;
   config.self = options_.id;
   config.members = row.members;

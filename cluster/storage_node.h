@@ -74,7 +74,12 @@ class StorageNode {
   // the SQLite file survives. PowerOn recovers from the file: Paxos state,
   // WAL, items. While off, messages are dropped and requests refused.
   void PowerOff();
-  Status PowerOn();
+  // `whole_cluster`: every node restarts now, from a consistent cut (see
+  // paxos::ReplicaConfig::whole_group_restarted).
+  Status PowerOn(bool whole_cluster = false);
+  // The node's database, for snapshots (cluster/snapshots.cc); use it only
+  // while the node is powered off.
+  SqliteDb* db() { return store_->db(); }
   bool powered_on() const;
   // A slow disk: every group commit takes this much longer (0: none).
   void SetDiskDelay(std::chrono::milliseconds delay) { disk_delay_ms_ = static_cast<int>(delay.count()); }
@@ -145,7 +150,7 @@ class StorageNode {
   void FlushReady();
   Status PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>& readies);
   void Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies);
-  void AddGroup(ReplicaRow row);
+  void AddGroup(ReplicaRow row, bool whole_group_restarted = false);
   Group* FindGroup(uint64_t group);
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
   bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);

@@ -89,6 +89,7 @@ int main(int argc, char** argv) {
                                flags.fault_injection || ddb::IsLoopback(flags.host));
   admin.set_handler(&handler);
   ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
+  ttl.set_gate(handler.gate());
   ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();
