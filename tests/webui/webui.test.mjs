@@ -433,6 +433,22 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'after-rules' } } });
   });
 
+  await t.test('snapshots: take one, change the data, restore it', async () => {
+    await page.fill('#snapshot-form input[name=snapshot-name]', 'ui-base');
+    await page.click('#snapshot-form button[name=take-snapshot]');
+    const entry = page.locator('#snapshot-list li[data-snapshot=ui-base]');
+    await entry.waitFor();
+    const before = (await ddb('Scan', { TableName: 'Faults', ConsistentRead: true })).Count;
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'after-snapshot' } } });
+    assert.equal((await ddb('Scan', { TableName: 'Faults', ConsistentRead: true })).Count, before + 1);
+    await entry.locator('button[name=restore-snapshot]').click();
+    await confirm();
+    await page.locator('.toast', { hasText: 'restored ui-base' }).waitFor();
+    assert.equal((await ddb('Scan', { TableName: 'Faults', ConsistentRead: true })).Count, before);
+    await entry.locator('button[name=delete-snapshot]').click();
+    await entry.waitFor({ state: 'detached' });
+  });
+
   await t.test('the page raised no script error', () => {
     assert.deepEqual(pageErrors, []);
   });

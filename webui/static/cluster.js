@@ -2,7 +2,8 @@
 // each holds, every table's partitions with their replication group, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
 // power buttons, the network and disk faults (partitions, message drops
-// and delays, slow disks), and the fault rules (faults.js). It polls
+// and delays, slow disks), the fault rules (faults.js) and snapshots
+// (snapshots.js). It polls
 // GET /admin/cluster about every second; the charts are rates computed from
 // the differences between two polls.
 
@@ -11,6 +12,7 @@ import { h, notify } from './dom.js';
 import { LineChart } from './chart.js';
 import { metricsCards, metricsTables, startMetrics } from './metrics.js';
 import { faultsPanel, startFaults } from './faults.js';
+import { snapshotsPanel, startSnapshots } from './snapshots.js';
 
 const kPollMs = 1000;
 const kBallotRound = 2 ** 32;  // a ballot is (round << 32) | proposer node id
@@ -49,6 +51,7 @@ export function startCluster(container) {
     h('h2', {}, 'Availability zones'),
     networkPanel(),
     faultsPanel(),
+    snapshotsPanel(),
     h('section', { class: 'azs', id: 'azs' }),
     h('h2', {}, 'Tables and partitions'),
     h('section', { id: 'partitions' }),
@@ -58,6 +61,7 @@ export function startCluster(container) {
   poll();
   startMetrics();
   startFaults();
+  startSnapshots();
 }
 
 function schedule(delayMs) {
