@@ -112,6 +112,8 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.Key("messagesDropped");
   w.Uint64(snap.messages_dropped);
   w.EndObject();
+  w.Key("staleReadsMs");
+  w.Int(snap.stale_reads_ms);
   w.Key("tables");
   w.StartArray();
   for (const auto& t : snap.tables) WriteTable(w, t);
@@ -194,6 +196,17 @@ HttpResponse SlowDisk(cluster::Cluster* cluster, const std::string& body) {
   if (!d.ok() || delay < 0 || delay > 10000) return Fail(400, "\"delayMs\" is from 0 to 10000");
   Status s = cluster->SetDiskDelay(target, static_cast<int>(delay));
   if (s.IsNotFound()) return Fail(404, s.message());
+  return HttpResponse{200, "{}"};
+}
+
+HttpResponse StaleReads(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  int64_t delay = 0;
+  auto got = GetInt64(doc, "delayMs", &delay);
+  if (!got.ok() || !*got || delay < 0 || delay > 60000) return Fail(400, "\"delayMs\" is from 0 to 60000");
+  Status s = cluster->SetStaleReads(static_cast<int>(delay));
+  if (!s.ok()) return Fail(500, s.ToString());
   return HttpResponse{200, "{}"};
 }
 
@@ -324,7 +337,7 @@ HttpResponse SnapshotOp(cluster::Cluster* cluster, Handler* handler, bool restor
 bool IsFaultInjection(const std::string& method, const std::string& path) {
   if (method == "GET") return false;
   return path == "/admin/power-off" || path == "/admin/power-on" || path == "/admin/network" ||
-         path == "/admin/slow-disk" || path.compare(0, 13, "/admin/faults") == 0;
+         path == "/admin/slow-disk" || path == "/admin/stale-reads" || path.compare(0, 13, "/admin/faults") == 0;
 }
 
 }  // namespace
@@ -359,6 +372,7 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   }
   if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
   if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
+  if (method == "POST" && path == "/admin/stale-reads") return StaleReads(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);
 }
 

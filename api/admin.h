@@ -12,6 +12,9 @@
 //                           "dropRate": 0.1, "delayMs": 5}   replaces the network
 //                                                             faults; {} heals all
 //   POST /admin/slow-disk  {"target": "az-a-node-1" | "az-a", "delayMs": 50}
+//   POST /admin/stale-reads {"delayMs": 500}   followers apply committed writes
+//                                              this late (0: off); shown as
+//                                              "staleReadsMs" in /admin/cluster
 //   POST /admin/reset      {}                                 delete every table
 //                          {"namespace": "<key id>_<region>"} delete its tables
 //                          {"namespace": ..., "table": "T"}   delete T's items,
@@ -35,8 +38,8 @@
 //          Requests wait while a snapshot or restore runs (they see the state
 //          before or after it); snapshots live in memory until the process ends.
 //
-// Fault injection (power, network, slow-disk and fault rules; not GET, not
-// reset) answers 403 unless the server is bound to a loopback address or
+// Fault injection (power, network, slow-disk, stale reads and fault rules;
+// not GET, not reset, import or snapshots) answers 403 unless the server is bound to a loopback address or
 // was started with -faultInjection.
 //
 // Errors are {"error": "..."} with HTTP 400 (bad request) or 404 (unknown

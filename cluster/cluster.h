@@ -133,6 +133,7 @@ struct ClusterSnapshot {
   std::vector<NodeInfo> nodes;
   NetworkFaults network;
   uint64_t messages_dropped = 0;
+  int stale_reads_ms = 0;  // SetStaleReads
   std::vector<TableInfo> tables;
   std::vector<uint64_t> memds_lookups;                         // per MemDS node
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
@@ -233,6 +234,11 @@ class Cluster {
   virtual Status SetNetwork(const NetworkFaults& faults) = 0;
   // Slows every group commit of a node (or an AZ's nodes) by `delay_ms`.
   virtual Status SetDiskDelay(const std::string& target, int delay_ms) = 0;
+
+  // Stale reads on request: followers apply committed writes `delay_ms`
+  // late (0: at once, the default), so eventually consistent reads may miss
+  // them; consistent reads, served by leaders, stay exact.
+  virtual Status SetStaleReads(int delay_ms) = 0;
 
   // Snapshots (cluster/snapshots.h): a copy of every table, taken and put
   // back below the API with SQLite's backup API while every storage node is

@@ -103,6 +103,11 @@ class ClusterImpl final : public Cluster {
   Status PowerOn(const std::string& target) override;
   Status SetNetwork(const NetworkFaults& faults) override;
   Status SetDiskDelay(const std::string& target, int delay_ms) override;
+  Status SetStaleReads(int delay_ms) override {
+    for (auto& n : nodes_) n->SetStaleReads(std::chrono::milliseconds(delay_ms));
+    stale_reads_ms_ = delay_ms;
+    return Status::Ok();
+  }
   Status SaveSnapshot(const std::string& name) override;
   Status RestoreSnapshot(const std::string& name) override;
   Status DeleteSnapshot(const std::string& name) override { return snapshots_.Delete(name); }
@@ -140,6 +145,7 @@ class ClusterImpl final : public Cluster {
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
   Snapshots snapshots_;
+  std::atomic<int> stale_reads_ms_{0};
 };
 
 std::string ClusterImpl::NodePath(const std::string& name) const {
@@ -584,6 +590,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     snap.network = network_;
   }
   snap.messages_dropped = transport_.faults().dropped;
+  snap.stale_reads_ms = stale_reads_ms_.load();
   for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
   return snap;
 }

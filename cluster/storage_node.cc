@@ -128,6 +128,7 @@ void StorageNode::Run() {
       next_tick = Clock::now() + tick;
     }
     FlushReady();
+    ApplyDueDelayed();
     if (stop) break;
   }
 }
@@ -171,7 +172,7 @@ Status StorageNode::PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>
     Status s;
     if (ready.hard_state) s = store_->SaveHardState(group, *ready.hard_state);
     for (size_t i = 0; s.ok() && i < ready.entries.size(); ++i) s = store_->SaveRecord(group, ready.entries[i]);
-    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = store_->Apply(group, ready.committed[i]);
+    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = ApplyCommitted(g, ready.committed[i]);
     if (!s.ok()) {
       store_->Rollback();
       return s;
@@ -219,6 +220,17 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
   if (!g->replica->IsLeader()) {
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
     return true;
+  }
+  // A leader's items must hold every committed record (stale reads may have
+  // left some queued from when it was a follower).
+  if (!g->delayed.empty()) {
+    Status s = store_->Begin();
+    if (s.ok()) s = ApplyDelayed(g, /*all=*/true);
+    s = s.ok() ? store_->Commit() : (store_->Rollback(), s);
+    if (!s.ok()) {
+      reply(Reply(s));
+      return true;
+    }
   }
   return false;
 }

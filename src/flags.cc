@@ -39,6 +39,8 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -fsync               fsync every group commit (survive a power cut of the host)
   -partitions N        partitions per new table (default 2, 1 to 64)
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
+  -staleReadsMs N      followers apply committed writes N ms late, so eventually
+                       consistent reads can be stale (default 0: off; up to 60000)
   -faultInjection      allow the fault endpoints of /admin/ (power, network,
                        slow-disk, fault rules) when -host is not a loopback address
   -seed PATH           create tables and load items at start: PATH is a file or a
@@ -123,6 +125,9 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
       size_t underscore = value.rfind('_');
       if (underscore == std::string::npos || underscore == 0 || underscore + 1 == value.size()) return bad();
       f->seed_namespace = value;
+    } else if (name == "staleReadsMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 60000, &f->stale_reads_ms)) return bad();
     } else if (name == "uiDir") {
       if (!need_value()) return false;
       f->ui_dir = value;

@@ -21,6 +21,7 @@ struct Flags {
   bool fsync = false;
   int partitions = 2;
   int ttl_sweep_ms = 5000;  // how often expired items are looked for
+  int stale_reads_ms = 0;  // followers apply committed writes this late (0: off)
   bool fault_injection = false;  // fault endpoints answer on a non-loopback bind too
   std::string seed;                            // -seed PATH: a file or folder to load at start
   std::string seed_namespace = "local_us-east-1";  // "<access key id>_<region>" the seed goes to

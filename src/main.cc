@@ -58,6 +58,7 @@ int main(int argc, char** argv) {
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   auto cluster = ddb::cluster::Cluster::Start(co);
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
+  if (flags.stale_reads_ms > 0) (*cluster)->SetStaleReads(flags.stale_reads_ms);
 
   ddb::api::Handler handler(cluster->get(), flags.shared_db);
   if (!flags.seed.empty()) {
