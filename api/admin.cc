@@ -279,6 +279,7 @@ HttpResponse Import(Handler* handler, const std::string& body) {
   // Blank lines keep the numbers of a chunk's lines those of the whole file.
   std::istringstream in(std::string(static_cast<size_t>(first_line - 1), '\n') + lines);
   SeedReport report;
+  RequestGate::Pass pass(handler->gate());  // not during a snapshot or restore
   Status loaded = Seeder(handler, prefix).LoadItems(in, table, source, &report);
   if (!loaded.ok()) return Fail(400, loaded.message());
   return HttpResponse{200, "{\"items\":" + std::to_string(report.items) + "}"};

@@ -141,6 +141,7 @@ class ClusterImpl final : public Cluster {
   std::unique_ptr<MetaStore> meta_;
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
+  std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
@@ -514,6 +515,7 @@ std::vector<StorageNode*> ClusterImpl::Targets(const std::string& target) {
 Status ClusterImpl::PowerOff(const std::string& target) {
   auto nodes = Targets(target);
   if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  std::lock_guard<std::mutex> lock(power_mu_);
   for (StorageNode* n : nodes) n->PowerOff();
   return Status::Ok();
 }
@@ -521,6 +523,7 @@ Status ClusterImpl::PowerOff(const std::string& target) {
 Status ClusterImpl::PowerOn(const std::string& target) {
   auto nodes = Targets(target);
   if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  std::lock_guard<std::mutex> lock(power_mu_);
   for (StorageNode* n : nodes) RETURN_IF_ERROR(n->PowerOn());
   return Status::Ok();
 }
@@ -597,6 +600,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
 
 Status ClusterImpl::WithNodesOff(
     const std::function<Status(SqliteDb*, const std::vector<SqliteDb*>&)>& copy) {
+  std::lock_guard<std::mutex> lock(power_mu_);  // no node powered on mid-copy
   std::vector<bool> was_on;
   std::vector<SqliteDb*> dbs;
   for (auto& n : nodes_) {

@@ -131,6 +131,18 @@ def test_restore_is_atomic_to_concurrent_clients(server_factory):
     assert not mixed, "scans that saw a mix of two states: %r" % mixed[:5]
     assert {s[1][0] for s in seen} == {"1", "2"}, "the readers saw only one state: %r" % seen[:5]
 
+    # The replicas agree after the restores: eventually consistent scans,
+    # spread over every replica, converge on the leader's answer.
+    final = client.scan(TableName="atomic", ConsistentRead=True)["Items"]
+    want = sorted((it["pk"]["S"], it["v"]["N"]) for it in final)
+    assert len(want) == 50
+
+    def eventual_scans():
+        return [sorted((it["pk"]["S"], it["v"]["N"]) for it in client.scan(TableName="atomic")["Items"])
+                for _ in range(6)]
+    ds.poll_until(eventual_scans, lambda scans: all(s == want for s in scans), timeout=5.0,
+                  what="every replica to hold the restored items")
+
 
 def test_restore_with_db_path_survives_a_restart(server_factory, tmp_path):
     server = server_factory.start(db_path=tmp_path / "data")
