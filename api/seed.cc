@@ -35,14 +35,48 @@ void Backoff(int attempt) {
   std::this_thread::sleep_for(std::chrono::milliseconds(std::min(1000, 20 << attempt)));
 }
 
-enum class Kind { kTables, kItems, kOther };
+enum class Kind { kTables, kItems, kGzipItems, kOther };
 
 Kind KindOf(const fs::path& p) {
   const std::string ext = p.extension().string();
   if (ext == ".json") return Kind::kTables;
   if (ext == ".jsonl" || ext == ".ndjson") return Kind::kItems;
+  if (ext == ".gz") {
+    // DynamoDB's export to S3 writes gzip'd JSON lines named *.json.gz.
+    const std::string inner = p.stem().extension().string();
+    if (inner == ".json" || inner == ".jsonl" || inner == ".ndjson") return Kind::kGzipItems;
+  }
   return Kind::kOther;
 }
+
+bool IsItems(Kind k) { return k == Kind::kItems || k == Kind::kGzipItems; }
+
+// An istream over a gzip file (zlib's gzread), for LoadItems.
+class GzipBuf : public std::streambuf {
+ public:
+  explicit GzipBuf(const std::string& path) : file_(gzopen(path.c_str(), "rb")) {}
+  ~GzipBuf() override {
+    if (file_ != nullptr) gzclose(file_);
+  }
+  bool ok() const { return file_ != nullptr; }
+  bool failed() const { return failed_; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (file_ == nullptr) return traits_type::eof();
+    int n = gzread(file_, buf_, sizeof buf_);
+    if (n < 0) failed_ = true;
+    if (n <= 0) return traits_type::eof();
+    setg(buf_, buf_, buf_ + n);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  gzFile file_;
+  bool failed_ = false;
+  char buf_[1 << 16];
+};
 
 // Users.jsonl and Users.2.jsonl both go to table Users.
 std::string TableOfFile(const fs::path& p) {
@@ -233,7 +267,8 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
   } else if (fs::is_regular_file(path, ec)) {
     files.push_back(path);
     if (KindOf(path) == Kind::kOther) {
-      return Status::InvalidArgument(path + ": a seed file is .json (CreateTable requests) or .jsonl (items)");
+      return Status::InvalidArgument(path +
+                                     ": a seed file is .json (CreateTable requests), or .jsonl or .json.gz (items)");
     }
   } else {
     return Status::NotFound("no file or folder " + path);
@@ -248,7 +283,8 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
   std::map<std::string, std::string> state;
   if (!state_path.empty()) state = ReadState(state_path);
   for (const fs::path& f : files) {
-    if (KindOf(f) != Kind::kItems) continue;
+    const Kind kind = KindOf(f);
+    if (!IsItems(kind)) continue;
     const std::string name = fs::absolute(f, ec).lexically_normal().string();
     auto print = Fingerprint(f);
     if (!print.ok()) return print.status();
@@ -256,9 +292,18 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
       ++report->files_unchanged;
       continue;
     }
-    std::ifstream in(f, std::ios::binary);
-    if (!in) return Status::IoError("cannot read " + f.string());
-    Status s = LoadItems(in, TableOfFile(f), f.string(), report);
+    Status s;
+    if (kind == Kind::kGzipItems) {
+      GzipBuf buf(f.string());
+      if (!buf.ok()) return Status::IoError("cannot read " + f.string());
+      std::istream in(&buf);
+      s = LoadItems(in, TableOfFile(f), f.string(), report);
+      if (s.ok() && buf.failed()) s = Status::InvalidArgument(f.string() + ": not a valid gzip file");
+    } else {
+      std::ifstream in(f, std::ios::binary);
+      if (!in) return Status::IoError("cannot read " + f.string());
+      s = LoadItems(in, TableOfFile(f), f.string(), report);
+    }
     if (!s.ok()) return s;
     ++report->files_loaded;
     if (!state_path.empty()) {

@@ -8,7 +8,9 @@
 //   items               a .jsonl (or .ndjson) file of DynamoDB JSON lines, the
 //                       format of DynamoDB's export to S3: one {"Item": {...}}
 //                       per line, blank lines ignored; the table is the file
-//                       name up to its first dot (Users.jsonl, Users.2.jsonl)
+//                       name up to its first dot (Users.jsonl, Users.2.jsonl);
+//                       gzip'd as DynamoDB exports them: Users.json.gz,
+//                       Users.jsonl.gz
 // PATH is one such file, or a folder whose files (not its subfolders) are
 // read in name order: every table definition first, then every items file.
 // Other files are skipped. Items are written with BatchWriteItem, 25 at a

@@ -45,8 +45,8 @@ Options (one dash or two; "-flag value" or "-flag=value"):
                        slow-disk, fault rules) when -host is not a loopback address
   -seed PATH           create tables and load items at start: PATH is a file or a
                        folder of .json files (CreateTable requests) and .jsonl
-                       files (DynamoDB JSON lines, one {"Item": ...} per line;
-                       the table is the file name up to its first dot)
+                       or .json.gz files (DynamoDB JSON lines, one {"Item": ...}
+                       per line; the table is the file name up to its first dot)
   -seedNamespace NS    the namespace seeded tables go to, "<access key id>_<region>"
                        (default local_us-east-1; ignored with -sharedDb)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)

@@ -3,6 +3,7 @@ loaded at start; idempotent on restart with -dbPath; errors naming the file
 and line with exit code 3; progress for big files; the ready line on stdout;
 POST /admin/import with the same loader."""
 
+import gzip
 import json
 import os
 import re
@@ -52,6 +53,19 @@ def test_seed_folder_with_the_ready_line(server_factory, tmp_path):
     # Another namespace does not see the seeded tables.
     assert ds.make_client(server.endpoint, access_key="other").list_tables()["TableNames"] == []
     assert "2 tables created" in server.stderr_text()
+
+
+def test_seed_gzip_export_files(server_factory, tmp_path):
+    # DynamoDB's export to S3 writes gzip'd JSON lines (*.json.gz).
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "tables.json").write_text(json.dumps(USERS))
+    with gzip.open(folder / "Users.abc123.json.gz", "wt") as f:
+        for i in range(30):
+            f.write(json.dumps({"Item": {"id": {"S": "g%d" % i}}}) + "\n")
+    server = server_factory.start(extra_args=["-seed", str(folder)])
+    client = ds.make_client(server.endpoint, access_key="local")
+    assert client.scan(TableName="Users", Select="COUNT")["Count"] == 30
 
 
 def test_seed_namespace_and_shared_db(server_factory, tmp_path):
