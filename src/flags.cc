@@ -41,8 +41,8 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
   -staleReadsMs N      followers apply committed writes N ms late, so eventually
                        consistent reads can be stale (default 0: off; up to 60000)
-  -faultInjection      allow the fault endpoints of /admin/ (power, network,
-                       slow-disk, fault rules) when -host is not a loopback address
+  -faultInjection      allow the fault endpoints of /admin/ (power, network, slow
+                       disks, stale reads, fault rules) when -host is not loopback
   -seed PATH           create tables and load items at start: PATH is a file or a
                        folder of .json files (CreateTable requests) and .jsonl
                        or .json.gz files (DynamoDB JSON lines, one {"Item": ...}
