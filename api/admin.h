@@ -24,6 +24,7 @@
 //   POST   /admin/faults   {"fault": "ThrottlingException", "table": "T",
 //                           "operations": "write", "count": 3}   -> {"id": 1}
 //          {"fault": "UnprocessedItems", "table": "T", "count": 2, "items": 5}
+//          ("UnprocessedKeys": the same for BatchGetItem)
 //          optional: "namespace", "key": {"pk": {"S": "a"}}, "durationMs",
 //          "message"
 //   DELETE /admin/faults/ID             remove one rule; DELETE /admin/faults all

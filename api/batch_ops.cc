@@ -605,14 +605,20 @@ struct ReadProgress {
   size_t processed = 0;  // keys answered, found or not
   bool full = false;     // the 16 MB limit is reached: hand the other keys back
   Status retryable;      // the last retryable error
+  bool held_any = false; // a fault rule held keys back
 };
 
 // Reads one table's keys and writes the items found into the open array of
 // `w`; keys it cannot serve now go to t->unprocessed.
 ApiResult<bool> ReadTable(Context& ctx, TableGets* t, ReadProgress* p, JsonWriter& w) {
   bool consistent = t->consistent.value_or(false);
+  // A fault rule may hold back the table's last keys (api/fault_rules.h).
+  const size_t held = ctx.faults == nullptr || t->request == nullptr
+                          ? 0
+                          : ctx.faults->UnprocessedKeysFor(ctx.ns, t->name, *t->request, t->encoded.size());
+  p->held_any |= held > 0;
   for (size_t i = 0; i < t->encoded.size(); ++i) {
-    if (p->full) {
+    if (p->full || i >= t->encoded.size() - held) {
       t->unprocessed.push_back(i);
       continue;
     }
@@ -665,6 +671,12 @@ ApiResult<std::string> BatchGetItem(Context& ctx, const JsonValue& req) {
     w.EndArray();
   }
   w.EndObject();
+  // DynamoDB answers a batch of which nothing could be read with an error.
+  if (progress.processed == 0 && progress.held_any) {
+    FaultRule throttle;
+    throttle.fault = "ProvisionedThroughputExceededException";
+    return FaultRules::Injected(throttle);
+  }
   if (progress.processed == 0 && !progress.retryable.ok()) return Error::FromStatus(progress.retryable);
   w.Key("UnprocessedKeys");
   w.StartObject();

@@ -5,7 +5,15 @@
 
 namespace ddb::api {
 
+// A table the request touches, with the key-bearing objects it sends for it.
+struct FaultRules::Target {
+  std::string table;
+  std::vector<const JsonValue*> keys;  // Key / Item objects; empty for Query, Scan
+};
+
 namespace {
+
+using Target = FaultRules::Target;
 
 using Clock = std::chrono::steady_clock;
 
@@ -31,12 +39,6 @@ bool OperationMatches(const std::string& rule_ops, const std::string& op) {
   if (rule_ops == "read") return IsRead(op);
   return rule_ops == op;
 }
-
-// A table the request touches, with the key-bearing objects it sends for it.
-struct Target {
-  std::string table;
-  std::vector<const JsonValue*> keys;  // Key / Item objects; empty for Query, Scan
-};
 
 void AddBatchWriteKeys(const JsonValue& requests, std::vector<const JsonValue*>* keys) {
   if (!requests.IsArray()) return;
@@ -94,6 +96,10 @@ bool TargetMatches(const FaultRule& rule, const Target& t) {
   return std::any_of(t.keys.begin(), t.keys.end(), [&](const JsonValue* k) { return KeyMatches(*rule.key, *k); });
 }
 
+bool IsHoldBack(const FaultRule& rule) {
+  return rule.fault == "UnprocessedItems" || rule.fault == "UnprocessedKeys";
+}
+
 bool NamespaceMatches(const FaultRule& rule, const std::string& ns) {
   return rule.ns.empty() || rule.ns + "/" == ns;
 }
@@ -109,12 +115,16 @@ ApiResult<bool> ReadFilters(const JsonValue& body, FaultRule* r) {
     return Bad("\"table\", \"namespace\", \"operations\" and \"message\" are strings");
   }
   const bool unprocessed = r->fault == "UnprocessedItems";
-  if (!*o) r->operations = unprocessed ? "BatchWriteItem" : "write";
+  const bool unprocessed_keys = r->fault == "UnprocessedKeys";
+  if (!*o) r->operations = unprocessed ? "BatchWriteItem" : unprocessed_keys ? "BatchGetItem" : "write";
   bool known = r->operations == "write" || r->operations == "read" || r->operations == "any";
   for (const char* op : kOperations) known |= r->operations == op;
   if (!known) return Bad("\"operations\" is \"write\", \"read\", \"any\" or an operation name");
   if (unprocessed && r->operations != "BatchWriteItem") {
     return Bad("UnprocessedItems rules apply to BatchWriteItem only");
+  }
+  if (unprocessed_keys && r->operations != "BatchGetItem") {
+    return Bad("UnprocessedKeys rules apply to BatchGetItem only");
   }
   if (const JsonValue* key = Member(body, "key")) {
     if (!key->IsObject() || key->ObjectEmpty()) return Bad("\"key\" is an object of attributes in DynamoDB JSON");
@@ -139,8 +149,10 @@ ApiResult<bool> ReadLimits(const JsonValue& body, FaultRule* r) {
     return Bad("\"durationMs\" is from 1 to 86400000");
   }
   if (!*c && !*d) return Bad("a rule needs \"count\", \"durationMs\" or both");
-  if (!i.ok() || (*i && (items < 1 || items > 25))) return Bad("\"items\" is from 1 to 25");
-  if (*i && r->fault != "UnprocessedItems") return Bad("\"items\" is for UnprocessedItems rules");
+  if (!i.ok() || (*i && (items < 1 || items > 100))) return Bad("\"items\" is from 1 to 100");
+  if (*i && r->fault != "UnprocessedItems" && r->fault != "UnprocessedKeys") {
+    return Bad("\"items\" is for UnprocessedItems and UnprocessedKeys rules");
+  }
   r->remaining = *c ? count : -1;
   if (*d) r->deadline = Clock::now() + std::chrono::milliseconds(duration_ms);
   r->items = items;
@@ -152,12 +164,13 @@ ApiResult<bool> ReadLimits(const JsonValue& body, FaultRule* r) {
 ApiResult<FaultRule> FaultRules::Parse(const JsonValue& body) {
   FaultRule r;
   auto f = GetString(body, "fault", &r.fault);
-  bool known = r.fault == "UnprocessedItems";
+  bool known = r.fault == "UnprocessedItems" || r.fault == "UnprocessedKeys";
   for (const char* e : kErrorFaults) known |= r.fault == e;
   if (!f.ok() || !*f || !known) {
     return Bad(
         "\"fault\" is one of ProvisionedThroughputExceededException, ThrottlingException, "
-        "RequestLimitExceeded, InternalServerError, TransactionConflictException, UnprocessedItems");
+        "RequestLimitExceeded, InternalServerError, TransactionConflictException, UnprocessedItems, "
+        "UnprocessedKeys");
   }
   auto filters = ReadFilters(body, &r);
   if (!filters.ok()) return filters.error();
@@ -287,7 +300,7 @@ std::optional<Error> FaultRules::ErrorFor(const std::string& operation, const st
   ExpireLocked(Clock::now());
   for (size_t i = 0; i < rules_.size(); ++i) {
     const FaultRule& r = rules_[i];
-    if (r.fault == "UnprocessedItems" || !OperationMatches(r.operations, operation) || !NamespaceMatches(r, ns)) {
+    if (IsHoldBack(r) || !OperationMatches(r.operations, operation) || !NamespaceMatches(r, ns)) {
       continue;
     }
     if (std::none_of(targets.begin(), targets.end(), [&](const Target& t) { return TargetMatches(r, t); })) {
@@ -306,11 +319,28 @@ size_t FaultRules::UnprocessedFor(const std::string& ns, const std::string& tabl
   Target t;
   t.table = table;
   AddBatchWriteKeys(requests, &t.keys);
+  return HeldBack("UnprocessedItems", ns, t, count);
+}
+
+size_t FaultRules::UnprocessedKeysFor(const std::string& ns, const std::string& table, const JsonValue& keys,
+                                      size_t count) {
+  if (size_.load() == 0 || count == 0) return 0;
+  Target t;
+  t.table = table;
+  if (keys.IsObject()) {
+    if (const JsonValue* ks = Member(keys, "Keys"); ks && ks->IsArray()) {
+      for (const JsonValue& k : ks->GetArray()) t.keys.push_back(&k);
+    }
+  }
+  return HeldBack("UnprocessedKeys", ns, t, count);
+}
+
+size_t FaultRules::HeldBack(const std::string& fault, const std::string& ns, const Target& t, size_t count) {
   std::lock_guard<std::mutex> lock(mu_);
   ExpireLocked(Clock::now());
   for (size_t i = 0; i < rules_.size(); ++i) {
     const FaultRule& r = rules_[i];
-    if (r.fault != "UnprocessedItems" || !NamespaceMatches(r, ns) || !TargetMatches(r, t)) continue;
+    if (r.fault != fault || !NamespaceMatches(r, ns) || !TargetMatches(r, t)) continue;
     size_t held = r.items > 0 ? std::min(count, static_cast<size_t>(r.items)) : (count + 1) / 2;
     FireLocked(i);
     return held;

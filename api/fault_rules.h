@@ -1,7 +1,8 @@
 // FaultRules: deterministic faults for application test suites. A rule makes
 // the next N matching requests (or every matching request until a deadline)
 // fail with one of DynamoDB's retryable errors, or makes BatchWriteItem hand
-// back some of a table's items as UnprocessedItems without writing them.
+// back some of a table's items as UnprocessedItems without writing them (or
+// BatchGetItem some of its keys as UnprocessedKeys, without reading them).
 // Rules are added, listed and removed through the admin API (api/admin.h);
 // the Handler asks them before running an operation.
 //
@@ -43,7 +44,7 @@ namespace ddb::api {
 
 struct FaultRule {
   uint64_t id = 0;
-  std::string fault;       // an error type above, or "UnprocessedItems"
+  std::string fault;       // an error type above, "UnprocessedItems" or "UnprocessedKeys"
   std::string message;     // the error's message; empty for DynamoDB's own
   std::string table;       // empty: any table
   std::string ns;          // empty: any namespace
@@ -52,7 +53,7 @@ struct FaultRule {
   std::shared_ptr<const rapidjson::Document> key;  // key_json parsed; null: any key
   int64_t remaining = -1;  // calls left; -1: until the deadline
   std::optional<std::chrono::steady_clock::time_point> deadline;
-  int64_t items = 0;       // UnprocessedItems per call; 0: half, rounded up
+  int64_t items = 0;       // items or keys held back per call; 0: half, rounded up
   uint64_t fired = 0;      // how many requests it has failed so far
 };
 
@@ -76,8 +77,16 @@ class FaultRules {
   // requests (the last ones) to hand back unprocessed; 0 when no rule matches.
   // `requests` is the table's list of WriteRequests.
   size_t UnprocessedFor(const std::string& ns, const std::string& table, const JsonValue& requests, size_t count);
+  // The same for BatchGetItem: how many of a table's `count` keys (the last
+  // ones) to hand back in UnprocessedKeys. `keys` is its KeysAndAttributes.
+  size_t UnprocessedKeysFor(const std::string& ns, const std::string& table, const JsonValue& keys, size_t count);
+
+  struct Target;  // fault_rules.cc
 
  private:
+  // The first rule of kind `fault` ("UnprocessedItems" or "UnprocessedKeys")
+  // matching `t` fires: how many of `count` it holds back.
+  size_t HeldBack(const std::string& fault, const std::string& ns, const Target& t, size_t count);
   // Removes expired rules. Requires mu_.
   void ExpireLocked(std::chrono::steady_clock::time_point now);
   // Counts one firing of rules_[i], removing it when spent. Requires mu_.

@@ -98,6 +98,26 @@ def test_unprocessed_items_are_the_last_ones_and_not_written(module_server, tabl
     assert client.get_item(TableName=table, Key={"pk": {"S": "solo"}}, ConsistentRead=True).get("Item") is None
 
 
+def test_unprocessed_keys_are_the_last_ones(module_server, table):
+    port = module_server.port
+    client = ds.make_client(module_server.endpoint)
+    for i in range(5):
+        client.put_item(TableName=table, Item={"pk": {"S": "k%d" % i}})
+    add_rule(port, fault="UnprocessedKeys", table=table, count=2, items=2)
+    keys = [{"pk": {"S": "k%d" % i}} for i in range(5)]
+    resp = client.batch_get_item(RequestItems={table: {"Keys": keys, "ConsistentRead": True}})
+    assert sorted(it["pk"]["S"] for it in resp["Responses"][table]) == ["k0", "k1", "k2"]
+    assert resp["UnprocessedKeys"] == {table: {"Keys": keys[3:], "ConsistentRead": True}}
+    # The application's loop sends the unprocessed keys again: the second call
+    # holds both back (nothing read: DynamoDB's throttle), the third reads them.
+    again = ds.raw_call(port, "BatchGetItem", {"RequestItems": resp["UnprocessedKeys"]})
+    assert again.status == 400
+    assert again.json()["__type"] == "com.amazonaws.dynamodb.v20120810#ProvisionedThroughputExceededException"
+    resp = client.batch_get_item(RequestItems=resp["UnprocessedKeys"])
+    assert sorted(it["pk"]["S"] for it in resp["Responses"][table]) == ["k3", "k4"]
+    assert resp["UnprocessedKeys"] == {}
+
+
 def test_default_retries_absorb_throttles(module_server, table):
     port = module_server.port
     client = default_client(module_server.endpoint)
@@ -198,7 +218,7 @@ def test_invalid_rules_are_refused(module_server):
         ({"fault": "SlowDown", "count": 1}, '"fault" is one of'),
         ({"fault": "ThrottlingException"}, '"count", "durationMs" or both'),
         ({"fault": "ThrottlingException", "count": -1}, '"count" is from 1'),
-        ({"fault": "UnprocessedItems", "count": 1, "items": 26}, '"items" is from 1 to 25'),
+        ({"fault": "UnprocessedItems", "count": 1, "items": 101}, '"items" is from 1 to 100'),
         ({"fault": "ThrottlingException", "count": 1, "table": 5}, "are strings"),
     ]:
         status, answer = admin(port, "POST", "/admin/faults", body)

@@ -82,6 +82,11 @@ TEST_CASE("fault rules: UnprocessedItems holds back the last half, or 'items'", 
   CHECK(rules.UnprocessedFor("", "T", reqs["x"], 5) == 3);
   CHECK(rules.UnprocessedFor("", "T", reqs["x"], 5) == 2);
   CHECK(rules.UnprocessedFor("", "T", reqs["x"], 5) == 0);
+  rules.Add(Rule(R"({"fault":"UnprocessedKeys","table":"T","count":1,"items":4})"));
+  rapidjson::Document ka = Json(R"({"Keys":[{"pk":{"S":"a"}}]})");
+  CHECK(rules.UnprocessedFor("", "T", reqs["x"], 5) == 0);  // a keys rule holds no items back
+  CHECK(rules.UnprocessedKeysFor("", "T", ka, 10) == 4);
+  CHECK(rules.UnprocessedKeysFor("", "T", ka, 10) == 0);
   // An UnprocessedItems rule never turns into an error.
   rules.Add(Rule(R"({"fault":"UnprocessedItems","count":1})"));
   CHECK(Fire(rules, "BatchWriteItem", R"({"RequestItems":{"T":[]}})").empty());
@@ -121,7 +126,9 @@ TEST_CASE("fault rules: invalid rules are refused with a reason", "[unit]") {
   CHECK(ParseError(R"({"fault":"UnprocessedItems","count":1,"operations":"PutItem"})") ==
         "UnprocessedItems rules apply to BatchWriteItem only");
   CHECK(ParseError(R"({"fault":"ThrottlingException","count":1,"items":3})") ==
-        "\"items\" is for UnprocessedItems rules");
+        "\"items\" is for UnprocessedItems and UnprocessedKeys rules");
+  CHECK(ParseError(R"({"fault":"UnprocessedKeys","count":1,"operations":"Query"})") ==
+        "UnprocessedKeys rules apply to BatchGetItem only");
   CHECK(ParseError(R"({"fault":"ThrottlingException","count":1,"key":{}})") ==
         "\"key\" is an object of attributes in DynamoDB JSON");
 }

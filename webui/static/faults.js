@@ -9,7 +9,7 @@ import { h, notify } from './dom.js';
 
 const kPollMs = 1000;
 const kFaults = ['ProvisionedThroughputExceededException', 'ThrottlingException', 'RequestLimitExceeded',
-  'InternalServerError', 'TransactionConflictException', 'UnprocessedItems'];
+  'InternalServerError', 'TransactionConflictException', 'UnprocessedItems', 'UnprocessedKeys'];
 const kOperations = ['write', 'read', 'any', 'PutItem', 'UpdateItem', 'DeleteItem', 'GetItem', 'Query', 'Scan',
   'BatchWriteItem', 'BatchGetItem'];
 
@@ -26,7 +26,7 @@ export function faultsPanel() {
   const key = h('input', { name: 'key', size: 22, placeholder: '{"pk":{"S":"a"}} (optional)', autocomplete: 'off' });
   const add = h('button', { class: 'small', type: 'submit', name: 'add-fault' }, 'Add rule');
   fault.addEventListener('change', () => {
-    operations.disabled = fault.value === 'UnprocessedItems';
+    operations.disabled = fault.value.startsWith('Unprocessed');
   });
   const form = h('form', { class: 'faults-form', id: 'fault-form' },
     field('fault', fault), field('table', table), field('on', operations), field('count', count),
@@ -35,7 +35,7 @@ export function faultsPanel() {
     ev.preventDefault();
     const rule = { fault: fault.value };
     if (table.value.trim()) rule.table = table.value.trim();
-    if (fault.value !== 'UnprocessedItems') rule.operations = operations.value;
+    if (!fault.value.startsWith('Unprocessed')) rule.operations = operations.value;
     if (count.value) rule.count = Number(count.value);
     if (duration.value) rule.durationMs = Number(duration.value);
     if (key.value.trim()) {
