@@ -15,7 +15,8 @@
 //   key         attributes in DynamoDB JSON that the request's Key (Item for
 //               PutItem; any request of the table in a batch) holds with the
 //               same JSON value; Query and Scan never match a keyed rule
-// When several rules match, the oldest fires. A rule with a count fires that
+// When several rules match, the oldest fires. Error rules are asked before
+// the operation validates the request (it never runs). A rule with a count fires that
 // many times and is then removed; one with durationMs is removed when it
 // expires; one with both ends at whichever comes first.
 //
