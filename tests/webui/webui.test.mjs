@@ -403,6 +403,13 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     await node.locator('button[name=slow-disk]').click();
     await page.locator('.node').first().and(page.locator('[data-disk-delay="0"]')).waitFor();
     assert.equal(await node.locator('.disk-delay').textContent(), '');
+
+    await page.fill('#network input[name=staleReadsMs]', '250');
+    await page.click('#network button[name=apply-stale-reads]');
+    await state.filter({ hasText: /stale reads\s*250\s*ms late/ }).waitFor();
+    await page.fill('#network input[name=staleReadsMs]', '0');
+    await page.click('#network button[name=apply-stale-reads]');
+    await state.filter({ hasText: /stale reads\s*0\s*ms late/ }).waitFor();
   });
 
   await t.test('fault rules: add one, watch it fire, remove one', async () => {

@@ -316,10 +316,27 @@ function networkPanel() {
     if (partition && partition.length) body.partition = partition;
     setNetwork(body, apply, `network: drop rate ${body.dropRate}, delay ${body.delayMs} ms`);
   });
+  const staleMs = h('input', { type: 'number', name: 'staleReadsMs', min: 0, max: 60000, step: 1, value: '0', title: 'followers apply committed writes this late, ms (0: off)' });
+  const staleApply = h('button', { class: 'small', type: 'submit', name: 'apply-stale-reads' }, 'Apply');
+  const staleForm = h('form', { class: 'network-form' }, h('label', {}, 'stale reads (ms) ', staleMs), staleApply);
+  staleForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    staleApply.disabled = true;
+    try {
+      await admin('stale-reads', { delayMs: Number(staleMs.value) });
+      notify(Number(staleMs.value) ? `followers apply writes ${staleMs.value} ms late` : 'stale reads off', 'ok');
+    } catch (e) {
+      notify(`stale reads: ${errorText(e)}`, 'error');
+    } finally {
+      staleApply.disabled = false;
+      schedule(0);
+    }
+  });
   return h('section', { class: 'card network', id: 'network' },
     h('h3', {}, 'Network and disks ', h('small', { text: 'partitions, dropped and delayed messages; slow disks on each node below' })),
     h('div', { class: 'buttons', id: 'network-buttons' }),
     form,
+    staleForm,
     h('div', { class: 'network-state', id: 'network-state' }));
 }
 
@@ -363,7 +380,7 @@ function renderNetwork(snap) {
   const azs = [...new Set(snap.nodes.map((n) => n.az))].sort();
   const net = snap.network || { partition: [], dropRate: 0, delayMs: 0, messagesDropped: 0 };
   const partition = net.partition || [];
-  const sig = JSON.stringify([azs, net]);
+  const sig = JSON.stringify([azs, net, snap.staleReadsMs]);
   if (sig === networkSig) return;
   const first = networkSig === '';
   networkSig = sig;
@@ -387,6 +404,7 @@ function renderNetwork(snap) {
   if (first) {
     document.querySelector('#network input[name=dropRate]').value = String(net.dropRate || 0);
     document.querySelector('#network input[name=delayMs]').value = String(net.delayMs || 0);
+    document.querySelector('#network input[name=staleReadsMs]').value = String(snap.staleReadsMs || 0);
   }
   const state = document.getElementById('network-state');
   state.dataset.partition = JSON.stringify(partition);
@@ -394,5 +412,6 @@ function renderNetwork(snap) {
     figure('partition', partition.length ? partition.map((g) => g.join(', ')).join('  |  ') : 'none', partition.length ? 'groups that cannot reach each other' : 'every node reaches every other'),
     figure('drop rate', net.dropRate || 0, 'of messages'),
     figure('delay', net.delayMs || 0, 'ms per message'),
-    figure('messages dropped', net.messagesDropped || 0, 'since start'));
+    figure('messages dropped', net.messagesDropped || 0, 'since start'),
+    figure('stale reads', snap.staleReadsMs || 0, 'ms late on followers'));
 }
