@@ -357,7 +357,11 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
   if (method == "GET" && path == "/admin/metrics") return HttpResponse{200, metrics_->ToJson()};
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
-  if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
+  if (method == "POST" && path == "/admin/reset") {
+    if (handler_ == nullptr) return Reset(cluster_, body);
+    RequestGate::Pass pass(handler_->gate());  // not during a snapshot or restore
+    return Reset(cluster_, body);
+  }
   if (method == "POST" && path == "/admin/import" && handler_ != nullptr) return Import(handler_, body);
   if (method == "GET" && path == "/admin/snapshots") return ListSnapshots(cluster_);
   if (method == "POST" && path == "/admin/snapshot" && handler_ != nullptr) {
