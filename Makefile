@@ -35,3 +35,9 @@ bench: build
 bench-smoke: build
 	bash bench/setup.sh $(BUILD)
 	BUILD=$(BUILD) BENCH_SMOKE=1 /usr/bin/python3 bench/run.py
+
+# Restoring a 10,000-item snapshot against deleting and recreating the tables
+# through the API (bench/snapshot_restore.py); about a minute; not in `make test`.
+.PHONY: bench-snapshot
+bench-snapshot: build
+	DDB_LOCAL=./ddb-local /usr/bin/python3 bench/snapshot_restore.py

@@ -1,9 +1,14 @@
-// AdminHandler: the cluster snapshot as JSON, faults, scrub and bit rot.
+// AdminHandler: the cluster snapshot as JSON, faults, fault rules, scrub,
+// bit rot, snapshots and reset.
 #include "api/admin.h"
 
+#include <chrono>
+#include <cstdio>
 #include <map>
+#include <sstream>
 
 #include "api/json.h"
+#include "api/seed.h"
 
 namespace ddb::api {
 
@@ -210,6 +215,8 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.Bool(snap.index_propagation_paused);
   std::map<uint64_t, const cluster::PartitionScrub*> scrub;
   for (const auto& p : snap.scrub.partitions) scrub[p.group] = &p;
+  w.Key("staleReadsMs");
+  w.Int(snap.stale_reads_ms);
   w.Key("tables");
   w.StartArray();
   for (const auto& t : snap.tables) WriteTable(w, t, scrub);
@@ -311,6 +318,17 @@ HttpResponse IndexPropagation(cluster::Cluster* cluster, const std::string& body
   return HttpResponse{200, "{}"};
 }
 
+HttpResponse StaleReads(cluster::Cluster* cluster, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  int64_t delay = 0;
+  auto got = GetInt64(doc, "delayMs", &delay);
+  if (!got.ok() || !*got || delay < 0 || delay > 60000) return Fail(400, "\"delayMs\" is from 0 to 60000");
+  Status s = cluster->SetStaleReads(static_cast<int>(delay));
+  if (!s.ok()) return Fail(500, s.ToString());
+  return HttpResponse{200, "{}"};
+}
+
 // Deletes tables, or one table's items; see admin.h.
 HttpResponse Reset(cluster::Cluster* cluster, const std::string& body) {
   rapidjson::Document doc;
@@ -387,15 +405,129 @@ HttpResponse BitRot(cluster::Cluster* cluster, const std::string& body) {
   return HttpResponse{200, buf.GetString()};
 }
 
+HttpResponse AddFault(FaultRules* faults, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  auto rule = FaultRules::Parse(doc);
+  if (!rule.ok()) return Fail(400, rule.error().message);
+  uint64_t id = faults->Add(std::move(*rule));
+  return HttpResponse{200, "{\"id\":" + std::to_string(id) + "}"};
+}
+
+// DELETE /admin/faults/ID removes one rule; DELETE /admin/faults all of them.
+HttpResponse RemoveFault(FaultRules* faults, const std::string& path) {
+  const std::string prefix = "/admin/faults/";
+  if (path == "/admin/faults") return HttpResponse{200, "{\"removed\":" + std::to_string(faults->Clear()) + "}"};
+  std::string id = path.substr(prefix.size());
+  if (id.empty() || id.size() > 18 || id.find_first_not_of("0123456789") != std::string::npos) {
+    return Fail(404, "no fault rule " + id);
+  }
+  if (!faults->Remove(std::stoull(id))) return Fail(404, "no fault rule " + id);
+  return HttpResponse{200, "{\"removed\":1}"};
+}
+
+// Items in DynamoDB JSON lines into one table, with the -seed loader.
+HttpResponse Import(Handler* handler, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string ns, table, lines, source = "import";
+  int64_t first_line = 1;
+  auto n = GetString(doc, "namespace", &ns);
+  auto t = GetString(doc, "table", &table);
+  auto l = GetString(doc, "lines", &lines);
+  auto s = GetString(doc, "source", &source);
+  auto f = GetInt64(doc, "firstLine", &first_line);
+  if (!n.ok() || !t.ok() || !l.ok() || !s.ok()) return Fail(400, "\"namespace\", \"table\", \"lines\" and \"source\" are strings");
+  if (!*t || !*l) return Fail(400, "\"table\" and \"lines\" (DynamoDB JSON lines) are required");
+  if (!f.ok() || first_line < 1) return Fail(400, "\"firstLine\" is a line number from 1");
+  std::string prefix;
+  if (!ns.empty()) {
+    size_t underscore = ns.rfind('_');
+    if (underscore == std::string::npos) return Fail(400, "\"namespace\" is \"<access key id>_<region>\"");
+    prefix = handler->Namespace(ns.substr(0, underscore), ns.substr(underscore + 1));
+  }
+  // Blank lines keep the numbers of a chunk's lines those of the whole file.
+  std::istringstream in(std::string(static_cast<size_t>(first_line - 1), '\n') + lines);
+  SeedReport report;
+  RequestGate::Pass pass(handler->gate());  // not during a snapshot or restore
+  Status loaded = Seeder(handler, prefix).LoadItems(in, table, source, &report);
+  if (!loaded.ok()) return Fail(400, loaded.message());
+  return HttpResponse{200, "{\"items\":" + std::to_string(report.items) + "}"};
+}
+
+bool ValidSnapshotName(const std::string& name) {
+  if (name.empty() || name.size() > 255) return false;
+  return name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
+         std::string::npos;
+}
+
+HttpResponse ListSnapshots(cluster::Cluster* cluster) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("snapshots");
+  w.StartArray();
+  for (const cluster::SnapshotInfo& s : cluster->ListSnapshots()) {
+    w.StartObject();
+    w.Key("name");
+    w.String(s.name);
+    w.Key("createdMs");
+    w.Int64(s.created_ms);
+    w.EndObject();
+  }
+  w.EndArray();
+  w.EndObject();
+  return HttpResponse{200, buf.GetString()};
+}
+
+// Takes or restores a snapshot with the handler's gate closed: no request is
+// in flight meanwhile, and requests that arrive wait (api/request_gate.h).
+HttpResponse SnapshotOp(cluster::Cluster* cluster, Handler* handler, bool restore, const std::string& body) {
+  rapidjson::Document doc;
+  if (!ParseBody(body, &doc).ok()) return Fail(400, "the body must be a JSON object");
+  std::string name;
+  auto got = GetString(doc, "name", &name);
+  if (!got.ok() || !*got || !ValidSnapshotName(name)) {
+    return Fail(400, "\"name\" is 1 to 255 letters, digits, '_', '.' or '-'");
+  }
+  const auto start = std::chrono::steady_clock::now();
+  Status s;
+  {
+    RequestGate::Closed closed(handler->gate());
+    s = restore ? cluster->RestoreSnapshot(name) : cluster->SaveSnapshot(name);
+  }
+  if (s.IsNotFound()) return Fail(404, s.message());
+  if (s.IsBusy()) return Fail(409, s.message());
+  if (!s.ok()) return Fail(500, s.ToString());
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  char out[64];
+  std::snprintf(out, sizeof out, "{\"ms\":%.1f}", ms);
+  return HttpResponse{200, out};
+}
+
+bool IsFaultInjection(const std::string& method, const std::string& path) {
+  if (method == "GET") return false;
+  return path == "/admin/power-off" || path == "/admin/power-on" || path == "/admin/network" ||
+         path == "/admin/slow-disk" || path == "/admin/stale-reads" || path == "/admin/bit-rot" ||
+         path == "/admin/index-propagation" || path.compare(0, 13, "/admin/faults") == 0;
+}
+
 }  // namespace
 
 HttpResponse AdminHandler::Handle(const std::string& method, const std::string& path,
                                   const std::string& body) {
+  if (!fault_injection_ && IsFaultInjection(method, path)) {
+    return Fail(403,
+                "fault injection is off because ddb-local is not bound to a loopback address; "
+                "start it with -faultInjection to allow it");
+  }
   if (method == "GET" && path == "/admin/cluster") return Snapshot(cluster_);
+  if (method == "GET" && path == "/admin/faults") return HttpResponse{200, faults_->ToJson()};
+  if (method == "POST" && path == "/admin/faults") return AddFault(faults_, body);
+  if (method == "DELETE" && path.compare(0, 13, "/admin/faults") == 0) return RemoveFault(faults_, path);
   if (method == "GET" && path == "/admin/metrics") return HttpResponse{200, metrics_->ToJson()};
   if (method == "POST" && path == "/admin/power-off") return Power(cluster_, false, body);
   if (method == "POST" && path == "/admin/power-on") return Power(cluster_, true, body);
-  if (method == "POST" && path == "/admin/reset") return Reset(cluster_, body);
   if (method == "POST" && path == "/admin/index-propagation") return IndexPropagation(cluster_, body);
   if (method == "POST" && path == "/admin/network") return Network(cluster_, body);
   if (method == "POST" && path == "/admin/slow-disk") return SlowDisk(cluster_, body);
@@ -406,6 +538,25 @@ HttpResponse AdminHandler::Handle(const std::string& method, const std::string& 
     Status s = cluster_->ArchiveNow();
     return s.ok() ? HttpResponse{200, "{}"} : Fail(500, s.ToString());
   }
+  if (method == "POST" && path == "/admin/reset") {
+    if (handler_ == nullptr) return Reset(cluster_, body);
+    RequestGate::Pass pass(handler_->gate());  // not during a snapshot or restore
+    return Reset(cluster_, body);
+  }
+  if (method == "POST" && path == "/admin/import" && handler_ != nullptr) return Import(handler_, body);
+  if (method == "GET" && path == "/admin/snapshots") return ListSnapshots(cluster_);
+  if (method == "POST" && path == "/admin/snapshot" && handler_ != nullptr) {
+    return SnapshotOp(cluster_, handler_, false, body);
+  }
+  if (method == "POST" && path == "/admin/restore" && handler_ != nullptr) {
+    return SnapshotOp(cluster_, handler_, true, body);
+  }
+  if (method == "DELETE" && path.compare(0, 17, "/admin/snapshots/") == 0) {
+    Status s = cluster_->DeleteSnapshot(path.substr(17));
+    if (!s.ok()) return Fail(404, s.message());
+    return HttpResponse{200, "{}"};
+  }
+  if (method == "POST" && path == "/admin/stale-reads") return StaleReads(cluster_, body);
   return Fail(404, "no such admin endpoint: " + method + " " + path);
 }
 

@@ -350,9 +350,11 @@ ApiResult<WriteBatch> ParseBatchWrite(Context& ctx, const JsonValue& req) {
 
 // A table with secondary indexes: each write is a read-modify-write step,
 // so that the leader computes the index changes from the replaced item.
-std::vector<Status> WriteIndexed(Context& ctx, const TableWrites& t) {
+// The first `count` writes of the table are sent.
+std::vector<Status> WriteIndexed(Context& ctx, const TableWrites& t, size_t count) {
   std::vector<Status> out;
-  for (const WriteOp& op : t.ops) {
+  for (size_t i = 0; i < count; ++i) {
+    const WriteOp& op = t.ops[i];
     auto step = std::make_shared<WriteStep>();
     step->kind = op.put ? WriteStep::Kind::kPut : WriteStep::Kind::kDelete;
     if (op.put) step->item = op.item;
@@ -380,16 +382,30 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
 
   size_t processed = 0;
   Status retryable;
+  bool held_any = false;
   for (TableWrites& t : b->tables) {
+    // A fault rule may hold back the table's last requests (api/fault_rules.h).
+    size_t held = 0;
+    if (ctx.faults != nullptr) {
+      const JsonValue& items = req["RequestItems"];
+      auto it = items.FindMember(rapidjson::StringRef(t.name.data(), t.name.size()));
+      if (it != items.MemberEnd()) held = ctx.faults->UnprocessedFor(ctx.ns, t.name, it->value, t.ops.size());
+    }
+    const size_t sent = t.ops.size() - held;
+    for (size_t i = sent; i < t.ops.size(); ++i) t.unprocessed.push_back(&t.ops[i]);
+    held_any |= held > 0;
     // A table's writes go to their leaders together.
     std::vector<cluster::Cluster::WriteOp> writes;
-    for (const WriteOp& op : t.ops) {
+    for (size_t i = 0; i < sent; ++i) {
+      const WriteOp& op = t.ops[i];
       writes.push_back(cluster::Cluster::WriteOp{op.key, !op.put, op.put ? EncodeItem(op.item) : std::string(),
                                                  static_cast<uint32_t>(op.size)});
     }
-    std::vector<Status> statuses = t.table.schema->indexes.empty() ? ctx.cluster->WriteBatch(t.table.meta, writes)
-                                                                    : WriteIndexed(ctx, t);
-    for (size_t i = 0; i < t.ops.size(); ++i) {
+    std::vector<Status> statuses =
+        writes.empty() ? std::vector<Status>()
+        : t.table.schema->indexes.empty() ? ctx.cluster->WriteBatch(t.table.meta, writes)
+                                          : WriteIndexed(ctx, t, sent);
+    for (size_t i = 0; i < sent; ++i) {
       const WriteOp& op = t.ops[i];
       const Status& s = statuses[i];
       if (s.IsUnavailable() || s.IsConflict()) {
@@ -401,6 +417,12 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
       ++processed;
       t.units += op.put ? WriteUnits(op.size) : 1.0;
     }
+  }
+  // DynamoDB answers a batch of which nothing could be written with an error.
+  if (processed == 0 && held_any) {
+    FaultRule throttle;
+    throttle.fault = "ProvisionedThroughputExceededException";
+    return FaultRules::Injected(throttle);
   }
   if (processed == 0 && !retryable.ok()) return Error::FromStatus(retryable);
 
@@ -608,14 +630,20 @@ struct ReadProgress {
   size_t processed = 0;  // keys answered, found or not
   bool full = false;     // the 16 MB limit is reached: hand the other keys back
   Status retryable;      // the last retryable error
+  bool held_any = false; // a fault rule held keys back
 };
 
 // Reads one table's keys and writes the items found into the open array of
 // `w`; keys it cannot serve now go to t->unprocessed.
 ApiResult<bool> ReadTable(Context& ctx, TableGets* t, ReadProgress* p, JsonWriter& w) {
   bool consistent = t->consistent.value_or(false);
+  // A fault rule may hold back the table's last keys (api/fault_rules.h).
+  const size_t held = ctx.faults == nullptr || t->request == nullptr
+                          ? 0
+                          : ctx.faults->UnprocessedKeysFor(ctx.ns, t->name, *t->request, t->encoded.size());
+  p->held_any |= held > 0;
   for (size_t i = 0; i < t->encoded.size(); ++i) {
-    if (p->full) {
+    if (p->full || i >= t->encoded.size() - held) {
       t->unprocessed.push_back(i);
       continue;
     }
@@ -668,6 +696,12 @@ ApiResult<std::string> BatchGetItem(Context& ctx, const JsonValue& req) {
     w.EndArray();
   }
   w.EndObject();
+  // DynamoDB answers a batch of which nothing could be read with an error.
+  if (progress.processed == 0 && progress.held_any) {
+    FaultRule throttle;
+    throttle.fault = "ProvisionedThroughputExceededException";
+    return FaultRules::Injected(throttle);
+  }
   if (progress.processed == 0 && !progress.retryable.ok()) return Error::FromStatus(progress.retryable);
   w.Key("UnprocessedKeys");
   w.StartObject();

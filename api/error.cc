@@ -26,7 +26,7 @@ Error Error::FromStatus(const Status& s) {
 }
 
 std::string Error::FullType() const {
-  // DynamoDB names its errors in three namespaces; SDKs read the part after '#'.
+  // DynamoDB names its errors in four namespaces; SDKs read the part after '#'.
   const char* ns = "com.amazonaws.dynamodb.v20120810#";
   if (type == "ValidationException") ns = "com.amazon.coral.validate#";
   if (type == "SerializationException" || type == "UnknownOperationException" ||
@@ -34,6 +34,7 @@ std::string Error::FullType() const {
       type == "ServiceUnavailable") {
     ns = "com.amazon.coral.service#";
   }
+  if (type == "ThrottlingException") ns = "com.amazon.coral.availability#";
   return ns + type;
 }
 

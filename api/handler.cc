@@ -120,7 +120,9 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   ctx.tokens = &tokens_;
   ctx.region = cred->second;
   ctx.host = request.host;
+  ctx.faults = &faults_;
   if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";
+  if (auto injected = faults_.ErrorFor(op->first, ctx.ns, doc)) return *injected;
   if (WritesItems(op->first)) {
     auto gate = indexes_.WriteGate();
     return op->second(ctx, doc);
@@ -128,7 +130,26 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   return op->second(ctx, doc);
 }
 
+ApiResult<std::string> Handler::Call(const std::string& op, const std::string& ns, const JsonValue& request) {
+  auto it = Operations().find(op);
+  if (it == Operations().end()) return Error::UnknownOperation();
+  Context ctx;
+  ctx.cluster = cluster_;
+  ctx.schemas = &schemas_;
+  ctx.indexes = &indexes_;
+  ctx.tokens = &tokens_;
+  ctx.ns = ns;
+  const size_t underscore = ns.rfind('_');
+  ctx.region = underscore == std::string::npos ? "us-east-1" : ns.substr(underscore + 1, ns.size() - underscore - 2);
+  if (WritesItems(op)) {
+    auto gate = indexes_.WriteGate();
+    return it->second(ctx, request);
+  }
+  return it->second(ctx, request);
+}
+
 HttpResponse Handler::Handle(const HttpRequest& request) {
+  RequestGate::Pass pass(&gate_);
   const auto start = std::chrono::steady_clock::now();
   std::string table;
   auto result = Dispatch(request, &table);

@@ -19,7 +19,9 @@
 
 #include "api/error.h"
 #include "api/index_builder.h"
+#include "api/fault_rules.h"
 #include "api/metrics.h"
+#include "api/request_gate.h"
 #include "api/table_schema.h"
 #include "api/token_cache.h"
 #include "cluster/cluster.h"
@@ -47,6 +49,19 @@ class Handler {
   void Stop() { indexes_.Stop(); }
   HttpResponse Handle(const HttpRequest& request);
   const Metrics& metrics() const { return metrics_; }
+  // The fault rules every request is checked against (api/fault_rules.h).
+  FaultRules& faults() { return faults_; }
+  // Every request passes it; snapshots and restores close it (api/request_gate.h).
+  RequestGate* gate() { return &gate_; }
+
+  // Runs operation `op` (e.g. "PutItem") on a parsed request in namespace
+  // `ns` ("<key id>_<region>/", or "" with -sharedDb), as a client's request
+  // would run, without HTTP, metrics or fault rules. For the seed loader.
+  ApiResult<std::string> Call(const std::string& op, const std::string& ns, const JsonValue& request);
+  // The namespace prefix for an access key id and region ("" with -sharedDb).
+  std::string Namespace(const std::string& access_key, const std::string& region) const {
+    return shared_db_ ? "" : access_key + "_" + region + "/";
+  }
 
   // {"__type":"...","message":"..."}
   static std::string RenderError(const Error& e);
@@ -63,6 +78,8 @@ class Handler {
   TokenCache tokens_;
   Metrics metrics_;
   IndexBuilder indexes_{cluster_, &schemas_};
+  FaultRules faults_;
+  RequestGate gate_;
 };
 
 }  // namespace ddb::api

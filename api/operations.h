@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "api/error.h"
+#include "api/fault_rules.h"
 #include "api/json.h"
 #include "api/table_schema.h"
 #include "api/token_cache.h"
@@ -33,6 +34,7 @@ struct Context {
   std::string ns;      // "<access key id>_<region>/" or "" with -sharedDb
   std::string region;  // for ARNs
   std::string host;    // the Host the client reached, for DescribeEndpoints
+  FaultRules* faults = nullptr;  // UnprocessedItems rules for BatchWriteItem
 };
 
 using Operation = ApiResult<std::string> (*)(Context& ctx, const JsonValue& request);

@@ -29,7 +29,12 @@ void TtlSweeper::Start() {
       cv_.wait_for(lock, interval_, [&] { return stopping_; });
       if (stopping_) break;
       lock.unlock();
-      SweepOnce();
+      if (gate_ != nullptr) {
+        RequestGate::Pass pass(gate_);
+        SweepOnce();
+      } else {
+        SweepOnce();
+      }
       lock.lock();
     }
   });

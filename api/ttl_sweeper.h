@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/table_schema.h"
+#include "api/request_gate.h"
 #include "cluster/cluster.h"
 
 namespace ddb::api {
@@ -28,6 +29,9 @@ class TtlSweeper {
       : cluster_(cluster), interval_(interval) {}
   ~TtlSweeper() { Stop(); }
 
+  // Each sweep passes `gate` (the Handler's), so that no sweep runs during a
+  // snapshot or a restore.
+  void set_gate(RequestGate* gate) { gate_ = gate; }
   void Start();
   void Stop();
   // One sweep of every table now; returns the number of items deleted.
@@ -38,6 +42,7 @@ class TtlSweeper {
   size_t SweepTable(const cluster::TableMeta& meta, std::shared_ptr<const TableSchema> table, int64_t now_s);
 
   cluster::Cluster* cluster_;
+  RequestGate* gate_ = nullptr;
   std::chrono::milliseconds interval_;
   SchemaCache schemas_;
   std::atomic<uint64_t> deleted_{0};

@@ -102,6 +102,32 @@ class DiskBucket final : public ArchiveBucket {
   }
 
  private:
+  Result<std::map<std::string, std::string>> ReadAll() override {
+    std::map<std::string, std::string> out;
+    std::error_code ec;
+    for (auto it = std::filesystem::recursive_directory_iterator(dir_, ec);
+         !ec && it != std::filesystem::recursive_directory_iterator(); it.increment(ec)) {
+      if (!it->is_regular_file()) continue;
+      std::string name = std::filesystem::relative(it->path(), dir_).generic_string();
+      auto bytes = Get(name);
+      if (!bytes.ok()) return bytes.status();
+      out.emplace(std::move(name), std::move(bytes.value()));
+    }
+    if (ec) return Status::IoError("archive: cannot list " + dir_.string() + ": " + ec.message());
+    return out;
+  }
+  Status ReplaceAll(const std::map<std::string, std::string>& objects) override {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+      std::filesystem::remove_all(entry.path(), ec);
+      if (ec) break;
+    }
+    if (ec) return Status::IoError("archive: cannot empty " + dir_.string() + ": " + ec.message());
+    for (const auto& [name, bytes] : objects) RETURN_IF_ERROR(Put(name, bytes));
+    return Status::Ok();
+  }
+
+ private:
   std::filesystem::path dir_;
 };
 
@@ -128,6 +154,15 @@ class MemoryBucket final : public ArchiveBucket {
     auto it = objects_.find(name);
     if (it == objects_.end() || offset >= it->second.size()) return Status::NotFound("no such byte");
     it->second[offset] = static_cast<char>(it->second[offset] ^ 0x01);
+    return Status::Ok();
+  }
+  Result<std::map<std::string, std::string>> ReadAll() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    return objects_;
+  }
+  Status ReplaceAll(const std::map<std::string, std::string>& objects) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    objects_ = objects;
     return Status::Ok();
   }
 
@@ -253,6 +288,15 @@ Status WalArchive::LoadManifest() {
   }
   if (!load_error_.empty()) return bucket_->Put(kManifest, kept);
   return Status::Ok();
+}
+
+Status WalArchive::Reload() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    segments_.clear();
+  }
+  load_error_.clear();
+  return LoadManifest();
 }
 
 paxos::Lsn WalArchive::archived_lsn(uint64_t group) const {

@@ -46,6 +46,10 @@ class ArchiveBucket {
   virtual Status Append(const std::string& name, const std::string& bytes) = 0;
   // Test hook: flips one bit of byte `offset` of an object.
   virtual Status FlipBit(const std::string& name, size_t offset) = 0;
+  // Every object by name, and replacing them all (snapshots of the cluster
+  // keep the archive that goes with their WALs).
+  virtual Result<std::map<std::string, std::string>> ReadAll() = 0;
+  virtual Status ReplaceAll(const std::map<std::string, std::string>& objects) = 0;
 
   static Result<std::unique_ptr<ArchiveBucket>> OnDisk(const std::string& dir);
   static std::unique_ptr<ArchiveBucket> InMemory();
@@ -78,6 +82,8 @@ class WalArchive {
 
   // Forgets a dropped group's segments in the index (objects stay).
   void Forget(uint64_t group);
+  // Reads the manifest again (after the bucket's objects were replaced).
+  Status Reload();
 
   ArchiveBucket* bucket() { return bucket_.get(); }
   // What Open found wrong with the manifest and dropped (empty: nothing).

@@ -235,11 +235,18 @@ struct ClusterSnapshot {
   NetworkFaults network;
   uint64_t messages_dropped = 0;
   uint64_t messages_corrupted = 0;  // dropped by the receiver's checksum check
+  int stale_reads_ms = 0;  // SetStaleReads
   std::vector<TableInfo> tables;
   std::vector<uint64_t> memds_lookups;                         // per MemDS node
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
   bool index_propagation_paused = false;
   ScrubReport scrub;
+};
+
+// A named snapshot of every table (Cluster::SaveSnapshot).
+struct SnapshotInfo {
+  std::string name;
+  int64_t created_ms = 0;  // Unix epoch milliseconds
 };
 
 struct ClusterOptions {
@@ -379,6 +386,23 @@ class Cluster {
   // Test hook: flips a bit of WAL record `lsn` of `group` on `node`, keeping
   // its stored CRC.
   virtual Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) = 0;
+
+  // Stale reads on request: followers apply committed writes `delay_ms`
+  // late (0: at once, the default), so eventually consistent reads may miss
+  // them; consistent reads, served by leaders, stay exact.
+  virtual Status SetStaleReads(int delay_ms) = 0;
+
+  // Snapshots (cluster/snapshots.h): a copy of every table, taken and put
+  // back below the API with SQLite's backup API while every storage node is
+  // briefly powered off, then powered on again with its leaders elected.
+  // The caller must hold off every other request while Save or Restore runs
+  // (requests would fail or wait for the nodes). Restore is NotFound for an
+  // unknown name; both are Busy while a network delay is set (a delayed
+  // message of the earlier run must not reach the restarted replicas).
+  virtual Status SaveSnapshot(const std::string& name) = 0;
+  virtual Status RestoreSnapshot(const std::string& name) = 0;
+  virtual Status DeleteSnapshot(const std::string& name) = 0;
+  virtual std::vector<SnapshotInfo> ListSnapshots() = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

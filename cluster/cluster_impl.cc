@@ -7,11 +7,13 @@
 // of each AZ (or the next one that is powered on), AZ a's first, and AZ a's
 // replica is asked to lead first. A table cannot be created while a whole AZ
 // is down.
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
+#include <thread>
 
 #include "cluster/cluster.h"
 #include "cluster/index_propagator.h"
@@ -19,6 +21,7 @@
 #include "cluster/meta_store.h"
 #include "cluster/router.h"
 #include "cluster/scrub.h"
+#include "cluster/snapshots.h"
 #include "cluster/storage_node.h"
 #include "cluster/transport.h"
 #include "cluster/txn_coordinator.h"
@@ -122,6 +125,19 @@ class ClusterImpl final : public Cluster {
   Status ArchiveNow() override { return scrubber_->ArchiveNow(); }
   Result<BitRot> FlipItemBit(const std::string& node, uint64_t group, uint64_t pick) override;
   Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) override;
+  Status SetStaleReads(int delay_ms) override {
+    for (auto& n : nodes_) n->SetStaleReads(std::chrono::milliseconds(delay_ms));
+    stale_reads_ms_ = delay_ms;
+    return Status::Ok();
+  }
+  Status SaveSnapshot(const std::string& name) override;
+  Status RestoreSnapshot(const std::string& name) override;
+  Status DeleteSnapshot(const std::string& name) override {
+    std::lock_guard<std::mutex> lock(ddl_mu_);
+    archive_images_.erase(name);
+    return snapshots_.Delete(name);
+  }
+  std::vector<SnapshotInfo> ListSnapshots() override { return snapshots_.List(); }
   void Stop() override;
 
  private:
@@ -139,6 +155,12 @@ class ClusterImpl final : public Cluster {
   std::vector<Status> ApplyIndexWrites(const std::string& name, uint64_t id, const std::vector<WriteOp>& ops);
   // The table whose partitions include `group` (nullptr when none does).
   std::shared_ptr<const TableRoute> RouteOfGroup(uint64_t group);
+  // Powers every node off, runs `copy` on the stopped databases (meta, then
+  // the nodes), powers on the nodes that were on, and waits for leaders.
+  Status WithNodesOff(const std::function<Status(SqliteDb*, const std::vector<SqliteDb*>&)>& copy);
+  // Asks each partition's preferred replica to lead; waits (bounded) until
+  // every partition has a leader.
+  void ElectLeaders();
 
   ClusterOptions options_;
   Transport transport_;
@@ -150,11 +172,16 @@ class ClusterImpl final : public Cluster {
   std::unique_ptr<MetaStore> meta_;
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
+  std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
   std::unique_ptr<Scrubber> scrubber_;
   std::unique_ptr<TxnCoordinator> txn_;
+  Snapshots snapshots_;
+  // Per snapshot, the WAL archive's objects when it was taken (guarded by ddl_mu_).
+  std::map<std::string, std::map<std::string, std::string>> archive_images_;
+  std::atomic<int> stale_reads_ms_{0};
 };
 
 std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
@@ -573,6 +600,7 @@ std::vector<StorageNode*> ClusterImpl::Targets(const std::string& target) {
 Status ClusterImpl::PowerOff(const std::string& target) {
   auto nodes = Targets(target);
   if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  std::lock_guard<std::mutex> lock(power_mu_);
   for (StorageNode* n : nodes) n->PowerOff();
   return Status::Ok();
 }
@@ -580,6 +608,7 @@ Status ClusterImpl::PowerOff(const std::string& target) {
 Status ClusterImpl::PowerOn(const std::string& target) {
   auto nodes = Targets(target);
   if (nodes.empty()) return Status::NotFound("no node or AZ named " + target);
+  std::lock_guard<std::mutex> lock(power_mu_);
   for (StorageNode* n : nodes) RETURN_IF_ERROR(n->PowerOn());
   return Status::Ok();
 }
@@ -653,6 +682,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
   snap.messages_dropped = tf.dropped;
   snap.messages_corrupted = tf.corrupted;
   snap.index_propagation_paused = propagator_->paused();
+  snap.stale_reads_ms = stale_reads_ms_.load();
   for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
   snap.scrub = scrubber_->State();
   return snap;
@@ -717,6 +747,92 @@ Status ClusterImpl::CorruptWalRecord(const std::string& node, uint64_t group, ui
       group, [group, lsn](NodeStore& store, const paxos::Replica*) { return store.scrub().CorruptWal(group, lsn); },
       barrier.Slot(0));
   return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
+}
+
+Status ClusterImpl::WithNodesOff(
+    const std::function<Status(SqliteDb*, const std::vector<SqliteDb*>&)>& copy) {
+  std::lock_guard<std::mutex> lock(power_mu_);  // no node powered on mid-copy
+  std::vector<bool> was_on;
+  std::vector<SqliteDb*> dbs;
+  for (auto& n : nodes_) {
+    was_on.push_back(n->powered_on());
+    n->PowerOff();
+    dbs.push_back(n->db());
+  }
+  Status s = copy(meta_->db(), dbs);
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (!was_on[i]) continue;
+    Status on = nodes_[i]->PowerOn(/*whole_cluster=*/true);
+    if (s.ok()) s = on;
+  }
+  ElectLeaders();
+  return s;
+}
+
+void ClusterImpl::ElectLeaders() {
+  std::set<uint64_t> groups;
+  for (const auto& route : memds_.front()->List("")) {
+    for (const PartitionRoute& p : route->partitions) {
+      groups.insert(p.group);
+      for (paxos::NodeId m : p.members) {
+        if (!node_by_id_[m]->powered_on()) continue;
+        node_by_id_[m]->Campaign(p.group);
+        break;
+      }
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(options_.request_timeout_ms);
+  while (std::chrono::steady_clock::now() < deadline) {
+    std::set<uint64_t> led;
+    for (const NodeInfo& n : Snapshot().nodes) {
+      for (const ReplicaInfo& r : n.replicas) {
+        if (r.leader) led.insert(r.group);
+      }
+    }
+    if (std::includes(led.begin(), led.end(), groups.begin(), groups.end())) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
+Status ClusterImpl::SaveSnapshot(const std::string& name) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  {
+    std::lock_guard<std::mutex> faults(faults_mu_);
+    if (network_.delay_ms > 0) return Status::Busy("set the network delay to 0 before a snapshot");
+  }
+  return WithNodesOff([&](SqliteDb* meta, const std::vector<SqliteDb*>& nodes) {
+    RETURN_IF_ERROR(snapshots_.Save(name, meta, nodes));
+    // The WAL archive goes with the WALs it continues.
+    auto archive = scrubber_->CaptureArchive();
+    if (!archive.ok()) return archive.status();
+    archive_images_[name] = std::move(archive.value());
+    return Status::Ok();
+  });
+}
+
+Status ClusterImpl::RestoreSnapshot(const std::string& name) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  if (!snapshots_.Has(name)) return Status::NotFound("no snapshot named " + name);
+  {
+    std::lock_guard<std::mutex> faults(faults_mu_);
+    if (network_.delay_ms > 0) return Status::Busy("set the network delay to 0 before a restore");
+  }
+  Status s = WithNodesOff([&](SqliteDb* meta, const std::vector<SqliteDb*>& nodes) {
+    RETURN_IF_ERROR(snapshots_.Restore(name, meta, nodes));
+    RETURN_IF_ERROR(scrubber_->RestoreArchive(archive_images_[name]));
+    // The outboxes are the snapshot's: what the propagator sent before means nothing now.
+    propagator_->Forget();
+    // The partition map is the restored one: MemDS forgets every route and
+    // loads the snapshot's (leaders are elected for these routes).
+    for (auto& m : memds_) {
+      for (const auto& route : m->List("")) m->Erase(route->meta.name);
+    }
+    auto tables = meta_->LoadAll();
+    if (!tables.ok()) return tables.status();
+    for (TableRoute& route : tables.value()) PublishRoute(std::make_shared<TableRoute>(std::move(route)));
+    return Status::Ok();
+  });
+  return s;
 }
 
 }  // namespace

@@ -28,6 +28,15 @@ void IndexPropagator::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void IndexPropagator::Forget() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    done_.clear();
+    notified_ = true;
+  }
+  cv_.notify_all();
+}
+
 void IndexPropagator::Notify() {
   {
     std::lock_guard<std::mutex> lock(mu_);

@@ -48,6 +48,8 @@ class IndexPropagator {
   void Start();
   void Stop();
   void Notify();
+  // Forgets what it propagated (the outboxes were replaced by a restore).
+  void Forget();
   // Waits (at most `timeout`) until group's writes up to `lsn` reached their
   // indexes; returns at once while paused.
   void WaitFor(uint64_t group, uint64_t lsn, std::chrono::milliseconds timeout);

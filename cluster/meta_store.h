@@ -30,6 +30,9 @@ class MetaStore {
   Result<uint64_t> NextId(const std::string& counter);
   Status SaveTable(const TableRoute& route);  // inserts or replaces table and partitions
   Status DeleteTable(const TableMeta& meta);
+  // The database itself, for snapshots (cluster/snapshots.h), used only
+  // while no table operation runs (ClusterImpl holds its DDL mutex).
+  SqliteDb* db() { return db_.get(); }
 
  private:
   explicit MetaStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}

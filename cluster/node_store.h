@@ -123,6 +123,10 @@ class NodeStore {
   // Scrub digests and repairs, WAL reads and trimming (scrub_store.h).
   ScrubStore& scrub() { return scrub_; }
 
+  // The database itself, for snapshots (cluster/snapshots.cc) while the node
+  // thread is stopped.
+  SqliteDb* db() { return db_.get(); }
+
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
   Status Prepare();

@@ -77,6 +77,25 @@ Status Scrubber::Start() {
   return Status::Ok();
 }
 
+Result<std::map<std::string, std::string>> Scrubber::CaptureArchive() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return archive_->bucket()->ReadAll();
+}
+
+Status Scrubber::RestoreArchive(const std::map<std::string, std::string>& objects) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(archive_->bucket()->ReplaceAll(objects));
+  RETURN_IF_ERROR(archive_->Reload());
+  auto ref = NodeStore::Open(":memory:", false);
+  if (!ref.ok()) return ref.status();
+  reference_ = ref.take();
+  reference_applied_.clear();
+  last_archive_.clear();
+  std::lock_guard<std::mutex> state(state_mu_);
+  state_.clear();
+  return Status::Ok();
+}
+
 void Scrubber::Stop() {
   stop_ = true;
   {

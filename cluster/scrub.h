@@ -77,6 +77,12 @@ class Scrubber {
   ScrubReport State();
   // The table was deleted: forget its partitions.
   void Forget(const TableRoute& route);
+  // A snapshot of the cluster keeps the archive of its WALs (the objects of
+  // the bucket); a restore puts it back and starts the reference and the
+  // scrub results afresh, so that the archive and the replicas tell the
+  // same history. Both wait for a pass in progress.
+  Result<std::map<std::string, std::string>> CaptureArchive();
+  Status RestoreArchive(const std::map<std::string, std::string>& objects);
 
   WalArchive* archive() { return archive_.get(); }
 

@@ -129,4 +129,13 @@ Result<Statement> SqliteDb::Prepare(const std::string& sql) {
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
+Status SqliteDb::CopyTo(SqliteDb* dest) {
+  sqlite3_backup* b = sqlite3_backup_init(dest->db_, "main", db_, "main");
+  if (b == nullptr) return SqlError(dest->db_, "sqlite backup");
+  int rc = sqlite3_backup_step(b, -1);
+  sqlite3_backup_finish(b);
+  if (rc != SQLITE_DONE) return SqlError(dest->db_, "sqlite backup step");
+  return Status::Ok();
+}
+
 }  // namespace ddb::cluster

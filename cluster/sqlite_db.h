@@ -67,6 +67,10 @@ class SqliteDb {
   Status Commit() { return commit_.Reset().Run(); }
   Status Rollback() { return rollback_.Reset().Run(); }
   int64_t Changes() const;
+  // Replaces the whole content of `dest` with this database's, page by page
+  // (SQLite's online backup API). Neither may be in a transaction; `dest`
+  // keeps its journal mode.
+  Status CopyTo(SqliteDb* dest);
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

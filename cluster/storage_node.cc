@@ -65,14 +65,14 @@ void StorageNode::PowerOff() {
   groups_.clear();
 }
 
-Status StorageNode::PowerOn() {
+Status StorageNode::PowerOn(bool whole_cluster) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (!off_) return Status::Ok();
   }
   auto rows = store_->LoadReplicas();
   if (!rows.ok()) return rows.status();
-  for (ReplicaRow& row : rows.value()) AddGroup(std::move(row));
+  for (ReplicaRow& row : rows.value()) AddGroup(std::move(row), whole_cluster);
   Start();
   return Status::Ok();
 }
@@ -129,6 +129,7 @@ void StorageNode::Run() {
       next_tick = Clock::now() + tick;
     }
     FlushReady();
+    ApplyDueDelayed();
     if (stop) break;
   }
 }
@@ -172,7 +173,7 @@ Status StorageNode::PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>
     Status s;
     if (ready.hard_state) s = store_->SaveHardState(group, *ready.hard_state);
     for (size_t i = 0; s.ok() && i < ready.entries.size(); ++i) s = store_->SaveRecord(group, ready.entries[i]);
-    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = store_->Apply(group, ready.committed[i]);
+    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = ApplyCommitted(g, ready.committed[i]);
     if (!s.ok()) {
       store_->Rollback();
       return s;
@@ -192,8 +193,9 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   if (store_->TakeOutboxAdded() && options_.on_outbox) options_.on_outbox();
 }
 
-void StorageNode::AddGroup(ReplicaRow row) {
+void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
   paxos::ReplicaConfig config;
+  config.whole_group_restarted = whole_group_restarted;
   config.group = row.group;
   config.self = options_.id;
   config.members = row.members;
@@ -223,6 +225,17 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
   if (!g->replica->IsLeader()) {
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
     return true;
+  }
+  // A leader's items must hold every committed record (stale reads may have
+  // left some queued from when it was a follower).
+  if (!g->delayed.empty()) {
+    Status s = store_->Begin();
+    if (s.ok()) s = ApplyDelayed(g, /*all=*/true);
+    s = s.ok() ? store_->Commit() : (store_->Rollback(), s);
+    if (!s.ok()) {
+      reply(Reply(s));
+      return true;
+    }
   }
   // A new leader reads (and checks transaction locks) against its applied
   // state only once that includes every earlier leader's records; until

@@ -109,11 +109,20 @@ class StorageNode {
   // the SQLite file survives. PowerOn recovers from the file: Paxos state,
   // WAL, items. While off, messages are dropped and requests refused.
   void PowerOff();
-  Status PowerOn();
+  // `whole_cluster`: every node restarts now, from a consistent cut (see
+  // paxos::ReplicaConfig::whole_group_restarted).
+  Status PowerOn(bool whole_cluster = false);
+  // The node's database, for snapshots (cluster/snapshots.cc); use it only
+  // while the node is powered off.
+  SqliteDb* db() { return store_->db(); }
   bool powered_on() const;
   // A slow disk: every group commit takes this much longer (0: none).
   void SetDiskDelay(std::chrono::milliseconds delay) { disk_delay_ms_ = static_cast<int>(delay.count()); }
   int disk_delay_ms() const { return disk_delay_ms_.load(); }
+  // Stale reads (cluster/storage_node_stale.cc): while a replica of this node
+  // is a follower, it applies committed records `delay` late, so eventually
+  // consistent reads it serves may miss them. 0 turns it off.
+  void SetStaleReads(std::chrono::milliseconds delay) { stale_read_ms_ = static_cast<int>(delay.count()); }
 
   paxos::NodeId id() const { return options_.id; }
   const std::string& name() const { return options_.name; }
@@ -202,6 +211,9 @@ class StorageNode {
     std::map<std::string, std::vector<std::string>> txn_items;  // txn -> ItemKeys it locks
     // txn -> (committed, LSN of its decide record; 0 when loaded from the file)
     std::map<std::string, std::pair<bool, paxos::Lsn>> decisions;
+    // Follower only, with stale reads on: committed records waiting to be
+    // applied to the items, each with the time it is due (in LSN order).
+    std::deque<std::pair<std::chrono::steady_clock::time_point, paxos::Record>> delayed;
   };
   // A message from a peer, or a request (fn, run on the node thread with its
   // reply function, which is answered "unavailable" if the node is off).
@@ -220,7 +232,14 @@ class StorageNode {
   void FlushReady();
   Status PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>& readies);
   void Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies);
-  void AddGroup(ReplicaRow row);
+  void AddGroup(ReplicaRow row, bool whole_group_restarted = false);
+  // Stale reads: applies a committed record now or queues it (in a
+  // transaction of the caller); applies what is due, or all of it.
+  Status ApplyCommitted(Group* g, const paxos::Record& r);
+  Status ApplyDelayed(Group* g, bool all);
+  // Applies the queued records that are due (all of a leader's), in their
+  // own transaction; called by the loop every round.
+  void ApplyDueDelayed();
   Group* FindGroup(uint64_t group);
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
   bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);
@@ -248,6 +267,7 @@ class StorageNode {
   std::map<uint64_t, Group> groups_;  // node thread only
 
   std::atomic<int> disk_delay_ms_{0};
+  std::atomic<int> stale_read_ms_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Task> inbox_;  // guarded by mu_

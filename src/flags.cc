@@ -20,6 +20,10 @@ bool ParseInt(const std::string& text, int lo, int hi, int* out) {
 
 }  // namespace
 
+bool IsLoopback(const std::string& host) {
+  return host == "localhost" || host == "::1" || host == "[::1]" || host.compare(0, 4, "127.") == 0;
+}
+
 std::string Usage() {
   return R"(Usage: ddb-local [options]
 
@@ -37,9 +41,24 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
   -archiveIntervalMs N how often committed WAL records are archived (default 1000, 0: only when asked)
   -scrubIntervalMs N   how often every partition is scrubbed (default 60000, 0: only when asked)
+  -staleReadsMs N      followers apply committed writes N ms late, so eventually
+                       consistent reads can be stale (default 0: off; up to 60000)
+  -faultInjection      allow the fault endpoints of /admin/ (power, network, slow
+                       disks, stale reads, fault rules) when -host is not loopback
+  -seed PATH           create tables and load items at start: PATH is a file or a
+                       folder of .json files (CreateTable requests) and .jsonl
+                       or .json.gz files (DynamoDB JSON lines, one {"Item": ...}
+                       per line; the table is the file name up to its first dot)
+  -seedNamespace NS    the namespace seeded tables go to, "<access key id>_<region>"
+                       (default local_us-east-1; ignored with -sharedDb)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
+
+When ready, prints "ddb-local listening on http://HOST:PORT" on standard output.
+Exit codes: 0 stopped by SIGINT or SIGTERM (or -help, -version); 1 could not
+start (port in use, data folder unusable); 2 bad command line; 3 -seed failed
+(the message names the file and line).
 )";
 }
 
@@ -105,6 +124,18 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "scrubIntervalMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 0, 86400000, &f->scrub_interval_ms)) return bad();
+    } else if (name == "seed") {
+      if (!need_value()) return false;
+      if (value.empty()) return bad();
+      f->seed = value;
+    } else if (name == "seedNamespace") {
+      if (!need_value()) return false;
+      size_t underscore = value.rfind('_');
+      if (underscore == std::string::npos || underscore == 0 || underscore + 1 == value.size()) return bad();
+      f->seed_namespace = value;
+    } else if (name == "staleReadsMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 60000, &f->stale_reads_ms)) return bad();
     } else if (name == "uiDir") {
       if (!need_value()) return false;
       f->ui_dir = value;
@@ -114,6 +145,9 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "sharedDb") {
       if (!no_value()) return false;
       f->shared_db = true;
+    } else if (name == "faultInjection") {
+      if (!no_value()) return false;
+      f->fault_injection = true;
     } else if (name == "fsync") {
       if (!no_value()) return false;
       f->fsync = true;

@@ -23,6 +23,10 @@ struct Flags {
   int ttl_sweep_ms = 5000;  // how often expired items are looked for
   int archive_interval_ms = 1000;  // WAL archiving; 0: only when asked
   int scrub_interval_ms = 60000;   // scrub of every partition; 0: only when asked
+  int stale_reads_ms = 0;  // followers apply committed writes this late (0: off)
+  bool fault_injection = false;  // fault endpoints answer on a non-loopback bind too
+  std::string seed;                            // -seed PATH: a file or folder to load at start
+  std::string seed_namespace = "local_us-east-1";  // "<access key id>_<region>" the seed goes to
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;
@@ -30,6 +34,9 @@ struct Flags {
 
 // Parses argv. On a bad command line returns false and sets *error to a
 // one-line message (main prints it and exits with code 2).
+// True for 127.0.0.0/8, ::1 and localhost.
+bool IsLoopback(const std::string& host);
+
 bool ParseFlags(const std::vector<std::string>& args, Flags* flags, std::string* error);
 std::string Usage();
 

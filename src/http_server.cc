@@ -246,6 +246,7 @@ struct HttpServer::Impl {
     auto admin_route = [this](const httplib::Request& req, httplib::Response& res) { Admin(req, res); };
     server.Get(R"(/admin/.*)", admin_route);
     server.Post(R"(/admin/.*)", admin_route);
+    server.Delete(R"(/admin/.*)", admin_route);
   }
 };
 

@@ -13,6 +13,7 @@
 
 #include "api/admin.h"
 #include "api/handler.h"
+#include "api/seed.h"
 #include "api/ttl_sweeper.h"
 #include "cluster/cluster.h"
 #include "src/flags.h"
@@ -59,15 +60,39 @@ int main(int argc, char** argv) {
   co.scrub_interval_ms = flags.scrub_interval_ms;
   auto cluster = ddb::cluster::Cluster::Start(co);
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
+  if (flags.stale_reads_ms > 0) (*cluster)->SetStaleReads(flags.stale_reads_ms);
 
   ddb::api::Handler handler(cluster->get(), flags.shared_db);
+  if (!flags.seed.empty()) {
+    const size_t underscore = flags.seed_namespace.rfind('_');
+    const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
+                                             flags.seed_namespace.substr(underscore + 1));
+    ddb::api::Seeder seeder(&handler, ns, [](const std::string& source, size_t items) {
+      std::fprintf(stderr, "ddb-local: seed %s: %zu items\n", source.c_str(), items);
+    });
+    ddb::api::SeedReport report;
+    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/seed-state", &report);
+    if (!seeded.ok()) {
+      (*cluster)->Stop();
+      return Fail("seed: " + seeded.message(), 3);
+    }
+    std::fprintf(stderr,
+                 "ddb-local: seeded %s: %zu tables created, %zu kept, %zu items from %zu files "
+                 "(%zu files unchanged since the last load)\n",
+                 flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
+                 report.tables_created, report.tables_kept, report.items, report.files_loaded,
+                 report.files_unchanged);
+  }
   ddb::ServerOptions so;
   so.host = flags.host;
   so.port = flags.port;
   so.cors = flags.cors;
   so.ui_dir = flags.ui_dir;
-  ddb::api::AdminHandler admin(cluster->get(), &handler.metrics());
+  ddb::api::AdminHandler admin(cluster->get(), &handler.metrics(), &handler.faults(),
+                               flags.fault_injection || ddb::IsLoopback(flags.host));
+  admin.set_handler(&handler);
   ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
+  ttl.set_gate(handler.gate());
   ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();
@@ -75,9 +100,12 @@ int main(int argc, char** argv) {
     (*cluster)->Stop();
     return Fail(bound.message(), 1);
   }
-  std::fprintf(stderr, "ddb-local %s listening on http://%s:%d/ (%s%s)\n", DDB_VERSION, flags.host.c_str(),
-               server.port(), flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
+  std::fprintf(stderr, "ddb-local %s (%s%s)\n", DDB_VERSION,
+               flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
                flags.shared_db ? ", shared db" : "");
+  // The line tools wait for: printed once the port accepts connections.
+  std::printf("ddb-local listening on http://%s:%d\n", flags.host.c_str(), server.port());
+  std::fflush(stdout);
 
   // The server runs on its own thread; this one waits for a stop signal.
   // If the server fails on its own, it raises SIGTERM so that we stop too.

@@ -61,8 +61,11 @@ Replica::Impl::Impl(const ReplicaConfig& config, const PersistedState& state)
   }
   match_lsn_ = commit_lsn_;
   // We may have acknowledged a leader just before we stopped: honour the
-  // lease we may have granted (see replica.h).
-  if (promised_ > 0 && config_.lease_ticks > 0) promise_after_tick_ = config_.lease_ticks + 1;
+  // lease we may have granted (see replica.h) — unless every member restarted
+  // at once, when no such lease can still be in force.
+  if (promised_ > 0 && config_.lease_ticks > 0 && !config_.whole_group_restarted) {
+    promise_after_tick_ = config_.lease_ticks + 1;
+  }
   CheckRemoved();
   ResetElectionTimer();
 }

@@ -275,6 +275,12 @@ struct Message {
   // (a configuration before it may name an earlier, removed replica on the
   // same node).
   Lsn joined_lsn = 0;
+  // True when the driver restarts every member of the group at the same
+  // time, with no message of the earlier run left in flight (a snapshot
+  // taken or restored with all nodes stopped, cluster/snapshots.h): no
+  // leader of the earlier run is alive to hold a lease, so a restarted
+  // replica need not wait lease_ticks + 1 ticks before promising.
+  bool whole_group_restarted = false;
 };
 
 // Ready::snapshot: this replica needs records its leader no longer holds.
@@ -336,6 +342,12 @@ struct ReplicaConfig {
   // (earlier records may be from a time it was not a member). The driver
   // stores it with the replica and passes it at every restart.
   Lsn joined_lsn = 0;
+  // True when the driver restarts every member of the group at the same
+  // time, with no message of the earlier run left in flight (a snapshot
+  // taken or restored with all nodes stopped, cluster/snapshots.h): no
+  // leader of the earlier run is alive to hold a lease, so a restarted
+  // replica need not wait lease_ticks + 1 ticks before promising.
+  bool whole_group_restarted = false;
 };
 
 // What the driver reloads from disk after a restart.

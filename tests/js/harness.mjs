@@ -1,5 +1,5 @@
 // What the JavaScript SDK v3 tests share: a ddb-local server on a free port
-// (-port 0; the port is read from the "listening on" line, then GET / is
+// (-port 0; the port is read from the ready line on stdout, then GET / is
 // polled), stopped with SIGTERM; clients whose every response has its
 // x-amz-crc32 checked (the SDK v3 does not check it by itself, v2 did); and
 // value helpers.
@@ -26,15 +26,18 @@ export const crc = { checked: 0, mismatches: [] };
 
 // Resolves to { proc, base, stderr() }; `args` are added to the command line.
 export function startServer(args = []) {
-  const proc = spawn(binary, ['-inMemory', '-port', '0', ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(binary, ['-inMemory', '-port', '0', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
+  let out = '';
   proc.stderr.on('data', (chunk) => { log += chunk; });
   const listening = new Promise((resolveStart, reject) => {
     const timer = setTimeout(() => reject(new Error(`ddb-local did not start in ${kStartMs} ms: ${log}`)), kStartMs);
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddb-local exited with ${code}: ${log}`)); });
-    proc.stderr.on('data', () => {
-      const m = /listening on (http:\/\/[^/\s]+)\//.exec(log);
+    // The ready line on stdout: "ddb-local listening on http://HOST:PORT".
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /^ddb-local listening on (http:\/\/\S+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolveStart(m[1]);

@@ -39,15 +39,17 @@ const HTML = '<b>bold</b><img src=x onerror="window.pwned=1">';
 function startServer() {
   const args = ['-inMemory', '-port', '0'];
   if (process.env.DDB_UI_DIR) args.push('-uiDir', process.env.DDB_UI_DIR);
-  const proc = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolveStart, reject) => {
     let log = '';
+    let out = '';
     const timer = setTimeout(() => reject(new Error(`ddb-local did not start in ${kStartMs} ms: ${log}`)), kStartMs);
     proc.on('error', (e) => { clearTimeout(timer); reject(e); });
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddb-local exited with ${code}: ${log}`)); });
-    proc.stderr.on('data', (chunk) => {
-      log += chunk;
-      const m = /listening on (http:\/\/[^/\s]+)\//.exec(log);
+    proc.stderr.on('data', (chunk) => { log += chunk; });
+    proc.stdout.on('data', (chunk) => {
+      out += chunk;
+      const m = /^ddb-local listening on (http:\/\/\S+)$/m.exec(out);
       if (m) {
         clearTimeout(timer);
         resolveStart({ proc, base: m[1] });
@@ -287,6 +289,12 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     });
     assert.equal(imported.Count, 30);
     assert.deepEqual(imported.Items[0].Set.NS.sort(), ['1', '2.5']);
+    // The server's loader (the one -seed uses) names the file and line of a bad item.
+    const bad = join(work, 'bad.jsonl');
+    writeFileSync(bad, `${lines[0]}\n\n${JSON.stringify({ Item: { Artist: { S: 'Imported' } } })}\n`);
+    await page.setInputFiles('input[name=import-file]', bad);
+    await page.locator('.toast.error').filter({ hasText: 'bad.jsonl:3: ValidationException: One or more parameter values were invalid: Missing the key Year in the item' }).waitFor();
+    await page.locator('.toast.error button.close').first().click();
 
     await runQuery({ mode: 'Query', hash: 'Imported' });
     await pageInfo.filter({ hasText: '30 items' }).waitFor();
@@ -396,6 +404,57 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
     await node.locator('button[name=slow-disk]').click();
     await page.locator('.node').first().and(page.locator('[data-disk-delay="0"]')).waitFor();
     assert.equal(await node.locator('.disk-delay').textContent(), '');
+
+    await page.fill('#network input[name=staleReadsMs]', '250');
+    await page.click('#network button[name=apply-stale-reads]');
+    await state.filter({ hasText: /stale reads\s*250\s*ms late/ }).waitFor();
+    await page.fill('#network input[name=staleReadsMs]', '0');
+    await page.click('#network button[name=apply-stale-reads]');
+    await state.filter({ hasText: /stale reads\s*0\s*ms late/ }).waitFor();
+  });
+
+  await t.test('fault rules: add one, watch it fire, remove one', async () => {
+    const rules = page.locator('#fault-rules tr[data-rule]');
+    await page.selectOption('#fault-form select[name=fault]', 'ThrottlingException');
+    await page.fill('#fault-form input[name=table]', 'Faults');
+    await page.selectOption('#fault-form select[name=operations]', 'write');
+    await page.fill('#fault-form input[name=count]', '3');
+    await page.click('#fault-form button[name=add-fault]');
+    await rules.filter({ hasText: 'ThrottlingException' }).waitFor();
+    // A write is refused with DynamoDB's throttle; the rule shows what is left.
+    const res = await fetch(`${base}/`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/x-amz-json-1.0', 'X-Amz-Target': 'DynamoDB_20120810.PutItem',
+        'Authorization': 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0' },
+      body: JSON.stringify({ TableName: 'Faults', Item: { id: { S: 'throttled' } } }),
+    });
+    assert.equal(res.status, 400);
+    assert.equal((await res.json()).__type, 'com.amazon.coral.availability#ThrottlingException');
+    await rules.locator('td.remaining', { hasText: /^2$/ }).waitFor();
+    // A rule added through the API shows too; Remove takes one away.
+    await fetch(`${base}/admin/faults`, { method: 'POST', body: JSON.stringify({ fault: 'UnprocessedItems', table: 'Faults', count: 1 }) });
+    await rules.filter({ hasText: 'UnprocessedItems' }).waitFor();
+    await rules.filter({ hasText: 'ThrottlingException' }).locator('button[name=remove-fault]').click();
+    await rules.filter({ hasText: 'ThrottlingException' }).waitFor({ state: 'detached' });
+    await page.click('#faults button[name=clear-faults]');
+    await rules.first().waitFor({ state: 'detached' });
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'after-rules' } } });
+  });
+
+  await t.test('snapshots: take one, change the data, restore it', async () => {
+    await page.fill('#snapshot-form input[name=snapshot-name]', 'ui-base');
+    await page.click('#snapshot-form button[name=take-snapshot]');
+    const entry = page.locator('#snapshot-list li[data-snapshot=ui-base]');
+    await entry.waitFor();
+    const before = (await ddb('Scan', { TableName: 'Faults', ConsistentRead: true })).Count;
+    await ddb('PutItem', { TableName: 'Faults', Item: { id: { S: 'after-snapshot' } } });
+    assert.equal((await ddb('Scan', { TableName: 'Faults', ConsistentRead: true })).Count, before + 1);
+    await entry.locator('button[name=restore-snapshot]').click();
+    await confirm();
+    await page.locator('.toast', { hasText: 'restored ui-base' }).waitFor();
+    assert.equal((await ddb('Scan', { TableName: 'Faults', ConsistentRead: true })).Count, before);
+    await entry.locator('button[name=delete-snapshot]').click();
+    await entry.waitFor({ state: 'detached' });
   });
 
   await t.test('bit rot: flip a bit on one replica, scrub reports it and repairs it', async () => {

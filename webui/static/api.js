@@ -91,3 +91,10 @@ export async function admin(path, body) {
   if (!res.ok) throw new ApiError(`admin ${res.status}`, data.error || '', res.status);
   return data;
 }
+
+// DELETE /admin/<path>.
+export async function adminDelete(path) {
+  const { res, data } = await send(`/admin/${path}`, { method: 'DELETE' });
+  if (!res.ok) throw new ApiError(`admin ${res.status}`, data.error || '', res.status);
+  return data;
+}

@@ -1,8 +1,9 @@
 // The cluster view: AZs as columns with their storage nodes and the replicas
 // each holds, every table's partitions with their replication group, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
-// power buttons, and the network and disk faults (partitions, message drops
-// and delays, slow disks), scrub and bit rot (scrub.js). It polls
+// power buttons, the network and disk faults (partitions, message drops
+// and delays, slow disks), scrub and bit rot (scrub.js), the fault rules
+// (faults.js) and snapshots (snapshots.js). It polls
 // GET /admin/cluster about every second; the charts are rates computed from
 // the differences between two polls.
 
@@ -11,6 +12,8 @@ import { h, notify } from './dom.js';
 import { LineChart } from './chart.js';
 import { metricsCards, metricsTables, startMetrics } from './metrics.js';
 import { renderAlarms, scrubCells, scrubHeaders, scrubPanel } from './scrub.js';
+import { faultsPanel, startFaults } from './faults.js';
+import { snapshotsPanel, startSnapshots } from './snapshots.js';
 
 const kPollMs = 1000;
 const kBallotRound = 2 ** 32;  // a ballot is (round << 32) | proposer node id
@@ -48,6 +51,8 @@ export function startCluster(container) {
         cacheChart.el, cacheChart.legend)),
     h('h2', {}, 'Availability zones'),
     networkPanel(),
+    faultsPanel(),
+    snapshotsPanel(),
     h('section', { class: 'azs', id: 'azs' }),
     h('h2', {}, 'Tables and partitions'),
     scrubPanel(() => schedule(0)),
@@ -57,6 +62,8 @@ export function startCluster(container) {
   cacheChart.draw();
   poll();
   startMetrics();
+  startFaults();
+  startSnapshots();
 }
 
 function schedule(delayMs) {
@@ -315,10 +322,27 @@ function networkPanel() {
     if (partition && partition.length) body.partition = partition;
     setNetwork(body, apply, `network: drop rate ${body.dropRate}, delay ${body.delayMs} ms`);
   });
+  const staleMs = h('input', { type: 'number', name: 'staleReadsMs', min: 0, max: 60000, step: 1, value: '0', title: 'followers apply committed writes this late, ms (0: off)' });
+  const staleApply = h('button', { class: 'small', type: 'submit', name: 'apply-stale-reads' }, 'Apply');
+  const staleForm = h('form', { class: 'network-form' }, h('label', {}, 'stale reads (ms) ', staleMs), staleApply);
+  staleForm.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    staleApply.disabled = true;
+    try {
+      await admin('stale-reads', { delayMs: Number(staleMs.value) });
+      notify(Number(staleMs.value) ? `followers apply writes ${staleMs.value} ms late` : 'stale reads off', 'ok');
+    } catch (e) {
+      notify(`stale reads: ${errorText(e)}`, 'error');
+    } finally {
+      staleApply.disabled = false;
+      schedule(0);
+    }
+  });
   return h('section', { class: 'card network', id: 'network' },
     h('h3', {}, 'Network and disks ', h('small', { text: 'partitions, dropped and delayed messages; slow disks on each node below' })),
     h('div', { class: 'buttons', id: 'network-buttons' }),
     form,
+    staleForm,
     h('div', { class: 'network-state', id: 'network-state' }));
 }
 
@@ -362,7 +386,7 @@ function renderNetwork(snap) {
   const azs = [...new Set(snap.nodes.map((n) => n.az))].sort();
   const net = snap.network || { partition: [], dropRate: 0, delayMs: 0, messagesDropped: 0 };
   const partition = net.partition || [];
-  const sig = JSON.stringify([azs, net]);
+  const sig = JSON.stringify([azs, net, snap.staleReadsMs]);
   if (sig === networkSig) return;
   const first = networkSig === '';
   networkSig = sig;
@@ -387,6 +411,7 @@ function renderNetwork(snap) {
     document.querySelector('#network input[name=dropRate]').value = String(net.dropRate || 0);
     document.querySelector('#network input[name=delayMs]').value = String(net.delayMs || 0);
     document.querySelector('#network input[name=corruptRate]').value = String(net.corruptRate || 0);
+    document.querySelector('#network input[name=staleReadsMs]').value = String(snap.staleReadsMs || 0);
   }
   const state = document.getElementById('network-state');
   state.dataset.partition = JSON.stringify(partition);
@@ -396,5 +421,6 @@ function renderNetwork(snap) {
     figure('delay', net.delayMs || 0, 'ms per message'),
     figure('corrupt rate', net.corruptRate || 0, 'of messages'),
     figure('messages dropped', net.messagesDropped || 0, 'since start'),
-    figure('checksum failures', net.messagesCorrupted || 0, 'messages dropped by the receiver'));
+    figure('checksum failures', net.messagesCorrupted || 0, 'messages dropped by the receiver'),
+    figure('stale reads', snap.staleReadsMs || 0, 'ms late on followers'));
 }

@@ -7,7 +7,7 @@ import { dynamo, errorText } from './api.js';
 import { h, confirmBox, download, notify } from './dom.js';
 import { checkItem, columnsOf, keyOf, renderValue, typeOf } from './ddbjson.js';
 import { openEditor } from './editor.js';
-import { deleteItems, exportLines, importItems, parseLines } from './transfer.js';
+import { deleteItems, exportLines, importLines } from './transfer.js';
 
 const kSortOps = ['=', '<', '<=', '>', '>=', 'BETWEEN', 'begins_with'];
 const kDefaultPageSize = 50;
@@ -282,21 +282,15 @@ export class ItemBrowser {
     const file = this.fileInput.files[0];
     this.fileInput.value = '';
     if (!file) return;
-    let items;
-    try {
-      items = parseLines(await file.text());
-    } catch (e) {
-      notify(`Import of ${file.name}: ${e.message}`, 'error');
-      return;
-    }
     this.done = 0;
     try {
-      await importItems(this.table, items, (done, total) => this.showProgress(done, total, 'imported'));
-      this.endProgress(`imported ${items.length} items`);
-      notify(`Imported ${items.length} items from ${file.name}`, 'ok');
+      const n = await importLines(this.table, await file.text(), file.name,
+        (done, total) => this.showProgress(done, total, 'imported'));
+      this.endProgress(`imported ${n} items`);
+      notify(`Imported ${n} items from ${file.name}`, 'ok');
     } catch (e) {
-      this.endProgress(`import stopped after ${this.done} of ${items.length} items`);
-      notify(`Import of ${file.name} stopped after ${this.done} of ${items.length} items: ${errorText(e)}`, 'error');
+      this.endProgress(`import stopped after ${this.done} items`);
+      notify(`Import of ${file.name} stopped after ${this.done} items: ${errorText(e)}`, 'error');
     }
     await this.reload();
   }

@@ -1,10 +1,11 @@
 // Bulk moves: BatchWriteItem in chunks of 25 with retries of UnprocessedItems,
 // export of a scan or query as DynamoDB JSON lines (one {"Item": {...}} per
-// line, the format of DynamoDB's export to S3), and import of such a file.
+// line, the format of DynamoDB's export to S3), and import of such a file
+// through POST /admin/import, the loader -seed uses (api/seed.h).
 
-import { dynamo } from './api.js';
+import { admin, clusterNamespace, dynamo, getNamespace } from './api.js';
 import { sleep } from './dom.js';
-import { checkItem, chunkRequests, keyOf } from './ddbjson.js';
+import { chunkRequests, keyOf } from './ddbjson.js';
 
 const kMaxRetries = 8;
 const kMaxItems = 1000000;  // a bound on what one export or import holds in memory
@@ -53,26 +54,26 @@ export async function exportLines(request, onProgress = () => {}) {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-// The items of a DynamoDB JSON lines file; throws naming the bad line.
-export function parseLines(text) {
-  const items = [];
-  text.split(/\r?\n/).forEach((line, i) => {
-    if (!line.trim()) return;
-    let record;
-    try {
-      record = JSON.parse(line);
-    } catch (e) {
-      throw new Error(`line ${i + 1}: not valid JSON (${e.message})`);
-    }
-    if (!record || typeof record !== 'object' || !record.Item) throw new Error(`line ${i + 1}: expected {"Item": {...}}`);
-    const error = checkItem(record.Item);
-    if (error) throw new Error(`line ${i + 1}: ${error}`);
-    items.push(record.Item);
-    if (items.length > kMaxItems) throw new Error(`more than ${kMaxItems} items in one file`);
-  });
-  return items;
-}
+const kImportChunkChars = 4 * 1024 * 1024;  // well under the 16 MB request limit
 
-export function importItems(table, items, onProgress) {
-  return batchWrite(table, items.map((item) => ({ PutRequest: { Item: item } })), onProgress);
+// Loads a DynamoDB JSON lines file into `table` with the server's loader, in
+// chunks of whole lines; resolves to the number of items. An error names the
+// file and line, as -seed does.
+export async function importLines(table, text, fileName, onProgress = () => {}) {
+  const lines = text.split('\n');
+  const total = lines.filter((l) => l.trim()).length;
+  let done = 0;
+  for (let first = 0; first < lines.length;) {
+    let end = first;
+    let size = 0;
+    while (end < lines.length && (end === first || size + lines[end].length < kImportChunkChars)) size += lines[end++].length + 1;
+    const out = await admin('import', {
+      namespace: clusterNamespace(getNamespace()), table: table.TableName, source: fileName,
+      firstLine: first + 1, lines: lines.slice(first, end).join('\n'),
+    });
+    done += out.items;
+    onProgress(done, total);
+    first = end;
+  }
+  return done;
 }
