@@ -175,7 +175,8 @@ export class IndexFields {
       }
       const projection = { ProjectionType: f['index-projection'].value };
       if (projection.ProjectionType === 'INCLUDE') {
-        projection.NonKeyAttributes = f['index-nonkey'].value.split(',').map((s) => s.trim()).filter(Boolean);
+        const nonKey = f['index-nonkey'].value.split(',').map((s) => s.trim()).filter(Boolean);
+        if (nonKey.length) projection.NonKeyAttributes = nonKey;  // none: DynamoDB says what is missing
       }
       const index = { IndexName: name, KeySchema: keySchema, Projection: projection };
       if (f['index-kind'].value === 'local') {
