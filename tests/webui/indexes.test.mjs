@@ -4,7 +4,7 @@
 // that DescribeTable shows both, put items with the AWS CLI; in the UI query
 // the global index (numbers in numeric order, both directions, paging, the
 // strongly consistent box disabled, rows as projected, the whole item read
-// for the editor) and the local one (ConsistentRead sent); a global index
+// for the editor, a scan) and the local one (ConsistentRead sent); a global index
 // added by UpdateTable shows CREATING in the header while it is built (index
 // propagation paused), then ACTIVE, and can be queried.
 
@@ -195,6 +195,18 @@ test('secondary indexes in the data browser', { timeout: 90000 }, async (t) => {
     await page.screenshot({ path: join(shots, 'ddb-local-ui-indexes.png'), fullPage: true });
   });
 
+  await t.test('a scan of the global index holds only the items that have its keys', async () => {
+    await page.locator('form.query label.seg', { hasText: 'Scan' }).click();
+    await page.selectOption('form.query select[name=index]', 'by_status');
+    const sent = page.waitForRequest(isRead);
+    await page.click('form.query button[name=run]');
+    const body = JSON.parse((await sent).postData());
+    assert.equal(body.IndexName, 'by_status');
+    assert.equal('ConsistentRead' in body, false);
+    await pageInfo.filter({ hasText: 'Scan index by_status · page 1 · 6 items' }).waitFor();
+    assert.deepEqual((await column('orderId')).sort(), ['o1', 'o2', 'o3', 'o4', 'o6', 'o7']);
+  });
+
   await t.test('paging through the global index with its LastEvaluatedKey', async () => {
     await runQuery({ index: 'by_status', hash: 'open', limit: '3' });
     await pageInfo.filter({ hasText: 'page 1 · 3 items (3 scanned) · more' }).waitFor();
@@ -276,6 +288,15 @@ test('secondary indexes in the data browser', { timeout: 90000 }, async (t) => {
     await pageInfo.filter({ hasText: 'Query index by_note · page 1 · 1 items' }).waitFor();
     assert.deepEqual(await column('orderId'), ['o3']);
     assert.equal(await consistent.isDisabled(), true);
+  });
+
+  await t.test('from another namespace, Orders counts as one table (its indexes are not tables)', async () => {
+    await page.fill('#ns-form input[name=accessKey]', 'other');
+    await page.fill('#ns-form input[name=region]', 'eu-west-1');
+    await page.click('#ns-form button[type=submit]');
+    await page.locator('#table-list').filter({ hasText: 'No tables in this namespace' }).waitFor();
+    await page.locator('#ns-others button', { hasText: 'local / us-east-1 (1)' }).click();
+    await page.locator('#table-list button[data-table=Orders]').waitFor();
   });
 
   await t.test('the page raised no script error', () => {

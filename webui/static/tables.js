@@ -54,7 +54,8 @@ function renderOtherNamespaces(snap) {
   const current = clusterNamespace(getNamespace());
   const counts = new Map();
   for (const t of snap.tables) {
-    const { ns } = splitTableName(t.name);
+    const { ns, table } = splitTableName(t.name);
+    if (table.includes('/')) continue;  // "<table>/<index>": a global index's own cluster table
     if (ns && ns !== current) counts.set(ns, (counts.get(ns) || 0) + 1);
   }
   const sig = JSON.stringify([...counts]);
