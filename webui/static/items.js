@@ -365,7 +365,7 @@ export class ItemBrowser {
     try {
       const text = await exportLines(request, (n) => this.showProgress(n, 0, 'exported'));
       const count = text ? text.split('\n').length - 1 : 0;
-      const suffix = request.op === 'Query' ? '-query' : '';
+      const suffix = `${request.index ? `-${request.index.name}` : ''}${request.op === 'Query' ? '-query' : ''}`;
       download(`${this.table.TableName}${suffix}.jsonl`, text);
       this.endProgress(`exported ${count} items`);
     } catch (e) {

@@ -3,7 +3,7 @@
 // The namespace is shown everywhere and the other namespaces holding tables
 // are listed, so that no table seems to vanish when credentials change.
 
-import { clusterNamespace, dynamo, errorText, getNamespace, onNamespaceChange, setNamespace } from './api.js';
+import { ApiError, clusterNamespace, dynamo, errorText, getNamespace, onNamespaceChange, setNamespace } from './api.js';
 import { $, h, confirmBox, notify, sleep } from './dom.js';
 import { onSnapshot, splitTableName } from './cluster.js';
 import { ItemBrowser } from './items.js';
@@ -152,7 +152,10 @@ async function watchIndexes(pane, indexes, browser, name) {
     try {
       table = (await dynamo('DescribeTable', { TableName: name })).Table;
     } catch (e) {
-      notify(`DescribeTable ${name}: ${errorText(e)}`, 'error');
+      // Gone (deleted meanwhile): the table list catches up by itself.
+      if (pane.isConnected && !(e instanceof ApiError && e.shortType === 'ResourceNotFoundException')) {
+        notify(`DescribeTable ${name}: ${errorText(e)}`, 'error');
+      }
       return;
     }
     if (!pane.isConnected) return;
