@@ -151,6 +151,12 @@ void WriteTable(JsonWriter& w, const cluster::TableInfo& t,
   w.String(t.meta.name);
   w.Key("id");
   w.Uint64(t.meta.id);
+  // A global secondary index's own table: its schema names "<table>/<index>".
+  if (auto schema = TableSchema::Deserialize(t.meta.schema);
+      schema.ok() && schema->table_name.find('/') != std::string::npos) {
+    w.Key("globalIndexOf");
+    w.String(schema->table_name.substr(0, schema->table_name.find('/')));
+  }
   w.Key("partitions");
   w.StartArray();
   for (const cluster::PartitionInfo& p : t.partitions) {

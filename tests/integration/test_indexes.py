@@ -397,6 +397,8 @@ def test_paused_propagation_shows_eventual_consistency(server_factory):
     assert status_query(client, name, "late") == []
     snap = ds.raw_request(server.port, "GET", "/admin/cluster").json()
     assert snap["indexPropagationPaused"] is True
+    marked = {t["name"].split("/")[-1]: t.get("globalIndexOf") for t in snap["tables"]}
+    assert marked == {name: None, "by_status": name, "by_owner": name}
     assert admin(server.port, "/admin/index-propagation", {"paused": False}) == (200, {})
     ds.poll_until(lambda: len(status_query(client, name, "late")), lambda n: n == 1, what="propagation resumed")
     assert admin(server.port, "/admin/index-propagation", {})[0] == 400

@@ -23,6 +23,7 @@ missing=()
 command -v node >/dev/null 2>&1 || missing+=(nodejs)
 command -v npm >/dev/null 2>&1 || missing+=(npm)
 if [[ ! -x "$CHROMIUM" ]] && ! dpkg -s chromium >/dev/null 2>&1; then missing+=(chromium); fi
+[[ -x /usr/bin/aws ]] || missing+=(awscli)  # indexes.test.mjs checks with the AWS CLI v2
 if ((${#missing[@]} > 0)); then
   sudo=""
   [[ "$(id -u)" -eq 0 ]] || sudo="sudo"

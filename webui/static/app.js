@@ -19,7 +19,7 @@ function showStatus(snap, error) {
     return;
   }
   const up = snap.nodes.filter((n) => n.up).length;
-  status.textContent = `${up}/${snap.nodes.length} nodes up · ${snap.tables.length} tables (all namespaces)`;
+  status.textContent = `${up}/${snap.nodes.length} nodes up · ${snap.tables.filter((t) => !t.globalIndexOf).length} tables (all namespaces)`;
   status.className = `status ${up === snap.nodes.length ? 'good' : 'warn'}`;
 }
 

@@ -1,12 +1,15 @@
-// The items of one table: a scan or query form (key condition, filter,
-// direction, page size), the page of items as a grid whose columns are the
-// union of the attribute names, paging by LastEvaluatedKey, selection with
-// batch delete, export and import.
+// The items of one table: a scan or query form (the table or one of its
+// secondary indexes, key condition, filter, direction, page size), the page
+// of items as a grid whose columns are the union of the attribute names,
+// paging by LastEvaluatedKey, selection with batch delete, export and import.
+// An index row holds only what the index projects; opening one reads the
+// whole item from the table (GetItem by its primary key).
 
 import { dynamo, errorText } from './api.js';
 import { h, confirmBox, download, notify } from './dom.js';
 import { checkItem, columnsOf, keyOf, renderValue, typeOf } from './ddbjson.js';
 import { openEditor } from './editor.js';
+import { indexesOf, projectionText } from './indexes.js';
 import { deleteItems, exportLines, importLines } from './transfer.js';
 
 const kSortOps = ['=', '<', '<=', '>', '>=', 'BETWEEN', 'begins_with'];
@@ -27,10 +30,8 @@ function parseJsonField(text, what) {
 export class ItemBrowser {
   constructor(container, table) {
     this.table = table;
-    this.hashKey = table.KeySchema.find((k) => k.KeyType === 'HASH').AttributeName;
-    const range = table.KeySchema.find((k) => k.KeyType === 'RANGE');
-    this.rangeKey = range ? range.AttributeName : null;
-    this.request = null;      // {op, body} of the last run, without ExclusiveStartKey
+    this.indexes = indexesOf(table);
+    this.request = null;      // {op, body, index} of the last run, without ExclusiveStartKey
     this.pages = [undefined]; // ExclusiveStartKey of each page seen
     this.page = 0;
     this.items = [];
@@ -47,29 +48,67 @@ export class ItemBrowser {
     return JSON.stringify(keyOf(item, this.table.KeySchema));
   }
 
+  // The index chosen in the form, or null for the table.
+  index() {
+    return this.indexes.find((i) => i.name === this.indexChoice.value) || null;
+  }
+
+  // The key schema a query of the chosen source takes.
+  sourceKeys() {
+    const index = this.index();
+    if (index) return { hashKey: index.hashKey, rangeKey: index.rangeKey };
+    const range = this.table.KeySchema.find((k) => k.KeyType === 'RANGE');
+    return { hashKey: this.table.KeySchema.find((k) => k.KeyType === 'HASH').AttributeName, rangeKey: range ? range.AttributeName : null };
+  }
+
+  indexLabel(index) {
+    const keys = [index.hashKey, index.rangeKey].filter(Boolean).join(', ');
+    const status = index.global && index.status !== 'ACTIVE' ? `, ${index.status}` : '';
+    return `${index.name} (${index.global ? 'global' : 'local'}: ${keys}; ${projectionText(index)}${status})`;
+  }
+
+  // A newer DescribeTable of the same table (an index's status changed).
+  updateIndexes(table) {
+    const fresh = indexesOf(table);
+    for (const option of this.indexChoice.options) {
+      const index = fresh.find((i) => i.name === option.value);
+      if (index) option.textContent = this.indexLabel(index);
+    }
+    this.indexes = this.indexes.map((i) => fresh.find((f) => f.name === i.name) || i);
+  }
+
   buildForm() {
     const radio = (value) => h('label', { class: 'seg' },
       h('input', { type: 'radio', name: 'mode', value, checked: value === 'Scan', onChange: () => this.syncForm() }), value);
-    this.hashValue = h('input', { name: 'hash', placeholder: `${this.typeOf(this.hashKey)} value`, size: 18 });
+    const tableKeys = this.table.KeySchema.map((k) => k.AttributeName).join(', ');
+    this.indexChoice = h('select', { name: 'index', 'aria-label': 'table or index', onChange: () => this.syncForm() },
+      h('option', { value: '' }, `table (${tableKeys})`),
+      this.indexes.map((i) => h('option', { value: i.name }, this.indexLabel(i))));
+    this.hashName = h('code');
+    this.rangeName = h('code');
+    this.hashValue = h('input', { name: 'hash', size: 18 });
     this.sortOp = h('select', { name: 'sortOp', onChange: () => this.syncForm() },
       h('option', { value: '' }, 'any'), kSortOps.map((op) => h('option', { value: op }, op)));
-    this.sortV1 = h('input', { name: 'sortV1', placeholder: this.rangeKey ? `${this.typeOf(this.rangeKey)} value` : '', size: 14 });
+    this.sortV1 = h('input', { name: 'sortV1', size: 14 });
     this.sortV2 = h('input', { name: 'sortV2', placeholder: 'and', size: 14 });
     this.descending = h('input', { type: 'checkbox', name: 'descending' });
     this.filter = h('input', { name: 'filter', class: 'wide', placeholder: 'e.g. #c > :min AND attribute_exists(tags)' });
     this.names = h('input', { name: 'names', class: 'wide', placeholder: '{"#c": "count"}' });
     this.values = h('input', { name: 'values', class: 'wide', placeholder: '{":min": {"N": "10"}}' });
-    this.consistent = h('input', { type: 'checkbox', name: 'consistent', checked: true });
+    this.consistent = h('input', { type: 'checkbox', name: 'consistent', checked: true,
+      onChange: () => { this.consistentWanted = this.consistent.checked; } });
+    this.consistentWanted = true;  // the box as the user left it, for when it is enabled again
     this.pageSize = h('input', { name: 'limit', type: 'number', min: 1, max: 1000, value: String(kDefaultPageSize), size: 5 });
     this.form = h('form', { class: 'query', onSubmit: (e) => { e.preventDefault(); this.run(); } },
       h('div', { class: 'row' }, h('span', { class: 'segs' }, radio('Scan'), radio('Query')),
+        this.indexes.length ? h('label', {}, 'from ', this.indexChoice) : null,
         h('label', {}, 'page size ', this.pageSize),
-        h('label', { title: 'read from the leader, so that your own writes show at once' }, this.consistent, ' strongly consistent'),
+        this.consistentLabel = h('label', {}, this.consistent, ' strongly consistent'),
         h('button', { class: 'primary', type: 'submit', name: 'run' }, 'Run')),
       this.queryRow = h('div', { class: 'row' },
-        h('label', {}, h('code', { text: this.hashKey }), ' = ', this.hashValue),
-        this.rangeKey ? h('label', {}, h('code', { text: this.rangeKey }), ' ', this.sortOp, ' ') : null,
-        this.rangeKey ? this.sortV1 : null, this.rangeKey ? this.sortV2 : null,
+        h('label', {}, this.hashName, ' = ', this.hashValue),
+        this.sortControls = h('span', { class: 'sort' },
+          h('label', {}, this.rangeName, ' ', this.sortOp, ' '), this.sortV1, ' ', this.sortV2),
         h('label', {}, this.descending, ' descending (ScanIndexForward false)')),
       h('div', { class: 'row' },
         h('label', { class: 'grow' }, 'FilterExpression ', this.filter)),
@@ -84,10 +123,26 @@ export class ItemBrowser {
     return this.form.elements.mode.value;
   }
 
+  // Brings the form in line with the chosen mode and source: the key
+  // condition takes the keys of the table or index; a global index is never
+  // strongly consistent (DynamoDB refuses ConsistentRead on one).
   syncForm() {
+    const { hashKey, rangeKey } = this.sourceKeys();
+    const index = this.index();
     this.queryRow.hidden = this.mode() !== 'Query';
+    this.hashName.textContent = hashKey;
+    this.hashValue.placeholder = `${this.typeOf(hashKey)} value`;
+    this.sortControls.hidden = !rangeKey;
+    this.rangeName.textContent = rangeKey || '';
+    this.sortV1.placeholder = rangeKey ? `${this.typeOf(rangeKey)} value` : '';
     this.sortV1.hidden = !this.sortOp.value;
     this.sortV2.hidden = this.sortOp.value !== 'BETWEEN';
+    const global = Boolean(index && index.global);
+    this.consistent.disabled = global;
+    this.consistent.checked = !global && this.consistentWanted;
+    this.consistentLabel.title = global
+      ? 'a global secondary index is eventually consistent: DynamoDB refuses ConsistentRead on it'
+      : 'read from the leader, so that your own writes show at once';
   }
 
   buildToolbar() {
@@ -113,18 +168,21 @@ export class ItemBrowser {
   // The request the form describes; throws an Error for a form mistake.
   buildRequest() {
     const body = { TableName: this.table.TableName };
+    const index = this.index();
+    if (index) body.IndexName = index.name;
+    const { hashKey, rangeKey } = this.sourceKeys();
     const names = {};
     const values = {};
     const op = this.mode();
     if (op === 'Query') {
-      if (!this.hashValue.value) throw new Error(`A query needs a value for the partition key ${this.hashKey}`);
-      names['#pk'] = this.hashKey;
-      values[':pk'] = { [this.typeOf(this.hashKey)]: this.hashValue.value };
+      if (!this.hashValue.value) throw new Error(`A query needs a value for the partition key ${hashKey}`);
+      names['#pk'] = hashKey;
+      values[':pk'] = { [this.typeOf(hashKey)]: this.hashValue.value };
       let condition = '#pk = :pk';
-      const sortOp = this.rangeKey ? this.sortOp.value : '';
+      const sortOp = rangeKey ? this.sortOp.value : '';
       if (sortOp) {
-        const type = this.typeOf(this.rangeKey);
-        names['#sk'] = this.rangeKey;
+        const type = this.typeOf(rangeKey);
+        names['#sk'] = rangeKey;
         values[':sk1'] = { [type]: this.sortV1.value };
         if (sortOp === 'BETWEEN') {
           values[':sk2'] = { [type]: this.sortV2.value };
@@ -151,10 +209,10 @@ export class ItemBrowser {
     }
     if (Object.keys(names).length) body.ExpressionAttributeNames = names;
     if (Object.keys(values).length) body.ExpressionAttributeValues = values;
-    if (this.consistent.checked) body.ConsistentRead = true;
+    if (this.consistent.checked && !this.consistent.disabled) body.ConsistentRead = true;
     const limit = Number.parseInt(this.pageSize.value, 10);
     if (limit > 0) body.Limit = limit;
-    return { op, body };
+    return { op, body, index };
   }
 
   async run() {
@@ -184,8 +242,12 @@ export class ItemBrowser {
       this.pages.push(out.LastEvaluatedKey);
       this.page = page;
       this.selected.clear();
-      this.pageInfo.textContent = `${this.request.op} · page ${page + 1} · ${out.Count} items (${out.ScannedCount} scanned)` +
-        (out.LastEvaluatedKey ? ' · more' : '');
+      const { index } = this.request;
+      this.pageInfo.textContent = `${this.request.op}${index ? ` index ${index.name}` : ''} · page ${page + 1} · ` +
+        `${out.Count} items (${out.ScannedCount} scanned)${out.LastEvaluatedKey ? ' · more' : ''}`;
+      this.pageInfo.title = index && index.projection !== 'ALL'
+        ? `index ${index.name} projects ${projectionText(index)}: rows show those attributes; opening one reads the whole item from the table`
+        : '';
       this.render();
     } catch (e) {
       notify(`${this.request.op}: ${errorText(e)}`, 'error');
@@ -201,8 +263,20 @@ export class ItemBrowser {
       this.grid.replaceChildren(h('p', { class: 'muted', text: 'No items on this page.' }));
       return;
     }
-    const columns = columnsOf(this.items, this.table.KeySchema);
-    const keyRole = new Map(this.table.KeySchema.map((k) => [k.AttributeName, k.KeyType === 'HASH' ? 'partition key' : 'sort key']));
+    // The keys of the index read first (tagged IPK, ISK), then the table's.
+    const { index } = this.request || {};
+    const keyRole = new Map();
+    const tag = new Map();
+    for (const k of index ? index.keySchema : []) {
+      keyRole.set(k.AttributeName, `index ${index.name} ${k.KeyType === 'HASH' ? 'partition key' : 'sort key'}`);
+      tag.set(k.AttributeName, k.KeyType === 'HASH' ? 'IPK' : 'ISK');
+    }
+    for (const k of this.table.KeySchema) {
+      if (keyRole.has(k.AttributeName)) continue;
+      keyRole.set(k.AttributeName, k.KeyType === 'HASH' ? 'partition key' : 'sort key');
+      tag.set(k.AttributeName, k.KeyType === 'HASH' ? 'PK' : 'SK');
+    }
+    const columns = columnsOf(this.items, [...keyRole.keys()].map((AttributeName) => ({ AttributeName })));
     const all = h('input', { type: 'checkbox', title: 'select all on this page', onChange: () => {
       for (const item of this.items) {
         if (all.checked) this.selected.add(this.keyText(item)); else this.selected.delete(this.keyText(item));
@@ -218,7 +292,7 @@ export class ItemBrowser {
       } });
       return h('tr', { 'data-key': key, title: 'open the item', onClick: (e) => {
         if (e.target.closest('td.select')) return;
-        openEditor(this.table, item, () => this.reload());
+        this.open(item, index);
       } },
       h('td', { class: 'select' }, box),
       columns.map((c) => (item[c] === undefined ? h('td', { class: 'absent' }) : h('td', { 'data-attr': c, class: `t-${typeOf(item[c])}` }, renderValue(item[c])))));
@@ -226,8 +300,30 @@ export class ItemBrowser {
     this.grid.replaceChildren(h('table', { class: 'grid data' },
       h('thead', {}, h('tr', {}, h('th', { class: 'select' }, all),
         columns.map((c) => h('th', { class: keyRole.has(c) ? 'key' : '', title: keyRole.get(c) || '' }, c,
-          keyRole.has(c) ? h('span', { class: 'tag', text: keyRole.get(c) === 'partition key' ? 'PK' : 'SK' }) : null)))),
+          keyRole.has(c) ? h('span', { class: 'tag', text: tag.get(c) }) : null)))),
       h('tbody', {}, rows)));
+  }
+
+  // Opens a row in the editor. A row read from an index that does not
+  // project every attribute is only part of the item: the whole item is read
+  // from the table by its primary key first.
+  async open(item, index) {
+    if (!index || index.projection === 'ALL') {
+      openEditor(this.table, item, () => this.reload());
+      return;
+    }
+    let out;
+    try {
+      out = await dynamo('GetItem', { TableName: this.table.TableName, Key: keyOf(item, this.table.KeySchema), ConsistentRead: true });
+    } catch (e) {
+      notify(`GetItem: ${errorText(e)}`, 'error');
+      return;
+    }
+    if (!out.Item) {
+      notify(`The item ${this.keyText(item)} is no longer in ${this.table.TableName}`, 'error');
+      return;
+    }
+    openEditor(this.table, out.Item, () => this.reload());
   }
 
   updateSelection() {
@@ -269,7 +365,7 @@ export class ItemBrowser {
     try {
       const text = await exportLines(request, (n) => this.showProgress(n, 0, 'exported'));
       const count = text ? text.split('\n').length - 1 : 0;
-      const suffix = request.op === 'Query' ? '-query' : '';
+      const suffix = `${request.index ? `-${request.index.name}` : ''}${request.op === 'Query' ? '-query' : ''}`;
       download(`${this.table.TableName}${suffix}.jsonl`, text);
       this.endProgress(`exported ${count} items`);
     } catch (e) {

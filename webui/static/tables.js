@@ -3,12 +3,14 @@
 // The namespace is shown everywhere and the other namespaces holding tables
 // are listed, so that no table seems to vanish when credentials change.
 
-import { clusterNamespace, dynamo, errorText, getNamespace, onNamespaceChange, setNamespace } from './api.js';
-import { $, h, confirmBox, notify } from './dom.js';
+import { ApiError, clusterNamespace, dynamo, errorText, getNamespace, onNamespaceChange, setNamespace } from './api.js';
+import { $, h, confirmBox, notify, sleep } from './dom.js';
 import { onSnapshot, splitTableName } from './cluster.js';
 import { ItemBrowser } from './items.js';
+import { IndexFields, indexList, indexesChanging } from './indexes.js';
 
 const kMaxTables = 10000;
+const kIndexPollMs = 1000;  // DescribeTable while a global index is being built
 let selected = null;  // name of the table shown
 let otherNamespacesSig = '';
 
@@ -52,6 +54,7 @@ function renderOtherNamespaces(snap) {
   const current = clusterNamespace(getNamespace());
   const counts = new Map();
   for (const t of snap.tables) {
+    if (t.globalIndexOf) continue;  // a global index's own cluster table
     const { ns } = splitTableName(t.name);
     if (ns && ns !== current) counts.set(ns, (counts.get(ns) || 0) + 1);
   }
@@ -122,16 +125,44 @@ async function selectTable(name) {
     }
   } }, h('summary', {}, 'Describe (DescribeTable JSON)'), describe);
   const items = h('div');
+  const indexes = h('div', { class: 'table-indexes' }, indexList(table));
   const billing = table.BillingModeSummary ? table.BillingModeSummary.BillingMode : 'PROVISIONED';
-  $('#table-pane').replaceChildren(
+  const pane = h('div', { class: 'table-view', 'data-table': name },
     h('header', { class: 'table-head' },
       h('h2', {}, h('span', { class: 'ns ns-current', text: nsText(getNamespace()) }), ' ', name),
       h('span', { class: 'keys' }, keys, h('span', { class: 'keydef', text: billing })),
       h('span', { class: 'spacer' }),
       h('button', { class: 'danger', name: 'delete-table', onClick: () => deleteTable(name) }, 'Delete table')),
-    details, items);
+    indexes, details, items);
+  $('#table-pane').replaceChildren(pane);
   const browser = new ItemBrowser(items, table);
+  if (indexesChanging(table)) watchIndexes(pane, indexes, browser, name);
   await browser.run();
+}
+
+// While a global index of the table shown is CREATING (or DELETING), its
+// status is polled with DescribeTable and shown, until every index is
+// ACTIVE or another table (or namespace) is shown.
+async function watchIndexes(pane, indexes, browser, name) {
+  const ns = nsText(getNamespace());
+  for (;;) {
+    await sleep(kIndexPollMs);
+    if (!pane.isConnected || nsText(getNamespace()) !== ns) return;
+    let table;
+    try {
+      table = (await dynamo('DescribeTable', { TableName: name })).Table;
+    } catch (e) {
+      // Gone (deleted meanwhile): the table list catches up by itself.
+      if (pane.isConnected && !(e instanceof ApiError && e.shortType === 'ResourceNotFoundException')) {
+        notify(`DescribeTable ${name}: ${errorText(e)}`, 'error');
+      }
+      return;
+    }
+    if (!pane.isConnected) return;
+    indexes.replaceChildren(indexList(table) || '');
+    browser.updateIndexes(table);
+    if (!indexesChanging(table)) return;
+  }
 }
 
 async function deleteTable(name) {
@@ -160,6 +191,10 @@ function openCreateDialog() {
   const billing = h('select', { name: 'billing', onChange: () => { capacity.hidden = billing.value !== 'PROVISIONED'; } },
     h('option', { value: 'PAY_PER_REQUEST' }, 'On-demand (PAY_PER_REQUEST)'),
     h('option', { value: 'PROVISIONED' }, 'Provisioned'));
+  const indexFields = new IndexFields(() => ({
+    name: form.elements['partition key-name'].value.trim(),
+    type: form.elements['partition key-type'].value,
+  }));
   const form = h('form', { method: 'dialog', class: 'create' },
     h('h3', {}, 'Create table in ', h('span', { class: 'ns', text: nsText(getNamespace()) })),
     h('label', { class: 'block' }, 'Table name ', h('input', { name: 'tableName', required: true, size: 30 })),
@@ -167,6 +202,8 @@ function openCreateDialog() {
     keyFields('sort key', false),
     h('p', { class: 'hint', text: 'Leave the sort key name empty for a table with a partition key only.' }),
     h('label', { class: 'block' }, 'Billing mode ', billing, ' ', capacity),
+    indexFields.element,
+    h('p', { class: 'hint', text: 'A local index shares the table\'s partition key and needs a sort key; a global index has keys of its own (and, when provisioned, the table\'s capacity).' }),
     error,
     h('div', { class: 'buttons' },
       h('button', { type: 'button', onClick: () => dialog.close() }, 'Cancel'),
@@ -187,6 +224,12 @@ function openCreateDialog() {
       body.ProvisionedThroughput = { ReadCapacityUnits: Number(f.rcu.value), WriteCapacityUnits: Number(f.wcu.value) };
     }
     try {
+      indexFields.addTo(body, body.ProvisionedThroughput);
+    } catch (err) {
+      error.textContent = err.message;
+      return;
+    }
+    try {
       await dynamo('CreateTable', body);
     } catch (err) {
       error.textContent = errorText(err);
@@ -196,6 +239,9 @@ function openCreateDialog() {
     notify(`Table ${name} created`, 'ok');
     await loadTables();
     await selectTable(name);
+  });
+  form.addEventListener('input', (e) => {
+    if (e.target.name && e.target.name.startsWith('partition key-')) indexFields.syncAll();
   });
   dialog.addEventListener('close', () => dialog.remove());
   document.body.append(dialog);
