@@ -65,6 +65,9 @@ class SqliteDb {
   Status Commit() { return Exec("COMMIT"); }
   Status Rollback() { return Exec("ROLLBACK"); }
   int64_t Changes() const;
+  // Adds a column to an existing table unless it has it (files written by an
+  // older version); `definition` is "name TYPE ...".
+  Status AddColumnIfMissing(const std::string& table, const std::string& definition);
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

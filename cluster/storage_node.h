@@ -47,6 +47,9 @@ struct NodeReply {
   std::vector<OutboxRow> outbox;       // ReadOutbox
   uint64_t lsn = 0;                    // Mutate: the LSN of the write proposed
   bool wait_for_indexes = false;       // Mutate: it has global index writes to wait for
+  paxos::Ballot ballot = 0;            // ChangeMembership: the proposing leader's ballot
+  std::optional<GroupCopy> copy;       // ReadSnapshot: the replicated rows at copy->lsn
+  std::string config;                  // ReadSnapshot: the configuration there (encoded)
 };
 using ReplyFn = std::function<void(NodeReply)>;
 NodeReply Reply(Status s, paxos::NodeId hint = 0);
@@ -62,6 +65,9 @@ struct NodeOptions {
   // Called (on the node thread) after a group commit that added global index
   // writes to an outbox, so the propagator need not poll.
   std::function<void()> on_outbox;
+  // Finds another node by id, for a replica that needs a snapshot from its
+  // leader (a member added after the leader trimmed its log).
+  std::function<class StorageNode*(paxos::NodeId)> peer;
 };
 
 class StorageNode {
@@ -97,6 +103,13 @@ class StorageNode {
   // Starts an election for `group` on this node now (no reply).
   void Campaign(uint64_t group);
   void DropReplica(uint64_t group, ReplyFn reply);
+  // Leader only: proposes `next` as the group's configuration
+  // (paxos::Replica::ProposeConfig); the reply's lsn is the change's LSN and
+  // ballot the leader's, which a member being added is created with.
+  void ChangeMembership(uint64_t group, paxos::Configuration next, ReplyFn reply);
+  // A copy of the group's replicated rows at its applied LSN, with the
+  // configuration in force there: a snapshot for a new member.
+  void ReadSnapshot(uint64_t group, ReplyFn reply);
   // Proposes a put or delete; answers once it is committed and applied.
   void Write(uint64_t group, WalRecord record, ReplyFn reply);
   // Runs `mutator` on the latest version of the item and proposes what it
@@ -142,6 +155,7 @@ class StorageNode {
     // Leader only: the LSN of a truncate proposed and not yet applied (0:
     // none). Until it is, an item without an overlay entry reads as absent.
     paxos::Lsn truncate_lsn = 0;
+    bool snapshot_in_flight = false;  // a snapshot was asked of the leader
   };
   // A message from a peer, or a request (fn, run on the node thread with its
   // reply function, which is answered "unavailable" if the node is off).
@@ -169,6 +183,11 @@ class StorageNode {
   Result<std::optional<std::string>> Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn);
   void RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done);
   void Settle(Group* g, const paxos::Ready& ready);
+  // Membership (storage_node_members.cc).
+  void RequestSnapshot(Group* g, const paxos::SnapshotRequest& request);
+  void InstallFetched(uint64_t group, NodeReply fetched);
+  void DropRemoved();
+  void ForgetGroup(uint64_t group, const Status& why);
 
   NodeOptions options_;
   Transport* transport_;

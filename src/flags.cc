@@ -37,6 +37,8 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
   -archiveIntervalMs N how often committed WAL records are archived (default 1000, 0: only when asked)
   -scrubIntervalMs N   how often every partition is scrubbed (default 60000, 0: only when asked)
+  -healAfterMs N       a replica whose node is off (or cut off from its leader) this long is
+                       replaced: log replica, then a rebuilt full replica (default 2000, 0: never)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
@@ -102,6 +104,9 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "archiveIntervalMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 0, 86400000, &f->archive_interval_ms)) return bad();
+    } else if (name == "healAfterMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 86400000, &f->heal_after_ms)) return bad();
     } else if (name == "scrubIntervalMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 0, 86400000, &f->scrub_interval_ms)) return bad();

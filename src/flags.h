@@ -23,6 +23,7 @@ struct Flags {
   int ttl_sweep_ms = 5000;  // how often expired items are looked for
   int archive_interval_ms = 1000;  // WAL archiving; 0: only when asked
   int scrub_interval_ms = 60000;   // scrub of every partition; 0: only when asked
+  int heal_after_ms = 2000;        // replace a replica lost this long; 0: never
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;

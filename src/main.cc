@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
   co.scrub_interval_ms = flags.scrub_interval_ms;
+  co.heal_after_ms = flags.heal_after_ms;
   auto cluster = ddb::cluster::Cluster::Start(co);
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
 
