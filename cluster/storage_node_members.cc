@@ -73,6 +73,9 @@ void StorageNode::InstallFetched(uint64_t group, NodeReply fetched) {
     return;
   }
   g->replica->InstallSnapshot(fetched.copy->lsn, *config);
+  std::fprintf(stderr, "ddb-local: %s: group %llu: snapshot installed at LSN %llu (%zu bytes)\n",
+               options_.name.c_str(), static_cast<unsigned long long>(group),
+               static_cast<unsigned long long>(fetched.copy->lsn), fetched.copy->bytes);
 }
 
 void StorageNode::ForgetGroup(uint64_t group, const Status& why) {
