@@ -114,9 +114,9 @@ void Healer::Pass() {
   }
 }
 
-bool Healer::Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms) {
+bool Healer::Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica) {
   auto it = by_id_.find(node);
-  bool lost = it == by_id_.end() || !it->second->powered_on() || hooks_.link_cut(leader, node);
+  bool lost = it == by_id_.end() || !it->second->powered_on() || hooks_.link_cut(leader, node) || !holds_replica;
   const auto key = std::make_pair(leader, node);
   if (!lost) return false;
   lost_seen_[key] = now_ms;
@@ -184,7 +184,9 @@ void Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const s
   // member's timer is looked at, so each keeps running.)
   std::vector<paxos::Member> lost;
   for (const paxos::Member& m : config.members) {
-    if (m.id != c.node && Lost(m.id, c.node, now)) lost.push_back(m);
+    bool holds = false;  // a member whose node is on but holds no replica (its creation failed) is lost too
+    for (const Seen& s : seen) holds = holds || s.node->id() == m.id;
+    if (m.id != c.node && Lost(m.id, c.node, now, holds)) lost.push_back(m);
   }
   for (const paxos::Member& m : lost) {
     paxos::Configuration next = config;

@@ -16,7 +16,9 @@
 //      abandoned) is dropped (the leader also tells it with a Removed
 //      message when it speaks up; this is the fallback);
 //   2. a member is lost when its node has been off, or its link to the
-//      leader's node cut, for heal_after_ms: without a log replica, add one
+//      leader's node cut, or it has not reported a replica of the group (a
+//      creation that failed, a node that does not answer), for
+//      heal_after_ms: without a log replica, add one
 //      (kLog) on another node of the lost member's AZ when one is free, else
 //      on any free node; with one, remove the lost member. The write quorum
 //      is then 2 of {two full members, the log replica};
@@ -82,7 +84,7 @@ class Healer {
   void Run();
   void Pass();
   void HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen);
-  bool Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms);
+  bool Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica);
   int AzOf(paxos::NodeId node) const { return static_cast<int>((node - 1) / options_.nodes_per_az); }
   // A node that is on, not a member, and holds no replica of the group.
   bool Free(paxos::NodeId node, const ReplicaInfo& leader, const std::vector<Seen>& seen) const;
