@@ -6,7 +6,7 @@
 // "no node"). A group has one member per AZ; group g uses node g % nodes_per_az
 // of each AZ (or the next one that is powered on), AZ a's first, and AZ a's
 // replica is asked to lead first. A table cannot be created while a whole AZ
-// is down.
+// is down. Later, autoadmin (autoadmin.h) moves members when it heals a group.
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
