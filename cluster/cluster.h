@@ -230,6 +230,7 @@ struct ClusterOptions {
   int tick_ms = 10;              // replica clock resolution
   int election_ticks = 30;       // failover after ~300 ms without a leader
   int heartbeat_ticks = 5;
+  int lease_ticks = 0;           // the leader's lease; 0: election_ticks * 3 / 4
   int request_timeout_ms = 10000;
   int archive_interval_ms = 1000;  // WAL archiving and trimming; 0: only on demand
   int scrub_interval_ms = 60000;   // periodic scrub of every partition; 0: only on demand

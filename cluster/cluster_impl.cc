@@ -172,6 +172,7 @@ Status ClusterImpl::Init() {
       no.tick_ms = options_.tick_ms;
       no.election_ticks = options_.election_ticks;
       no.heartbeat_ticks = options_.heartbeat_ticks;
+      no.lease_ticks = options_.lease_ticks;
       no.on_outbox = [this] { propagator_->Notify(); };
       no.peer = [this](paxos::NodeId id) -> StorageNode* {
         auto it = node_by_id_.find(id);

@@ -200,6 +200,7 @@ void StorageNode::AddGroup(ReplicaRow row) {
   config.members = row.members;
   config.election_ticks = options_.election_ticks;
   config.heartbeat_ticks = options_.heartbeat_ticks;
+  config.lease_ticks = options_.lease_ticks;
   config.random_seed = (row.group << 16) ^ options_.id;
   config.joined_lsn = row.joined_lsn;
   Group g;

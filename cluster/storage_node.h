@@ -62,6 +62,7 @@ struct NodeOptions {
   int tick_ms = 10;
   int election_ticks = 30;
   int heartbeat_ticks = 5;
+  int lease_ticks = 0;  // 0: derived (paxos::ReplicaConfig::lease_ticks)
   // Called (on the node thread) after a group commit that added global index
   // writes to an outbox, so the propagator need not poll.
   std::function<void()> on_outbox;

@@ -24,6 +24,8 @@ struct Flags {
   int archive_interval_ms = 1000;  // WAL archiving; 0: only when asked
   int scrub_interval_ms = 60000;   // scrub of every partition; 0: only when asked
   int heal_after_ms = 2000;        // replace a replica lost this long; 0: never
+  int election_timeout_ms = 300;   // a follower that hears no leader this long campaigns
+  int lease_ms = 0;                // the leader's lease; 0: 3/4 of the election timeout
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;

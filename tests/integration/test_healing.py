@@ -159,3 +159,31 @@ def test_lost_az_keeps_a_log_replica_until_it_returns(server_factory, tmp_path):
 def test_heal_after_flag_is_checked(server_factory):
     rc, _, err = ds.run_binary(["-healAfterMs", "-1"])
     assert rc != 0 and "healAfterMs" in err
+
+
+def test_election_timeout_and_lease_flags(server_factory):
+    rc, _, err = ds.run_binary(["-leaseMs", "300", "-electionTimeoutMs", "300"])
+    assert rc == 2 and "-leaseMs must be less than -electionTimeoutMs (300)" in err
+    rc, _, err = ds.run_binary(["-electionTimeoutMs", "10"])
+    assert rc == 2 and "invalid value for -electionTimeoutMs: '10'" in err
+
+    # Short timings: the leader's node goes off and a new leader takes over.
+    server = server_factory.start(in_memory=True, extra_args=["-electionTimeoutMs", "100", "-leaseMs", "60",
+                                                              "-healAfterMs", "0"])
+    client = ds.make_client(server.endpoint)
+    ds.create_table(client, "fast")
+    put_range(client, "fast", 0, 10)
+    snap = snapshot(server.port)
+    group = partitions(snap, "fast")[0]["group"]
+    old = [n for n, role in roles(snap, group).items() if role == "leader"][0]
+    status, _ = admin(server.port, "POST", "/admin/power-off", {"target": node_names(snap)[old]})
+    assert status == 200
+    put_range(client, "fast", 10, 40)
+    snap = ds.poll_until(lambda: snapshot(server.port),
+                         lambda s: "leader" in roles(s, group).values(), timeout=5, interval=0.02,
+                         what="a new leader")
+    assert [n for n, role in roles(snap, group).items() if role == "leader"] != [old]
+    assert_all_readable(client, "fast", 40)
+    # -healAfterMs 0: nothing is replaced.
+    assert partitions(snap, "fast")[0]["members"] == partitions(snapshot(server.port), "fast")[0]["members"]
+    assert old in partitions(snapshot(server.port), "fast")[0]["members"]
