@@ -66,13 +66,18 @@ void StorageNode::InstallFetched(uint64_t group, NodeReply fetched) {
   if (g->row.log_replica) {
     for (GroupCopy::Table& t : fetched.copy->tables) t.rows.clear();
   }
+  // The replica may decline (it is no longer a follower, or was removed);
+  // only a snapshot it took goes to the file, so the two never disagree.
+  g->replica->InstallSnapshot(fetched.copy->lsn, *config);
+  if (g->replica->applied_lsn() != fetched.copy->lsn) return;
   Status s = store_->InstallSnapshot(group, *fetched.copy, fetched.config);
   if (!s.ok()) {
+    // The replica already holds the snapshot in memory: a node that cannot
+    // write it stops rather than apply later records over stale rows.
     std::fprintf(stderr, "ddb-local: %s: snapshot of group %llu not installed: %s\n", options_.name.c_str(),
                  static_cast<unsigned long long>(group), s.ToString().c_str());
-    return;
+    CHECK(false && "storage node could not install a snapshot");
   }
-  g->replica->InstallSnapshot(fetched.copy->lsn, *config);
   std::fprintf(stderr, "ddb-local: %s: group %llu: snapshot installed at LSN %llu (%zu bytes)\n",
                options_.name.c_str(), static_cast<unsigned long long>(group),
                static_cast<unsigned long long>(fetched.copy->lsn), fetched.copy->bytes);
