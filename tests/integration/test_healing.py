@@ -187,3 +187,36 @@ def test_election_timeout_and_lease_flags(server_factory):
     # -healAfterMs 0: nothing is replaced.
     assert partitions(snap, "fast")[0]["members"] == partitions(snapshot(server.port), "fast")[0]["members"]
     assert old in partitions(snapshot(server.port), "fast")[0]["members"]
+
+
+def test_member_cut_off_by_the_network_is_replaced(server_factory):
+    server = server_factory.start(in_memory=True,
+                                  extra_args=["-healAfterMs", str(HEAL_MS), "-scrubIntervalMs", "0"])
+    client = ds.make_client(server.endpoint)
+    ds.create_table(client, "cut")
+    put_range(client, "cut", 0, 40)
+    groups = [p["group"] for p in partitions(snapshot(server.port), "cut")]
+    status, _ = admin(server.port, "POST", "/admin/network", {"partition": [["az-a"], ["az-b", "az-c"]]})
+    assert status == 200
+    put_range(client, "cut", 40, 80)
+
+    # Every node stays on; az-a's members are cut off from their leaders, so
+    # each group runs on az-b and az-c with a log replica there.
+    def cut_off(s):
+        for g in groups:
+            p = [p for p in partitions(s, "cut") if p["group"] == g][0]
+            if len(p["members"]) != 2 or len(p["logMembers"]) != 1:
+                return False
+            if any(az_of(s, m) == "az-a" for m in p["members"] + p["logMembers"]):
+                return False
+        return True
+    ds.poll_until(lambda: snapshot(server.port), cut_off, timeout=20, interval=0.1,
+                  what="az-a's members replaced")
+    status, _ = admin(server.port, "POST", "/admin/network", {})
+    assert status == 200
+    for g in groups:
+        ds.poll_until(lambda: snapshot(server.port), lambda s: healed(s, "cut", g, 0),
+                      timeout=20, interval=0.1, what="group %d healed" % g)
+    put_range(client, "cut", 80, 100)
+    assert_all_readable(client, "cut", 100)
+    scrub_ok(server.port, "cut")
