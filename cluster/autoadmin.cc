@@ -149,6 +149,11 @@ void Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const s
     if (s.info.leader && (leader == nullptr || s.info.ballot > leader->info.ballot)) leader = &s;
   }
   if (leader == nullptr || leader->info.full_members.empty()) return;
+  // A replica promised to a higher ballot: this leader may be deposed and
+  // not know it yet (its configuration may be old). Wait for the next pass.
+  for (const Seen& s : seen) {
+    if (s.info.ballot > leader->info.ballot) return;
+  }
   const ReplicaInfo& c = leader->info;
 
   // 1. Replicas the group no longer lists.

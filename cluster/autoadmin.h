@@ -9,7 +9,9 @@
 // middle of a heal simply goes on from where the groups are.
 //
 // One pass (every kPassMs) asks every node that is on for its replicas
-// (StorageNode::Describe), finds each group's leader, and makes at most one
+// (StorageNode::Describe), finds each group's leader (the highest ballot
+// reporting leadership; none this pass if any replica promised a higher
+// ballot, as that leader may be deposed without knowing), and makes at most one
 // membership change per group, through the leader, in this order:
 //   1. a replica on a node the leader's configuration does not list (a node
 //      that came back after it was replaced, or a member whose addition was
