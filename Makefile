@@ -41,3 +41,11 @@ bench-smoke: build
 .PHONY: bench-snapshot
 bench-snapshot: build
 	DDB_LOCAL=./ddb-local /usr/bin/python3 bench/snapshot_restore.py
+
+# Game day: a minute of random node and AZ power-offs under boto3 write load
+# (tests/integration/test_gameday.py; `make test` runs a 16 s version).
+# GAMEDAY_SECONDS and GAMEDAY_SEED override the length and the schedule.
+.PHONY: gameday
+gameday: test-deps build
+	DDB_LOCAL=$(CURDIR)/ddb-local GAMEDAY_SECONDS=$${GAMEDAY_SECONDS:-60} /usr/bin/python3 -m pytest -q -s \
+	  -p no:cacheprovider tests/integration/test_gameday.py

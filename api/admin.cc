@@ -43,7 +43,7 @@ void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
     w.Key("group");
     w.Uint64(r.group);
     w.Key("role");
-    w.String(r.leader ? "leader" : "follower");
+    w.String(r.leader ? "leader" : r.log_replica ? "log" : "follower");
     w.Key("ballot");
     w.Uint64(r.ballot);
     w.Key("commitLsn");
@@ -52,6 +52,8 @@ void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
     w.Uint64(r.applied_lsn);
     w.Key("lastLsn");
     w.Uint64(r.last_lsn);
+    w.Key("joinedLsn");
+    w.Uint64(r.joined_lsn);
     w.EndObject();
   }
   w.EndArray();
@@ -174,6 +176,10 @@ void WriteTable(JsonWriter& w, const cluster::TableInfo& t,
     w.Key("members");
     w.StartArray();
     for (uint32_t m : p.members) w.Uint(m);
+    w.EndArray();
+    w.Key("logMembers");
+    w.StartArray();
+    for (uint32_t m : p.log_members) w.Uint(m);
     w.EndArray();
     if (auto it = scrub.find(p.group); it != scrub.end()) {
       w.Key("scrub");

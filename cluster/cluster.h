@@ -161,6 +161,12 @@ struct ReplicaInfo {
   uint64_t commit_lsn = 0;
   uint64_t applied_lsn = 0;
   uint64_t last_lsn = 0;
+  bool log_replica = false;          // WAL only (see autoadmin.h)
+  uint64_t joined_lsn = 0;           // added to a running group at this LSN (0: founding member)
+  // The group's configuration as this replica knows it (a leader's is the
+  // newest, possibly not yet committed): full members and log replicas.
+  std::vector<uint32_t> full_members;
+  std::vector<uint32_t> log_members;
 };
 struct NodeInfo {
   uint32_t id = 0;
@@ -173,7 +179,8 @@ struct NodeInfo {
 struct PartitionInfo {
   uint64_t group = 0;
   uint64_t hash_lo = 0, hash_hi = 0;
-  std::vector<uint32_t> members;
+  std::vector<uint32_t> members;      // full replicas serving requests
+  std::vector<uint32_t> log_members;  // log replicas
 };
 struct TableInfo {
   TableMeta meta;
@@ -262,6 +269,7 @@ struct ClusterOptions {
   int tick_ms = 10;              // replica clock resolution
   int election_ticks = 30;       // failover after ~300 ms without a leader
   int heartbeat_ticks = 5;
+  int lease_ticks = 0;           // the leader's lease; 0: election_ticks * 3 / 4
   int request_timeout_ms = 10000;
   int archive_interval_ms = 1000;  // WAL archiving and trimming; 0: only on demand
   int scrub_interval_ms = 60000;   // periodic scrub of every partition; 0: only on demand
@@ -271,6 +279,10 @@ struct ClusterOptions {
   // false stops the coordinator there, as if its process had died (the
   // call then returns Uncertain). It may also inject faults (power off).
   std::function<bool(const std::string& phase)> txn_test_hook;
+  // Autoadmin heals a group whose member's node has been off (or cut off
+  // from the group's leader) this long: log replica, then a rebuilt full
+  // replica (autoadmin.h). 0: never.
+  int heal_after_ms = 2000;
 };
 
 class Cluster {

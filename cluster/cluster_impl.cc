@@ -6,7 +6,7 @@
 // "no node"). A group has one member per AZ; group g uses node g % nodes_per_az
 // of each AZ (or the next one that is powered on), AZ a's first, and AZ a's
 // replica is asked to lead first. A table cannot be created while a whole AZ
-// is down.
+// is down. Later, autoadmin (autoadmin.h) moves members when it heals a group.
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
@@ -15,6 +15,7 @@
 #include <set>
 #include <thread>
 
+#include "cluster/autoadmin.h"
 #include "cluster/cluster.h"
 #include "cluster/index_propagator.h"
 #include "cluster/memds.h"
@@ -145,6 +146,9 @@ class ClusterImpl final : public Cluster {
   std::shared_ptr<const TableRoute> Route(const TableMeta& table);
   std::vector<paxos::NodeId> Place(uint64_t group) const;
   Status CreateReplicas(const TableRoute& route);
+  // Autoadmin's healer: one partition's members in meta.sqlite and MemDS.
+  Status SetPartitionMembers(const std::string& table, uint64_t table_id, uint64_t group,
+                             std::vector<paxos::NodeId> members, std::vector<paxos::NodeId> log_members);
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
@@ -182,6 +186,7 @@ class ClusterImpl final : public Cluster {
   // Per snapshot, the WAL archive's objects when it was taken (guarded by ddl_mu_).
   std::map<std::string, std::map<std::string, std::string>> archive_images_;
   std::atomic<int> stale_reads_ms_{0};
+  std::unique_ptr<Healer> healer_;
 };
 
 std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
@@ -218,7 +223,12 @@ Status ClusterImpl::Init() {
       no.tick_ms = options_.tick_ms;
       no.election_ticks = options_.election_ticks;
       no.heartbeat_ticks = options_.heartbeat_ticks;
+      no.lease_ticks = options_.lease_ticks;
       no.on_outbox = [this] { propagator_->Notify(); };
+      no.peer = [this](paxos::NodeId id) -> StorageNode* {
+        auto it = node_by_id_.find(id);
+        return it == node_by_id_.end() ? nullptr : it->second;
+      };
       auto node = std::make_unique<StorageNode>(no, &transport_);
       RETURN_IF_ERROR(node->Open());
       StorageNode* raw = node.get();
@@ -279,12 +289,39 @@ Status ClusterImpl::Init() {
   if (!archive.ok()) return archive.status();
   scrubber_ = std::make_unique<Scrubber>(options_, archive.take(), memds_.front().get(), routers_.front().get());
   RETURN_IF_ERROR(scrubber_->Start());
-  txn_->StartSweep(std::move(nodes), std::chrono::milliseconds(options_.txn_recovery_ms));
+  txn_->StartSweep(nodes, std::chrono::milliseconds(options_.txn_recovery_ms));
+  Healer::Hooks hooks;
+  hooks.routes = [this] { return memds_.front()->List(""); };
+  hooks.set_members = [this](const std::string& table, uint64_t table_id, uint64_t group,
+                             std::vector<paxos::NodeId> members, std::vector<paxos::NodeId> log_members) {
+    return SetPartitionMembers(table, table_id, group, std::move(members), std::move(log_members));
+  };
+  hooks.link_cut = [this](paxos::NodeId a, paxos::NodeId b) { return transport_.IsCut(a, b); };
+  healer_ = std::make_unique<Healer>(options_, nodes, std::move(hooks));
+  healer_->Start();
+  return Status::Ok();
+}
+
+Status ClusterImpl::SetPartitionMembers(const std::string& table, uint64_t table_id, uint64_t group,
+                                        std::vector<paxos::NodeId> members,
+                                        std::vector<paxos::NodeId> log_members) {
+  std::lock_guard<std::mutex> lock(ddl_mu_);
+  auto found = memds_.front()->Lookup(table);
+  if (!found || found->meta.id != table_id) return Status::Ok();  // deleted meanwhile
+  auto route = std::make_shared<TableRoute>(*found);
+  for (PartitionRoute& p : route->partitions) {
+    if (p.group != group) continue;
+    p.members = std::move(members);
+    p.log_members = std::move(log_members);
+  }
+  RETURN_IF_ERROR(meta_->SaveTable(*route));
+  PublishRoute(route);
   return Status::Ok();
 }
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
+    if (healer_) healer_->Stop();
     if (propagator_) propagator_->Stop();
     if (scrubber_) scrubber_->Stop();
     if (txn_) txn_->StopSweep();
@@ -335,10 +372,19 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route) {
 }
 
 Status ClusterImpl::DropReplicas(const TableRoute& route) {
-  Barrier barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+  size_t count = 0;
+  for (const PartitionRoute& p : route.partitions) count += p.members.size() + p.log_members.size();
+  Barrier barrier(count);
   size_t slot = 0;
   for (const PartitionRoute& p : route.partitions) {
     for (paxos::NodeId n : p.members) node_by_id_[n]->DropReplica(p.group, barrier.Slot(slot++));
+    for (paxos::NodeId n : p.log_members) node_by_id_[n]->DropReplica(p.group, barrier.Slot(slot++));
+    // A member still catching up is not in the route yet: every other node too.
+    for (auto& n : nodes_) {
+      bool listed = std::count(p.members.begin(), p.members.end(), n->id()) +
+                        std::count(p.log_members.begin(), p.log_members.end(), n->id()) > 0;
+      if (!listed) n->DropReplica(p.group, [](NodeReply) {});
+    }
   }
   return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
 }
@@ -669,7 +715,8 @@ ClusterSnapshot ClusterImpl::Snapshot() {
   for (const auto& route : memds_.front()->List("")) {
     TableInfo t{route->meta, {}};
     for (const PartitionRoute& p : route->partitions) {
-      t.partitions.push_back(PartitionInfo{p.group, p.hash_lo, p.hash_hi, {p.members.begin(), p.members.end()}});
+      t.partitions.push_back(PartitionInfo{p.group, p.hash_lo, p.hash_hi, {p.members.begin(), p.members.end()},
+                                           {p.log_members.begin(), p.log_members.end()}});
     }
     snap.tables.push_back(std::move(t));
   }

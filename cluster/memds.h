@@ -26,7 +26,10 @@ struct PartitionRoute {
   uint64_t group = 0;
   uint64_t hash_lo = 0;  // inclusive
   uint64_t hash_hi = 0;  // inclusive
-  std::vector<paxos::NodeId> members;  // one per AZ, AZ a first
+  // The full replicas that serve requests, in node order (so AZ a first); a
+  // full replica being rebuilt joins once it has caught up (autoadmin.h).
+  std::vector<paxos::NodeId> members;
+  std::vector<paxos::NodeId> log_members;  // log replicas: WAL only, never routed to
 };
 
 struct TableRoute {

@@ -25,6 +25,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
   RETURN_IF_ERROR(store->db_->Exec(kSchema));
+  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("partitions", "log_members TEXT NOT NULL DEFAULT ''"));
   return store;
 }
 
@@ -32,7 +33,7 @@ Result<std::vector<TableRoute>> MetaStore::LoadAll() {
   std::lock_guard<std::mutex> lock(mu_);
   auto t = db_->Prepare("SELECT name,id,schema,created_ms,state FROM tables ORDER BY name");
   auto p = db_->Prepare(
-      "SELECT group_id,hash_lo,hash_hi,members FROM partitions WHERE table_id=?1 ORDER BY idx");
+      "SELECT group_id,hash_lo,hash_hi,members,log_members FROM partitions WHERE table_id=?1 ORDER BY idx");
   if (!t.ok()) return t.status();
   if (!p.ok()) return p.status();
   std::vector<TableRoute> out;
@@ -56,6 +57,7 @@ Result<std::vector<TableRoute>> MetaStore::LoadAll() {
       pr.hash_lo = static_cast<uint64_t>(p->Int(1));
       pr.hash_hi = static_cast<uint64_t>(p->Int(2));
       pr.members = SplitNodeIds(p->Blob(3));
+      pr.log_members = SplitNodeIds(p->Blob(4));
       r.partitions.push_back(std::move(pr));
     }
     r.meta.partition_count = static_cast<uint32_t>(r.partitions.size());
@@ -84,8 +86,8 @@ Status MetaStore::SaveTable(const TableRoute& route) {
   RETURN_IF_ERROR(db_->Begin());
   auto t = db_->Prepare("INSERT OR REPLACE INTO tables(name,id,schema,created_ms,state) VALUES(?1,?2,?3,?4,?5)");
   auto p = db_->Prepare(
-      "INSERT OR REPLACE INTO partitions(table_id,idx,group_id,hash_lo,hash_hi,members) "
-      "VALUES(?1,?2,?3,?4,?5,?6)");
+      "INSERT OR REPLACE INTO partitions(table_id,idx,group_id,hash_lo,hash_hi,members,log_members) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
   Status s = t.ok() ? (p.ok() ? Status::Ok() : p.status()) : t.status();
   if (s.ok()) {
     const TableMeta& m = route.meta;
@@ -98,7 +100,8 @@ Status MetaStore::SaveTable(const TableRoute& route) {
     std::string members = JoinNodeIds(pr.members);
     p->Reset().Bind(1, static_cast<int64_t>(route.meta.id)).Bind(2, static_cast<int64_t>(i));
     p->Bind(3, static_cast<int64_t>(pr.group)).Bind(4, static_cast<int64_t>(pr.hash_lo));
-    p->Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members);
+    std::string log_members = JoinNodeIds(pr.log_members);
+    p->Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members).BindText(7, log_members);
     s = p->Run();
   }
   if (!s.ok()) {

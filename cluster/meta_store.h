@@ -5,7 +5,9 @@
 // Schema:
 //   tables(name TEXT PK, id, schema BLOB, created_ms, state)   state: TableState
 //   partitions(table_id, idx, group_id, hash_lo, hash_hi, members TEXT "id,id,id",
-//              PK(table_id, idx))
+//              log_members TEXT "id,..." (log replicas; usually ""), PK(table_id, idx))
+//       members are the group's full replicas that serve reads (see
+//       PartitionRoute); autoadmin rewrites both when a group heals.
 //   counters(name TEXT PK, value)   "table_id", "group_id": the last ids handed out
 //
 // Thread safety: every method may be called from any thread (one mutex).

@@ -53,6 +53,10 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
   RETURN_IF_ERROR(store->db_->Exec(kSchema));
+  // Columns added by the log-replica work; older files get them here.
+  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "config BLOB NOT NULL DEFAULT x''"));
+  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "joined_lsn INTEGER NOT NULL DEFAULT 0"));
+  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "log_replica INTEGER NOT NULL DEFAULT 0"));
   RETURN_IF_ERROR(store->Prepare());
   auto groups = store->db_->Prepare("SELECT DISTINCT group_id FROM outbox");
   if (!groups.ok()) return groups.status();
@@ -76,6 +80,7 @@ Status NodeStore::Prepare() {
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
       {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
+      {&set_config_, "UPDATE replicas SET config=?2 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
                      "ORDER BY h,hk,rk LIMIT ?5"},
@@ -106,8 +111,8 @@ Status NodeStore::Prepare() {
 Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
   std::vector<ReplicaRow> rows;
   auto q = db_->Prepare(
-      "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn,trim_lsn "
-      "FROM replicas ORDER BY group_id");
+      "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn,trim_lsn,"
+      "config,joined_lsn,log_replica FROM replicas ORDER BY group_id");
   if (!q.ok()) return q.status();
   auto w = db_->Prepare("SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 ORDER BY lsn");
   if (!w.ok()) return w.status();
@@ -125,6 +130,13 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
     r.state.hard_state.commit_lsn = U(q->Int(6));
     r.state.applied_lsn = U(q->Int(7));
     r.state.hard_state.trim_lsn = U(q->Int(8));
+    if (std::string config = q->Blob(9); !config.empty()) {
+      auto c = paxos::DecodeConfiguration(config);
+      if (!c.ok()) return c.status();
+      r.state.configuration = c.take();
+    }
+    r.joined_lsn = U(q->Int(10));
+    r.log_replica = q->Int(11) != 0;
     // The replica needs every record above min(applied, trim): peers may
     // still ask for those (see the memory rule in paxos/replica.h).
     paxos::Lsn keep_above = std::min(r.state.applied_lsn, r.state.hard_state.trim_lsn);
@@ -148,11 +160,13 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
 
 Status NodeStore::CreateReplica(const ReplicaRow& row) {
   auto st = db_->Prepare(
-      "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi) VALUES(?1,?2,?3,?4,?5)");
+      "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi,promised,joined_lsn,log_replica) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
   if (!st.ok()) return st.status();
   std::string members = JoinNodeIds(row.members);
   st->Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
-  st->Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi));
+  st->Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi)).Bind(6, S(row.state.hard_state.promised));
+  st->Bind(7, S(row.joined_lsn)).Bind(8, int64_t{row.log_replica ? 1 : 0});
   return st->Run();
 }
 
@@ -210,10 +224,12 @@ Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
   return save_record_.Bind(4, r.data).Bind(5, Crc(r.data)).Bind(6, static_cast<int64_t>(r.kind)).Run();
 }
 
-Status NodeStore::Apply(uint64_t group, const paxos::Record& r) {
-  // Configuration records change the group, not its items (membership
-  // changes are not driven yet; see paxos/configuration.h).
-  if (!r.data.empty() && r.kind == paxos::RecordKind::kData) {
+Status NodeStore::Apply(uint64_t group, const paxos::Record& r, bool apply_items) {
+  // Configuration records change the group, not its items.
+  if (r.kind == paxos::RecordKind::kConfig) {
+    RETURN_IF_ERROR(set_config_.Reset().Bind(1, S(group)).Bind(2, r.data).Run());
+  }
+  if (apply_items && !r.data.empty() && r.kind == paxos::RecordKind::kData) {
     auto rec = DecodeWalRecord(r.data);
     if (!rec.ok()) return rec.status();
     if (rec->op == WalRecord::Op::kScrubMarker) {
@@ -308,6 +324,36 @@ Result<std::map<std::string, bool>> NodeStore::LoadDecisions(uint64_t group) {
   }
   group_decisions_.Reset();
   return out;
+}
+
+Status NodeStore::InstallSnapshot(uint64_t group, const GroupCopy& copy, const std::string& config) {
+  RETURN_IF_ERROR(db_->Begin());
+  Status s = ClearGroup(group);
+  if (s.ok()) s = scrub_.Replace(group, copy);
+  if (s.ok()) s = set_config_.Reset().Bind(1, S(group)).Bind(2, config).Run();
+  if (s.ok()) s = set_applied_.Reset().Bind(1, S(group)).Bind(2, S(copy.lsn)).Run();
+  if (s.ok()) {
+    auto st = db_->Prepare("UPDATE replicas SET commit_lsn=max(commit_lsn,?2) WHERE group_id=?1");
+    s = st.ok() ? st->Bind(1, S(group)).Bind(2, S(copy.lsn)).Run() : st.status();
+  }
+  if (s.ok()) {
+    for (const GroupCopy::Table& t : copy.tables) {
+      if (t.name == "outbox" && !t.rows.empty()) outbox_groups_.insert(group);
+    }
+    return db_->Commit();
+  }
+  (void)db_->Rollback();
+  return s;
+}
+
+Result<std::string> NodeStore::StoredConfiguration(uint64_t group) {
+  auto st = db_->Prepare("SELECT config FROM replicas WHERE group_id=?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group));
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::NotFound("no replica of group " + std::to_string(group));
+  return st->Blob(0);
 }
 
 Result<std::optional<std::string>> NodeStore::Get(uint64_t group, const Key& key) {

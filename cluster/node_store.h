@@ -3,8 +3,14 @@
 //
 // Schema (one file per node, e.g. az-a-node-1.sqlite):
 //   replicas(group_id PK, table_id, members TEXT "id,id,id", hash_lo, hash_hi,
-//            promised, commit_lsn, trim_lsn, applied_lsn)
+//            promised, commit_lsn, trim_lsn, applied_lsn, config BLOB,
+//            joined_lsn, log_replica)
 //       promised, commit_lsn and trim_lsn are the replica's paxos::HardState.
+//       config is the group's configuration in force at applied_lsn (the
+//       data of the last kConfig record applied, paxos/configuration.h; empty
+//       before the first change), joined_lsn the LSN of the change that added
+//       this replica to a running group (0: a founding member), log_replica 1
+//       for a log replica (its items stay empty; see autoadmin.h).
 //   wal(group_id, lsn, ballot, data BLOB, crc, kind, PK(group_id, lsn))
 //       kind is paxos::RecordKind (0 data, 1 configuration).
 //       data is a WalRecord (wal_record.h) or empty for a no-op; crc is the
@@ -80,6 +86,10 @@ struct ReplicaRow {
   std::vector<paxos::NodeId> members;
   uint64_t hash_lo = 0;  // inclusive
   uint64_t hash_hi = 0;  // inclusive
+  paxos::Lsn joined_lsn = 0;  // see paxos::ReplicaConfig::joined_lsn
+  bool log_replica = false;   // WAL only: records are not applied to items
+  // At creation only hard_state.promised is used (a member added to a
+  // running group starts promised to the leader that added it).
   paxos::PersistedState state;
 };
 
@@ -96,8 +106,16 @@ class NodeStore {
   Status Rollback() { return db_->Rollback(); }
   Status SaveHardState(uint64_t group, const paxos::HardState& hs);
   Status SaveRecord(uint64_t group, const paxos::Record& r);
-  // Applies one committed record to the items table and moves applied_lsn.
-  Status Apply(uint64_t group, const paxos::Record& r);
+  // Applies one committed record to the items table (unless !apply_items:
+  // a log replica) and moves applied_lsn; a kConfig record is stored as the
+  // group's configuration.
+  Status Apply(uint64_t group, const paxos::Record& r, bool apply_items);
+  // Replaces the group's replicated rows by a copy taken from another
+  // replica at copy.lsn, whose configuration there was `config` (encoded);
+  // applied_lsn and commit_lsn move to copy.lsn. Its own transaction.
+  Status InstallSnapshot(uint64_t group, const GroupCopy& copy, const std::string& config);
+  // The group's stored configuration (encoded; empty: none yet).
+  Result<std::string> StoredConfiguration(uint64_t group);
 
   // The transaction state of a group as applied: its locks, and the
   // outcome of every transaction decided in it.
@@ -137,7 +155,7 @@ class NodeStore {
   Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes, uint32_t* seq);
   std::unique_ptr<SqliteDb> db_;
   Status ClearGroup(uint64_t group);  // items, local indexes and outbox
-  Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_;
+  Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_, set_config_;
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_, stats_;

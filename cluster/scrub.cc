@@ -207,7 +207,7 @@ std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, u
     }
     if (!reference_->Begin().ok()) return "";
     Status s;
-    for (size_t i = 0; s.ok() && i < records->size(); ++i) s = reference_->Apply(p.group, (*records)[i]);
+    for (size_t i = 0; s.ok() && i < records->size(); ++i) s = reference_->Apply(p.group, (*records)[i], true);
     if (!s.ok()) {
       reference_->Rollback();
       Alarm(p.group, 0, "archive-corrupt", "cannot apply archived records: " + s.message());
@@ -369,7 +369,7 @@ Status Scrubber::RepairOnce(uint64_t table, const PartitionRoute& p, paxos::Node
       if (records->size() != applied - c.lsn) return Status::Corruption("WAL records missing after the copy");
       RETURN_IF_ERROR(store.Begin());
       Status s = store.scrub().Replace(group, c);
-      for (size_t i = 0; s.ok() && i < records->size(); ++i) s = store.Apply(group, (*records)[i]);
+      for (size_t i = 0; s.ok() && i < records->size(); ++i) s = store.Apply(group, (*records)[i], true);
       if (!s.ok()) {
         store.Rollback();
         return s;

@@ -17,8 +17,8 @@ namespace ddb::cluster {
 namespace {
 
 // The tables that hold a group's replicated state: its items, its local
-// indexes' rows (items in the spaces LocalSpace(group, i)), and its outbox of
-// global index writes. `types` has one letter per column: 'b' blob, 'i'
+// indexes' rows (items in the spaces LocalSpace(group, i)), its outbox of
+// global index writes, and its transaction locks and decisions. `types` has one letter per column: 'b' blob, 'i'
 // integer. `order` is the primary key after group_id.
 struct ReplicatedTable {
   const char* name;
@@ -35,6 +35,8 @@ constexpr ReplicatedTable kReplicatedTables[] = {
     {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 4},
     {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 5},
     {"outbox", "lsn,seq,data", "iib", "lsn,seq", 0},
+    {"locks", "hk,rk,txn,shared,decision_group,staged", "bbbiib", "hk,rk,txn", 0},
+    {"decisions", "txn,committed", "bi", "txn", 0},
 };
 static_assert(kMaxLocalIndexes == 5, "one items entry per local index space");
 constexpr size_t kDigestsKept = 8;

@@ -138,4 +138,16 @@ Status SqliteDb::CopyTo(SqliteDb* dest) {
   return Status::Ok();
 }
 
+Status SqliteDb::AddColumnIfMissing(const std::string& table, const std::string& definition) {
+  const std::string column = definition.substr(0, definition.find(' '));
+  auto info = Prepare("SELECT 1 FROM pragma_table_info('" + table + "') WHERE name=?1");
+  if (!info.ok()) return info.status();
+  info->BindText(1, column);
+  auto has = info->Step();
+  if (!has.ok()) return has.status();
+  if (*has) return Status::Ok();
+  info->Reset();
+  return Exec("ALTER TABLE " + table + " ADD COLUMN " + definition);
+}
+
 }  // namespace ddb::cluster

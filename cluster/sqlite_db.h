@@ -71,6 +71,9 @@ class SqliteDb {
   // (SQLite's online backup API). Neither may be in a transaction; `dest`
   // keeps its journal mode.
   Status CopyTo(SqliteDb* dest);
+  // Adds a column to an existing table unless it has it (files written by an
+  // older version); `definition` is "name TYPE ...".
+  Status AddColumnIfMissing(const std::string& table, const std::string& definition);
 
  private:
   explicit SqliteDb(sqlite3* db) : db_(db) {}

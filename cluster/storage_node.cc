@@ -173,7 +173,8 @@ Status StorageNode::PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>
     Status s;
     if (ready.hard_state) s = store_->SaveHardState(group, *ready.hard_state);
     for (size_t i = 0; s.ok() && i < ready.entries.size(); ++i) s = store_->SaveRecord(group, ready.entries[i]);
-    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = ApplyCommitted(g, ready.committed[i]);
+    const bool apply_items = ready.apply_items && !g->row.log_replica;
+    for (size_t i = 0; s.ok() && i < ready.committed.size(); ++i) s = ApplyCommitted(g, ready.committed[i], apply_items);
     if (!s.ok()) {
       store_->Rollback();
       return s;
@@ -189,8 +190,10 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
     g->replica->Advance(ready);
     NoteCommitted(g, ready);
     Settle(g, ready);
+    if (ready.snapshot) RequestSnapshot(g, *ready.snapshot);
   }
   if (store_->TakeOutboxAdded() && options_.on_outbox) options_.on_outbox();
+  DropRemoved();
 }
 
 void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
@@ -201,7 +204,9 @@ void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
   config.members = row.members;
   config.election_ticks = options_.election_ticks;
   config.heartbeat_ticks = options_.heartbeat_ticks;
+  config.lease_ticks = options_.lease_ticks;
   config.random_seed = (row.group << 16) ^ options_.id;
+  config.joined_lsn = row.joined_lsn;
   Group g;
   g.replica = std::make_unique<paxos::Replica>(config, row.state);
   row.state = paxos::PersistedState();  // the replica owns the records now

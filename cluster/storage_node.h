@@ -69,6 +69,9 @@ struct NodeReply {
   bool wait_for_indexes = false;       // Mutate: it has global index writes to wait for
   bool committed = false;              // Decide: the transaction's outcome
   std::vector<StaleLock> stale;        // StaleLocks
+  paxos::Ballot ballot = 0;            // ChangeMembership: the proposing leader's ballot
+  std::optional<GroupCopy> copy;       // ReadSnapshot: the replicated rows at copy->lsn
+  std::string config;                  // ReadSnapshot: the configuration there (encoded)
 };
 using ReplyFn = std::function<void(NodeReply)>;
 NodeReply Reply(Status s, paxos::NodeId hint = 0);
@@ -88,9 +91,13 @@ struct NodeOptions {
   int tick_ms = 10;
   int election_ticks = 30;
   int heartbeat_ticks = 5;
+  int lease_ticks = 0;  // 0: derived (paxos::ReplicaConfig::lease_ticks)
   // Called (on the node thread) after a group commit that added global index
   // writes to an outbox, so the propagator need not poll.
   std::function<void()> on_outbox;
+  // Finds another node by id, for a replica that needs a snapshot from its
+  // leader (a member added after the leader trimmed its log).
+  std::function<class StorageNode*(paxos::NodeId)> peer;
 };
 
 class StorageNode {
@@ -135,6 +142,13 @@ class StorageNode {
   // Starts an election for `group` on this node now (no reply).
   void Campaign(uint64_t group);
   void DropReplica(uint64_t group, ReplyFn reply);
+  // Leader only: proposes `next` as the group's configuration
+  // (paxos::Replica::ProposeConfig); the reply's lsn is the change's LSN and
+  // ballot the leader's, which a member being added is created with.
+  void ChangeMembership(uint64_t group, paxos::Configuration next, ReplyFn reply);
+  // A copy of the group's replicated rows at its applied LSN, with the
+  // configuration in force there: a snapshot for a new member.
+  void ReadSnapshot(uint64_t group, ReplyFn reply);
   // Proposes a put or delete; answers once it is committed and applied.
   void Write(uint64_t group, WalRecord record, ReplyFn reply);
   // Runs `mutator` on the latest version of the item and proposes what it
@@ -214,6 +228,7 @@ class StorageNode {
     // Follower only, with stale reads on: committed records waiting to be
     // applied to the items, each with the time it is due (in LSN order).
     std::deque<std::pair<std::chrono::steady_clock::time_point, paxos::Record>> delayed;
+    bool snapshot_in_flight = false;  // a snapshot was asked of the leader
   };
   // A message from a peer, or a request (fn, run on the node thread with its
   // reply function, which is answered "unavailable" if the node is off).
@@ -235,7 +250,7 @@ class StorageNode {
   void AddGroup(ReplicaRow row, bool whole_group_restarted = false);
   // Stale reads: applies a committed record now or queues it (in a
   // transaction of the caller); applies what is due, or all of it.
-  Status ApplyCommitted(Group* g, const paxos::Record& r);
+  Status ApplyCommitted(Group* g, const paxos::Record& r, bool apply_items);
   Status ApplyDelayed(Group* g, bool all);
   // Applies the queued records that are due (all of a leader's), in their
   // own transaction; called by the loop every round.
@@ -260,6 +275,11 @@ class StorageNode {
   // Applies the memory effect of transaction records committed here that
   // this leader did not propose (a follower's, or a previous leader's).
   void NoteCommitted(Group* g, const paxos::Ready& ready);
+  // Membership (storage_node_members.cc).
+  void RequestSnapshot(Group* g, const paxos::SnapshotRequest& request);
+  void InstallFetched(uint64_t group, NodeReply fetched);
+  void DropRemoved();
+  void ForgetGroup(uint64_t group, const Status& why);
 
   NodeOptions options_;
   Transport* transport_;

@@ -22,11 +22,7 @@ void StorageNode::Campaign(uint64_t group) {
 
 void StorageNode::DropReplica(uint64_t group, ReplyFn reply) {
   Request(std::move(reply), [this, group](ReplyFn done) {
-    if (Group* g = FindGroup(group)) {
-      for (auto& [lsn, p] : g->pending) p.done(Reply(Status::NotFound("table deleted")));
-      for (auto& [lsn, w] : g->after_commit) w.second(Reply(Status::NotFound("table deleted")));
-      groups_.erase(group);
-    }
+    ForgetGroup(group, Status::NotFound("table deleted"));
     done(Reply(store_->DropReplica(group)));
   });
 }
@@ -125,8 +121,20 @@ void StorageNode::Describe(ReplyFn reply) {
     NodeReply r;
     for (const auto& [id, g] : groups_) {
       const paxos::Replica& rep = *g.replica;
-      r.replicas.push_back(ReplicaInfo{id, options_.id, rep.IsLeader(), rep.ballot(), rep.commit_lsn(),
-                                       rep.applied_lsn(), rep.last_lsn()});
+      ReplicaInfo info;
+      info.group = id;
+      info.node = options_.id;
+      info.leader = rep.IsLeader();
+      info.ballot = rep.ballot();
+      info.commit_lsn = rep.commit_lsn();
+      info.applied_lsn = rep.applied_lsn();
+      info.last_lsn = rep.last_lsn();
+      info.log_replica = g.row.log_replica;
+      info.joined_lsn = g.row.joined_lsn;
+      for (const paxos::Member& m : rep.configuration().members) {
+        (m.role == paxos::MemberRole::kLog ? info.log_members : info.full_members).push_back(m.id);
+      }
+      r.replicas.push_back(std::move(info));
     }
     done(std::move(r));
   });

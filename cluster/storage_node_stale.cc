@@ -11,20 +11,21 @@
 
 namespace ddb::cluster {
 
-Status StorageNode::ApplyCommitted(Group* g, const paxos::Record& r) {
+Status StorageNode::ApplyCommitted(Group* g, const paxos::Record& r, bool apply_items) {
   const int delay_ms = stale_read_ms_.load();
-  if (delay_ms > 0 && !g->replica->IsLeader()) {
+  // A log replica's records change no items: nothing to hold back.
+  if (delay_ms > 0 && !g->replica->IsLeader() && apply_items) {
     g->delayed.emplace_back(std::chrono::steady_clock::now() + std::chrono::milliseconds(delay_ms), r);
     return Status::Ok();
   }
   RETURN_IF_ERROR(ApplyDelayed(g, /*all=*/true));
-  return store_->Apply(g->row.group, r);
+  return store_->Apply(g->row.group, r, apply_items);
 }
 
 Status StorageNode::ApplyDelayed(Group* g, bool all) {
   const auto now = std::chrono::steady_clock::now();
   while (!g->delayed.empty() && (all || g->delayed.front().first <= now)) {
-    RETURN_IF_ERROR(store_->Apply(g->row.group, g->delayed.front().second));
+    RETURN_IF_ERROR(store_->Apply(g->row.group, g->delayed.front().second, !g->row.log_replica));
     g->delayed.pop_front();
   }
   return Status::Ok();

@@ -118,6 +118,11 @@ void Transport::SetCutLinks(std::set<std::pair<paxos::NodeId, paxos::NodeId>> cu
   faults_.cut = std::move(cut);
 }
 
+bool Transport::IsCut(paxos::NodeId a, paxos::NodeId b) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return faults_.cut.count(std::minmax(a, b)) != 0;
+}
+
 void Transport::SetDropRate(double rate) {
   std::lock_guard<std::mutex> lock(mu_);
   faults_.drop_rate = rate < 0 ? 0 : rate > 1 ? 1 : rate;

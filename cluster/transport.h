@@ -47,6 +47,7 @@ class Transport {
 
   // Cuts (or restores) both directions between every pair of `cut`.
   void SetCutLinks(std::set<std::pair<paxos::NodeId, paxos::NodeId>> cut);
+  bool IsCut(paxos::NodeId a, paxos::NodeId b) const;
   void SetDropRate(double rate);  // 0 .. 1
   void SetDelay(std::chrono::milliseconds delay);
   void SetCorruptRate(double rate);  // 0 .. 1: a bit flips after the checksum was taken

@@ -51,6 +51,10 @@ Options (one dash or two; "-flag value" or "-flag=value"):
                        per line; the table is the file name up to its first dot)
   -seedNamespace NS    the namespace seeded tables go to, "<access key id>_<region>"
                        (default local_us-east-1; ignored with -sharedDb)
+  -healAfterMs N       a replica whose node is off (or cut off from its leader) this long is
+                       replaced: log replica, then a rebuilt full replica (default 2000, 0: never)
+  -electionTimeoutMs N a follower that hears no leader this long starts an election (default 300)
+  -leaseMs N           the leader's lease, less than the election timeout (default 3/4 of it)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
@@ -121,6 +125,15 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "archiveIntervalMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 0, 86400000, &f->archive_interval_ms)) return bad();
+    } else if (name == "electionTimeoutMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 30, 60000, &f->election_timeout_ms)) return bad();
+    } else if (name == "leaseMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 10, 60000, &f->lease_ms)) return bad();
+    } else if (name == "healAfterMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 86400000, &f->heal_after_ms)) return bad();
     } else if (name == "scrubIntervalMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 0, 86400000, &f->scrub_interval_ms)) return bad();
@@ -159,6 +172,10 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
       *error = "unknown option '" + a + "' (see -help)";
       return false;
     }
+  }
+  if (f->lease_ms != 0 && f->lease_ms >= f->election_timeout_ms) {
+    *error = "-leaseMs must be less than -electionTimeoutMs (" + std::to_string(f->election_timeout_ms) + ")";
+    return false;
   }
   if (f->in_memory && f->db_path_given) {
     *error = "you cannot specify both -dbPath and -inMemory";

@@ -27,6 +27,9 @@ struct Flags {
   bool fault_injection = false;  // fault endpoints answer on a non-loopback bind too
   std::string seed;                            // -seed PATH: a file or folder to load at start
   std::string seed_namespace = "local_us-east-1";  // "<access key id>_<region>" the seed goes to
+  int heal_after_ms = 2000;        // replace a replica lost this long; 0: never
+  int election_timeout_ms = 300;   // a follower that hears no leader this long campaigns
+  int lease_ms = 0;                // the leader's lease; 0: 3/4 of the election timeout
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;

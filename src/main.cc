@@ -1,5 +1,6 @@
 // main: parses flags, starts the cluster and the HTTP server, and stops both
 // cleanly on SIGINT or SIGTERM (every acknowledged write is on disk by then).
+#include <algorithm>
 #include <pthread.h>
 #include <signal.h>
 #include <unistd.h>
@@ -58,6 +59,11 @@ int main(int argc, char** argv) {
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
   co.scrub_interval_ms = flags.scrub_interval_ms;
+  co.heal_after_ms = flags.heal_after_ms;
+  // Replica clocks tick every co.tick_ms; timings are whole ticks.
+  co.election_ticks = std::max(3, flags.election_timeout_ms / co.tick_ms);
+  co.heartbeat_ticks = std::max(1, std::min(5, co.election_ticks / 6));
+  co.lease_ticks = flags.lease_ms == 0 ? 0 : std::max(1, std::min(co.election_ticks - 1, flags.lease_ms / co.tick_ms));
   auto cluster = ddb::cluster::Cluster::Start(co);
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
   if (flags.stale_reads_ms > 0) (*cluster)->SetStaleReads(flags.stale_reads_ms);

@@ -290,6 +290,12 @@ function partitionRow(p, facts) {
     return h('span', { class: cls, title: isLeader ? 'leader' : n && !n.up ? 'powered off' : 'follower' },
       n ? n.name : `node ${id}`);
   });
+  // Log replicas (WAL only) hold the write quorum while a member is replaced.
+  for (const id of p.logMembers || []) {
+    const n = facts.nodes.get(id);
+    members.push(h('span', { class: 'member log', title: 'log replica: WAL only, while the group heals' },
+      `${n ? n.name : `node ${id}`} (log)`));
+  }
   const ballot = leader ? ballotText(leader.replica.ballot, facts.nodes) : null;
   return h('tr', { 'data-group': p.group, 'data-leader': leader ? leader.node.name : '' },
     h('td', { text: `g${p.group}` }),
