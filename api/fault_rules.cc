@@ -24,13 +24,15 @@ const char* const kErrorFaults[] = {"ProvisionedThroughputExceededException", "T
                                     "RequestLimitExceeded", "InternalServerError", "TransactionConflictException"};
 const char* const kOperations[] = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "GetItem",
                                    "Query",   "Scan",       "BatchGetItem", "CreateTable", "DescribeTable",
-                                   "DeleteTable", "UpdateTable", "ListTables"};
+                                   "DeleteTable", "UpdateTable", "ListTables", "TransactWriteItems",
+                                   "TransactGetItems"};
 
 bool IsWrite(const std::string& op) {
-  return op == "PutItem" || op == "UpdateItem" || op == "DeleteItem" || op == "BatchWriteItem";
+  return op == "PutItem" || op == "UpdateItem" || op == "DeleteItem" || op == "BatchWriteItem" ||
+         op == "TransactWriteItems";
 }
 bool IsRead(const std::string& op) {
-  return op == "GetItem" || op == "Query" || op == "Scan" || op == "BatchGetItem";
+  return op == "GetItem" || op == "Query" || op == "Scan" || op == "BatchGetItem" || op == "TransactGetItems";
 }
 
 bool OperationMatches(const std::string& rule_ops, const std::string& op) {
@@ -55,6 +57,23 @@ void AddBatchWriteKeys(const JsonValue& requests, std::vector<const JsonValue*>*
 
 std::vector<Target> TargetsOf(const std::string& op, const JsonValue& request) {
   std::vector<Target> out;
+  if (op == "TransactWriteItems" || op == "TransactGetItems") {
+    // Every action's table and key: {"Put": {"TableName", "Item"}}, {"Update": {..., "Key"}}, ...
+    const JsonValue* items = Member(request, "TransactItems");
+    if (items == nullptr || !items->IsArray()) return out;
+    for (const JsonValue& action : items->GetArray()) {
+      if (!action.IsObject()) continue;
+      for (const auto& m : action.GetObject()) {
+        if (!m.value.IsObject()) continue;
+        Target t;
+        if (const JsonValue* name = Member(m.value, "TableName"); name && name->IsString()) t.table = name->GetString();
+        if (const JsonValue* key = Member(m.value, "Key")) t.keys.push_back(key);
+        if (const JsonValue* item = Member(m.value, "Item")) t.keys.push_back(item);
+        out.push_back(std::move(t));
+      }
+    }
+    return out;
+  }
   if (op == "BatchWriteItem" || op == "BatchGetItem") {
     const JsonValue* items = Member(request, "RequestItems");
     if (items == nullptr || !items->IsObject()) return out;

@@ -192,6 +192,23 @@ def test_key_filter_and_namespace(module_server, table):
     assert [r["namespace"] for r in rules(port)] == ["someone_else"]
 
 
+def test_transactions_meet_write_and_read_rules(module_server, table):
+    port = module_server.port
+    client = default_client(module_server.endpoint, retries={"max_attempts": 0, "mode": "legacy"})
+    # A write rule on one key catches a transaction with an action on that key.
+    add_rule(port, fault="TransactionConflictException", table=table, key={"pk": {"S": "tx"}}, count=1)
+    actions = [{"Put": {"TableName": table, "Item": {"pk": {"S": "other"}}}},
+               {"Update": {"TableName": table, "Key": {"pk": {"S": "tx"}}, "UpdateExpression": "SET v = :v",
+                           "ExpressionAttributeValues": {":v": {"N": "1"}}}}]
+    ds.assert_error(client.transact_write_items, "TransactionConflictException", TransactItems=actions)
+    assert "Item" not in client.get_item(TableName=table, Key={"pk": {"S": "other"}}, ConsistentRead=True)
+    client.transact_write_items(TransactItems=actions)  # the rule is spent
+    add_rule(port, fault="ProvisionedThroughputExceededException", table=table, operations="read", count=1)
+    gets = [{"Get": {"TableName": table, "Key": {"pk": {"S": "tx"}}}}]
+    ds.assert_error(client.transact_get_items, "ProvisionedThroughputExceededException", TransactItems=gets)
+    assert client.transact_get_items(TransactItems=gets)["Responses"][0]["Item"]["v"] == {"N": "1"}
+
+
 def test_rules_end_after_a_time_and_can_be_removed(module_server, table):
     port = module_server.port
     client = default_client(module_server.endpoint, retries={"max_attempts": 0, "mode": "legacy"})
