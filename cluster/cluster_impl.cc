@@ -230,12 +230,22 @@ Status ClusterImpl::Init() {
         return it == node_by_id_.end() ? nullptr : it->second;
       };
       auto node = std::make_unique<StorageNode>(no, &transport_);
-      RETURN_IF_ERROR(node->Open());
       StorageNode* raw = node.get();
       transport_.Register(no.id, [raw](paxos::Message m) { raw->Deliver(std::move(m)); });
       node_by_id_[no.id] = raw;
       nodes_.push_back(std::move(node));
     }
+  }
+  // The node files open in parallel: most of the start-up is SQLite reading
+  // (or creating) seven schemas.
+  {
+    std::vector<Status> opened(nodes_.size());
+    std::vector<std::thread> openers;
+    for (size_t i = 0; i < nodes_.size(); ++i) {
+      openers.emplace_back([this, i, &opened] { opened[i] = nodes_[i]->Open(); });
+    }
+    for (std::thread& t : openers) t.join();
+    for (const Status& s : opened) RETURN_IF_ERROR(s);
   }
   for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());
   std::vector<MemdsNode*> memds;

@@ -14,7 +14,7 @@ CREATE TABLE IF NOT EXISTS tables(
 CREATE TABLE IF NOT EXISTS partitions(
   table_id INTEGER NOT NULL, idx INTEGER NOT NULL, group_id INTEGER NOT NULL,
   hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL, members TEXT NOT NULL,
-  PRIMARY KEY(table_id, idx));
+  log_members TEXT NOT NULL DEFAULT '', PRIMARY KEY(table_id, idx));
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )sql";
 
@@ -24,7 +24,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
-  RETURN_IF_ERROR(store->db_->Exec(kSchema));
+  // One transaction for the whole schema (a commit per statement otherwise).
+  RETURN_IF_ERROR(store->db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("partitions", "log_members TEXT NOT NULL DEFAULT ''"));
   return store;
 }

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS replicas(
   group_id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, members TEXT NOT NULL,
   hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL,
   promised INTEGER NOT NULL DEFAULT 0, commit_lsn INTEGER NOT NULL DEFAULT 0,
-  trim_lsn INTEGER NOT NULL DEFAULT 0, applied_lsn INTEGER NOT NULL DEFAULT 0);
+  trim_lsn INTEGER NOT NULL DEFAULT 0, applied_lsn INTEGER NOT NULL DEFAULT 0,
+  config BLOB NOT NULL DEFAULT x'', joined_lsn INTEGER NOT NULL DEFAULT 0,
+  log_replica INTEGER NOT NULL DEFAULT 0);
 CREATE TABLE IF NOT EXISTS wal(
   group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, ballot INTEGER NOT NULL,
   data BLOB NOT NULL, crc INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 0,
@@ -52,8 +54,10 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
-  RETURN_IF_ERROR(store->db_->Exec(kSchema));
-  // Columns added by the log-replica work; older files get them here.
+  // One transaction for the whole schema (a commit per statement otherwise).
+  RETURN_IF_ERROR(store->db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
+  // Columns added by the log-replica work; files written before get them
+  // here (a new file has them from kSchema, and no ALTER runs).
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "config BLOB NOT NULL DEFAULT x''"));
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "joined_lsn INTEGER NOT NULL DEFAULT 0"));
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "log_replica INTEGER NOT NULL DEFAULT 0"));
