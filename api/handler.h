@@ -53,6 +53,8 @@ class Handler {
   FaultRules& faults() { return faults_; }
   // Every request passes it; snapshots and restores close it (api/request_gate.h).
   RequestGate* gate() { return &gate_; }
+  // The write gate every item write holds (index_builder.h).
+  IndexBuilder* index_builder() { return &indexes_; }
 
   // Runs operation `op` (e.g. "PutItem") on a parsed request in namespace
   // `ns` ("<key id>_<region>/", or "" with -sharedDb), as a client's request

@@ -54,7 +54,12 @@ size_t TtlSweeper::SweepOnce() {
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
   size_t deleted = 0;
-  for (const cluster::TableMeta& meta : cluster_->ListTables("")) {
+  for (const cluster::TableMeta& listed : cluster_->ListTables("")) {
+    std::shared_lock<std::shared_mutex> gate;
+    if (indexes_ != nullptr) gate = indexes_->WriteGate();
+    auto fresh = cluster_->GetTable(listed.name);  // the schema as of now, under the gate
+    if (!fresh.ok()) continue;
+    const cluster::TableMeta& meta = fresh.value();
     auto schema = schemas_.Get(meta);
     if (!schema.ok() || (*schema)->ttl_attribute.empty()) continue;
     deleted += SweepTable(meta, *schema, now_s);

@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "api/table_schema.h"
+#include "api/index_builder.h"
 #include "api/request_gate.h"
 #include "cluster/cluster.h"
 
@@ -32,6 +33,9 @@ class TtlSweeper {
   // Each sweep passes `gate` (the Handler's), so that no sweep runs during a
   // snapshot or a restore.
   void set_gate(RequestGate* gate) { gate_ = gate; }
+  // Each table's sweep holds the index builder's write gate (read its schema
+  // under it), as every item write does (index_builder.h).
+  void set_index_builder(IndexBuilder* indexes) { indexes_ = indexes; }
   void Start();
   void Stop();
   // One sweep of every table now; returns the number of items deleted.
@@ -43,6 +47,7 @@ class TtlSweeper {
 
   cluster::Cluster* cluster_;
   RequestGate* gate_ = nullptr;
+  IndexBuilder* indexes_ = nullptr;
   std::chrono::milliseconds interval_;
   SchemaCache schemas_;
   std::atomic<uint64_t> deleted_{0};

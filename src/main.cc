@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   admin.set_handler(&handler);
   ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
   ttl.set_gate(handler.gate());
+  ttl.set_index_builder(handler.index_builder());
   ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();

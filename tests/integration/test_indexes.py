@@ -415,3 +415,19 @@ def test_reset_of_one_table_empties_its_indexes(server_factory):
     assert admin(server.port, "/admin/reset", {"table": name}) == (200, {"truncated": 1})
     assert status_query(client, name, "gone") == []
     assert query_all(client, name, "by_amount", "pk = :p", {":p": {"S": "r"}})[0] == []
+
+
+def test_expired_items_leave_their_indexes(server_factory):
+    server = server_factory.start(extra_args=["-ttlSweepMs", "100"])
+    client = ds.make_client(server.endpoint)
+    name = "ttl_" + uid()
+    create_indexed(client, name)
+    client.update_time_to_live(TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+    gone = dict(item("ttl", 1, amount=1, status="expiring"), exp={"N": "1000"})  # long past
+    kept = dict(item("ttl", 2, amount=2, status="expiring"), exp={"N": "99999999999"})
+    client.put_item(TableName=name, Item=gone)
+    client.put_item(TableName=name, Item=kept)
+    ds.poll_until(lambda: [g["sk"]["N"] for g in status_query(client, name, "expiring")], lambda r: r == ["2"],
+                  timeout=10, what="the expired item gone from the global index")
+    got = query_all(client, name, "by_amount", "pk = :p", {":p": {"S": "ttl"}}, ConsistentRead=True)[0]
+    assert [g["sk"]["N"] for g in got] == ["2"]
