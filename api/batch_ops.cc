@@ -352,16 +352,16 @@ ApiResult<WriteBatch> ParseBatchWrite(Context& ctx, const JsonValue& req) {
 // so that the leader computes the index changes from the replaced item.
 // The first `count` writes of the table are sent.
 std::vector<Status> WriteIndexed(Context& ctx, const TableWrites& t, size_t count) {
-  std::vector<Status> out;
+  // Blind puts and deletes: running one twice gives the same item and rows.
+  std::vector<std::pair<cluster::Key, cluster::Mutator>> steps;
   for (size_t i = 0; i < count; ++i) {
     const WriteOp& op = t.ops[i];
     auto step = std::make_shared<WriteStep>();
     step->kind = op.put ? WriteStep::Kind::kPut : WriteStep::Kind::kDelete;
     if (op.put) step->item = op.item;
-    cluster::MutateResult result;
-    out.push_back(ctx.cluster->Mutate(t.table.meta, op.key, MakeMutator(step, IndexesOf(t.table, op.key)), &result));
+    steps.emplace_back(op.key, MakeMutator(step, IndexesOf(t.table, op.key)));
   }
-  return out;
+  return ctx.cluster->MutateBatch(t.table.meta, steps);
 }
 
 void WriteUnprocessedRequest(JsonWriter& w, const WriteOp& op) {

@@ -332,6 +332,13 @@ class Cluster {
   // writes nothing is answered once the version it saw is committed.
   virtual Status Mutate(const TableMeta& table, const Key& key, Mutator mutator,
                         MutateResult* result) = 0;
+  // Many read-modify-write steps at once, each with its own status, sent to
+  // their leaders together (BatchWriteItem on a table with indexes). The
+  // mutators must give the same result when run twice (blind puts and
+  // deletes that maintain indexes): a step whose outcome is unknown is run
+  // again.
+  virtual std::vector<Status> MutateBatch(const TableMeta& table,
+                                          const std::vector<std::pair<Key, Mutator>>& ops) = 0;
 
   // Transactions (see TxnAction). `results` gets one entry per action.
   // OK: every action was applied (or read) at once. ConditionFailed: the

@@ -97,6 +97,9 @@ class ClusterImpl final : public Cluster {
   Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
   Status Delete(const TableMeta& table, const Key& key) override;
   Status Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) override;
+  std::vector<Status> MutateBatch(const TableMeta& table, const std::vector<std::pair<Key, Mutator>>& ops) override;
+  Status MutateVia(const TableMeta& table, const Key& key, const Mutator& mutator, MutateResult* result,
+                   bool idempotent);
   Status Truncate(const TableMeta& table) override;
   std::vector<Status> WriteBatch(const TableMeta& table, const std::vector<WriteOp>& ops) override;
   Result<std::optional<std::string>> Get(const TableMeta& table, const Key& key,
@@ -570,13 +573,53 @@ Status ClusterImpl::Truncate(const TableMeta& table) {
 }
 
 Status ClusterImpl::Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) {
+  // A mutation is not idempotent (a conditional increment must not run twice).
+  return MutateVia(table, key, mutator, result, /*idempotent=*/false);
+}
+
+std::vector<Status> ClusterImpl::MutateBatch(const TableMeta& table,
+                                             const std::vector<std::pair<Key, Mutator>>& ops) {
+  std::vector<Status> out(ops.size());
+  auto route = Route(table);
+  if (!route) {
+    for (Status& s : out) s = Status::NotFound(table.name);
+    return out;
+  }
+  // First, every step at once to the node believed to lead its partition.
+  Router& router = PickRouter();
+  Barrier barrier(ops.size());
+  std::vector<uint64_t> groups(ops.size());
+  for (size_t i = 0; i < ops.size(); ++i) {
+    const PartitionRoute& p = route->ForHash(KeyHash(ops[i].first.hash));
+    groups[i] = p.group;
+    router.Node(router.LeaderHint(p))->Mutate(p.group, ops[i].first, ops[i].second, barrier.Slot(i));
+  }
+  const bool answered = barrier.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms));
+  // Then, one by one through the router's retries, whatever did not succeed
+  // there; a failed condition or a refused write keeps its status.
+  for (size_t i = 0; i < ops.size(); ++i) {
+    if (answered) {
+      NodeReply& r = barrier.reply(i);
+      if (r.status.ok() && r.wait_for_indexes) propagator_->WaitFor(groups[i], r.lsn, kIndexWait);
+      if (r.status.ok() || r.status.code() == Status::Code::kConditionFailed ||
+          r.status.code() == Status::Code::kInvalidArgument || r.status.code() == Status::Code::kConflict) {
+        out[i] = r.status;
+        continue;
+      }
+    }
+    MutateResult result;
+    out[i] = MutateVia(table, ops[i].first, ops[i].second, &result, /*idempotent=*/true);
+  }
+  return out;
+}
+
+Status ClusterImpl::MutateVia(const TableMeta& table, const Key& key, const Mutator& mutator, MutateResult* result,
+                              bool idempotent) {
   auto route = Route(table);
   if (!route) return Status::NotFound(table.name);
   const PartitionRoute& p = route->ForHash(KeyHash(key.hash));
-  // A mutation is not idempotent (a conditional increment must not run twice).
   NodeReply r = PickRouter().ToLeader(
-      p, [&](StorageNode* n, ReplyFn done) { n->Mutate(p.group, key, mutator, std::move(done)); },
-      /*idempotent=*/false);
+      p, [&](StorageNode* n, ReplyFn done) { n->Mutate(p.group, key, mutator, std::move(done)); }, idempotent);
   result->old_item = std::move(r.item);
   result->new_item = std::move(r.new_item);
   if (r.status.ok() && r.wait_for_indexes) propagator_->WaitFor(p.group, r.lsn, kIndexWait);

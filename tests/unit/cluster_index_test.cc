@@ -177,3 +177,30 @@ TEST_CASE("cluster: the outbox survives a restart and is propagated after it", "
 
 }  // namespace
 }  // namespace ddb::cluster
+
+namespace ddb::cluster {
+namespace {
+
+TEST_CASE("cluster: MutateBatch runs every step, also across a leader's power-off", "[cluster]") {
+  auto c = Start();
+  auto t = c->CreateTable("ns/mb", "s");
+  REQUIRE(t.ok());
+  auto batch = [&](int from) {
+    std::vector<std::pair<Key, Mutator>> ops;
+    for (int i = from; i < from + 30; ++i) {
+      Key k{"h" + std::to_string(i), "r"};
+      ops.emplace_back(k, Writes("v" + std::to_string(i), {Local(1, Key{k.hash, "i|" + k.range}, "p")}));
+    }
+    return c->MutateBatch(*t, ops);
+  };
+  for (const Status& s : batch(0)) CHECK(s.ok());
+  // AZ a's replicas lead at first: power them off; the steps that reach a
+  // deposed leader are sent again through the router.
+  REQUIRE(c->PowerOff("az-a").ok());
+  for (const Status& s : batch(30)) CHECK(s.ok());
+  CHECK(c->Stats(*t).item_count == 60);
+  CHECK(c->Stats(*t, 1).item_count == 60);
+}
+
+}  // namespace
+}  // namespace ddb::cluster
