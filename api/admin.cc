@@ -54,6 +54,12 @@ void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
     w.Uint64(r.last_lsn);
     w.Key("joinedLsn");
     w.Uint64(r.joined_lsn);
+    w.Key("leaseMsLeft");
+    w.Int64(r.lease_ms_left);
+    w.Key("itemCount");
+    w.Uint64(r.item_count);
+    w.Key("sizeBytes");
+    w.Uint64(r.size_bytes);
     w.EndObject();
   }
   w.EndArray();
@@ -181,6 +187,17 @@ void WriteTable(JsonWriter& w, const cluster::TableInfo& t,
     w.StartArray();
     for (uint32_t m : p.log_members) w.Uint(m);
     w.EndArray();
+    // The leader's view; all absent while the group has no leader.
+    if (p.leader != 0) {
+      w.Key("leader");
+      w.Uint(p.leader);
+      w.Key("leaseMsLeft");
+      w.Int64(p.lease_ms_left);
+      w.Key("itemCount");
+      w.Uint64(p.item_count);
+      w.Key("sizeBytes");
+      w.Uint64(p.size_bytes);
+    }
     if (auto it = scrub.find(p.group); it != scrub.end()) {
       w.Key("scrub");
       w.StartObject();

@@ -163,6 +163,14 @@ struct ReplicaInfo {
   uint64_t last_lsn = 0;
   bool log_replica = false;          // WAL only (see autoadmin.h)
   uint64_t joined_lsn = 0;           // added to a running group at this LSN (0: founding member)
+  // A leader's lease: milliseconds until it expires (ticks left × tick
+  // length; 0: not a leader, or no valid lease, so no consistent reads).
+  int64_t lease_ms_left = 0;
+  // The items this replica holds for the group (its applied state; 0 on a
+  // log replica) and the sum of their sizes: running totals kept by the
+  // node store, so reading them costs one row per replica.
+  uint64_t item_count = 0;
+  uint64_t size_bytes = 0;
   // The group's configuration as this replica knows it (a leader's is the
   // newest, possibly not yet committed): full members and log replicas.
   std::vector<uint32_t> full_members;
@@ -181,6 +189,12 @@ struct PartitionInfo {
   uint64_t hash_lo = 0, hash_hi = 0;
   std::vector<uint32_t> members;      // full replicas serving requests
   std::vector<uint32_t> log_members;  // log replicas
+  // From the group's leader's ReplicaInfo (the up leader with the highest
+  // ballot); leader 0 and the rest 0 while the group has none.
+  uint32_t leader = 0;
+  int64_t lease_ms_left = 0;
+  uint64_t item_count = 0;
+  uint64_t size_bytes = 0;
 };
 struct TableInfo {
   TableMeta meta;

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -765,11 +766,28 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     if (answered && info.up) info.replicas = std::move(barrier.reply(i).replicas);
     snap.nodes.push_back(std::move(info));
   }
+  // Per group, the up leader with the highest ballot (an old leader cut off
+  // from its peers may still think it leads until check-quorum).
+  std::map<uint64_t, const ReplicaInfo*> leaders;
+  for (const NodeInfo& n : snap.nodes) {
+    for (const ReplicaInfo& r : n.replicas) {
+      if (!r.leader) continue;
+      const ReplicaInfo*& best = leaders[r.group];
+      if (best == nullptr || r.ballot > best->ballot) best = &r;
+    }
+  }
   for (const auto& route : memds_.front()->List("")) {
     TableInfo t{route->meta, {}};
     for (const PartitionRoute& p : route->partitions) {
-      t.partitions.push_back(PartitionInfo{p.group, p.hash_lo, p.hash_hi, {p.members.begin(), p.members.end()},
-                                           {p.log_members.begin(), p.log_members.end()}});
+      PartitionInfo info{p.group, p.hash_lo, p.hash_hi, {p.members.begin(), p.members.end()},
+                         {p.log_members.begin(), p.log_members.end()}};
+      if (auto it = leaders.find(p.group); it != leaders.end()) {
+        info.leader = it->second->node;
+        info.lease_ms_left = it->second->lease_ms_left;
+        info.item_count = it->second->item_count;
+        info.size_bytes = it->second->size_bytes;
+      }
+      t.partitions.push_back(std::move(info));
     }
     snap.tables.push_back(std::move(t));
   }

@@ -39,6 +39,32 @@ CREATE TABLE IF NOT EXISTS decisions(
   PRIMARY KEY(group_id, txn)) WITHOUT ROWID;
 )sql";
 
+// Running totals of `items` per item space, kept by triggers in the same
+// transaction as every change to `items` (puts, deletes, truncates, snapshot
+// installs, scrub repairs, bit rot), so reading a partition's size is one
+// row, not a count(*) of the partition. INSERT OR REPLACE fires the delete
+// trigger for the row it replaces only with recursive_triggers on (Open).
+constexpr const char* kItemStatsTable = R"sql(
+CREATE TABLE item_stats(
+  group_id INTEGER PRIMARY KEY, items INTEGER NOT NULL, bytes INTEGER NOT NULL);
+INSERT INTO item_stats(group_id, items, bytes)
+  SELECT group_id, count(*), coalesce(sum(size), 0) FROM items GROUP BY group_id;
+)sql";
+constexpr const char* kItemStatsTriggers = R"sql(
+CREATE TRIGGER IF NOT EXISTS item_stats_insert AFTER INSERT ON items BEGIN
+  INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
+    ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
+END;
+CREATE TRIGGER IF NOT EXISTS item_stats_delete AFTER DELETE ON items BEGIN
+  UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
+END;
+CREATE TRIGGER IF NOT EXISTS item_stats_update AFTER UPDATE OF group_id, size ON items BEGIN
+  UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
+  INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
+    ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
+END;
+)sql";
+
 int64_t Crc(std::string_view d) {
   return static_cast<int64_t>(
       crc32(0, reinterpret_cast<const Bytef*>(d.data()), static_cast<uInt>(d.size())));
@@ -61,6 +87,7 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "config BLOB NOT NULL DEFAULT x''"));
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "joined_lsn INTEGER NOT NULL DEFAULT 0"));
   RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "log_replica INTEGER NOT NULL DEFAULT 0"));
+  RETURN_IF_ERROR(store->CreateItemStats());
   RETURN_IF_ERROR(store->Prepare());
   auto groups = store->db_->Prepare("SELECT DISTINCT group_id FROM outbox");
   if (!groups.ok()) return groups.status();
@@ -71,6 +98,25 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
     store->outbox_groups_.insert(U(groups->Int(0)));
   }
   return store;
+}
+
+// Files from before item_stats get it here, filled from their items once.
+Status NodeStore::CreateItemStats() {
+  RETURN_IF_ERROR(db_->Exec("PRAGMA recursive_triggers = ON"));
+  auto exists = db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='item_stats'");
+  if (!exists.ok()) return exists.status();
+  auto row = exists->Step();
+  if (!row.ok()) return row.status();
+  const bool have = exists->Int(0) != 0;
+  exists->Reset();
+  RETURN_IF_ERROR(db_->Begin());
+  Status s = have ? Status::Ok() : db_->Exec(kItemStatsTable);
+  if (s.ok()) s = db_->Exec(kItemStatsTriggers);
+  if (!s.ok()) {
+    (void)db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
 }
 
 Status NodeStore::Prepare() {
@@ -90,7 +136,7 @@ Status NodeStore::Prepare() {
                      "ORDER BY h,hk,rk LIMIT ?5"},
       {&scan_after_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND (h,hk,rk)>(?2,?3,?4) "
                      "AND h>=?6 AND h<=?7 ORDER BY h,hk,rk LIMIT ?5"},
-      {&stats_, "SELECT count(*), coalesce(sum(size),0) FROM items WHERE group_id=?1"},
+      {&stats_, "SELECT items, bytes FROM item_stats WHERE group_id=?1"},
       {&put_outbox_, "INSERT OR REPLACE INTO outbox(group_id,lsn,seq,data) VALUES(?1,?2,?3,?4)"},
       {&trim_outbox_, "DELETE FROM outbox WHERE group_id=?1 AND lsn<=?2"},
       {&clear_outbox_, "DELETE FROM outbox WHERE group_id=?1"},
@@ -442,15 +488,22 @@ Status NodeStore::Query(uint64_t group, const QuerySpec& spec, ScanPage* page) {
   return Status::Ok();
 }
 
-Status NodeStore::Stats(uint64_t space, TableStats* stats) {
+Status NodeStore::ItemTotals(uint64_t space, TableStats* stats) {
   stats_.Reset().Bind(1, S(space));
   auto row = stats_.Step();
   if (!row.ok()) return row.status();
-  stats->item_count += U(stats_.Int(0));
-  stats->size_bytes += U(stats_.Int(1));
+  if (*row) {
+    stats->item_count += U(stats_.Int(0));
+    stats->size_bytes += U(stats_.Int(1));
+  }
   stats_.Reset();
+  return Status::Ok();
+}
+
+Status NodeStore::Stats(uint64_t space, TableStats* stats) {
+  RETURN_IF_ERROR(ItemTotals(space, stats));
   outbox_count_.Reset().Bind(1, S(space));
-  row = outbox_count_.Step();
+  auto row = outbox_count_.Step();
   if (!row.ok()) return row.status();
   if (*row) stats->index_backlog += U(outbox_count_.Int(0));
   outbox_count_.Reset();

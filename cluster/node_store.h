@@ -34,6 +34,11 @@
 //   decisions(group_id, txn BLOB, committed, PK(group_id, txn))
 //       the outcome of each transaction decided in this group (the first
 //       decide record of a txn wins). Never pruned yet.
+//   item_stats(group_id PK, items, bytes)
+//       per item space (a group or LocalSpace()), the count of its `items`
+//       rows and the sum of their size, kept by triggers on `items` in the
+//       same transaction as each change. Not replicated (scrub does not
+//       digest it): each file derives it from its own items.
 //
 // Writes happen inside Begin()/Commit(): the node thread groups every record
 // that arrived together into one transaction (group commit).
@@ -128,6 +133,9 @@ class NodeStore {
   // `space` is a group, or LocalSpace() of one of its local indexes.
   Status Scan(uint64_t space, const std::optional<Key>& after, size_t limit, size_t max_bytes,
               uint64_t hash_lo, uint64_t hash_hi, ScanPage* page);
+  // Adds the space's item count and bytes (one row of item_stats) and, in
+  // Stats, its outbox backlog (a count of its outbox rows).
+  Status ItemTotals(uint64_t space, TableStats* stats);
   Status Stats(uint64_t space, TableStats* stats);
   // Reads spec.local_index's rows when it is set.
   Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
@@ -148,6 +156,7 @@ class NodeStore {
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
   Status Prepare();
+  Status CreateItemStats();
   // Applies a put or delete record (and its index writes) of the record at
   // `lsn`; `seq` numbers the record's outbox rows.
   Status ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq);

@@ -163,7 +163,8 @@ class StorageNode {
   // this node leads, at most `limit` per group.
   void ReadOutbox(size_t limit, ReplyFn reply);
   void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
-  // The state of every replica on this node.
+  // The state of every replica on this node: Paxos positions, lease time
+  // left, and its item count and bytes (one item_stats row per replica).
   void Describe(ReplyFn reply);
   // Runs `fn` on the node thread, between group commits, with the node's
   // store and the group's replica (nullptr when this node holds none), and

@@ -131,6 +131,14 @@ void StorageNode::Describe(ReplyFn reply) {
       info.last_lsn = rep.last_lsn();
       info.log_replica = g.row.log_replica;
       info.joined_lsn = g.row.joined_lsn;
+      info.lease_ms_left = int64_t{rep.lease_ticks_left()} * options_.tick_ms;
+      if (!g.row.log_replica) {
+        TableStats items;
+        if (store_->ItemTotals(id, &items).ok()) {
+          info.item_count = items.item_count;
+          info.size_bytes = items.size_bytes;
+        }
+      }
       for (const paxos::Member& m : rep.configuration().members) {
         (m.role == paxos::MemberRole::kLog ? info.log_members : info.full_members).push_back(m.id);
       }

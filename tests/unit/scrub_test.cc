@@ -278,6 +278,37 @@ TEST_CASE("scrub: a flipped bit on one replica is found and repaired", "[scrub]"
     CHECK(p->result == "ok");
     for (const ReplicaScrub& r : p->replicas) CHECK(r.digest == p->reference_digest);
   }
+  // A repair replaced the victims' rows: the running item totals (item_stats,
+  // kept by triggers) still match on every replica of the group, and the
+  // table's partitions add up to the 100 items.
+  bool agree = false;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (!agree && std::chrono::steady_clock::now() < deadline) {
+    ClusterSnapshot snap = c->Snapshot();
+    uint64_t leader_items = 0, leader_bytes = 0, total = 0;
+    for (const TableInfo& ti : snap.tables) {
+      if (ti.meta.name != "ns/s1") continue;
+      for (const PartitionInfo& p : ti.partitions) {
+        total += p.item_count;
+        if (p.group == part.group) {
+          leader_items = p.item_count;
+          leader_bytes = p.size_bytes;
+        }
+      }
+    }
+    int replicas = 0;
+    agree = total == 100 && leader_items > 0;
+    for (const NodeInfo& n : snap.nodes) {
+      for (const ReplicaInfo& r : n.replicas) {
+        if (r.group != part.group) continue;
+        ++replicas;
+        agree = agree && r.item_count == leader_items && r.size_bytes == leader_bytes;
+      }
+    }
+    agree = agree && replicas == 3;
+    if (!agree) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  CHECK(agree);
   // Every item reads back as written, from the leader.
   for (int i = 0; i < 100; ++i) {
     auto got = c->Get(*t, K(i), true);

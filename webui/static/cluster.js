@@ -1,5 +1,6 @@
 // The cluster view: AZs as columns with their storage nodes and the replicas
-// each holds, every table's partitions with their replication group, MemDS and
+// each holds (with their items and a leader's lease time left), every table's
+// partitions with their replication group, item count, size and lease, MemDS and
 // router counters with live charts, request metrics (metrics.js), and the
 // power buttons, the network and disk faults (partitions, message drops
 // and delays, slow disks), scrub and bit rot (scrub.js), the fault rules
@@ -130,6 +131,67 @@ export function splitTableName(name) {
   return { ns: name.slice(0, slash), table: name.slice(slash + 1) };
 }
 
+// JSON of a value without the leases: they move on every poll, and are
+// updated in place (updateLeases) rather than by redrawing the tables.
+function withoutLeases(value) {
+  return JSON.stringify(value, (key, v) => (key === 'leaseMsLeft' ? undefined : v));
+}
+
+// 1234567 -> "1.2 MB": the item bytes as DynamoDB counts them.
+export function sizeText(bytes) {
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = Number(bytes) || 0;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i += 1;
+  }
+  return i === 0 ? `${v} B` : `${v.toFixed(v < 10 ? 1 : 0)} ${units[i]}`;
+}
+
+// A lease: the milliseconds left and a bar (full at the longest lease seen),
+// or "none" for a leader without a valid lease; empty for a follower. In a
+// cell of the partition table, or a line under a node card's role.
+const kLeaseTitle = 'lease time left: the leader serves strongly consistent reads until it expires; every heartbeat round that a majority answers renews it';
+let leaseMsMax = 1;
+function lease(tag, ms, isLeader) {
+  const el = h(tag, { class: tag === 'td' ? 'lease num' : 'lease', title: kLeaseTitle });
+  setLease(el, ms, isLeader);
+  return el;
+}
+
+function setLease(el, ms, isLeader) {
+  const left = Number(ms) || 0;
+  leaseMsMax = Math.max(leaseMsMax, left);
+  el.dataset.leaseMs = String(left);
+  el.classList.toggle('expired', isLeader && left === 0);
+  if (!isLeader) {
+    el.replaceChildren();
+    return;
+  }
+  const bar = h('span', { class: 'lease-bar' }, h('span', { style: `width: ${Math.round((100 * left) / leaseMsMax)}%` }));
+  el.replaceChildren(bar, h('span', { text: left ? `${left} ms` : 'none' }));
+}
+
+function updateLeases(snap) {
+  for (const n of snap.nodes) {
+    const card = nodeCards.get(n.id);
+    if (!card) continue;
+    for (const r of n.replicas) {
+      const el = card.body.querySelector(`tr[data-group="${r.group}"] .lease`);
+      if (el) setLease(el, r.leaseMsLeft, r.role === 'leader');
+    }
+  }
+  for (const t of snap.tables) {
+    const card = document.querySelector(`#partitions .table-card[data-table="${CSS.escape(t.name)}"]`);
+    if (!card) continue;
+    for (const p of t.partitions) {
+      const el = card.querySelector(`tr[data-group="${p.group}"] .lease`);
+      if (el) setLease(el, p.leaseMsLeft, p.leader !== undefined);
+    }
+  }
+}
+
 function ballotText(ballot, nodes) {
   const round = Math.floor(ballot / kBallotRound);
   const proposer = nodes.get(ballot % kBallotRound);
@@ -142,6 +204,7 @@ function render(snap) {
   renderNetwork(snap);
   renderAzs(snap, facts);
   renderPartitions(snap, facts);
+  updateLeases(snap);
   renderAlarms(snap, facts.nodes);
 }
 
@@ -221,7 +284,7 @@ function renderAzs(snap, facts) {
       card.button.textContent = node.up ? 'Power off' : 'Power on';
       card.button.classList.toggle('danger', node.up);
     }
-    const sig = JSON.stringify([node.up, node.replicas, [...facts.groups]]);
+    const sig = withoutLeases([node.up, node.replicas, [...facts.groups]]);
     if (sig === card.sig) continue;
     card.sig = sig;
     card.body.replaceChildren(replicaTable(node, facts));
@@ -238,18 +301,25 @@ function replicaTable(node, facts) {
   if (node.replicas.length === 0) return h('p', { class: 'muted', text: 'no replicas yet' });
   const rows = [...node.replicas].sort((a, b) => a.group - b.group).map((r) => {
     const ballot = ballotText(r.ballot, facts.nodes);
-    return h('tr', { class: r.role === 'leader' ? 'leader' : '' },
+    const leader = r.role === 'leader';
+    // Under the group: its table and partition, and the items this replica
+    // holds; under a leader's role: its lease.
+    const items = r.role === 'log'
+      ? h('small', { class: 'replica-items', title: 'a log replica holds the WAL only', text: 'WAL only' })
+      : h('small', { class: 'replica-items', 'data-items': r.itemCount, title: `${r.itemCount} items, ${sizeText(r.sizeBytes)}`, text: `${r.itemCount} items` });
+    return h('tr', { class: leader ? 'leader' : '', 'data-group': r.group },
       h('td', { title: facts.groups.get(r.group) || '' }, `g${r.group}`,
-        h('small', { text: facts.groups.get(r.group) || '' })),
-      h('td', { text: r.role }),
+        h('small', { text: facts.groups.get(r.group) || '' }), items),
+      h('td', {}, r.role, lease('small', r.leaseMsLeft, leader)),
       h('td', { class: 'num', title: ballot.title, text: ballot.text }),
       h('td', { class: 'num', text: r.commitLsn }),
       h('td', { class: 'num', text: r.appliedLsn }),
       h('td', { class: 'num', text: r.lastLsn }));
   });
+  const titles = { group: 'group, its table and partition, the items this replica holds', role: 'role; a leader\'s lease time left', ballot: 'ballot round', last: 'last LSN in the WAL' };
   return h('table', { class: 'grid compact' },
     h('thead', {}, h('tr', {}, ['group', 'role', 'ballot', 'commit', 'applied', 'last'].map((c) =>
-      h('th', { text: c, title: c === 'ballot' ? 'ballot round' : c === 'last' ? 'last LSN in the WAL' : '' })))),
+      h('th', { text: c, title: titles[c] || '' })))),
     h('tbody', {}, rows));
 }
 
@@ -260,7 +330,7 @@ function renderPartitions(snap, facts) {
     const l = facts.leaders.get(g);
     return l ? [l.node.id, l.replica.ballot, l.replica.commitLsn] : null;
   };
-  const sig = JSON.stringify([snap.tables, snap.nodes.map((n) => n.up),
+  const sig = withoutLeases([snap.tables, snap.nodes.map((n) => n.up),
     snap.tables.flatMap((t) => t.partitions.map((p) => leaderOf(p.group)))]);
   if (sig === partitionsSig) return;
   partitionsSig = sig;
@@ -271,11 +341,15 @@ function renderPartitions(snap, facts) {
   }
   el.replaceChildren(...snap.tables.map((t) => {
     const { ns, table } = splitTableName(t.name);
+    const led = t.partitions.filter((p) => p.leader !== undefined);
+    const items = sum(led.map((p) => p.itemCount));
+    const bytes = sum(led.map((p) => p.sizeBytes));
+    const totals = led.length === t.partitions.length ? ` · ${items} items · ${sizeText(bytes)}` : '';
     return h('div', { class: 'card table-card', 'data-table': t.name },
       h('h3', {}, h('span', { class: 'ns', text: ns || 'shared' }), ' ', table,
-        h('small', { text: ` table id ${t.id} · ${t.partitions.length} partitions` })),
+        h('small', { text: ` table id ${t.id} · ${t.partitions.length} partitions${totals}` })),
       h('table', { class: 'grid' },
-        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN', ...scrubHeaders]
+        h('thead', {}, h('tr', {}, ['group', 'hash range', 'members (leader highlighted)', 'ballot', 'commit LSN', 'items', 'size', 'lease left', ...scrubHeaders]
           .map((c) => h('th', { text: c })))),
         h('tbody', {}, t.partitions.map((p) => partitionRow(p, facts)))));
   }));
@@ -297,12 +371,17 @@ function partitionRow(p, facts) {
       `${n ? n.name : `node ${id}`} (log)`));
   }
   const ballot = leader ? ballotText(leader.replica.ballot, facts.nodes) : null;
-  return h('tr', { 'data-group': p.group, 'data-leader': leader ? leader.node.name : '' },
+  // Items and size as the group's leader holds them (all of its applied writes).
+  const led = p.leader !== undefined;
+  return h('tr', { 'data-group': p.group, 'data-leader': leader ? leader.node.name : '', 'data-items': led ? p.itemCount : '' },
     h('td', { text: `g${p.group}` }),
     h('td', { class: 'mono', text: `${p.hashLo} – ${p.hashHi}` }),
     h('td', {}, members, leader ? null : h('span', { class: 'member noleader', text: 'no leader' })),
     h('td', { class: 'num', title: ballot ? ballot.title : '', text: ballot ? ballot.text : '–' }),
     h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }),
+    h('td', { class: 'num part-items', text: led ? p.itemCount : '–' }),
+    h('td', { class: 'num part-size', title: led ? `${p.sizeBytes} bytes` : '', text: led ? sizeText(p.sizeBytes) : '–' }),
+    lease('td', p.leaseMsLeft, led),
     scrubCells(p, facts.nodes));
 }
 

@@ -45,7 +45,7 @@ export function scrubCells(p, nodes) {
   const flip = h('button', { class: 'small danger', name: 'bit-rot' }, 'Flip a bit');
   flip.addEventListener('click', () => bitRot(p.group, select.value, flip));
   return [
-    h('td', { class: 'num', title: `${s.archiveSegments || 0} segments in archive/`, text: s.archivedLsn || 0 }),
+    h('td', { class: 'num archived', title: `${s.archiveSegments || 0} segments in archive/`, text: s.archivedLsn || 0 }),
     h('td', { class: `scrub-result ${result}`, 'data-scrub': result, title },
       h('span', { class: 'verdict', text: result }), when ? h('small', { text: ` ${when}` }) : null,
       s.repairs ? h('small', { text: ` · ${s.repairs} repaired` }) : null),
