@@ -200,8 +200,11 @@ struct KeyAttribute {
 // condition", "KeyConditionExpressions cannot contain nested operations",
 // "KeyConditionExpressions cannot have conditions on nested attributes",
 // "KeyConditionExpressions must only contain one condition per key",
-// "Conditions can be of length 1 or 2 only", and others.
-ApiResult<std::vector<KeyTerm>> KeyConditionTerms(const Condition& tree);
+// "Conditions can be of length 1 or 2 only" (more than `max_terms`: 2, or
+// kMaxKeyConditionTerms for a Query of an index, whose binding checks the
+// count against the index's key), and others.
+constexpr size_t kMaxKeyConditionTerms = 8;  // 4 hash + 4 range attributes
+ApiResult<std::vector<KeyTerm>> KeyConditionTerms(const Condition& tree, size_t max_terms = 2);
 
 // A Query's key condition bound to the key schema.
 struct KeyCondition {
@@ -221,5 +224,17 @@ ApiResult<KeyCondition> BindKeyCondition(const std::vector<KeyTerm>& terms, cons
 // True when a key value satisfies the term (EQ, LT, LE, GT, GE, BETWEEN,
 // BEGINS_WITH).
 bool KeyTermMatches(const KeyTerm& term, const AttributeValue& value);
+
+// A Query's key condition bound to a global index with multi-attribute keys
+// (several hash or range attributes): an equality on every hash attribute,
+// in KeySchema order; then conditions on a leading run of the range
+// attributes, left to right, all equalities but the last.
+struct MultiKeyCondition {
+  std::vector<KeyTerm> hash;   // one per hash attribute, op kEq
+  std::vector<KeyTerm> range;  // range attributes 1..k; all kEq but the last
+};
+ApiResult<MultiKeyCondition> BindMultiKeyCondition(const std::vector<KeyTerm>& terms,
+                                                   const std::vector<KeyAttribute>& hash,
+                                                   const std::vector<KeyAttribute>& range);
 
 }  // namespace ddb::api

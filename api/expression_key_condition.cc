@@ -139,15 +139,16 @@ MaybeMessage BindOne(const std::vector<KeyTerm>& terms, const KeyAttribute& attr
 
 }  // namespace
 
-ApiResult<std::vector<KeyTerm>> KeyConditionTerms(const Condition& tree) {
+ApiResult<std::vector<KeyTerm>> KeyConditionTerms(const Condition& tree, size_t max_terms) {
   std::vector<KeyTerm> terms;
   if (MaybeMessage m = CollectTerms(tree, &terms)) return Error::Validation(*m);
-  if (terms.size() != 1 && terms.size() != 2) return Error::Validation("Conditions can be of length 1 or 2 only");
+  if (terms.empty() || terms.size() > max_terms) return Error::Validation("Conditions can be of length 1 or 2 only");
   return terms;
 }
 
 ApiResult<KeyCondition> BindKeyCondition(const std::vector<KeyTerm>& terms, const KeyAttribute& hash,
                                          const std::optional<KeyAttribute>& range) {
+  if (terms.size() > 2) return Error::Validation("Conditions can be of length 1 or 2 only");
   const KeyTerm* hash_term = nullptr;
   if (MaybeMessage m = BindOne(terms, hash, true, range.has_value(), &hash_term)) return Error::Validation(*m);
   const KeyTerm* range_term = nullptr;
@@ -157,6 +158,61 @@ ApiResult<KeyCondition> BindKeyCondition(const std::vector<KeyTerm>& terms, cons
   KeyCondition out;
   out.hash = *hash_term;
   if (range_term != nullptr) out.range = *range_term;
+  return out;
+}
+
+ApiResult<MultiKeyCondition> BindMultiKeyCondition(const std::vector<KeyTerm>& terms,
+                                                   const std::vector<KeyAttribute>& hash,
+                                                   const std::vector<KeyAttribute>& range) {
+  MultiKeyCondition out;
+  size_t bound = 0;
+  auto check_term = [](const KeyTerm& t, const KeyAttribute& attr) -> MaybeMessage {
+    if (!Indexable(t.op)) return "Attempted conditional constraint is not an indexable operation";
+    for (const AttributeValue& v : t.values) {
+      if (v.type != attr.type) {
+        return "One or more parameter values were invalid: Condition parameter type does not match schema type";
+      }
+    }
+    return std::nullopt;
+  };
+  for (const KeyAttribute& attr : hash) {
+    const KeyTerm* t = FindTerm(terms, attr.name);
+    if (t == nullptr || t->op != ComparisonOperator::kEq) {
+      return Error::Validation("Query key condition not supported: every HASH key attribute of the index needs an "
+                               "equality condition; key schema element: " + attr.name);
+    }
+    if (MaybeMessage m = check_term(*t, attr)) return Error::Validation(*m);
+    out.hash.push_back(*t);
+    ++bound;
+  }
+  for (const KeyAttribute& attr : range) {
+    const KeyTerm* t = FindTerm(terms, attr.name);
+    if (t == nullptr) break;
+    if (!out.range.empty() && out.range.back().op != ComparisonOperator::kEq) {
+      return Error::Validation("Query key condition not supported: RANGE key attributes before the last one in a "
+                               "condition need an equality condition; key schema element: " + out.range.back().name);
+    }
+    if (MaybeMessage m = check_term(*t, attr)) return Error::Validation(*m);
+    out.range.push_back(*t);
+    ++bound;
+  }
+  if (bound != terms.size()) {
+    // A condition on a later range attribute with one before it missing, or
+    // on an attribute that is not a key of the index.
+    for (const KeyTerm& t : terms) {
+      bool is_key = false;
+      for (const auto* attrs : {&hash, &range}) {
+        for (const KeyAttribute& attr : *attrs) is_key |= attr.name == t.name;
+      }
+      if (!is_key) {
+        const std::string& next = out.range.size() < range.size() ? range[out.range.size()].name : t.name;
+        return Error::Validation("Query condition missed key schema element: " + next);
+      }
+    }
+    const std::string& missing = range[out.range.size()].name;
+    return Error::Validation("Query key condition not supported: RANGE key attributes must be given left to right "
+                             "with equality conditions, without skipping one; key schema element: " + missing);
+  }
   return out;
 }
 

@@ -38,8 +38,10 @@ ApiResult<std::optional<Condition>> ConvertExpected(const JsonValue* expected, c
 ApiResult<std::optional<Condition>> ConvertFilter(const JsonValue* filter, const JsonValue* conditional_operator,
                                                   const char* parameter);
 
-// Checked like QueryFilter, plus "Conditions can be of length 1 or 2 only".
-ApiResult<std::vector<KeyTerm>> ConvertKeyConditions(const JsonValue& key_conditions);
+// Checked like QueryFilter, plus "Conditions can be of length 1 or 2 only"
+// (beyond `max_terms`: 2, or 8 for a Query of an index, which binding to the
+// index's key checks again).
+ApiResult<std::vector<KeyTerm>> ConvertKeyConditions(const JsonValue& key_conditions, size_t max_terms = 2);
 
 // Action PUT (the default), ADD or DELETE per attribute. The result has
 // legacy = true: ADD also appends to lists.

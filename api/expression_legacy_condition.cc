@@ -302,10 +302,10 @@ ApiResult<std::optional<Condition>> ConvertFilter(const JsonValue* filter, const
   return Join(std::move(parts), conditional_operator);
 }
 
-ApiResult<std::vector<KeyTerm>> ConvertKeyConditions(const JsonValue& key_conditions) {
+ApiResult<std::vector<KeyTerm>> ConvertKeyConditions(const JsonValue& key_conditions, size_t max_terms) {
   auto entries = ReadEntries(key_conditions, "KeyConditions", CheckFilterEntry);
   if (!entries.ok()) return entries.error();
-  if (entries->size() != 1 && entries->size() != 2) return Error::Validation("Conditions can be of length 1 or 2 only");
+  if (entries->empty() || entries->size() > max_terms) return Error::Validation("Conditions can be of length 1 or 2 only");
   std::vector<KeyTerm> terms;
   for (Entry& e : *entries) terms.push_back(KeyTerm{e.name, *e.op, std::move(e.list)});
   return terms;

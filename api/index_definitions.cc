@@ -92,7 +92,11 @@ ApiResult<IndexRequest> ReadIndex(const JsonValue& e, bool global, const std::st
     if (!keys.ok()) return keys.error();
     r.keys = std::move(keys.value());
     if (r.keys.empty()) c->Fail("'[]'", prefix + "keySchema", "Member must have length greater than or equal to 1");
-    if (r.keys.size() > 2) c->Fail("'[...]'", prefix + "keySchema", "Member must have length less than or equal to 2");
+    // A global index takes up to 4 HASH and 4 RANGE attributes (CheckIndex).
+    const size_t max = global ? 2 * kMaxIndexKeyAttributes : 2;
+    if (r.keys.size() > max) {
+      c->Fail("'[...]'", prefix + "keySchema", "Member must have length less than or equal to " + std::to_string(max));
+    }
   }
   const JsonValue* p = nullptr;
   auto pr = GetObject(e, "Projection", &p);
@@ -115,16 +119,50 @@ ApiResult<IndexRequest> ReadIndex(const JsonValue& e, bool global, const std::st
   return r;
 }
 
+// The order, count and names of a global index's KeySchema elements beyond
+// the first (multi-attribute keys): all HASH elements before all RANGE
+// ones, at most 4 of each, no name twice.
+ApiResult<bool> CheckMultiAttributeKeys(const std::vector<std::pair<std::string, std::string>>& keys,
+                                        const std::string& index) {
+  size_t hashes = 0, ranges = 0;
+  std::set<std::string> names;
+  for (const auto& [name, type] : keys) {
+    if (type == "HASH" && ranges > 0) {
+      return Error::Validation("Invalid KeySchema: All HASH key elements must precede all RANGE key elements for "
+                               "index: " + index);
+    }
+    (type == "HASH" ? hashes : ranges) += 1;
+    if (!names.insert(name).second) {
+      return Error::Validation("Invalid KeySchema: Two KeySchemaElements have the same name: " + name);
+    }
+  }
+  if (hashes > kMaxIndexKeyAttributes) {
+    return Error::Validation("Invalid KeySchema: Too many HASH key elements for index: " + index +
+                             "; the maximum is " + std::to_string(kMaxIndexKeyAttributes));
+  }
+  if (ranges > kMaxIndexKeyAttributes) {
+    return Error::Validation("Invalid KeySchema: Too many RANGE key elements for index: " + index +
+                             "; the maximum is " + std::to_string(kMaxIndexKeyAttributes));
+  }
+  return true;
+}
+
 // DynamoDB's rules for one well-formed index of table `s`.
 ApiResult<bool> CheckIndex(IndexRequest& r, const TableSchema& s) {
   IndexDef& d = r.def;
   const auto& keys = r.keys;
   if (keys[0].second != "HASH") return Error::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  if (keys.size() == 2 && keys[1].second != "RANGE") {
-    return Error::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-  }
-  if (keys.size() == 2 && keys[0].first == keys[1].first) {
-    return Error::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  const bool multi = keys.size() > 2 || (keys.size() == 2 && keys[1].second == "HASH");
+  if (multi && d.global) {
+    auto checked = CheckMultiAttributeKeys(keys, d.name);
+    if (!checked.ok()) return checked.error();
+  } else {
+    if (keys.size() == 2 && keys[1].second != "RANGE") {
+      return Error::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+    }
+    if (keys.size() == 2 && keys[0].first == keys[1].first) {
+      return Error::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+    }
   }
   std::set<std::string> defined;
   std::string def_list, key_list;
@@ -181,22 +219,24 @@ ApiResult<bool> CheckIndex(IndexRequest& r, const TableSchema& s) {
     return Error::Validation(std::string(kInvalid) + "ProvisionedThroughput should not be specified for index: " +
                              d.name + " when BillingMode is PAY_PER_REQUEST");
   }
-  d.hash = KeyDef{keys[0].first, s.TypeOf(keys[0].first)};
-  if (keys.size() == 2) d.range = KeyDef{keys[1].first, s.TypeOf(keys[1].first)};
+  for (const auto& [name, type] : keys) {
+    (type == "HASH" ? d.hash : d.range).push_back(KeyDef{name, s.TypeOf(name)});
+  }
   return true;
 }
 
 void WriteIndexKeySchema(JsonWriter& w, const IndexDef& i) {
   w.Key("KeySchema");
   w.StartArray();
-  for (const KeyDef* k : {&i.hash, i.range ? &*i.range : nullptr}) {
-    if (k == nullptr) continue;
-    w.StartObject();
-    w.Key("AttributeName");
-    w.String(k->name);
-    w.Key("KeyType");
-    w.String(k == &i.hash ? "HASH" : "RANGE");
-    w.EndObject();
+  for (const auto* keys : {&i.hash, &i.range}) {
+    for (const KeyDef& k : *keys) {
+      w.StartObject();
+      w.Key("AttributeName");
+      w.String(k.name);
+      w.Key("KeyType");
+      w.String(keys == &i.hash ? "HASH" : "RANGE");
+      w.EndObject();
+    }
   }
   w.EndArray();
 }

@@ -55,19 +55,46 @@ ApiResult<bool> SetBounds(const KeyTerm& term, cluster::QuerySpec* spec) {
   return true;
 }
 
-// The bounds on an index's sort key as bounds on its rows' keys, which
-// start with Component(sort key) (secondary_index.h): Component keeps the
-// order, and every row of one sort key value lies in
-// [Component(v), PrefixEnd(Component(v))).
-void ToIndexBounds(cluster::QuerySpec* spec) {
+// The bounds on an index's (last queried) sort key attribute as bounds on
+// its rows' keys, which start with Component(s1) + .. + Component(sk)
+// (secondary_index.h); `prefix` is the Components of the sort attributes
+// before it, all given by equality. Component keeps the order, and every row
+// of one value v lies in [prefix + Component(v), PrefixEnd(prefix + Component(v))).
+void ToIndexBounds(const std::string& prefix, cluster::QuerySpec* spec) {
   if (spec->lower) {
-    std::string c = Component(spec->lower->value);
+    std::string c = prefix + Component(spec->lower->value);
     spec->lower = cluster::SortBound{spec->lower->inclusive ? c : *PrefixEnd(c), true};
+  } else if (!prefix.empty()) {
+    spec->lower = cluster::SortBound{prefix, true};
   }
   if (spec->upper) {
-    std::string c = Component(spec->upper->value);
+    std::string c = prefix + Component(spec->upper->value);
     spec->upper = cluster::SortBound{spec->upper->inclusive ? *PrefixEnd(c) : c, false};
+  } else if (!prefix.empty()) {
+    spec->upper = cluster::SortBound{*PrefixEnd(prefix), false};
   }
+}
+
+// The row hash and sort bounds of a Query of a global index with
+// multi-attribute keys (the row key as IndexRowOf builds it).
+ApiResult<bool> SetMultiKeyBounds(const IndexDef& index, const MultiKeyCondition& kc, cluster::QuerySpec* spec) {
+  for (const KeyTerm& t : kc.hash) {
+    std::string v = EncodeKeyValue(t.values[0]);
+    spec->hash += index.hash.size() == 1 ? v : Component(v);
+  }
+  if (kc.range.empty()) return true;
+  std::string prefix;
+  for (size_t i = 0; i + 1 < kc.range.size(); ++i) prefix += Component(EncodeKeyValue(kc.range[i].values[0]));
+  auto bounds = SetBounds(kc.range.back(), spec);
+  if (!bounds.ok()) return bounds.error();
+  ToIndexBounds(prefix, spec);
+  return true;
+}
+
+std::vector<KeyAttribute> Attributes(const std::vector<KeyDef>& keys) {
+  std::vector<KeyAttribute> out;
+  for (const KeyDef& k : keys) out.push_back(KeyAttribute{k.name, k.type});
+  return out;
 }
 
 // True when a resume point lies within the sort key bounds.
@@ -79,10 +106,12 @@ bool WithinBounds(const cluster::QuerySpec& spec, const std::string& at) {
 
 // DynamoDB refuses filters on the key attributes of a Query (of the index
 // queried, for an index).
-ApiResult<bool> CheckFilter(const ReadRequest& r, const KeyDef& hash, const std::optional<KeyDef>& range) {
+ApiResult<bool> CheckFilter(const ReadRequest& r, const std::vector<KeyDef>& keys) {
   if (!r.filter) return true;
   for (const std::string& a : ConditionAttributes(*r.filter)) {
-    if (a == hash.name || (range && a == range->name)) {
+    bool is_key = false;
+    for (const KeyDef& k : keys) is_key |= a == k.name;
+    if (is_key) {
       return Error::Validation("Filter Expression can only contain non-primary key attributes: Primary key attribute: " + a);
     }
   }
@@ -100,21 +129,32 @@ ApiResult<std::string> Query(Context& ctx, const JsonValue& req) {
   auto target = ResolveReadTarget(ctx, *r, *t);
   if (!target.ok()) return target.error();
   const IndexDef* index = target->index;
-  const KeyDef& hash = index ? index->hash : s.hash;
-  const std::optional<KeyDef>& sort = index ? index->range : s.range;
-  std::optional<KeyAttribute> range;
-  if (sort) range = KeyAttribute{sort->name, sort->type};
-  auto kc = BindKeyCondition(r->key_terms, KeyAttribute{hash.name, hash.type}, range);
-  if (!kc.ok()) return kc.error();
-  auto filter = CheckFilter(*r, hash, sort);
-  if (!filter.ok()) return filter.error();
+  std::vector<KeyDef> keys = index ? index->hash : std::vector<KeyDef>{s.hash};
+  if (index) keys.insert(keys.end(), index->range.begin(), index->range.end());
+  if (!index && s.range) keys.push_back(*s.range);
 
   cluster::QuerySpec spec;
-  spec.hash = EncodeKeyValue(kc->hash.values[0]);
-  if (kc->range) {
-    auto bounds = SetBounds(*kc->range, &spec);
+  if (index && index->multi_attribute()) {
+    auto kc = BindMultiKeyCondition(r->key_terms, Attributes(index->hash), Attributes(index->range));
+    if (!kc.ok()) return kc.error();
+    auto filter = CheckFilter(*r, keys);
+    if (!filter.ok()) return filter.error();
+    auto bounds = SetMultiKeyBounds(*index, *kc, &spec);
     if (!bounds.ok()) return bounds.error();
-    if (index) ToIndexBounds(&spec);
+  } else {
+    const KeyDef& hash = keys[0];
+    std::optional<KeyAttribute> range;
+    if (keys.size() == 2) range = KeyAttribute{keys[1].name, keys[1].type};
+    auto kc = BindKeyCondition(r->key_terms, KeyAttribute{hash.name, hash.type}, range);
+    if (!kc.ok()) return kc.error();
+    auto filter = CheckFilter(*r, keys);
+    if (!filter.ok()) return filter.error();
+    spec.hash = EncodeKeyValue(kc->hash.values[0]);
+    if (kc->range) {
+      auto bounds = SetBounds(*kc->range, &spec);
+      if (!bounds.ok()) return bounds.error();
+      if (index) ToIndexBounds("", &spec);
+    }
   }
   spec.forward = r->forward;
   spec.limit = r->limit ? static_cast<size_t>(*r->limit) : SIZE_MAX;

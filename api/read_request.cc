@@ -98,8 +98,11 @@ ApiResult<bool> ReadExpressions(const JsonValue& req, bool is_query, ReadRequest
   }
   auto unused = ctx->CheckAllUsed();
   if (!unused.ok()) return unused.error();
+  // A Query of an index may give up to 8 conditions (a global index with
+  // multi-attribute keys); binding to the index's key checks the count.
+  const size_t max_terms = Member(req, "IndexName") != nullptr ? kMaxKeyConditionTerms : 2;
   if (key_tree) {
-    auto terms = KeyConditionTerms(*key_tree);
+    auto terms = KeyConditionTerms(*key_tree, max_terms);
     if (!terms.ok()) return terms.error();
     r->key_terms = std::move(terms.value());
   }
@@ -109,7 +112,7 @@ ApiResult<bool> ReadExpressions(const JsonValue& req, bool is_query, ReadRequest
   if (!legacy_filter.ok()) return legacy_filter.error();
   if (*legacy_filter) r->filter = std::move(**legacy_filter);
   if (const JsonValue* kc = Member(req, "KeyConditions"); kc && is_query) {
-    auto terms = ConvertKeyConditions(*kc);
+    auto terms = ConvertKeyConditions(*kc, max_terms);
     if (!terms.ok()) return terms.error();
     r->key_terms = std::move(terms.value());
   }

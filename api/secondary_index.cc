@@ -26,8 +26,13 @@ std::optional<std::string> KeyPart(const KeyDef& def, const Item& item, size_t m
 }
 
 bool IsKeyOf(const TableSchema& s, const IndexDef& i, const std::string& name) {
-  return name == s.hash.name || (s.range && name == s.range->name) || name == i.hash.name ||
-         (i.range && name == i.range->name);
+  if (name == s.hash.name || (s.range && name == s.range->name)) return true;
+  for (const auto* keys : {&i.hash, &i.range}) {
+    for (const KeyDef& k : *keys) {
+      if (k.name == name) return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace
@@ -41,8 +46,10 @@ bool IsGlobalIndexTableName(const std::string& name, const std::string& ns) {
 std::string GlobalIndexTableSchema(const TableSchema& base, const IndexDef& index) {
   TableSchema s;
   s.table_name = base.table_name + "/" + index.name;
-  s.hash = index.hash;
-  s.attribute_definitions.push_back({index.hash.name, TypeName(index.hash.type)});
+  // With several hash attributes the row hash is their Components joined;
+  // the first one stands for them here.
+  s.hash = index.hash.front();
+  s.attribute_definitions.push_back({s.hash.name, TypeName(s.hash.type)});
   s.billing_mode = base.billing_mode;
   return s.Serialize();
 }
@@ -62,8 +69,9 @@ std::string Component(const std::string& encoded) {
 ApiResult<bool> CheckIndexKeys(const TableSchema& schema, const Item& item) {
   for (const IndexDef& i : schema.indexes) {
     if (i.status == "DELETING") continue;
-    for (const KeyDef* def : {&i.hash, i.range ? &*i.range : nullptr}) {
-      if (def == nullptr) continue;
+    for (size_t n = 0; n < i.hash.size() + i.range.size(); ++n) {
+      const bool is_hash = n < i.hash.size();
+      const KeyDef* def = is_hash ? &i.hash[n] : &i.range[n - i.hash.size()];
       const AttributeValue* v = Find(item, def->name);
       if (v == nullptr) continue;
       if (v->type != def->type) {
@@ -78,9 +86,9 @@ ApiResult<bool> CheckIndexKeys(const TableSchema& schema, const Item& item) {
             std::string(def->type == AttrType::kS ? "string" : "binary") + " value. IndexName: " + i.name +
             ", IndexKey: " + def->name);
       }
-      const size_t limit = def == &i.hash ? 2048 : 1024;
+      const size_t limit = is_hash ? 2048 : 1024;
       if (v->scalar.size() > limit && def->type != AttrType::kN) {
-        return Error::Validation(def == &i.hash
+        return Error::Validation(is_hash
                                      ? "One or more parameter values were invalid: Size of hashkey has exceeded the "
                                        "maximum size limit of2048 bytes"
                                      : "One or more parameter values were invalid: Aggregated size of all range keys "
@@ -100,23 +108,23 @@ bool IndexProjects(const TableSchema& schema, const IndexDef& index, const std::
 
 std::optional<IndexRow> IndexRowOf(const TableSchema& schema, const IndexDef& index, const cluster::Key& base_key,
                                    const Item& item) {
-  auto hash = KeyPart(index.hash, item, 2048);
-  if (!hash) return std::nullopt;
-  std::optional<std::string> sort;
-  if (index.range) {
-    sort = KeyPart(*index.range, item, 1024);
-    if (!sort) return std::nullopt;
-  }
   IndexRow row;
+  for (const KeyDef& def : index.hash) {
+    auto part = KeyPart(def, item, 2048);
+    if (!part) return std::nullopt;
+    row.key.hash += index.hash.size() == 1 ? *part : Component(*part);
+  }
+  for (const KeyDef& def : index.range) {
+    auto part = KeyPart(def, item, 1024);
+    if (!part) return std::nullopt;
+    row.key.range += Component(*part);
+  }
   if (index.global) {
-    row.key.hash = std::move(*hash);
-    if (sort) row.key.range = Component(*sort);
     row.key.range += Component(base_key.hash);
-    row.key.range += base_key.range;
   } else {
     row.key.hash = base_key.hash;
-    row.key.range = Component(*sort) + base_key.range;
   }
+  row.key.range += base_key.range;
   if (index.projection == "ALL") {
     row.item = item;
   } else {

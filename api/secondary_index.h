@@ -7,12 +7,16 @@
 // under a key that is unique per base item:
 //   local index:  hash = the base hash key
 //                 range = Component(index sort key) + base range key
-//   global index: hash = the index hash key
-//                 range = [Component(index sort key)] + Component(base hash key) + base range key
+//   global index: hash = the index hash key; with several hash attributes
+//                        (multi-attribute keys), Component(h1) + .. + Component(hn)
+//                 range = Component(s1) + .. + Component(sm)   (its sort attributes, m = 0..4)
+//                         + Component(base hash key) + base range key
 // Component(x) escapes every 0x00 byte of x as 0x00 0xFF and ends with
 // 0x00 0x00, so that concatenations sort by their first part, then the next
 // (memcmp order is DynamoDB's order for each part). An item lacking an index
-// key attribute is not in that index (a sparse index).
+// key attribute (any one of several) is not in that index (a sparse index).
+// The one-attribute forms are unchanged from before multi-attribute keys, so
+// rows written then stay valid.
 //
 // The cluster stores a local index's rows in the base partition (written in
 // the same replicated write), and a global index as a table of its own,

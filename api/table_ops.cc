@@ -232,8 +232,8 @@ ApiResult<bool> CheckDefinitionCount(const TableSchema& s) {
   std::set<std::string> keys{s.hash.name};
   if (s.range) keys.insert(s.range->name);
   for (const IndexDef& i : s.indexes) {
-    keys.insert(i.hash.name);
-    if (i.range) keys.insert(i.range->name);
+    for (const KeyDef& k : i.hash) keys.insert(k.name);
+    for (const KeyDef& k : i.range) keys.insert(k.name);
   }
   if (keys.size() != s.attribute_definitions.size()) {
     return Error::Validation(

@@ -108,11 +108,19 @@ std::string TableSchema::Serialize() const {
     w.String(i.name);
     w.Key("Global");
     w.Bool(i.global);
+    // "Hash" and "Range" (the first of each) are the format before
+    // multi-attribute keys; "HashKeys" and "RangeKeys" list them all.
     w.Key("Hash");
-    w.String(i.hash.name);
-    if (i.range) {
+    w.String(i.hash.front().name);
+    if (!i.range.empty()) {
       w.Key("Range");
-      w.String(i.range->name);
+      w.String(i.range.front().name);
+    }
+    for (const auto* keys : {&i.hash, &i.range}) {
+      w.Key(keys == &i.hash ? "HashKeys" : "RangeKeys");
+      w.StartArray();
+      for (const KeyDef& k : *keys) w.String(k.name);
+      w.EndArray();
     }
     w.Key("Projection");
     w.String(i.projection);
@@ -190,11 +198,14 @@ Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
   for (rapidjson::SizeType n = 0; indexes != nullptr && n < indexes->Size(); ++n) {
     const JsonValue& e = (*indexes)[n];
     IndexDef i;
-    std::string irange;
+    std::string ihash, irange;
     const JsonValue* non_key = nullptr;
+    const JsonValue* hash_keys = nullptr;
+    const JsonValue* range_keys = nullptr;
     int64_t local = 0, table_id = 0;
     if (!e.IsObject() || !GetString(e, "Name", &i.name).ok() || !GetBool(e, "Global", &i.global).ok() ||
-        !GetString(e, "Hash", &i.hash.name).ok() || !GetString(e, "Range", &irange).ok() ||
+        !GetString(e, "Hash", &ihash).ok() || !GetString(e, "Range", &irange).ok() ||
+        !GetArray(e, "HashKeys", &hash_keys).ok() || !GetArray(e, "RangeKeys", &range_keys).ok() ||
         !GetString(e, "Projection", &i.projection).ok() || !GetArray(e, "NonKey", &non_key).ok() ||
         !GetInt64(e, "Local", &local).ok() || !GetInt64(e, "TableId", &table_id).ok() ||
         !GetString(e, "Status", &i.status).ok() || !GetInt64(e, "RCU", &i.read_capacity).ok() ||
@@ -207,8 +218,18 @@ Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
     }
     i.local_number = static_cast<uint32_t>(local);
     i.table_id = static_cast<uint64_t>(table_id);
-    i.hash.type = s.TypeOf(i.hash.name);
-    if (!irange.empty()) i.range = KeyDef{irange, s.TypeOf(irange)};
+    if (hash_keys == nullptr) {  // written before multi-attribute keys
+      i.hash.push_back(KeyDef{ihash, s.TypeOf(ihash)});
+      if (!irange.empty()) i.range.push_back(KeyDef{irange, s.TypeOf(irange)});
+    }
+    for (const JsonValue* keys : {hash_keys, range_keys}) {
+      for (rapidjson::SizeType a = 0; keys != nullptr && a < keys->Size(); ++a) {
+        if (!(*keys)[a].IsString()) return Status::Corruption("table schema: bad index key");
+        std::string name = (*keys)[a].GetString();
+        (keys == hash_keys ? i.hash : i.range).push_back(KeyDef{name, s.TypeOf(name)});
+      }
+    }
+    if (i.hash.empty()) return Status::Corruption("table schema: index without a hash key");
     s.indexes.push_back(std::move(i));
   }
   return s;

@@ -33,12 +33,17 @@ struct AttributeDefinition {
   std::string type;  // "S", "N" or "B"
 };
 
-// A secondary index (api/secondary_index.h maintains and reads them).
+// A secondary index (api/secondary_index.h maintains and reads them). A
+// local index has one hash key (the table's) and one range key; a global
+// index has 1..4 hash keys and 0..4 range keys (multi-attribute keys), in
+// KeySchema order.
+constexpr size_t kMaxIndexKeyAttributes = 4;  // of each kind, global indexes
+
 struct IndexDef {
   std::string name;
   bool global = false;
-  KeyDef hash;
-  std::optional<KeyDef> range;
+  std::vector<KeyDef> hash;   // never empty
+  std::vector<KeyDef> range;  // empty when the index has no sort key
   std::string projection = "ALL";             // KEYS_ONLY, INCLUDE or ALL
   std::vector<std::string> non_key_attributes;  // INCLUDE
   uint32_t local_number = 0;  // a local index's number in its partitions (1..5)
@@ -46,6 +51,9 @@ struct IndexDef {
   std::string status = "ACTIVE";  // global: CREATING (backfilling), ACTIVE, DELETING
   int64_t read_capacity = 0;
   int64_t write_capacity = 0;
+
+  // More than one hash or range attribute.
+  bool multi_attribute() const { return hash.size() > 1 || range.size() > 1; }
 };
 
 struct TableSchema {

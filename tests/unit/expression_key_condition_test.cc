@@ -50,7 +50,7 @@ std::string Terms(const std::string& expression) {
   return out;
 }
 
-std::vector<KeyTerm> MustTerms(const std::string& expression) {
+std::vector<KeyTerm> MustTerms(const std::string& expression, size_t max_terms = 2) {
   rapidjson::Document d = Json(kRequest);
   auto ctx = ExpressionContext::Create(ddb::api::Member(d, "ExpressionAttributeNames"),
                                        ddb::api::Member(d, "ExpressionAttributeValues"));
@@ -58,7 +58,7 @@ std::vector<KeyTerm> MustTerms(const std::string& expression) {
   auto tree = ctx->ParseCondition(expression, ExpressionKind::kKeyCondition);
   INFO(expression);
   REQUIRE(tree.ok());
-  auto terms = ddb::api::KeyConditionTerms(*tree);
+  auto terms = ddb::api::KeyConditionTerms(*tree, max_terms);
   REQUIRE(terms.ok());
   return *terms;
 }
@@ -66,7 +66,8 @@ std::vector<KeyTerm> MustTerms(const std::string& expression) {
 std::string Bound(const std::string& expression, bool with_range = true) {
   std::optional<KeyAttribute> range;
   if (with_range) range = KeyAttribute{"sk", AttrType::kS};
-  ApiResult<KeyCondition> kc = ddb::api::BindKeyCondition(MustTerms(expression), KeyAttribute{"pk", AttrType::kS}, range);
+  ApiResult<KeyCondition> kc = ddb::api::BindKeyCondition(MustTerms(expression, ddb::api::kMaxKeyConditionTerms),
+                                                          KeyAttribute{"pk", AttrType::kS}, range);
   if (!kc.ok()) return "error: " + kc.error().message;
   return kc->ToString();
 }
@@ -157,6 +158,61 @@ TEST_CASE("key terms bind to the key schema with DynamoDB's messages", "[unit]")
   auto kc = ddb::api::BindKeyCondition(legacy, KeyAttribute{"pk", AttrType::kS}, KeyAttribute{"sk", AttrType::kS});
   REQUIRE_FALSE(kc.ok());
   CHECK(kc.error().message == "Attempted conditional constraint is not an indexable operation");
+}
+
+// Bound to a global index with HASH (h1 S, h2 N) and RANGE (r1, r2, r3 S):
+// the terms bound, hash then range, or "error: <message>".
+std::string MultiBound(const std::string& expression) {
+  const std::vector<KeyAttribute> hash = {{"h1", AttrType::kS}, {"h2", AttrType::kN}};
+  const std::vector<KeyAttribute> range = {{"r1", AttrType::kS}, {"r2", AttrType::kS}, {"r3", AttrType::kS}};
+  auto kc = ddb::api::BindMultiKeyCondition(MustTerms(expression, ddb::api::kMaxKeyConditionTerms), hash, range);
+  if (!kc.ok()) return "error: " + kc.error().message;
+  std::string out;
+  for (const auto* terms : {&kc->hash, &kc->range}) {
+    for (const KeyTerm& t : *terms) out += (out.empty() ? "" : " AND ") + t.ToString();
+  }
+  return out;
+}
+
+TEST_CASE("key terms bind to multi-attribute index keys", "[unit]") {
+  struct Row {
+    const char* expression;
+    std::string result;
+  };
+  const char* kHashMissing =
+      "error: Query key condition not supported: every HASH key attribute of the index needs an equality condition; "
+      "key schema element: h2";
+  const char* kSkipped =
+      "error: Query key condition not supported: RANGE key attributes must be given left to right with equality "
+      "conditions, without skipping one; key schema element: ";
+  const char* kNotLast =
+      "error: Query key condition not supported: RANGE key attributes before the last one in a condition need an "
+      "equality condition; key schema element: ";
+  const Row rows[] = {
+      {"h2 = :one AND h1 = :p", R"(h1 = {"S":"p1"} AND h2 = {"N":"1"})"},
+      {"r2 < :b AND h1 = :p AND r1 = :a AND h2 = :one",
+       R"(h1 = {"S":"p1"} AND h2 = {"N":"1"} AND r1 = {"S":"a"} AND r2 < {"S":"b"})"},
+      {"h1 = :p AND h2 = :one AND r1 = :a AND r2 = :a AND begins_with(r3, :b)",
+       R"(h1 = {"S":"p1"} AND h2 = {"N":"1"} AND r1 = {"S":"a"} AND r2 = {"S":"a"} AND begins_with(r3, {"S":"b"}))"},
+      {"h1 = :p", kHashMissing},
+      {"h1 = :p AND h2 > :one", kHashMissing},
+      {"h1 = :p AND h2 = :p",
+       "error: One or more parameter values were invalid: Condition parameter type does not match schema type"},
+      {"h1 = :p AND h2 = :one AND r2 = :a", (std::string(kSkipped) + "r1")},
+      {"h1 = :p AND h2 = :one AND r1 = :a AND r3 = :a", (std::string(kSkipped) + "r2")},
+      {"h1 = :p AND h2 = :one AND r1 > :a AND r2 = :a", (std::string(kNotLast) + "r1")},
+      {"h1 = :p AND h2 = :one AND r1 = :a AND r2 BETWEEN :a AND :b AND r3 = :b",
+       (std::string(kNotLast) + "r2")},
+      {"h1 = :p AND h2 = :one AND x = :a", "error: Query condition missed key schema element: r1"},
+      {"h1 = :p AND h2 = :one AND r1 = :one",
+       "error: One or more parameter values were invalid: Condition parameter type does not match schema type"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.expression);
+    CHECK(MultiBound(row.expression) == row.result);
+  }
+  // A one-attribute key still takes at most 2 conditions.
+  CHECK(Bound("pk = :p AND sk = :a AND x = :b") == "error: Conditions can be of length 1 or 2 only");
 }
 
 TEST_CASE("key terms match key values", "[unit]") {

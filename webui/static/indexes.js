@@ -8,8 +8,11 @@ import { h } from './dom.js';
 const kProjections = ['ALL', 'KEYS_ONLY', 'INCLUDE'];
 
 // The indexes of a TableDescription, local ones first, each as
-// {name, global, keySchema, hashKey, rangeKey, projection, nonKey, status,
-// backfilling, itemCount}. A local index has no status of its own (DynamoDB
+// {name, global, keySchema, hashKey, rangeKey, hashKeys, rangeKeys,
+// projection, nonKey, status, backfilling, itemCount}. hashKey and rangeKey
+// are the first of each; a global index with multi-attribute keys has up to
+// 4 of each in hashKeys and rangeKeys (the data browser's query form uses the
+// first ones only, so it cannot query such an index). A local index has no status of its own (DynamoDB
 // describes none): it is created and deleted with its table.
 export function indexesOf(table) {
   const one = (d, global) => {
@@ -20,6 +23,8 @@ export function indexesOf(table) {
       keySchema: d.KeySchema,
       hashKey: d.KeySchema.find((k) => k.KeyType === 'HASH').AttributeName,
       rangeKey: range ? range.AttributeName : null,
+      hashKeys: d.KeySchema.filter((k) => k.KeyType === 'HASH').map((k) => k.AttributeName),
+      rangeKeys: d.KeySchema.filter((k) => k.KeyType === 'RANGE').map((k) => k.AttributeName),
       projection: d.Projection.ProjectionType,
       nonKey: d.Projection.NonKeyAttributes || [],
       status: global ? d.IndexStatus : null,
@@ -51,15 +56,18 @@ function typeOfAttr(table, name) {
 export function indexList(table) {
   const indexes = indexesOf(table);
   if (!indexes.length) return null;
-  const key = (name) => (name ? h('span', {}, h('code', { text: name }), ` ${typeOfAttr(table, name)}`) : h('span', { class: 'muted', text: '—' }));
+  const one = (name) => [h('code', { text: name }), ` ${typeOfAttr(table, name)}`];
+  const key = (names) => (names.length
+    ? h('span', {}, names.flatMap((name, n) => (n ? [', ', ...one(name)] : one(name))))
+    : h('span', { class: 'muted', text: '—' }));
   return h('table', { class: 'grid compact indexes' },
     h('thead', {}, h('tr', {}, ['Index', 'Kind', 'Partition key', 'Sort key', 'Projection', 'Status', 'Items']
       .map((t) => h('th', { text: t })))),
     h('tbody', {}, indexes.map((i) => h('tr', { 'data-index': i.name, 'data-status': i.status || '' },
       h('td', {}, h('code', { text: i.name })),
       h('td', { text: i.global ? 'global' : 'local' }),
-      h('td', {}, key(i.hashKey)),
-      h('td', {}, key(i.rangeKey)),
+      h('td', {}, key(i.hashKeys)),
+      h('td', {}, key(i.rangeKeys)),
       h('td', { class: 'projection', text: projectionText(i) }),
       h('td', { class: `index-status${i.global && i.status !== 'ACTIVE' ? ' busy' : ''}`, text: statusText(i) }),
       h('td', { class: 'num', text: String(i.itemCount ?? '') })))));
