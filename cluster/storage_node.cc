@@ -224,7 +224,10 @@ StorageNode::Group* StorageNode::FindGroup(uint64_t group) {
 
 bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
   if (g == nullptr) {
-    reply(Reply(Status::NotFound("no such replica on this node")));
+    // Refused, not "not found": the router's partition map may be older than
+    // a membership change that moved this replica away; it tries the other
+    // members (a deleted table is answered NotFound before any node is asked).
+    reply(Reply(Status::Unavailable("no such replica on this node")));
     return true;
   }
   if (!g->replica->IsLeader()) {
