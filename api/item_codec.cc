@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "base/number.h"
+#include "base/varint.h"
 
 namespace ddb::api {
 namespace {
@@ -18,19 +19,6 @@ constexpr int kMaxVarintBytes = 10;
 constexpr uint8_t kLastType = static_cast<uint8_t>(AttrType::kBS);
 
 // --- Encoding -------------------------------------------------------------------
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>(v | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutBytes(std::string* out, std::string_view b) {
-  PutVarint(out, b.size());
-  out->append(b.data(), b.size());
-}
-
 void PutValue(std::string* out, const AttributeValue& v);
 
 void PutMap(std::string* out, const std::map<std::string, AttributeValue>& m) {

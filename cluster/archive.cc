@@ -8,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/varint.h"
+
 namespace ddb::cluster {
 
 namespace {
@@ -21,27 +23,8 @@ uint32_t Crc(std::string_view d) {
       crc32(0, reinterpret_cast<const Bytef*>(d.data()), static_cast<uInt>(d.size())));
 }
 
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
 void PutFixed32(std::string* out, uint32_t v) {
   for (int k = 3; k >= 0; --k) out->push_back(static_cast<char>(v >> (8 * k)));
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    uint8_t byte = static_cast<uint8_t>((*in)[0]);
-    in->remove_prefix(1);
-    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if (!(byte & 0x80)) return true;
-  }
-  return false;
 }
 
 bool GetFixed32(std::string_view* in, uint32_t* v) {

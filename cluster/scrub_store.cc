@@ -2,8 +2,6 @@
 // reads, trimming and bit rot (see scrub_store.h).
 #include "cluster/scrub_store.h"
 
-#include "cluster/node_store.h"
-
 #include <openssl/evp.h>
 #include <zlib.h>
 
@@ -11,6 +9,9 @@
 #include <iterator>
 #include <memory>
 #include <string>
+
+#include "base/varint.h"
+#include "cluster/node_store.h"
 
 namespace ddb::cluster {
 
@@ -43,14 +44,6 @@ constexpr size_t kDigestsKept = 8;
 constexpr size_t kCopiesKept = 2;
 
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
 
 std::string Hex(const unsigned char* p, size_t n) {
   static const char kDigits[] = "0123456789abcdef";

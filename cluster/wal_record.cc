@@ -5,42 +5,12 @@
 
 #include <cstdlib>
 
+#include "base/varint.h"
+
 namespace ddb::cluster {
 
 namespace {
 constexpr uint8_t kVersion = 1;
-
-void PutVarint(std::string* out, uint64_t v) {
-  while (v >= 0x80) {
-    out->push_back(static_cast<char>((v & 0x7f) | 0x80));
-    v >>= 7;
-  }
-  out->push_back(static_cast<char>(v));
-}
-
-void PutBytes(std::string* out, std::string_view b) {
-  PutVarint(out, b.size());
-  out->append(b);
-}
-
-bool GetVarint(std::string_view* in, uint64_t* v) {
-  *v = 0;
-  for (int shift = 0; shift < 64 && !in->empty(); shift += 7) {
-    uint8_t byte = static_cast<uint8_t>((*in)[0]);
-    in->remove_prefix(1);
-    *v |= static_cast<uint64_t>(byte & 0x7f) << shift;
-    if (!(byte & 0x80)) return true;
-  }
-  return false;
-}
-
-bool GetBytes(std::string_view* in, std::string* out) {
-  uint64_t n;
-  if (!GetVarint(in, &n) || n > in->size()) return false;
-  out->assign(in->data(), n);
-  in->remove_prefix(n);
-  return true;
-}
 
 bool GetIndexWrite(std::string_view* in, IndexWrite* w) {
   uint64_t local = 0, global = 0, size = 0;
