@@ -27,6 +27,19 @@ void Constraints::TableName(const std::string* name, const std::string& path) {
   if (name->size() > 255) Fail(quoted, path, "Member must have length less than or equal to 255");
 }
 
+ApiResult<bool> ReadEnum(const JsonValue& obj, const char* name, const std::string& path,
+                         std::initializer_list<const char*> allowed, const char* set, std::string* out,
+                         Constraints* c) {
+  auto got = GetString(obj, name, out);
+  if (!got.ok()) return got.error();
+  if (!*got) return false;
+  for (const char* a : allowed) {
+    if (*out == a) return true;
+  }
+  c->Fail("'" + *out + "'", path, std::string("Member must satisfy enum value set: ") + set);
+  return true;
+}
+
 Error Constraints::ToError() const {
   std::string m = std::to_string(errors_.size()) +
                   (errors_.size() == 1 ? " validation error detected: " : " validation errors detected: ");

@@ -12,23 +12,6 @@ namespace ddb::api {
 
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
-// Reads an enum-valued string member, adding a constraint violation when the
-// value is not one of `allowed` (`set` is DynamoDB's printed list).
-ApiResult<bool> ReadEnum(const JsonValue& req, const char* name, const char* path,
-                         std::initializer_list<const char*> allowed, const char* set, std::string* out,
-                         Constraints* c) {
-  auto got = GetString(req, name, out);
-  if (!got.ok()) return got.error();
-  if (!*got) return false;
-  for (const char* a : allowed) {
-    if (*out == a) return true;
-  }
-  c->Fail(Quote(*out), path, std::string("Member must satisfy enum value set: ") + set);
-  return true;
-}
-
 std::string ItemJson(const Item& item) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -78,6 +78,13 @@ class Constraints {
   std::vector<std::string> errors_;
 };
 
+// Reads an enum-valued string member `name`, adding a constraint violation
+// at `path` when the value is not one of `allowed` (`set` is DynamoDB's
+// printed list). False when the member is absent (constraints.cc).
+ApiResult<bool> ReadEnum(const JsonValue& obj, const char* name, const std::string& path,
+                         std::initializer_list<const char*> allowed, const char* set, std::string* out,
+                         Constraints* c);
+
 // The table named in the request ("TableName"), resolved in the caller's
 // namespace, with its schema. ResourceNotFoundException with `not_found`
 // when absent.

@@ -46,19 +46,6 @@ std::string ActionPath(size_t i, const char* member, const char* field) {
   return *field ? p + "." + field : p;
 }
 
-ApiResult<bool> CheckEnum(const JsonValue& obj, const char* name, const std::string& path,
-                          std::initializer_list<const char*> allowed, const char* set, std::string* out,
-                          Constraints* c) {
-  auto got = GetString(obj, name, out);
-  if (!got.ok()) return got.error();
-  if (!*got) return false;
-  for (const char* a : allowed) {
-    if (*out == a) return true;
-  }
-  c->Fail(Quote(*out), path, std::string("Member must satisfy enum value set: ") + set);
-  return true;
-}
-
 // TransactItems, ReturnConsumedCapacity and, for writes, ClientRequestToken
 // and ReturnItemCollectionMetrics.
 struct Common {
@@ -80,12 +67,12 @@ ApiResult<Common> ReadCommon(const JsonValue& req, bool write, Constraints* c) {
     c->Fail("'[" + std::to_string(out.items->Size()) + " items]'", "transactItems",
             "Member must have length less than or equal to 100");
   }
-  auto rc = CheckEnum(req, "ReturnConsumedCapacity", "returnConsumedCapacity", {"NONE", "TOTAL", "INDEXES"},
+  auto rc = ReadEnum(req, "ReturnConsumedCapacity", "returnConsumedCapacity", {"NONE", "TOTAL", "INDEXES"},
                       "[INDEXES, TOTAL, NONE]", &out.return_consumed, c);
   if (!rc.ok()) return rc.error();
   if (!write) return out;
   std::string metrics;
-  auto icm = CheckEnum(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"},
+  auto icm = ReadEnum(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"},
                        "[SIZE, NONE]", &metrics, c);
   if (!icm.ok()) return icm.error();
   auto token = GetString(req, "ClientRequestToken", &out.token);
@@ -123,7 +110,7 @@ ApiResult<bool> ReadActionShape(size_t i, Action* a, Constraints* c) {
   if (a->kind == WriteStep::Kind::kUpdate) {
     c->NotNull(Member(*a->body, "UpdateExpression") != nullptr, ActionPath(i, a->member, "updateExpression"));
   }
-  auto rf = CheckEnum(*a->body, "ReturnValuesOnConditionCheckFailure",
+  auto rf = ReadEnum(*a->body, "ReturnValuesOnConditionCheckFailure",
                       ActionPath(i, a->member, "returnValuesOnConditionCheckFailure"), {"NONE", "ALL_OLD"},
                       "[ALL_OLD, NONE]", &a->return_on_failure, c);
   if (!rf.ok()) return rf.error();
