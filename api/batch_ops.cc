@@ -158,25 +158,9 @@ void WriteKey(JsonWriter& w, const std::string& k) { w.Key(k.data(), static_cast
 // request order.
 template <typename TableList>
 void WriteConsumed(JsonWriter& w, const std::string& mode, const TableList& tables) {
-  if (mode == "NONE") return;
-  w.Key("ConsumedCapacity");
-  w.StartArray();
-  for (const auto& t : tables) {
-    w.StartObject();
-    w.Key("TableName");
-    w.String(t.name);
-    w.Key("CapacityUnits");
-    w.Double(t.units);
-    if (mode == "INDEXES") {
-      w.Key("Table");
-      w.StartObject();
-      w.Key("CapacityUnits");
-      w.Double(t.units);
-      w.EndObject();
-    }
-    w.EndObject();
-  }
-  w.EndArray();
+  std::vector<std::pair<std::string, double>> units;
+  for (const auto& t : tables) units.emplace_back(t.name, t.units);
+  WriteConsumedCapacityList(w, mode, units);
 }
 
 using KeySet = std::set<std::pair<std::string, std::string>>;  // encoded (hash, range)

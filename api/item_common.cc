@@ -26,9 +26,10 @@ double ReadUnits(size_t bytes, bool consistent) {
   return consistent ? units : units / 2;
 }
 
-void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
-  if (mode == "NONE") return;
-  w.Key("ConsumedCapacity");
+namespace {
+
+// One table's ConsumedCapacity object.
+void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
   w.StartObject();
   w.Key("TableName");
   w.String(table);
@@ -42,6 +43,23 @@ void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::s
     w.EndObject();
   }
   w.EndObject();
+}
+
+}  // namespace
+
+void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
+  if (mode == "NONE") return;
+  w.Key("ConsumedCapacity");
+  WriteCapacityEntry(w, table, mode, units);
+}
+
+void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
+                               const std::vector<std::pair<std::string, double>>& tables) {
+  if (mode == "NONE") return;
+  w.Key("ConsumedCapacity");
+  w.StartArray();
+  for (const auto& [table, units] : tables) WriteCapacityEntry(w, table, mode, units);
+  w.EndArray();
 }
 
 Item ProjectAttributes(Item item, const std::vector<std::string>& names) {

@@ -105,6 +105,9 @@ double ReadUnits(size_t bytes, bool consistent);
 // "ConsumedCapacity" for ReturnConsumedCapacity `mode` (nothing for NONE;
 // INDEXES adds the Table breakdown).
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units);
+// The same for several tables (batches, transactions): one entry per table.
+void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
+                               const std::vector<std::pair<std::string, double>>& tables);
 // The named top-level attributes of `item` (AttributesToGet); all of it when
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);

@@ -263,30 +263,6 @@ std::optional<Item> DecodeOptional(const std::optional<std::string>& bytes, bool
   return std::move(item.value());
 }
 
-// "ConsumedCapacity": one entry per table, in order of first use.
-void WriteTableCapacity(JsonWriter& w, const std::string& mode,
-                        const std::vector<std::pair<std::string, double>>& tables) {
-  if (mode == "NONE") return;
-  w.Key("ConsumedCapacity");
-  w.StartArray();
-  for (const auto& [name, units] : tables) {
-    w.StartObject();
-    w.Key("TableName");
-    w.String(name);
-    w.Key("CapacityUnits");
-    w.Double(units);
-    if (mode == "INDEXES") {
-      w.Key("Table");
-      w.StartObject();
-      w.Key("CapacityUnits");
-      w.Double(units);
-      w.EndObject();
-    }
-    w.EndObject();
-  }
-  w.EndArray();
-}
-
 void AddUnits(std::vector<std::pair<std::string, double>>* tables, const std::string& name, double units) {
   for (auto& [n, u] : *tables) {
     if (n == name) {
@@ -319,7 +295,7 @@ std::string CommittedResponse(const Common& common, const std::vector<Action>& a
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  WriteTableCapacity(w, common.return_consumed, units);
+  WriteConsumedCapacityList(w, common.return_consumed, units);
   w.EndObject();
   return buf.GetString();
 }
@@ -370,7 +346,7 @@ ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, s
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  WriteTableCapacity(w, common.return_consumed, units);
+  WriteConsumedCapacityList(w, common.return_consumed, units);
   w.EndObject();
   return std::string(buf.GetString());
 }
@@ -527,7 +503,7 @@ ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& req) {
     w.EndObject();
   }
   w.EndArray();
-  WriteTableCapacity(w, common->return_consumed, units);
+  WriteConsumedCapacityList(w, common->return_consumed, units);
   w.EndObject();
   if (corrupt) return Error::InternalServer("Internal server error");
   return std::string(buf.GetString());
