@@ -151,19 +151,9 @@ ApiResult<bool> CheckMultiAttributeKeys(const std::vector<std::pair<std::string,
 ApiResult<bool> CheckIndex(IndexRequest& r, const TableSchema& s) {
   IndexDef& d = r.def;
   const auto& keys = r.keys;
-  if (keys[0].second != "HASH") return Error::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  const bool multi = keys.size() > 2 || (keys.size() == 2 && keys[1].second == "HASH");
-  if (multi && d.global) {
-    auto checked = CheckMultiAttributeKeys(keys, d.name);
-    if (!checked.ok()) return checked.error();
-  } else {
-    if (keys.size() == 2 && keys[1].second != "RANGE") {
-      return Error::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-    }
-    if (keys.size() == 2 && keys[0].first == keys[1].first) {
-      return Error::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
-    }
-  }
+  const bool multi = keys[0].second == "HASH" && (keys.size() > 2 || (keys.size() == 2 && keys[1].second == "HASH"));
+  auto checked = multi && d.global ? CheckMultiAttributeKeys(keys, d.name) : CheckKeyOrder(keys);
+  if (!checked.ok()) return checked.error();
   std::set<std::string> defined;
   std::string def_list, key_list;
   for (const auto& a : s.attribute_definitions) {

@@ -116,6 +116,8 @@ Item ProjectAttributes(Item item, const std::vector<std::string>& names);
 // violations at `prefix` + "keySchema.N.member..." (table_ops.cc).
 ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const JsonValue& ks, Constraints* c,
                                                                            const std::string& prefix);
+// A one- or two-element KeySchema: HASH first, then RANGE, two names (table_ops.cc).
+ApiResult<bool> CheckKeyOrder(const std::vector<std::pair<std::string, std::string>>& keys);
 // CreateTable's LocalSecondaryIndexes and GlobalSecondaryIndexes into
 // `s->indexes`, validated against the table's keys and attribute
 // definitions (index_definitions.cc).

@@ -163,6 +163,19 @@ ApiResult<bool> ReadDefinitions(const JsonValue& defs, TableSchema* s, Constrain
 
 }  // namespace
 
+ApiResult<bool> CheckKeyOrder(const std::vector<std::pair<std::string, std::string>>& keys) {
+  if (keys[0].second != "HASH") {
+    return Error::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
+  }
+  if (keys.size() == 2 && keys[1].second != "RANGE") {
+    return Error::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
+  }
+  if (keys.size() == 2 && keys[0].first == keys[1].first) {
+    return Error::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
+  }
+  return true;
+}
+
 ApiResult<std::vector<std::pair<std::string, std::string>>> ReadKeySchema(const JsonValue& ks, Constraints* c,
                                                                            const std::string& prefix) {
   std::vector<std::pair<std::string, std::string>> out;
@@ -194,15 +207,8 @@ namespace {
 
 // The checks DynamoDB makes once the request is well formed.
 ApiResult<bool> CheckKeys(const std::vector<std::pair<std::string, std::string>>& keys, TableSchema* s) {
-  if (keys[0].second != "HASH") {
-    return Error::Validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type");
-  }
-  if (keys.size() == 2 && keys[1].second != "RANGE") {
-    return Error::Validation("Invalid KeySchema: The second KeySchemaElement is not a RANGE key type");
-  }
-  if (keys.size() == 2 && keys[0].first == keys[1].first) {
-    return Error::Validation("Both the Hash Key and the Range Key element in the KeySchema have the same name");
-  }
+  auto order = CheckKeyOrder(keys);
+  if (!order.ok()) return order.error();
   std::set<std::string> defined;
   std::string def_list, key_list;
   for (const auto& d : s->attribute_definitions) {
