@@ -27,9 +27,9 @@ const kAwsMs = 30000;
 export const kAccessKey = 'local';
 export const kRegion = 'us-east-1';
 
-// Starts ddb-local; resolves to {proc, base} once it listens.
-export function startServer() {
-  const args = ['-inMemory', '-port', '0'];
+// Starts ddb-local (with `extra` flags); resolves to {proc, base} once it listens.
+export function startServer(extra = []) {
+  const args = ['-inMemory', '-port', '0', ...extra];
   if (process.env.DDB_UI_DIR) args.push('-uiDir', process.env.DDB_UI_DIR);
   const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   return new Promise((resolveStart, reject) => {

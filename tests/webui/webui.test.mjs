@@ -17,81 +17,28 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { chromium } from 'playwright-core';
+import { client, startServer, stopServer } from './harness.mjs';
 
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const binary = process.env.DDB_LOCAL || join(repo, 'ddb-local');
 const chromiumPath = process.env.CHROMIUM || '/usr/bin/chromium';
 const shots = process.env.SCREENSHOT_DIR || '/tmp';
-const kStartMs = 10000;
 const kWaitMs = 10000;   // any one UI expectation
 const kFailoverMs = 10000;
 
 const BIG = '12345678901234567890123456789012345678';  // 38 digits
 const HTML = '<b>bold</b><img src=x onerror="window.pwned=1">';
 
-// Starts ddb-local on a free port; resolves to {proc, base} once it listens.
-function startServer() {
-  // No healing: these tests power nodes and AZs off one after another, and a
-  // log replica added in an AZ the next test powers off would leave a group
-  // without a quorum until it comes back (healing has tests of its own,
-  // tests/integration/test_healing.py).
-  const args = ['-inMemory', '-port', '0', '-healAfterMs', '0'];
-  if (process.env.DDB_UI_DIR) args.push('-uiDir', process.env.DDB_UI_DIR);
-  const proc = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  return new Promise((resolveStart, reject) => {
-    let log = '';
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`ddb-local did not start in ${kStartMs} ms: ${log}`)), kStartMs);
-    proc.on('error', (e) => { clearTimeout(timer); reject(e); });
-    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`ddb-local exited with ${code}: ${log}`)); });
-    proc.stderr.on('data', (chunk) => { log += chunk; });
-    proc.stdout.on('data', (chunk) => {
-      out += chunk;
-      const m = /^ddb-local listening on (http:\/\/\S+)$/m.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolveStart({ proc, base: m[1] });
-      }
-    });
-  });
-}
-
-async function stopServer(proc) {
-  if (proc.exitCode !== null) return;
-  const exited = new Promise((r) => proc.once('exit', r));
-  proc.kill('SIGTERM');
-  const timer = setTimeout(() => proc.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
-
-// A DynamoDB client of our own, to check what the UI wrote.
-function client(base) {
-  return async (op, body) => {
-    const res = await fetch(`${base}/`, {
-      method: 'POST',
-      headers: {
-        'Content-Type': 'application/x-amz-json-1.0',
-        'X-Amz-Target': `DynamoDB_20120810.${op}`,
-        'Authorization': 'AWS4-HMAC-SHA256 Credential=local/20250101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-      },
-      body: JSON.stringify(body),
-      signal: AbortSignal.timeout(kWaitMs),
-    });
-    const data = await res.json();
-    if (!res.ok) throw new Error(`${op}: ${data.__type}: ${data.message}`);
-    return data;
-  };
-}
+// No healing: these tests power nodes and AZs off one after another, and a
+// log replica added in an AZ the next test powers off would leave a group
+// without a quorum until it comes back (healing has tests of its own,
+// tests/integration/test_healing.py).
+const kServerFlags = ['-healAfterMs', '0'];
 
 test('web UI against the real binary', { timeout: 90000 }, async (t) => {
-  const { proc, base } = await startServer();
+  const { proc, base } = await startServer(kServerFlags);
   const profile = mkdtempSync(join(tmpdir(), 'ddb-webui-chromium-'));
   const work = mkdtempSync(join(tmpdir(), 'ddb-webui-files-'));
   let context;
