@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "api/json.h"
@@ -152,18 +153,18 @@ HttpResponse ScrubJson(const cluster::ScrubReport& report) {
   return HttpResponse{200, buf.GetString()};
 }
 
-void WriteTable(JsonWriter& w, const cluster::TableInfo& t,
+// `index_of`: for a global secondary index's own table ("<table>/<index>"),
+// the name of its table; empty otherwise.
+void WriteTable(JsonWriter& w, const cluster::TableInfo& t, const std::string& index_of,
                 const std::map<uint64_t, const cluster::PartitionScrub*>& scrub) {
   w.StartObject();
   w.Key("name");  // namespace/name
   w.String(t.meta.name);
   w.Key("id");
   w.Uint64(t.meta.id);
-  // A global secondary index's own table: its schema names "<table>/<index>".
-  if (auto schema = TableSchema::Deserialize(t.meta.schema);
-      schema.ok() && schema->table_name.find('/') != std::string::npos) {
+  if (!index_of.empty()) {
     w.Key("globalIndexOf");
-    w.String(schema->table_name.substr(0, schema->table_name.find('/')));
+    w.String(index_of);
   }
   w.Key("partitions");
   w.StartArray();
@@ -248,7 +249,20 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.Int(snap.stale_reads_ms);
   w.Key("tables");
   w.StartArray();
-  for (const auto& t : snap.tables) WriteTable(w, t, scrub);
+  // A global index's table is named "<table's full name>/<index>" (table
+  // names hold no '/'), derived from the names alone: no schema is parsed.
+  std::set<std::string> names;
+  for (const auto& t : snap.tables) names.insert(t.meta.name);
+  for (const auto& t : snap.tables) {
+    const std::string& name = t.meta.name;
+    const size_t slash = name.rfind('/');
+    std::string index_of;
+    if (slash != std::string::npos && names.count(name.substr(0, slash)) != 0) {
+      const std::string base = name.substr(0, slash);
+      index_of = base.substr(base.rfind('/') == std::string::npos ? 0 : base.rfind('/') + 1);
+    }
+    WriteTable(w, t, index_of, scrub);
+  }
   w.EndArray();
   w.Key("scrubAlarms");
   WriteAlarms(w, snap.scrub.alarms);
