@@ -252,17 +252,32 @@ Replica::~Replica() = default;
 Replica::Replica(Replica&&) noexcept = default;
 Replica& Replica::operator=(Replica&&) noexcept = default;
 
-Result<Lsn> Replica::Propose(std::string data) { return impl_->Propose(std::move(data)); }
+// A quiet replica reached without Wake wakes as if no tick was missed: its
+// clock is behind, which only makes it wait longer before promising.
+Result<Lsn> Replica::Propose(std::string data) {
+  impl_->Wake(0, true);
+  return impl_->Propose(std::move(data));
+}
 Result<Lsn> Replica::ProposeConfig(Configuration next) {
+  impl_->Wake(0, true);
   return impl_->ProposeConfig(std::move(next));
 }
-void Replica::Campaign() { impl_->Campaign(); }
-void Replica::Step(const Message& m) { impl_->Step(m); }
+void Replica::Campaign() {
+  impl_->Wake(0, true);
+  impl_->Campaign();
+}
+void Replica::Step(const Message& m) {
+  impl_->Wake(0, true);
+  impl_->Step(m);
+}
 void Replica::Tick() { impl_->Tick(); }
+bool Replica::quiescent() const { return impl_->quiescent_; }
+void Replica::Wake(uint64_t ticks_missed, bool leader_alive) { impl_->Wake(ticks_missed, leader_alive); }
 bool Replica::HasReady() const { return impl_->HasReady(); }
 Ready Replica::TakeReady() { return impl_->TakeReady(); }
 void Replica::Advance(const Ready& ready) { impl_->Advance(ready); }
 void Replica::InstallSnapshot(Lsn lsn, const Configuration& configuration) {
+  impl_->Wake(0, true);
   impl_->InstallSnapshot(lsn, configuration);
 }
 

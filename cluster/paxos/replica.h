@@ -150,6 +150,30 @@
 // abandoned); its lease expired earlier, since lease_ticks < election_ticks.
 // Campaign() skips the pre-vote but not the lease rule.
 //
+// Quiescence (ReplicaConfig::quiesce_ticks > 0): an idle group stops
+// ticking. A leader whose log is wholly committed and applied, with no
+// proposal or change pending, and whose peers heard within election_ticks
+// all hold and know committed its whole log, for quiesce_ticks in a row, goes
+// quiet at a timed heartbeat: it sends that heartbeat with `quiesce` set,
+// gives its lease up (so CanServeConsistentRead() is false until fresh acks
+// after it wakes) and from then on needs no Tick. A follower that receives
+// such a heartbeat from its leader while holding and knowing committed
+// everything it names goes quiet too, without answering it (an answer would
+// wake the leader). quiescent() tells the driver it may stop calling Tick;
+// ticking a quiet replica only advances its clock. Anything else wakes it:
+// the driver first calls Wake(ticks_missed, leader_alive) with the ticks it
+// did not deliver (the clock must not fall behind: leases and promises are
+// counted in it; a Step or a Propose without Wake wakes it as if nothing was
+// missed, which is safe, only slower), then steps it. A woken leader sends
+// heartbeats at once and counts its peers as just heard from; a woken
+// follower restarts its election timer, and counts its leader as just heard
+// unless the driver says the leader's node went silent (leader_alive false:
+// then it grants pre-votes and campaigns after its timeout). Quiet followers
+// thus depend on the driver to notice a dead leader: it watches one
+// heartbeat per pair of nodes (cluster/storage_node.cc) instead of one per
+// group. Safety never depends on it: a quiet leader holds no lease, and a
+// quiet follower keeps every promise it made, in its caught-up clock.
+//
 // Catch-up: the leader tracks next/match per peer. It sends at most
 // kMaxRecordsPerMessage records per Accept and keeps at most
 // kMaxInflightRecords unacknowledged per peer; each Accepted asks for the next
@@ -270,6 +294,8 @@ struct Message {
   // The sender's tick count when it sent a Heartbeat, Accept, Snapshot or
   // PreVote; the answer echoes it (leases, pre-vote rounds).
   uint64_t tick = 0;
+  // Heartbeat: the leader goes quiet (see Quiescence); not answered.
+  bool quiesce = false;
   // Promise, Accepted, HeartbeatAck: the sender's ReplicaConfig::joined_lsn.
   // Its answers count only for configurations in force at or after that LSN
   // (a configuration before it may name an earlier, removed replica on the
@@ -334,6 +360,9 @@ struct ReplicaConfig {
   // can serve consistent reads).
   int lease_ticks = 0;
   bool auto_elect = true;          // false: only an explicit Campaign() starts an election
+  // A leader idle for this many ticks goes quiet with its followers (see
+  // Quiescence); 0: never. At least heartbeat_ticks.
+  int quiesce_ticks = 0;
   uint64_t random_seed = 1;        // jitters election timeouts; no global randomness
   // Non-zero: this replica was added to an existing group by the kConfig
   // record at this LSN (ProposeConfig's result). `members` is then ignored:
@@ -409,6 +438,12 @@ class Replica {
 
   void Step(const Message& m);
   void Tick();
+  // Quiescence (see above): the driver may stop calling Tick while this is
+  // true and HasReady() is false; before anything else reaches the replica
+  // it calls Wake with the ticks it did not deliver, and whether the node of
+  // the follower's leader kept answering meanwhile.
+  bool quiescent() const;
+  void Wake(uint64_t ticks_missed, bool leader_alive);
 
   bool HasReady() const;
   Ready TakeReady();

@@ -93,6 +93,10 @@ struct Replica::Impl {
   void MaybeWinPreVote();
   void HandlePreVote(const Message& m);
   void HandlePreVoteResponse(const Message& m);
+  // Quiescence (replica_timers.cc).
+  bool CaughtUpAndIdle() const;  // leader: may go quiet
+  void GoQuiet();
+  void Wake(uint64_t ticks_missed, bool leader_alive);
 
   // replica_phase1.cc: elections.
   void Campaign();
@@ -175,6 +179,8 @@ struct Replica::Impl {
   int heartbeat_elapsed_ = 0;
   int64_t leader_contact_tick_ = -1;  // when we last acknowledged a leader
   uint64_t promise_after_tick_ = 0;   // promise no new ballot before this tick
+  bool quiescent_ = false;
+  int idle_ticks_ = 0;  // leader: ticks in a row CaughtUpAndIdle() held at heartbeats
 
   // Pre-vote (nothing of it is persisted).
   bool prevoting_ = false;

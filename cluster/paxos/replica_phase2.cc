@@ -13,6 +13,7 @@ Result<Lsn> Replica::Impl::Propose(std::string data) {
     return Status::Unavailable(
         "writes are held while a configuration change waits for the log to commit");
   }
+  idle_ticks_ = 0;
   Lsn lsn = log_.last_lsn() + 1;
   WriteRecord(Record{lsn, promised_, std::move(data), RecordKind::kData});
   proposals_.insert(lsn);
@@ -73,6 +74,10 @@ void Replica::Impl::HandleHeartbeat(const Message& m) {
     return Reply(Message::Type::kHeartbeatAck, m, /*reject=*/true);
   }
   LearnCommit(m);
+  if (m.quiesce && match_lsn_ == m.lsn && commit_lsn_ == m.lsn) {
+    quiescent_ = true;  // not answered: an answer would wake the leader
+    return;
+  }
   Reply(Message::Type::kHeartbeatAck, m, /*reject=*/false);
 }
 

@@ -22,10 +22,17 @@ namespace ddb::paxos {
 void Replica::Impl::Tick() {
   if (removed_) return;
   ++now_;
+  if (quiescent_) return;  // only time passes
   if (role_ == Role::kLeader) {
     if (!QuorumHeard()) return StepDown();
     if (++heartbeat_elapsed_ < config_.heartbeat_ticks) return;
     heartbeat_elapsed_ = 0;
+    if (config_.quiesce_ticks > 0 && CaughtUpAndIdle()) {
+      idle_ticks_ += config_.heartbeat_ticks;
+      if (idle_ticks_ >= config_.quiesce_ticks) return GoQuiet();
+    } else {
+      idle_ticks_ = 0;
+    }
     BroadcastHeartbeats(/*timed=*/true);
     return;
   }
@@ -99,6 +106,7 @@ int64_t Replica::Impl::LeaseStart() const {
 }
 
 bool Replica::Impl::LeaseValid() const {
+  if (quiescent_) return false;  // given up (GoQuiet)
   int64_t start = LeaseStart();
   return start >= 0 && static_cast<int64_t>(now_) < start + config_.lease_ticks;
 }
@@ -190,6 +198,55 @@ void Replica::Impl::HandlePreVoteResponse(const Message& m) {
   if (!prevoting_ || m.tick != prevote_tick_ || m.reject) return;
   prevote_grants_.insert(m.from);
   MaybeWinPreVote();
+}
+
+// Quiescence (see replica.h). Idle: nothing proposed or queued, the whole
+// log committed, persisted and applied here, and every peer heard within
+// election_ticks holding and knowing committed all of it (a silent peer does
+// not keep the group awake: when it comes back, its pre-vote wakes us).
+bool Replica::Impl::CaughtUpAndIdle() const {
+  const Lsn last = log_.last_lsn();
+  if (!proposals_.empty() || queued_config_ || commit_lsn_ != last || applied_lsn_ != last ||
+      self_match_ != last) {
+    return false;
+  }
+  for (const Peer& p : peers_) {
+    if (now_ - p.heard_tick >= static_cast<uint64_t>(config_.election_ticks)) continue;
+    if (p.needs_snapshot || p.match != last || p.acked_commit != last) return false;
+  }
+  return true;
+}
+
+// The last heartbeat says "go quiet"; the lease is given up, since a quiet
+// leader's clock may stand still until the driver wakes it.
+void Replica::Impl::GoQuiet() {
+  for (Peer& p : peers_) {
+    Message m = NewMessage(Message::Type::kHeartbeat, p.id);
+    m.lsn = log_.last_lsn();
+    m.commit_lsn = commit_lsn_;
+    m.trim_lsn = trim_lsn_;
+    m.tick = now_;
+    m.quiesce = true;
+    Send(std::move(m));
+    p.acked_tick = -1;
+  }
+  quiescent_ = true;
+  idle_ticks_ = 0;
+}
+
+void Replica::Impl::Wake(uint64_t ticks_missed, bool leader_alive) {
+  if (!quiescent_) return;
+  quiescent_ = false;
+  now_ += ticks_missed;
+  idle_ticks_ = 0;
+  if (role_ == Role::kLeader) {
+    for (Peer& p : peers_) p.heard_tick = now_;
+    heartbeat_elapsed_ = 0;
+    BroadcastHeartbeats(/*timed=*/true);
+    return;
+  }
+  ResetElectionTimer();
+  if (leader_alive) leader_contact_tick_ = static_cast<int64_t>(now_);
 }
 
 }  // namespace ddb::paxos

@@ -76,7 +76,8 @@ struct Node {
 
 class Net {
  public:
-  explicit Net(bool auto_elect = false) : auto_elect_(auto_elect) {
+  explicit Net(bool auto_elect = false, int quiesce_ticks = 0)
+      : auto_elect_(auto_elect), quiesce_ticks_(quiesce_ticks) {
     for (NodeId id : {1, 2, 3}) Start(id);
   }
 
@@ -94,6 +95,7 @@ class Net {
     c.heartbeat_ticks = 2;
     c.lease_ticks = kLeaseTicks;
     c.auto_elect = auto_elect_;
+    c.quiesce_ticks = quiesce_ticks_;
     c.random_seed = 7;
     c.joined_lsn = nodes_.count(id) ? nodes_.at(id).joined_lsn : 0;
     return c;
@@ -221,6 +223,7 @@ class Net {
   }
 
   bool auto_elect_;
+  int quiesce_ticks_;
   bool hold_ = false;
   std::map<NodeId, Node> nodes_;
   std::deque<Message> queue_;
@@ -544,6 +547,68 @@ TEST_CASE("paxos membership: a change abandoned by a deposed leader is reported"
 }
 
 // --- The configuration codec. ---
+
+// --- Quiescence. ---
+
+TEST_CASE("paxos quiescence: an idle group goes quiet and wakes on a write", "[unit]") {
+  Net net(/*auto_elect=*/true, /*quiesce_ticks=*/4);
+  net.Elect(1);
+  net.Write(1, "a");
+  net.TickAll(6);  // idle at two heartbeats in a row
+  for (NodeId id : {1, 2, 3}) CHECK(net.r(id).quiescent());
+  CHECK(net.r(1).IsLeader());
+  CHECK_FALSE(net.r(1).CanServeConsistentRead());  // the lease was given up
+  CHECK(net.r(1).lease_ticks_left() == 0);
+  size_t heartbeats = net.sent(Type::kHeartbeat);
+  size_t acks = net.sent(Type::kHeartbeatAck);
+  net.TickAll(5 * kElectionTicks);  // only time passes: no heartbeat, no election
+  CHECK(net.sent(Type::kHeartbeat) == heartbeats);
+  CHECK(net.sent(Type::kHeartbeatAck) == acks);
+  CHECK(net.r(1).IsLeader());
+  CHECK_FALSE(net.r(2).IsLeader());
+
+  // A write wakes the leader; its Accepts wake the followers, whose answers
+  // give it a lease again.
+  Lsn lsn = net.Write(1, "b");
+  for (NodeId id : {1, 2, 3}) {
+    CHECK_FALSE(net.r(id).quiescent());
+    CHECK(net.node(id).disk.applied_lsn == lsn);
+  }
+  CHECK(net.r(1).CanServeConsistentRead());
+
+  // Quiet again; a lagging follower keeps the group awake until it caught up.
+  net.Cut(1, 3);
+  net.Write(1, "c");
+  net.TickAll(2);  // 3 is still heard (its last answer is recent) but behind
+  CHECK_FALSE(net.r(1).quiescent());
+  net.Heal();
+  net.TickAll(8);
+  for (NodeId id : {1, 2, 3}) CHECK(net.r(id).quiescent());
+  CHECK(net.node(3).disk.items == std::vector<std::string>{"a", "b", "c"});
+}
+
+TEST_CASE("paxos quiescence: followers of a dead quiet leader elect once woken", "[unit]") {
+  Net net(/*auto_elect=*/true, /*quiesce_ticks=*/2);
+  net.Elect(1);
+  net.Write(1, "a");
+  net.TickAll(4);
+  for (NodeId id : {1, 2, 3}) REQUIRE(net.r(id).quiescent());
+  net.Crash(1);
+  net.TickAll(5 * kElectionTicks);  // nobody notices: quiet replicas only keep time
+  CHECK_FALSE(net.r(2).IsLeader());
+  CHECK_FALSE(net.r(3).IsLeader());
+
+  // Woken as if the leader were alive (e.g. by a message), a follower
+  // refuses pre-votes for an election timeout; told the leader's node went
+  // silent, both grant and one is elected.
+  net.r(2).Wake(0, /*leader_alive=*/false);
+  net.r(3).Wake(0, /*leader_alive=*/false);
+  net.TickAll(3 * kElectionTicks);
+  CHECK((net.r(2).IsLeader() || net.r(3).IsLeader()));
+  NodeId leader = net.r(2).IsLeader() ? 2 : 3;
+  Lsn lsn = net.Write(leader, "b");
+  CHECK(net.node(5 - leader).disk.applied_lsn == lsn);
+}
 
 TEST_CASE("paxos configuration: encoding round trip and validation", "[unit]") {
   Configuration c = Conf({{7, kFull}, {300000, kLog}, {2, kFull}});

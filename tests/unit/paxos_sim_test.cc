@@ -9,7 +9,11 @@
 // that skip the pre-vote; one global clock that ticks every live replica at
 // once; and configuration changes: a down member is replaced by a log
 // replica on a spare node, and later a full replica comes back and the log
-// replica leaves. The simulator plays the driver: it
+// replica leaves. Most seeds let idle groups go quiet (quiesce_ticks): the
+// simulator then stops ticking a quiet replica, wakes it with the ticks it
+// missed before anything reaches it, and wakes it when a member's node
+// becomes unreachable or restarts (the driver's per-node heartbeats; here an
+// oracle). The simulator plays the driver: it
 // persists, applies, installs snapshots from the leader's applied state, and
 // drops a replica that says it was removed; a spare node is only ever given
 // a fresh replica. The group starts as nodes 1-3; nodes 4-7 are spares.
@@ -41,6 +45,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <utility>
@@ -131,6 +136,13 @@ struct SimNode {
   Disk disk;
   Lsn joined_lsn = 0;
   std::map<Lsn, std::string> pending;  // proposals awaiting their outcome
+  uint64_t incarnation = 0;  // starts of its replica, for peers' liveness
+  // Quiescence: not ticked while quiet; `missed` ticks are handed over at
+  // Wake. `seen` is what the node's liveness watch saw of each other node
+  // when it went quiet: reachable, and at which incarnation.
+  bool asleep = false;
+  uint64_t missed = 0;
+  std::map<NodeId, std::pair<bool, uint64_t>> seen;
 };
 
 struct Accepted {
@@ -160,6 +172,7 @@ class Sim {
   const std::string& failure() const { return failure_; }
   size_t chosen_count() const { return chosen_.size(); }
   size_t config_changes() const { return config_changes_; }
+  size_t sleeps() const { return sleeps_; }
 
   void RunFaulty(int steps) {
     for (step_ = 0; step_ < steps && failure_.empty(); ++step_) {
@@ -176,7 +189,9 @@ class Sim {
     for (SimNode& n : nodes_) {
       if (n.exists && !n.replica) Start(n);
     }
-    Lsn final_lsn = 0;  // one more proposal once converged
+    // One more proposal once converged; with quiescence, once every member
+    // went quiet after it, another one, which must wake them.
+    Lsn final_lsn = 0, wake_lsn = 0;
     for (round_ = 0; round_ < kQuietRoundsMax && failure_.empty(); ++round_) {
       DeliverAll();
       TickAll();
@@ -186,8 +201,11 @@ class Sim {
       if (leader == nullptr) continue;
       if (final_lsn == 0) {
         final_lsn = Propose(*leader);
-      } else if (MembersApplied(*leader, final_lsn)) {
+      } else if (wake_lsn != 0 && MembersApplied(*leader, wake_lsn)) {
         return CheckAcked(*leader);
+      } else if (wake_lsn == 0 && MembersApplied(*leader, final_lsn)) {
+        if (quiesce_ticks_ == 0) return CheckAcked(*leader);
+        if (MembersAsleep(*leader)) wake_lsn = Propose(*leader);
       }
     }
     if (failure_.empty()) Fail("no convergence after faults stopped: " + Describe());
@@ -214,6 +232,7 @@ class Sim {
     c.heartbeat_ticks = 2;
     c.lease_ticks = kLeaseTicks;
     c.random_seed = seed_;
+    c.quiesce_ticks = quiesce_ticks_;
     return c;
   }
 
@@ -233,6 +252,9 @@ class Sim {
       s.records.push_back(it->second);
     }
     n.replica = std::make_unique<Replica>(Config(n), s);
+    ++n.incarnation;
+    n.asleep = false;
+    n.missed = 0;
     Drive(n);  // hands out committed records that were not applied yet
   }
 
@@ -256,6 +278,7 @@ class Sim {
   struct Profile {
     // Per mille of steps.
     uint64_t drop = 0, duplicate = 0, crash = 0, partition = 0, reconfig = 0, campaign = 0;
+    uint64_t calm = 0;  // toggles a calm spell: no proposals, so groups may go quiet
   };
 
   void DrawProfile() {
@@ -265,6 +288,9 @@ class Sim {
     profile_.partition = rng_.Uniform(8);
     profile_.reconfig = 2 + rng_.Uniform(10);
     profile_.campaign = rng_.Uniform(6);
+    profile_.calm = 2 + rng_.Uniform(8);
+    // One seed in four never quiesces; the others after 2 to 11 ticks.
+    quiesce_ticks_ = rng_.Percent(25) ? 0 : static_cast<int>(2 + rng_.Uniform(10));
   }
 
   void FaultyStep() {
@@ -280,6 +306,11 @@ class Sim {
     if (dice < profile_.reconfig) return ReconfigRandom();
     dice -= profile_.reconfig;
     if (dice < profile_.campaign) return CampaignRandom();
+    dice -= profile_.campaign;
+    if (dice < profile_.calm) {
+      calm_ = !calm_;
+      return;
+    }
     dice = rng_.Uniform(1000);
     if (dice < 640) return DeliverRandom();
     if (dice < 760) return TickAll();
@@ -303,6 +334,8 @@ class Sim {
   // it skips the pre-vote, so only the lease rule protects the leader.
   void CampaignRandom() {
     if (SimNode* n = RandomNode(true)) {
+      Touch(*n);
+      if (!n->replica) return;
       n->replica->Campaign();
       Drive(*n);
     }
@@ -331,14 +364,65 @@ class Sim {
   }
 
   // One global tick: every live replica ticks (ticks run at the same rate
-  // everywhere, as the lease rule assumes).
+  // everywhere, as the lease rule assumes), except quiet ones, which count
+  // the ticks they miss (one in five is delivered anyway: a quiet replica's
+  // Tick only moves its clock).
   void TickAll() {
     ++tick_;
     for (SimNode& n : nodes_) {
       if (!n.replica) continue;
+      WatchLiveness(n);
+      if (!n.replica) continue;
+      if (n.replica->quiescent() && !n.replica->HasReady() && !rng_.Percent(20)) {
+        if (!n.asleep) Sleep(n);
+        ++n.missed;
+        continue;
+      }
+      if (n.asleep) Touch(n);
+      if (!n.replica) continue;
       n.replica->Tick();
       Drive(n);
     }
+  }
+
+  bool Reachable(NodeId id, NodeId from) const {
+    return nodes_[id - 1].replica != nullptr && isolated_ != id && isolated_ != from;
+  }
+
+  void Sleep(SimNode& n) {
+    ++sleeps_;
+    n.asleep = true;
+    n.missed = 0;
+    n.seen.clear();
+    for (const Member& m : n.replica->configuration().members) {
+      if (m.id != n.id) n.seen[m.id] = {Reachable(m.id, n.id), node(m.id).incarnation};
+    }
+  }
+
+  // The driver's liveness watch: a member's node that stopped answering or
+  // restarted wakes the quiet replica; the follower of that node is told its
+  // leader is gone.
+  void WatchLiveness(SimNode& n) {
+    if (!n.asleep) return;
+    for (const auto& [id, was] : n.seen) {
+      bool reachable = Reachable(id, n.id);
+      if ((was.first && !reachable) || (reachable && node(id).incarnation != was.second)) {
+        return Touch(n, id != n.replica->leader_hint());
+      }
+    }
+  }
+
+  // Wakes a quiet replica before anything reaches it, with the ticks it
+  // missed; by default its leader is alive when the leader's node is
+  // reachable.
+  void Touch(SimNode& n, std::optional<bool> leader_alive = std::nullopt) {
+    if (!n.asleep) return;
+    NodeId leader = n.replica->leader_hint();
+    bool alive = leader_alive ? *leader_alive : leader != 0 && Reachable(leader, n.id);
+    n.replica->Wake(n.missed, alive);
+    n.asleep = false;
+    n.missed = 0;
+    Drive(n);
   }
 
   SimNode* RandomLeader() {
@@ -350,6 +434,7 @@ class Sim {
   }
 
   void ProposeRandom() {
+    if (calm_) return;
     if (SimNode* leader = RandomLeader()) Propose(*leader);
   }
 
@@ -359,6 +444,8 @@ class Sim {
   void ReconfigRandom() {
     SimNode* leader = RandomLeader();
     if (leader == nullptr) return;
+    Touch(*leader);
+    if (!leader->replica) return;
     Configuration next = leader->replica->configuration();
     std::vector<NodeId> down, logs, others, spares;
     for (const Member& m : next.members) {
@@ -428,6 +515,8 @@ class Sim {
 
   Lsn Propose(SimNode& n) {
     std::string data = "s" + std::to_string(seed_) + "-" + std::to_string(++proposals_);
+    Touch(n);
+    if (!n.replica) return 0;
     auto lsn = n.replica->Propose(data);
     if (!lsn.ok()) {
       // Writes are held while a configuration change waits for the log.
@@ -446,6 +535,8 @@ class Sim {
     SimNode& n = node(m.to);
     if (!n.replica) return;                                // lost
     if (isolated_ == m.to || isolated_ == m.from) return;  // cut off
+    Touch(n);
+    if (!n.replica) return;
     n.replica->Step(m);
     Drive(n);
   }
@@ -663,6 +754,13 @@ class Sim {
     return true;
   }
 
+  bool MembersAsleep(SimNode& leader) {
+    for (const Member& m : leader.replica->configuration().members) {
+      if (!node(m.id).asleep) return false;
+    }
+    return true;
+  }
+
   void CheckAcked(SimNode& leader) {
     Lsn max_chosen = chosen_.empty() ? 0 : chosen_.rbegin()->first;
     if (!MembersApplied(leader, max_chosen)) Fail("a chosen value is not applied everywhere");
@@ -698,7 +796,7 @@ class Sim {
       s += " leader=" + std::to_string(r.IsLeader()) + " ballot=" + std::to_string(r.ballot()) +
            " commit=" + std::to_string(r.commit_lsn()) + " applied=" +
            std::to_string(r.applied_lsn()) + " last=" + std::to_string(r.last_lsn()) +
-           " members=" + Show(r.configuration()) + "] ";
+           " members=" + Show(r.configuration()) + (n.asleep ? " asleep" : "") + "] ";
     }
     return s;
   }
@@ -709,12 +807,15 @@ class Sim {
   std::deque<Message> network_;
   Profile profile_;
   bool faulty_ = true;
+  bool calm_ = false;
   NodeId isolated_ = 0;
+  int quiesce_ticks_ = 0;
   int step_ = 0;   // in the faulty phase
   int round_ = 0;  // in the quiet phase
   uint64_t tick_ = 0;  // the global clock
   uint64_t proposals_ = 0;
   size_t config_changes_ = 0;
+  size_t sleeps_ = 0;  // a replica went quiet
   std::map<std::pair<Lsn, Ballot>, Accepted> accepted_;
   std::map<Lsn, std::string> chosen_;
   std::map<Lsn, std::string> acked_;
@@ -732,7 +833,7 @@ TEST_CASE("paxos sim: safety under faults, then convergence", "[sim]") {
   const int kSteps = static_cast<int>(EnvOr("PAXOS_SIM_STEPS", 3000));
   std::signal(SIGABRT, OnAbort);
   g_trace = EnvOr("PAXOS_SIM_TRACE", 0) != 0;
-  size_t chosen = 0, changes = 0;
+  size_t chosen = 0, changes = 0, sleeps = 0;
   for (uint64_t seed = kFirst; seed < kFirst + kSeeds; ++seed) {
     std::snprintf(g_abort_note, sizeof g_abort_note, "paxos sim: aborted at seed %llu\n",
                   static_cast<unsigned long long>(seed));
@@ -744,14 +845,16 @@ TEST_CASE("paxos sim: safety under faults, then convergence", "[sim]") {
     REQUIRE(sim.failure().empty());
     chosen += sim.chosen_count();
     changes += sim.config_changes();
+    sleeps += sim.sleeps();
   }
   std::signal(SIGABRT, SIG_DFL);
   // The scheduler must let work through, not only faults.
   CHECK(chosen > kSeeds * 50);
   CHECK(changes > kSeeds);
+  CHECK(sleeps > kSeeds);  // quiescence is exercised
   if (EnvOr("PAXOS_SIM_STATS", 0) != 0) {
-    std::printf("paxos sim: %zu chosen, %zu configuration changes over %llu seeds\n", chosen,
-                changes, static_cast<unsigned long long>(kSeeds));
+    std::printf("paxos sim: %zu chosen, %zu configuration changes, %zu quiet spells over %llu seeds\n",
+                chosen, changes, sleeps, static_cast<unsigned long long>(kSeeds));
   }
 }
 
