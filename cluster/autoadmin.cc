@@ -11,6 +11,7 @@ namespace ddb::cluster {
 namespace {
 
 constexpr auto kPassMs = std::chrono::milliseconds(200);
+constexpr int64_t kSettledPassMs = 10000;
 constexpr auto kNodeWait = std::chrono::milliseconds(1000);
 
 int64_t SteadyMs() {
@@ -90,14 +91,32 @@ void Healer::Run() {
   std::unique_lock<std::mutex> lock(mu_);
   while (!cv_.wait_for(lock, kPassMs, [&] { return stop_; })) {
     lock.unlock();
-    Pass();
+    const uint64_t fingerprint = Fingerprint();
+    const int64_t now = SteadyMs();
+    if (!settled_ || fingerprint != last_fingerprint_ || now - last_pass_ms_ >= kSettledPassMs) {
+      settled_ = Pass();
+      last_fingerprint_ = fingerprint;
+      last_pass_ms_ = now;
+    }
     lock.lock();
   }
 }
 
-void Healer::Pass() {
+uint64_t Healer::Fingerprint() const {
+  uint64_t h = 0xcbf29ce484222325ull;
+  auto mix = [&h](uint64_t v) { h = (h ^ v) * 0x100000001b3ull; };
+  for (StorageNode* n : nodes_) {
+    mix(n->powered_on() ? 1 : 2);
+    for (StorageNode* m : nodes_) mix(hooks_.link_cut(n->id(), m->id()) ? 3 : 4);
+  }
+  // Routes are immutable: a changed table or partition map is a new object.
+  for (const auto& route : hooks_.routes()) mix(reinterpret_cast<uintptr_t>(route.get()));
+  return h;
+}
+
+bool Healer::Pass() {
   Replies described(nodes_.size());
-  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->Describe(described.Slot(i));
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->Describe(described.Slot(i), /*item_totals=*/false);
   auto answers = described.Wait(kNodeWait);
   std::map<uint64_t, std::vector<Seen>> by_group;
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -105,13 +124,18 @@ void Healer::Pass() {
     for (const ReplicaInfo& r : answers[i]->replicas) by_group[r.group].push_back(Seen{nodes_[i], r});
   }
   lost_seen_.clear();
+  bool settled = true;
   for (const auto& route : hooks_.routes()) {
-    if (route->meta.state != TableState::kActive) continue;
-    for (const PartitionRoute& p : route->partitions) HealGroup(*route, p, by_group[p.group]);
+    if (route->meta.state != TableState::kActive) {
+      settled = false;  // being created or deleted: look again
+      continue;
+    }
+    for (const PartitionRoute& p : route->partitions) settled = HealGroup(*route, p, by_group[p.group]) && settled;
   }
   for (auto it = lost_since_ms_.begin(); it != lost_since_ms_.end();) {
     it = lost_seen_.count(it->first) ? std::next(it) : lost_since_ms_.erase(it);
   }
+  return settled && lost_since_ms_.empty();
 }
 
 bool Healer::Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica) {
@@ -143,23 +167,25 @@ paxos::NodeId Healer::PickFree(int az, const ReplicaInfo& leader, const std::vec
   return 0;
 }
 
-void Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen) {
+bool Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen) {
   const Seen* leader = nullptr;
   for (const Seen& s : seen) {
     if (s.info.leader && (leader == nullptr || s.info.ballot > leader->info.ballot)) leader = &s;
   }
-  if (leader == nullptr || leader->info.full_members.empty()) return;
+  if (leader == nullptr || leader->info.full_members.empty()) return false;
   // A replica promised to a higher ballot: this leader may be deposed and
   // not know it yet (its configuration may be old). Wait for the next pass.
   for (const Seen& s : seen) {
-    if (s.info.ballot > leader->info.ballot) return;
+    if (s.info.ballot > leader->info.ballot) return false;
   }
+  bool settled = true;
   const ReplicaInfo& c = leader->info;
 
   // 1. Replicas the group no longer lists.
   for (const Seen& s : seen) {
     if (Has(c.full_members, s.node->id()) || Has(c.log_members, s.node->id())) continue;
     CallOne([&](ReplyFn done) { s.node->DropReplica(p.group, std::move(done)); });
+    settled = false;
   }
 
   // The partition map: full members that are founding or caught up.
@@ -175,6 +201,7 @@ void Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const s
   std::sort(serving.begin(), serving.end());
   std::sort(logs.begin(), logs.end());
   if (serving != p.members || logs != p.log_members) {
+    settled = false;
     Status s = hooks_.set_members(route.meta.name, route.meta.id, p.group, serving, logs);
     if (!s.ok()) std::fprintf(stderr, "ddb-local: autoadmin: partition map of group %llu: %s\n",
                               static_cast<unsigned long long>(p.group), s.ToString().c_str());
@@ -198,36 +225,41 @@ void Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const s
     if (c.log_members.empty()) {
       paxos::NodeId target = PickFree(AzOf(m.id), c, seen);
       for (int az = 0; target == 0 && az < options_.azs; ++az) target = PickFree(az, c, seen);
-      if (target == 0) return;
+      if (target == 0) return false;
       next.members.push_back({target, paxos::MemberRole::kLog});
-      return Change(route, p, *leader, next, target, /*log_replica=*/true);
+      Change(route, p, *leader, next, target, /*log_replica=*/true);
+      return false;
     }
-    if (config.members.size() <= 2) return;
+    if (config.members.size() <= 2) return false;
     next.members.erase(std::remove(next.members.begin(), next.members.end(), m), next.members.end());
-    return Change(route, p, *leader, next, 0, false);
+    Change(route, p, *leader, next, 0, false);
+    return false;
   }
 
-  // 3. Fewer than three full members: rebuild one in an AZ that has none.
+  // 3. Fewer than three full members: rebuild one in an AZ that has none,
+  // after removing a log replica there.
   if (c.full_members.size() < 3 && catching_up.empty()) {
     std::set<int> covered;
     for (paxos::NodeId id : c.full_members) covered.insert(AzOf(id));
     for (int az = 0; az < options_.azs; ++az) {
       if (covered.count(az)) continue;
-      if (paxos::NodeId target = PickFree(az, c, seen)) {
-        paxos::Configuration next = config;
-        next.members.push_back({target, paxos::MemberRole::kFull});
-        return Change(route, p, *leader, next, target, /*log_replica=*/false);
-      }
       for (paxos::NodeId log : c.log_members) {
         if (AzOf(log) != az || config.members.size() <= 2) continue;
         paxos::Configuration next = config;
         next.members.erase(std::remove(next.members.begin(), next.members.end(),
                                        paxos::Member{log, paxos::MemberRole::kLog}),
                            next.members.end());
-        return Change(route, p, *leader, next, 0, false);
+        Change(route, p, *leader, next, 0, false);
+        return false;
+      }
+      if (paxos::NodeId target = PickFree(az, c, seen)) {
+        paxos::Configuration next = config;
+        next.members.push_back({target, paxos::MemberRole::kFull});
+        Change(route, p, *leader, next, target, /*log_replica=*/false);
+        return false;
       }
     }
-    return;
+    return false;
   }
 
   // 4. Healed: the log replica goes.
@@ -237,7 +269,10 @@ void Healer::HealGroup(const TableRoute& route, const PartitionRoute& p, const s
                                    paxos::Member{c.log_members.front(), paxos::MemberRole::kLog}),
                        next.members.end());
     Change(route, p, *leader, next, 0, false);
+    return false;
   }
+  return settled && catching_up.empty() && c.full_members.size() >= 3 && c.log_members.empty() &&
+         seen.size() == c.full_members.size();
 }
 
 void Healer::Change(const TableRoute& route, const PartitionRoute& p, const Seen& leader, paxos::Configuration next,

@@ -8,7 +8,12 @@
 // (their replicas and the configuration each knows), so a restart in the
 // middle of a heal simply goes on from where the groups are.
 //
-// One pass (every kPassMs) asks every node that is on for its replicas
+// A pass runs every kPassMs unless the last one found every group settled
+// and nothing it looks at changed since (node power, links, partition map;
+// a membership change shows in the map); then only every kSettledPassMs,
+// as a safety net. So a large idle cluster costs no healing work.
+//
+// One pass asks every node that is on for its replicas
 // (StorageNode::Describe), finds each group's leader (the highest ballot
 // reporting leadership; none this pass if any replica promised a higher
 // ballot, as that leader may be deposed without knowing), and makes at most one
@@ -27,9 +32,10 @@
 //   3. fewer than three full members: add a full replica on a free node of
 //      an AZ that has none (the lost member's AZ), created empty; it catches
 //      up from the leader's log, or from a snapshot of the leader's rows
-//      when the leader trimmed its log. When the only free node of that AZ
-//      holds the log replica (two nodes per AZ, the lost one still off), the
-//      log replica is removed first and the full one built in its place;
+//      when the leader trimmed its log. A log replica in that AZ is removed
+//      first (two members in one AZ would make that AZ's failure cost the
+//      group its quorum while the new one catches up; and with two nodes per
+//      AZ and the lost one still off, its node is the only free one);
 //   4. three full members, all caught up (applied their joining LSN), and a
 //      log replica: remove the log replica.
 // The partition map (meta.sqlite and MemDS) lists as members the full
@@ -84,8 +90,14 @@ class Healer {
     ReplicaInfo info;
   };
   void Run();
-  void Pass();
-  void HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen);
+  // What a pass would look at that can change without a node noticing: the
+  // nodes' power, the links between them, and the partition map.
+  uint64_t Fingerprint() const;
+  // True when every group was settled: nothing to heal, drop or wait for.
+  bool Pass();
+  // True when the group is settled (three full members serving, no log
+  // replica, nothing lost, stale or catching up).
+  bool HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen);
   bool Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica);
   int AzOf(paxos::NodeId node) const { return static_cast<int>((node - 1) / options_.nodes_per_az); }
   // A node that is on, not a member, and holds no replica of the group.
@@ -104,6 +116,11 @@ class Healer {
   // looked at in a pass are forgotten. Pass thread only.
   std::map<std::pair<paxos::NodeId, paxos::NodeId>, int64_t> lost_since_ms_;
   std::map<std::pair<paxos::NodeId, paxos::NodeId>, int64_t> lost_seen_;
+  // Pass thread only: what the last pass saw, to skip passes while nothing
+  // changed and every group is settled (an idle cluster costs no pass).
+  uint64_t last_fingerprint_ = 0;
+  bool settled_ = false;
+  int64_t last_pass_ms_ = 0;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stop_ = false;  // guarded by mu_
