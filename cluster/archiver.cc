@@ -44,12 +44,14 @@ std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
       std::vector<ReplicaInfo> replicas;
     };
     auto w = std::make_shared<Wait>();
-    node->Describe([w](NodeReply r) {
-      std::lock_guard<std::mutex> lock(w->mu);
-      w->replicas = std::move(r.replicas);
-      w->done = true;
-      w->cv.notify_all();
-    });
+    node->Describe(
+        [w](NodeReply r) {
+          std::lock_guard<std::mutex> lock(w->mu);
+          w->replicas = std::move(r.replicas);
+          w->done = true;
+          w->cv.notify_all();
+        },
+        /*item_totals=*/false);
     std::unique_lock<std::mutex> lock(w->mu);
     if (!w->cv.wait_for(lock, kNodeTimeout, [&] { return w->done; })) continue;
     for (const ReplicaInfo& r : w->replicas) out[{id, r.group}] = r.applied_lsn;
@@ -57,15 +59,29 @@ std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
   return out;
 }
 
+uint64_t Scrubber::AppliedRecords() const {
+  uint64_t sum = 0;
+  for (int id = 1; id <= options_.azs * options_.nodes_per_az; ++id) {
+    if (StorageNode* node = router_->Node(static_cast<paxos::NodeId>(id))) sum += node->applied_records();
+  }
+  return sum;
+}
+
 Status Scrubber::ArchiveAll(bool force) {
   std::lock_guard<std::mutex> lock(mu_);
   DropForgotten();
+  // Nothing applied anywhere since an idle pass: nothing new to archive or
+  // trim, so an idle cluster costs no pass.
+  const uint64_t applied_now = AppliedRecords();
+  if (!force && idle_ && applied_now == idle_applied_) return Status::Ok();
   Status first;
   const auto routes = Routes();
   const auto applied = AppliedLsns(routes);
   // The WAL of partitions with nothing new is trimmed every tenth pass (the
-  // trim LSN moves after the archive does).
+  // trim LSN moves after the archive does) until it is trimmed through the
+  // archive.
   const bool trim_idle = ++passes_ % 10 == 0;
+  bool idle = true;
   for (const auto& route : routes) {
     for (const PartitionRoute& p : route->partitions) {
       if (stop_.load()) return first;
@@ -75,13 +91,16 @@ Status Scrubber::ArchiveAll(bool force) {
         if (it != applied.end()) newest = std::max(newest, it->second);
       }
       if (newest <= archive_->archived_lsn(p.group)) {
-        if (trim_idle) Trim(p);
+        if (trim_idle && untrimmed_.count(p.group) && Trim(p)) untrimmed_.erase(p.group);
         continue;
       }
+      idle = false;
       Status s = ArchivePartition(route->meta.id, p, force);
       if (!s.ok() && first.ok()) first = s;
     }
   }
+  idle_ = idle && untrimmed_.empty() && first.ok();
+  idle_applied_ = applied_now;
   return first;
 }
 
@@ -137,6 +156,7 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool 
       bool hole = records.empty() || records.front().lsn != archived + 1;
       for (size_t i = 1; !hole && i < records.size(); ++i) hole = records[i].lsn != records[i - 1].lsn + 1;
       if (hole) {
+        idle_ = false;
         Alarm(p.group, id, "wal-hole",
               "WAL sequence hole after lsn " + std::to_string(archived) + " (applied " + std::to_string(applied) + ")");
         continue;
@@ -148,28 +168,35 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool 
     }
     if (!more) break;
   }
-  Trim(p);
+  if (!Trim(p)) untrimmed_.insert(p.group);
   return Status::Ok();
 }
 
-void Scrubber::Trim(const PartitionRoute& p) {
+bool Scrubber::Trim(const PartitionRoute& p) {
   const paxos::Lsn archived = archive_->archived_lsn(p.group);
   // A repair re-applies the bad replica's WAL after its copy: keep it.
-  if (archived == 0 || hold_trim_) return;
+  if (archived == 0 || hold_trim_) return false;
+  auto complete = std::make_shared<std::atomic<bool>>(true);
   for (paxos::NodeId id : p.members) {
     StorageNode* node = router_->Node(id);
-    if (node == nullptr || !node->powered_on()) continue;
+    if (node == nullptr || !node->powered_on()) {
+      complete->store(false);  // trimmed when it is back
+      continue;
+    }
     const uint64_t group = p.group;
-    CallNode(node, group, [group, archived](NodeStore& store, const paxos::Replica* r) -> Status {
+    Status s = CallNode(node, group, [group, archived, complete](NodeStore& store, const paxos::Replica* r) -> Status {
       if (r == nullptr) return Status::Ok();
       // Records no member can still need (paxos/replica.h, memory rule)
       // and that the archive holds.
       const paxos::Lsn through = std::min({archived, r->applied_lsn(), r->trim_lsn()});
+      if (through < archived) complete->store(false);
       auto first = store.scrub().FirstWalLsn(group);
       if (!first.ok() || *first == 0 || *first > through) return Status::Ok();
       return store.scrub().TrimWal(group, through);
     });
+    if (!s.ok()) complete->store(false);
   }
+  return complete->load();
 }
 
 }  // namespace ddb::cluster

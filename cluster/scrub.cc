@@ -91,6 +91,7 @@ Status Scrubber::RestoreArchive(const std::map<std::string, std::string>& object
   reference_ = ref.take();
   reference_applied_.clear();
   last_archive_.clear();
+  idle_ = false;
   std::lock_guard<std::mutex> state(state_mu_);
   state_.clear();
   return Status::Ok();
@@ -126,7 +127,7 @@ void Scrubber::Loop() {
       next_archive = Clock::now() + archive_every;
     }
     if (options_.scrub_interval_ms > 0 && now >= next_scrub) {
-      ScrubNow(Routes());
+      ScrubChanged();
       next_scrub = Clock::now() + scrub_every;
     }
   }
@@ -266,6 +267,34 @@ ScrubReport Scrubber::ScrubNow(const std::vector<std::shared_ptr<const TableRout
     }
   }
   return State();
+}
+
+void Scrubber::ScrubChanged() {
+  constexpr int64_t kIdleRescrubIntervals = 10;
+  std::lock_guard<std::mutex> lock(mu_);
+  DropForgotten();
+  const auto routes = Routes();
+  const auto applied = AppliedLsns(routes);
+  const int64_t now = NowMs();
+  for (const auto& route : routes) {
+    for (const PartitionRoute& p : route->partitions) {
+      if (stop_.load()) return;
+      paxos::Lsn newest = 0;
+      for (paxos::NodeId m : p.members) {
+        auto it = applied.find({m, p.group});
+        if (it != applied.end()) newest = std::max(newest, it->second);
+      }
+      {
+        std::lock_guard<std::mutex> state(state_mu_);
+        auto it = state_.find(p.group);
+        if (it != state_.end() && it->second.result == "ok" && it->second.scrub_lsn == newest &&
+            now - it->second.last_scrub_ms < kIdleRescrubIntervals * options_.scrub_interval_ms) {
+          continue;
+        }
+      }
+      ScrubPartition(route->meta.id, p);
+    }
+  }
 }
 
 void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {

@@ -35,6 +35,12 @@
 // The source's digest at R is checked against the reference before its copy
 // is used.
 //
+// The periodic scrub skips a partition whose last scrub was clean and that
+// applied nothing since (its newest applied LSN is still the marker's),
+// unless that scrub is kIdleRescrubIntervals scrub intervals old: so an idle
+// partition is still verified, at a tenth of the rate, and a large idle
+// cluster costs little. A scrub asked for (ScrubNow) checks every partition.
+//
 // Thread safety: every public method may be called from any thread; the work
 // itself runs one pass at a time (mu_), on the caller's thread or the
 // scrubber's own.
@@ -48,6 +54,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -73,6 +80,8 @@ class Scrubber {
 
   // Scrubs the partitions of `routes` now; see Cluster::ScrubNow.
   ScrubReport ScrubNow(const std::vector<std::shared_ptr<const TableRoute>>& routes);
+  // The periodic pass: ScrubNow, but skipping clean idle partitions (above).
+  void ScrubChanged();
   Status ArchiveNow();
   ScrubReport State();
   // The table was deleted: forget its partitions.
@@ -104,7 +113,10 @@ class Scrubber {
   // Records above `after` that `node` applied, if at least `min_records`.
   Status ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
                   std::vector<paxos::Record>* out, paxos::Lsn* applied);
-  void Trim(const PartitionRoute& p);
+  // True when every member that is on trimmed through the archived LSN.
+  bool Trim(const PartitionRoute& p);
+  // The committed records applied by every node so far (StorageNode::applied_records).
+  uint64_t AppliedRecords() const;
   // The reference's digest at marker `scrub_id` (applies archived records
   // up to `lsn` first). Empty when the archive cannot give it.
   std::string ReferenceDigest(uint64_t table, const PartitionRoute& p, uint64_t scrub_id, paxos::Lsn lsn);
@@ -131,6 +143,13 @@ class Scrubber {
   uint64_t next_id_ = 0;
   bool hold_trim_ = false;  // during a repair
   uint64_t passes_ = 0;     // archive passes so far
+  // Groups whose WAL is not yet trimmed through their archived LSN (the
+  // trim LSN follows the archive), tried again every tenth pass.
+  std::set<uint64_t> untrimmed_;
+  // The last pass found nothing to archive or trim, with the nodes' applied
+  // counts at idle_applied_: while they stay there, passes are skipped.
+  bool idle_ = false;
+  uint64_t idle_applied_ = 0;
   std::atomic<bool> stop_{false};  // Stop() was called: passes end early
 
   std::mutex state_mu_;  // the report; taken inside mu_, never the other way
