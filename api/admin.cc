@@ -57,6 +57,8 @@ void WriteNode(JsonWriter& w, const cluster::NodeInfo& n) {
     w.Uint64(r.joined_lsn);
     w.Key("leaseMsLeft");
     w.Int64(r.lease_ms_left);
+    w.Key("quiescent");
+    w.Bool(r.quiescent);
     w.Key("itemCount");
     w.Uint64(r.item_count);
     w.Key("sizeBytes");
@@ -194,6 +196,8 @@ void WriteTable(JsonWriter& w, const cluster::TableInfo& t, const std::string& i
       w.Uint(p.leader);
       w.Key("leaseMsLeft");
       w.Int64(p.lease_ms_left);
+      w.Key("quiescent");
+      w.Bool(p.quiescent);
       w.Key("itemCount");
       w.Uint64(p.item_count);
       w.Key("sizeBytes");
@@ -236,6 +240,8 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.Int(snap.network.delay_ms);
   w.Key("corruptRate");
   w.Double(snap.network.corrupt_rate);
+  w.Key("messagesSent");
+  w.Uint64(snap.messages_sent);
   w.Key("messagesDropped");
   w.Uint64(snap.messages_dropped);
   w.Key("messagesCorrupted");

@@ -166,6 +166,9 @@ struct ReplicaInfo {
   // A leader's lease: milliseconds until it expires (ticks left × tick
   // length; 0: not a leader, or no valid lease, so no consistent reads).
   int64_t lease_ms_left = 0;
+  // The group is quiet here (idle: this replica is not ticked; a quiet
+  // leader holds no lease until something wakes it).
+  bool quiescent = false;
   // The items this replica holds for the group (its applied state; 0 on a
   // log replica) and the sum of their sizes: running totals kept by the
   // node store, so reading them costs one row per replica.
@@ -193,6 +196,7 @@ struct PartitionInfo {
   // ballot); leader 0 and the rest 0 while the group has none.
   uint32_t leader = 0;
   int64_t lease_ms_left = 0;
+  bool quiescent = false;  // the leader is quiet (ReplicaInfo::quiescent)
   uint64_t item_count = 0;
   uint64_t size_bytes = 0;
 };
@@ -254,6 +258,7 @@ struct BitRot {
 struct ClusterSnapshot {
   std::vector<NodeInfo> nodes;
   NetworkFaults network;
+  uint64_t messages_sent = 0;
   uint64_t messages_dropped = 0;
   uint64_t messages_corrupted = 0;  // dropped by the receiver's checksum check
   int stale_reads_ms = 0;  // SetStaleReads
@@ -284,6 +289,7 @@ struct ClusterOptions {
   int election_ticks = 30;       // failover after ~300 ms without a leader
   int heartbeat_ticks = 5;
   int lease_ticks = 0;           // the leader's lease; 0: election_ticks * 3 / 4
+  int quiesce_ticks = 30;        // an idle group goes quiet after this long; 0: never
   int request_timeout_ms = 10000;
   int archive_interval_ms = 1000;  // WAL archiving and trimming; 0: only on demand
   int scrub_interval_ms = 60000;   // periodic scrub of every partition; 0: only on demand

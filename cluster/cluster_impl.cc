@@ -228,6 +228,10 @@ Status ClusterImpl::Init() {
       no.election_ticks = options_.election_ticks;
       no.heartbeat_ticks = options_.heartbeat_ticks;
       no.lease_ticks = options_.lease_ticks;
+      no.quiesce_ticks = options_.quiesce_ticks;
+      for (int other = 1; other <= options_.azs * options_.nodes_per_az; ++other) {
+        if (static_cast<paxos::NodeId>(other) != no.id) no.peer_ids.push_back(static_cast<paxos::NodeId>(other));
+      }
       no.on_outbox = [this] { propagator_->Notify(); };
       no.peer = [this](paxos::NodeId id) -> StorageNode* {
         auto it = node_by_id_.find(id);
@@ -784,6 +788,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
       if (auto it = leaders.find(p.group); it != leaders.end()) {
         info.leader = it->second->node;
         info.lease_ms_left = it->second->lease_ms_left;
+        info.quiescent = it->second->quiescent;
         info.item_count = it->second->item_count;
         info.size_bytes = it->second->size_bytes;
       }
@@ -797,6 +802,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     snap.network = network_;
   }
   const Transport::Faults tf = transport_.faults();
+  snap.messages_sent = tf.sent;
   snap.messages_dropped = tf.dropped;
   snap.messages_corrupted = tf.corrupted;
   snap.index_propagation_paused = propagator_->paused();

@@ -38,6 +38,10 @@ Status StorageNode::Open() {
 void StorageNode::Start() {
   std::lock_guard<std::mutex> lock(mu_);
   off_ = false;
+  // A new incarnation at every start, so peers see a restart even when it
+  // came sooner than their failure detection.
+  incarnation_ = static_cast<uint64_t>(Clock::now().time_since_epoch().count()) | 1;
+  for (paxos::NodeId id : options_.peer_ids) peer_nodes_[id] = PeerNode{node_tick_, 0, true};
   thread_ = std::thread([this] { Run(); });
 }
 
@@ -63,6 +67,10 @@ void StorageNode::PowerOff() {
   // Writes in flight may still be chosen by the other replicas.
   FailAll(Status::Uncertain("storage node powered off with the write in flight"));
   groups_.clear();
+  awake_.clear();
+  lease_waiting_.clear();
+  locked_groups_.clear();
+  peer_nodes_.clear();
 }
 
 Status StorageNode::PowerOn(bool whole_cluster) {
@@ -106,51 +114,78 @@ void StorageNode::FailAll(const Status& why) {
   for (auto& [id, g] : groups_) {
     for (auto& [lsn, p] : g.pending) p.done(Reply(why));
     for (auto& [lsn, w] : g.after_commit) w.second(Reply(why));
+    for (Group::LeaseWaiter& w : g.lease_waiters) w.reply(Reply(Status::Unavailable("storage node powered off")));
     g.pending.clear();
     g.after_commit.clear();
+    g.lease_waiters.clear();
   }
 }
 
+// Ticks come every tick_ms while a group is awake; with every group asleep
+// the thread wakes only for the node heartbeats (every heartbeat_ticks), and
+// catches the clock up by the ticks that passed.
 void StorageNode::Run() {
   const auto tick = std::chrono::milliseconds(options_.tick_ms);
   auto next_tick = Clock::now() + tick;
   for (;;) {
     std::deque<Task> batch;
     bool stop;
+    const auto wake_at = awake_.empty() && lease_waiting_.empty()
+                             ? next_tick + tick * (options_.heartbeat_ticks - 1 -
+                                                   static_cast<int>(node_tick_ % options_.heartbeat_ticks))
+                             : next_tick;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, next_tick, [&] { return !inbox_.empty() || off_; });
+      cv_.wait_until(lock, wake_at, [&] { return !inbox_.empty() || off_; });
       batch.swap(inbox_);
       stop = off_;
     }
-    for (Task& t : batch) RunTask(t);
-    if (Clock::now() >= next_tick) {
+    // The clock first, so that a replica woken by a task below is handed
+    // every tick it slept through.
+    for (auto now = Clock::now(); now >= next_tick; now = Clock::now()) {
       TickAll();
-      next_tick = Clock::now() + tick;
+      next_tick += tick;
+      // A thread that fell far behind (a slow disk) does not replay every tick.
+      if (now - next_tick > tick * 10) next_tick = now + tick;
     }
+    for (Task& t : batch) RunTask(t);
     FlushReady();
     ApplyDueDelayed();
+    RunLeaseWaiters();
+    SleepQuietGroups();
     if (stop) break;
   }
 }
 
 void StorageNode::RunTask(Task& t) {
   if (t.fn) {
+    running_ = &t.fn;
+    running_deadline_ = Clock::now() + std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
     t.fn(std::move(t.reply));
+    running_ = nullptr;
     return;
   }
+  if (t.message->group == kNodeHeartbeatGroup) return HearNode(*t.message);
   Group* g = FindGroup(t.message->group);
-  if (g != nullptr) g->replica->Step(*t.message);
+  if (g == nullptr) return;
+  Wake(g);
+  g->replica->Step(*t.message);
 }
 
+// Only the groups awake tick; the node's own heartbeats stand for the
+// sleeping ones.
 void StorageNode::TickAll() {
-  for (auto& [id, g] : groups_) g.replica->Tick();
+  ++node_tick_;
+  for (uint64_t id : awake_) groups_.at(id).replica->Tick();
+  if (node_tick_ % static_cast<uint64_t>(options_.heartbeat_ticks) == 0) SendNodeHeartbeats();
+  WatchPeers();
 }
 
 void StorageNode::FlushReady() {
   for (size_t round = 0; round < kMaxReadyRounds; ++round) {
     std::vector<std::pair<Group*, paxos::Ready>> readies;
-    for (auto& [id, g] : groups_) {
+    for (uint64_t id : awake_) {
+      Group& g = groups_.at(id);
       if (g.replica->HasReady()) readies.emplace_back(&g, g.replica->TakeReady());
     }
     if (readies.empty()) return;
@@ -181,7 +216,11 @@ Status StorageNode::PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>
     }
   }
   if (int delay = disk_delay_ms_.load(); delay > 0) std::this_thread::sleep_for(std::chrono::milliseconds(delay));
-  return store_->Commit();
+  RETURN_IF_ERROR(store_->Commit());
+  uint64_t applied = 0;
+  for (const auto& [g, ready] : readies) applied += ready.committed.size();
+  if (applied > 0) applied_records_.fetch_add(applied, std::memory_order_relaxed);
+  return Status::Ok();
 }
 
 void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) {
@@ -205,6 +244,7 @@ void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
   config.election_ticks = options_.election_ticks;
   config.heartbeat_ticks = options_.heartbeat_ticks;
   config.lease_ticks = options_.lease_ticks;
+  config.quiesce_ticks = options_.quiesce_ticks;
   config.random_seed = (row.group << 16) ^ options_.id;
   config.joined_lsn = row.joined_lsn;
   Group g;
@@ -213,6 +253,7 @@ void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
   g.row = std::move(row);
   uint64_t id = g.row.group;
   Group& added = groups_[id] = std::move(g);
+  awake_.insert(id);
   Status s = LoadTxnState(&added);
   CHECK(s.ok() && "cannot load transaction state");
 }
@@ -230,6 +271,7 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
     reply(Reply(Status::Unavailable("no such replica on this node")));
     return true;
   }
+  Wake(g);  // every write and read-modify-write comes this way
   if (!g->replica->IsLeader()) {
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
     return true;

@@ -9,6 +9,18 @@
 // and answers the clients whose writes were applied. Reads are answered from
 // the node's applied state; a consistent read only by the group's leader.
 //
+// Quiet groups (paxos::Replica, "Quiescence"): a group idle for quiesce_ticks
+// goes quiet; its replica here is then asleep: not ticked, not polled for
+// Ready, so an idle group costs no CPU. Anything that needs it (a message,
+// a write, a consistent read, a membership change) wakes it first, with the
+// ticks it slept. Instead of one heartbeat per group, every node sends one
+// heartbeat per heartbeat interval to every other node (a message of group
+// 0, `ballot` = the sender's incarnation); a node that has not heard a peer
+// for election_ticks, or hears it with a new incarnation (it restarted),
+// wakes every sleeping replica of a group with a member there, telling the
+// followers of a leader there that their leader is gone, so they elect a
+// new one as they would have without quiescence.
+//
 // Thread safety: the public methods post work to the node thread and may be
 // called from any thread; everything else runs on the node thread.
 #pragma once
@@ -23,6 +35,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -83,6 +96,9 @@ std::string ItemKey(const std::string& hash, const std::string& range);
 // transactions alike.
 WalRecord WriteRecordOf(const Key& key, Mutation m);
 
+// The group id of the nodes' own heartbeats (no replication group has it).
+inline constexpr uint64_t kNodeHeartbeatGroup = 0;
+
 struct NodeOptions {
   paxos::NodeId id = 0;
   std::string name;      // e.g. "az-a-node-1"
@@ -92,6 +108,8 @@ struct NodeOptions {
   int election_ticks = 30;
   int heartbeat_ticks = 5;
   int lease_ticks = 0;  // 0: derived (paxos::ReplicaConfig::lease_ticks)
+  int quiesce_ticks = 0;  // an idle group goes quiet after this long; 0: never
+  std::vector<paxos::NodeId> peer_ids;  // every other node (node heartbeats)
   // Called (on the node thread) after a group commit that added global index
   // writes to an outbox, so the propagator need not poll.
   std::function<void()> on_outbox;
@@ -164,8 +182,12 @@ class StorageNode {
   void ReadOutbox(size_t limit, ReplyFn reply);
   void Query(uint64_t group, QuerySpec spec, bool consistent, ReplyFn reply);
   // The state of every replica on this node: Paxos positions, lease time
-  // left, and its item count and bytes (one item_stats row per replica).
-  void Describe(ReplyFn reply);
+  // left, and (with `item_totals`) its item count and bytes (one item_stats
+  // row per replica).
+  void Describe(ReplyFn reply, bool item_totals = true);
+  // Committed records applied on this node so far (any thread): unchanged
+  // means no replica here moved, so periodic passes may skip their work.
+  uint64_t applied_records() const { return applied_records_.load(std::memory_order_relaxed); }
   // Runs `fn` on the node thread, between group commits, with the node's
   // store and the group's replica (nullptr when this node holds none), and
   // answers with its status. For the archiver and scrub (cluster/scrub.h);
@@ -230,6 +252,22 @@ class StorageNode {
     // applied to the items, each with the time it is due (in LSN order).
     std::deque<std::pair<std::chrono::steady_clock::time_point, paxos::Record>> delayed;
     bool snapshot_in_flight = false;  // a snapshot was asked of the leader
+    // Asleep (quiet, see above) since node tick asleep_since: not in awake_.
+    bool asleep = false;
+    uint64_t asleep_since = 0;
+    // Consistent reads waiting for the leader's lease (WaitForLease).
+    struct LeaseWaiter {
+      std::chrono::steady_clock::time_point deadline;
+      std::function<void(ReplyFn)> fn;
+      ReplyFn reply;
+    };
+    std::vector<LeaseWaiter> lease_waiters;
+  };
+  // What this node hears of another node (quiet groups' failure detection).
+  struct PeerNode {
+    uint64_t heard_tick = 0;   // node tick of its last heartbeat
+    uint64_t incarnation = 0;  // 0: not heard yet
+    bool alive = true;
   };
   // A message from a peer, or a request (fn, run on the node thread with its
   // reply function, which is answered "unavailable" if the node is off).
@@ -257,6 +295,18 @@ class StorageNode {
   // own transaction; called by the loop every round.
   void ApplyDueDelayed();
   Group* FindGroup(uint64_t group);
+  // Quiet groups (see above).
+  void Wake(Group* g);
+  void SleepQuietGroups();
+  void SendNodeHeartbeats();
+  void HearNode(const paxos::Message& m);
+  void WatchPeers();
+  void WakeGroupsWith(paxos::NodeId node);
+  // A consistent read at a leader without a lease (a quiet leader gave it
+  // up; a new one has none yet): the running request is parked until the
+  // lease is back or its deadline passes (true: it was parked or refused).
+  bool WaitForLease(Group* g, const ReplyFn& done);
+  void RunLeaseWaiters();
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
   bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);
   // Proposes `record` as leader; the reply is sent when it commits.
@@ -271,6 +321,7 @@ class StorageNode {
   std::vector<Group::Lock> NoteTxnRecord(Group* g, const WalRecord& rec, paxos::Lsn lsn);
   // Conflict when `key` is locked by a transaction other than `txn` (an
   // empty txn: a plain write) in a way a `shared` lock cannot share.
+  void NoteLocked(Group* g);  // keeps locked_groups_ in step with g->txn_items
   Status CheckLock(Group* g, const Key& key, const std::string& txn, bool shared);
   void ProposeTxn(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done);
   // Applies the memory effect of transaction records committed here that
@@ -286,8 +337,21 @@ class StorageNode {
   Transport* transport_;
   std::unique_ptr<NodeStore> store_;
   std::map<uint64_t, Group> groups_;  // node thread only
+  // Node thread only: the groups not asleep (ticked and polled for Ready),
+  // the groups with parked reads, the node's clock in ticks, what it hears
+  // of the other nodes, and its own incarnation (changes at every power on).
+  std::set<uint64_t> awake_;
+  std::set<uint64_t> lease_waiting_;
+  std::set<uint64_t> locked_groups_;  // the groups with transaction locks (NoteLocked)
+  uint64_t node_tick_ = 0;
+  std::map<paxos::NodeId, PeerNode> peer_nodes_;
+  uint64_t incarnation_ = 0;
+  // The request RunTask is running, and how long it may wait for a lease.
+  const std::function<void(ReplyFn)>* running_ = nullptr;
+  std::chrono::steady_clock::time_point running_deadline_;
 
   std::atomic<int> disk_delay_ms_{0};
+  std::atomic<uint64_t> applied_records_{0};
   std::atomic<int> stale_read_ms_{0};
   mutable std::mutex mu_;
   std::condition_variable cv_;

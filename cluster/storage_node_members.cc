@@ -58,6 +58,7 @@ void StorageNode::RequestSnapshot(Group* g, const paxos::SnapshotRequest& reques
 void StorageNode::InstallFetched(uint64_t group, NodeReply fetched) {
   Group* g = FindGroup(group);
   if (g == nullptr) return;
+  Wake(g);
   g->snapshot_in_flight = false;
   // A failed read is asked again: the leader repeats its Snapshot message.
   if (!fetched.status.ok() || !fetched.copy || fetched.copy->lsn <= g->replica->applied_lsn()) return;
@@ -94,7 +95,11 @@ void StorageNode::ForgetGroup(uint64_t group, const Status& why) {
   if (g == nullptr) return;
   for (auto& [lsn, p] : g->pending) p.done(Reply(why));
   for (auto& [lsn, w] : g->after_commit) w.second(Reply(why));
+  for (Group::LeaseWaiter& w : g->lease_waiters) w.reply(Reply(why));
   groups_.erase(group);
+  awake_.erase(group);
+  lease_waiting_.erase(group);
+  locked_groups_.erase(group);
 }
 
 // A replica the group removed is no longer needed by anyone: its file rows go.

@@ -16,7 +16,10 @@ void StorageNode::CreateReplica(ReplicaRow row, ReplyFn reply) {
 
 void StorageNode::Campaign(uint64_t group) {
   Request(nullptr, [this, group](ReplyFn) {
-    if (Group* g = FindGroup(group)) g->replica->Campaign();
+    if (Group* g = FindGroup(group)) {
+      Wake(g);
+      g->replica->Campaign();
+    }
   });
 }
 
@@ -54,12 +57,7 @@ void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply
 bool StorageNode::RefuseRead(uint64_t group, bool consistent, const ReplyFn& done) {
   Group* g = FindGroup(group);
   if (g == nullptr) return RefuseUnlessLeader(g, done);
-  if (consistent && !g->replica->CanServeConsistentRead()) {
-    done(Reply(Status::Unavailable("no leader with a valid lease here"),
-               g->replica->IsLeader() ? 0 : g->replica->leader_hint()));
-    return true;
-  }
-  return false;
+  return consistent && WaitForLease(g, done);
 }
 
 void StorageNode::Get(uint64_t group, Key key, bool consistent, ReplyFn reply) {
@@ -116,8 +114,8 @@ void StorageNode::ReadOutbox(size_t limit, ReplyFn reply) {
   });
 }
 
-void StorageNode::Describe(ReplyFn reply) {
-  Request(std::move(reply), [this](ReplyFn done) {
+void StorageNode::Describe(ReplyFn reply, bool item_totals) {
+  Request(std::move(reply), [this, item_totals](ReplyFn done) {
     NodeReply r;
     for (const auto& [id, g] : groups_) {
       const paxos::Replica& rep = *g.replica;
@@ -132,7 +130,8 @@ void StorageNode::Describe(ReplyFn reply) {
       info.log_replica = g.row.log_replica;
       info.joined_lsn = g.row.joined_lsn;
       info.lease_ms_left = int64_t{rep.lease_ticks_left()} * options_.tick_ms;
-      if (!g.row.log_replica) {
+      info.quiescent = g.asleep;
+      if (item_totals && !g.row.log_replica) {
         TableStats items;
         if (store_->ItemTotals(id, &items).ok()) {
           info.item_count = items.item_count;

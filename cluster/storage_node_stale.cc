@@ -35,13 +35,16 @@ void StorageNode::ApplyDueDelayed() {
   const auto now = std::chrono::steady_clock::now();
   const bool off = stale_read_ms_.load() == 0;
   bool due = false;
-  for (auto& [id, g] : groups_) {
+  // A group with records held back never sleeps: the awake ones are enough.
+  for (uint64_t id : awake_) {
+    const Group& g = groups_.at(id);
     due |= !g.delayed.empty() && (off || g.replica->IsLeader() || g.delayed.front().first <= now);
   }
   if (!due) return;
   Status s = store_->Begin();
-  for (auto it = groups_.begin(); s.ok() && it != groups_.end(); ++it) {
-    s = ApplyDelayed(&it->second, off || it->second.replica->IsLeader());
+  for (auto it = awake_.begin(); s.ok() && it != awake_.end(); ++it) {
+    Group& g = groups_.at(*it);
+    s = ApplyDelayed(&g, off || g.replica->IsLeader());
   }
   s = s.ok() ? store_->Commit() : (store_->Rollback(), s);
   if (!s.ok()) {

@@ -32,7 +32,16 @@ Status StorageNode::LoadTxnState(Group* g) {
   auto decisions = store_->LoadDecisions(g->row.group);
   if (!decisions.ok()) return decisions.status();
   for (const auto& [txn, committed] : decisions.value()) g->decisions[txn] = {committed, 0};
+  NoteLocked(g);
   return Status::Ok();
+}
+
+void StorageNode::NoteLocked(Group* g) {
+  if (g->txn_items.empty()) {
+    locked_groups_.erase(g->row.group);
+  } else {
+    locked_groups_.insert(g->row.group);
+  }
 }
 
 std::vector<StorageNode::Group::Lock> StorageNode::NoteTxnRecord(Group* g, const WalRecord& rec, paxos::Lsn lsn) {
@@ -69,6 +78,7 @@ std::vector<StorageNode::Group::Lock> StorageNode::NoteTxnRecord(Group* g, const
     default:
       break;
   }
+  if (IsTxnOp(rec.op)) NoteLocked(g);
   return released;
 }
 
@@ -128,7 +138,7 @@ void StorageNode::Prepare(uint64_t group, TxnPrepare prepare, ReplyFn reply) {
     Group* g = FindGroup(group);
     if (RefuseUnlessLeader(g, done)) return;
     // The maps must include every earlier leader's records.
-    if (!g->replica->CanServeConsistentRead()) return done(Reply(Status::Unavailable("leader not ready")));
+    if (WaitForLease(g, done)) return;
     if (Clock::now() > prepare.deadline) return done(Reply(Status::Busy("transaction prepare came too late")));
     paxos::Lsn seen_lsn = 0;
     auto current = Latest(g, prepare.key, &seen_lsn);
@@ -171,7 +181,7 @@ void StorageNode::Resolve(uint64_t group, std::string txn, bool commit, ReplyFn 
   Request(std::move(reply), [this, group, txn = std::move(txn), commit](ReplyFn done) {
     Group* g = FindGroup(group);
     if (RefuseUnlessLeader(g, done)) return;
-    if (!g->replica->CanServeConsistentRead()) return done(Reply(Status::Unavailable("leader not ready")));
+    if (WaitForLease(g, done)) return;
     if (g->txn_items.find(txn) == g->txn_items.end()) return done(Reply(Status::Ok()));
     WalRecord rec;
     rec.op = commit ? WalRecord::Op::kCommit : WalRecord::Op::kAbort;
@@ -184,7 +194,7 @@ void StorageNode::Decide(uint64_t group, std::string txn, bool commit, ReplyFn r
   Request(std::move(reply), [this, group, txn = std::move(txn), commit](ReplyFn done) {
     Group* g = FindGroup(group);
     if (RefuseUnlessLeader(g, done)) return;
-    if (!g->replica->CanServeConsistentRead()) return done(Reply(Status::Unavailable("leader not ready")));
+    if (WaitForLease(g, done)) return;
     auto it = g->decisions.find(txn);
     if (it != g->decisions.end()) {
       NodeReply r;
@@ -208,7 +218,10 @@ void StorageNode::StaleLocks(std::chrono::milliseconds age, ReplyFn reply) {
   Request(std::move(reply), [this, age](ReplyFn done) {
     NodeReply r;
     const auto cutoff = Clock::now() - age;
-    for (auto& [id, g] : groups_) {
+    for (uint64_t id : locked_groups_) {
+      Group& g = groups_.at(id);
+      // A quiet leader holding locks is woken: the next sweep finds its lease.
+      if (g.asleep && g.replica->IsLeader()) Wake(&g);
       if (!g.replica->CanServeConsistentRead()) continue;
       for (const auto& [txn, item_keys] : g.txn_items) {
         const Group::Lock* oldest = nullptr;

@@ -29,6 +29,7 @@ uint32_t MessageCrc(const paxos::Message& m) {
   c = Mix(c, static_cast<uint8_t>(m.reject));
   c = Mix(c, m.tick);
   c = Mix(c, m.joined_lsn);
+  c = Mix(c, static_cast<uint8_t>(m.quiesce));
   c = Mix(c, static_cast<uint64_t>(m.records.size()));
   for (const paxos::Record& r : m.records) {
     c = Mix(c, r.lsn);
@@ -65,6 +66,7 @@ void Transport::Deliver(paxos::Message m, uint32_t crc) {
 
 void Transport::Send(paxos::Message m) {
   std::unique_lock<std::mutex> lock(mu_);
+  ++faults_.sent;
   auto link = std::minmax(m.from, m.to);
   bool drop = faults_.cut.count({link.first, link.second}) > 0;
   if (!drop && faults_.drop_rate > 0) drop = NextRandom() < faults_.drop_rate;

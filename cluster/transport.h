@@ -56,6 +56,7 @@ class Transport {
     double drop_rate = 0;
     std::chrono::milliseconds delay{0};
     double corrupt_rate = 0;
+    uint64_t sent = 0;     // messages sent so far (delivered or not)
     uint64_t dropped = 0;  // messages lost to cuts and drops so far
     uint64_t corrupted = 0;  // messages dropped by the receiver's checksum check
   };

@@ -55,6 +55,7 @@ Options (one dash or two; "-flag value" or "-flag=value"):
                        replaced: log replica, then a rebuilt full replica (default 2000, 0: never)
   -electionTimeoutMs N a follower that hears no leader this long starts an election (default 300)
   -leaseMs N           the leader's lease, less than the election timeout (default 3/4 of it)
+  -quiesceAfterMs N    an idle partition's replicas stop ticking after this long (default 300, 0: never)
   -uiDir DIR           serve the web UI from DIR instead of the binary (development)
   -version             print the version and exit
   -help                print this help and exit
@@ -131,6 +132,9 @@ bool ParseFlags(const std::vector<std::string>& args, Flags* f, std::string* err
     } else if (name == "leaseMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 10, 60000, &f->lease_ms)) return bad();
+    } else if (name == "quiesceAfterMs") {
+      if (!need_value()) return false;
+      if (!ParseInt(value, 0, 86400000, &f->quiesce_after_ms)) return bad();
     } else if (name == "healAfterMs") {
       if (!need_value()) return false;
       if (!ParseInt(value, 0, 86400000, &f->heal_after_ms)) return bad();

@@ -30,6 +30,7 @@ struct Flags {
   int heal_after_ms = 2000;        // replace a replica lost this long; 0: never
   int election_timeout_ms = 300;   // a follower that hears no leader this long campaigns
   int lease_ms = 0;                // the leader's lease; 0: 3/4 of the election timeout
+  int quiesce_after_ms = 300;      // an idle partition's group goes quiet after this long; 0: never
   std::string ui_dir;  // serve the web UI from this folder instead of the binary
   bool help = false;
   bool version = false;

@@ -64,6 +64,7 @@ int main(int argc, char** argv) {
   co.election_ticks = std::max(3, flags.election_timeout_ms / co.tick_ms);
   co.heartbeat_ticks = std::max(1, std::min(5, co.election_ticks / 6));
   co.lease_ticks = flags.lease_ms == 0 ? 0 : std::max(1, std::min(co.election_ticks - 1, flags.lease_ms / co.tick_ms));
+  co.quiesce_ticks = flags.quiesce_after_ms == 0 ? 0 : std::max(co.heartbeat_ticks, flags.quiesce_after_ms / co.tick_ms);
   auto cluster = ddb::cluster::Cluster::Start(co);
   if (!cluster.ok()) return Fail(cluster.status().message(), 1);
   if (flags.stale_reads_ms > 0) (*cluster)->SetStaleReads(flags.stale_reads_ms);

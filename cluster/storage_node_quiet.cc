@@ -1,0 +1,128 @@
+// StorageNode, quiet groups: sleeping replicas, the per-node heartbeats that
+// watch over them, and consistent reads that wait for a lease (see
+// "Quiet groups" in storage_node.h and "Quiescence" in paxos/replica.h).
+#include "cluster/storage_node.h"
+
+namespace ddb::cluster {
+
+namespace {
+using Clock = std::chrono::steady_clock;
+}  // namespace
+
+// A sleeping replica missed every node tick since it fell asleep; its leader
+// is alive unless that is another node we no longer hear.
+void StorageNode::Wake(Group* g) {
+  if (!g->asleep) return;
+  const paxos::NodeId leader = g->replica->leader_hint();
+  bool leader_alive = leader != 0;
+  if (leader != 0 && leader != options_.id) {
+    auto it = peer_nodes_.find(leader);
+    leader_alive = it == peer_nodes_.end() || it->second.alive;
+  }
+  g->replica->Wake(node_tick_ - g->asleep_since, leader_alive);
+  g->asleep = false;
+  awake_.insert(g->row.group);
+}
+
+// After each round: a quiet replica with nothing left to do falls asleep.
+void StorageNode::SleepQuietGroups() {
+  for (auto it = awake_.begin(); it != awake_.end();) {
+    Group& g = groups_.at(*it);
+    if (!g.replica->quiescent() || g.replica->HasReady() || !g.pending.empty() || !g.after_commit.empty() ||
+        !g.delayed.empty() || !g.lease_waiters.empty() || g.snapshot_in_flight) {
+      ++it;
+      continue;
+    }
+    g.asleep = true;
+    g.asleep_since = node_tick_;
+    it = awake_.erase(it);
+  }
+}
+
+void StorageNode::SendNodeHeartbeats() {
+  for (const auto& [id, peer] : peer_nodes_) {
+    paxos::Message m;
+    m.type = paxos::Message::Type::kHeartbeat;
+    m.group = kNodeHeartbeatGroup;
+    m.from = options_.id;
+    m.to = id;
+    m.ballot = incarnation_;
+    transport_->Send(std::move(m));
+  }
+}
+
+void StorageNode::HearNode(const paxos::Message& m) {
+  auto it = peer_nodes_.find(m.from);
+  if (it == peer_nodes_.end()) return;
+  PeerNode& p = it->second;
+  const bool restarted = p.incarnation != 0 && p.incarnation != m.ballot;
+  p.heard_tick = node_tick_;
+  p.incarnation = m.ballot;
+  p.alive = true;
+  if (restarted) WakeGroupsWith(m.from);
+}
+
+// A peer silent for an election timeout is taken for dead, once.
+void StorageNode::WatchPeers() {
+  for (auto& [id, p] : peer_nodes_) {
+    if (!p.alive || node_tick_ - p.heard_tick < static_cast<uint64_t>(options_.election_ticks)) continue;
+    p.alive = false;
+    WakeGroupsWith(id);
+  }
+}
+
+// Rare (a node died, was cut off or restarted), so a walk over every group.
+void StorageNode::WakeGroupsWith(paxos::NodeId node) {
+  for (auto& [id, g] : groups_) {
+    if (g.asleep && g.replica->configuration().Contains(node)) Wake(&g);
+  }
+}
+
+bool StorageNode::WaitForLease(Group* g, const ReplyFn& done) {
+  if (g->replica->CanServeConsistentRead()) return false;
+  if (!g->replica->IsLeader() || running_ == nullptr || Clock::now() >= running_deadline_) {
+    done(Reply(Status::Unavailable("no leader with a valid lease here"),
+               g->replica->IsLeader() ? 0 : g->replica->leader_hint()));
+    return true;
+  }
+  Wake(g);  // a quiet leader asks its followers at once
+  g->lease_waiters.push_back(Group::LeaseWaiter{running_deadline_, *running_, done});
+  lease_waiting_.insert(g->row.group);
+  return true;
+}
+
+// Parked reads run again once the lease is back, leadership is lost, or
+// their time is up (then they are refused, as before waiting).
+void StorageNode::RunLeaseWaiters() {
+  if (lease_waiting_.empty()) return;
+  const auto now = Clock::now();
+  std::vector<Group::LeaseWaiter> ready;
+  for (auto it = lease_waiting_.begin(); it != lease_waiting_.end();) {
+    Group* g = FindGroup(*it);
+    if (g != nullptr) {
+      const bool settled = g->replica->CanServeConsistentRead() || !g->replica->IsLeader();
+      auto& waiters = g->lease_waiters;
+      for (auto w = waiters.begin(); w != waiters.end();) {
+        if (settled || now >= w->deadline) {
+          ready.push_back(std::move(*w));
+          w = waiters.erase(w);
+        } else {
+          ++w;
+        }
+      }
+      if (!waiters.empty()) {
+        ++it;
+        continue;
+      }
+    }
+    it = lease_waiting_.erase(it);
+  }
+  for (Group::LeaseWaiter& w : ready) {
+    running_ = &w.fn;
+    running_deadline_ = w.deadline;
+    w.fn(std::move(w.reply));
+    running_ = nullptr;
+  }
+}
+
+}  // namespace ddb::cluster
