@@ -55,6 +55,9 @@ size_t TtlSweeper::SweepOnce() {
                             .count();
   size_t deleted = 0;
   for (const cluster::TableMeta& listed : cluster_->ListTables("")) {
+    // Most tables have no TTL: known from the cached schema without the gate.
+    auto listed_schema = schemas_.Get(listed);
+    if (listed_schema.ok() && (*listed_schema)->ttl_attribute.empty()) continue;
     std::shared_lock<std::shared_mutex> gate;
     if (indexes_ != nullptr) gate = indexes_->WriteGate();
     auto fresh = cluster_->GetTable(listed.name);  // the schema as of now, under the gate

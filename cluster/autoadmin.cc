@@ -109,8 +109,7 @@ uint64_t Healer::Fingerprint() const {
     mix(n->powered_on() ? 1 : 2);
     for (StorageNode* m : nodes_) mix(hooks_.link_cut(n->id(), m->id()) ? 3 : 4);
   }
-  // Routes are immutable: a changed table or partition map is a new object.
-  for (const auto& route : hooks_.routes()) mix(reinterpret_cast<uintptr_t>(route.get()));
+  mix(hooks_.routes_version());
   return h;
 }
 

@@ -71,6 +71,8 @@ class Healer {
   struct Hooks {
     // Every table's route (MemDS).
     std::function<std::vector<std::shared_ptr<const TableRoute>>()> routes;
+    // Moves whenever a route changes (MemdsNode::version).
+    std::function<uint64_t()> routes_version;
     // Rewrites one partition's members in meta.sqlite and MemDS.
     std::function<Status(const std::string& table, uint64_t table_id, uint64_t group,
                          std::vector<paxos::NodeId> members, std::vector<paxos::NodeId> log_members)>

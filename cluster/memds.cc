@@ -35,11 +35,13 @@ std::vector<std::shared_ptr<const TableRoute>> MemdsNode::List(const std::string
 void MemdsNode::Put(std::shared_ptr<const TableRoute> route) {
   std::unique_lock<std::shared_mutex> lock(mu_);
   tables_[route->meta.name] = std::move(route);
+  version_.fetch_add(1, std::memory_order_release);
 }
 
 void MemdsNode::Erase(const std::string& name) {
   std::unique_lock<std::shared_mutex> lock(mu_);
   tables_.erase(name);
+  version_.fetch_add(1, std::memory_order_release);
 }
 
 }  // namespace ddb::cluster

@@ -45,11 +45,14 @@ class MemdsNode {
   void Put(std::shared_ptr<const TableRoute> route);
   void Erase(const std::string& name);
   uint64_t lookups() const { return lookups_.load(std::memory_order_relaxed); }
+  // Moves at every Put and Erase: unchanged means the map is the same.
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
 
  private:
   std::shared_mutex mu_;
   std::map<std::string, std::shared_ptr<const TableRoute>> tables_;  // guarded by mu_
   std::atomic<uint64_t> lookups_{0};
+  std::atomic<uint64_t> version_{0};
 };
 
 }  // namespace ddb::cluster

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <tuple>
 
 #include "cluster/scrub_internal.h"
 
@@ -271,29 +272,39 @@ ScrubReport Scrubber::ScrubNow(const std::vector<std::shared_ptr<const TableRout
 
 void Scrubber::ScrubChanged() {
   constexpr int64_t kIdleRescrubIntervals = 10;
+  constexpr size_t kMaxScrubsPerPass = 64;
   std::lock_guard<std::mutex> lock(mu_);
   DropForgotten();
   const auto routes = Routes();
   const auto applied = AppliedLsns(routes);
   const int64_t now = NowMs();
-  for (const auto& route : routes) {
-    for (const PartitionRoute& p : route->partitions) {
-      if (stop_.load()) return;
-      paxos::Lsn newest = 0;
-      for (paxos::NodeId m : p.members) {
-        auto it = applied.find({m, p.group});
-        if (it != applied.end()) newest = std::max(newest, it->second);
-      }
-      {
-        std::lock_guard<std::mutex> state(state_mu_);
-        auto it = state_.find(p.group);
-        if (it != state_.end() && it->second.result == "ok" && it->second.scrub_lsn == newest &&
-            now - it->second.last_scrub_ms < kIdleRescrubIntervals * options_.scrub_interval_ms) {
-          continue;
+  // (idle, last scrub ms) orders the candidates: changed ones first, the
+  // longest unscrubbed first.
+  std::vector<std::tuple<bool, int64_t, uint64_t, const PartitionRoute*>> due;
+  {
+    std::lock_guard<std::mutex> state(state_mu_);
+    for (const auto& route : routes) {
+      for (const PartitionRoute& p : route->partitions) {
+        paxos::Lsn newest = 0;
+        for (paxos::NodeId m : p.members) {
+          auto it = applied.find({m, p.group});
+          if (it != applied.end()) newest = std::max(newest, it->second);
         }
+        auto it = state_.find(p.group);
+        const bool idle = it != state_.end() && it->second.result == "ok" && it->second.scrub_lsn == newest;
+        const int64_t last = it == state_.end() ? 0 : it->second.last_scrub_ms;
+        if (idle && now - last < kIdleRescrubIntervals * options_.scrub_interval_ms) continue;
+        due.emplace_back(idle, last, route->meta.id, &p);
       }
-      ScrubPartition(route->meta.id, p);
     }
+  }
+  std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
+    return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
+  });
+  if (due.size() > kMaxScrubsPerPass) due.resize(kMaxScrubsPerPass);
+  for (const auto& [idle, last, table, p] : due) {
+    if (stop_.load()) return;
+    ScrubPartition(table, *p);
   }
 }
 

@@ -35,11 +35,14 @@
 // The source's digest at R is checked against the reference before its copy
 // is used.
 //
-// The periodic scrub skips a partition whose last scrub was clean and that
-// applied nothing since (its newest applied LSN is still the marker's),
-// unless that scrub is kIdleRescrubIntervals scrub intervals old: so an idle
-// partition is still verified, at a tenth of the rate, and a large idle
-// cluster costs little. A scrub asked for (ScrubNow) checks every partition.
+// The periodic scrub takes at most kMaxScrubsPerPass partitions per pass,
+// those that changed since their last clean scrub (or were never scrubbed,
+// or were not clean) first, the longest unscrubbed first; then, in the room
+// left, idle ones whose last clean scrub is over kIdleRescrubIntervals
+// intervals old (so bit rot in an idle partition is still found). A partition
+// clean and unchanged since (its newest applied LSN is still the marker's) is
+// otherwise skipped: a large idle cluster costs a bounded, small amount of
+// work per interval. A scrub asked for (ScrubNow) checks every partition.
 //
 // Thread safety: every public method may be called from any thread; the work
 // itself runs one pass at a time (mu_), on the caller's thread or the
