@@ -131,10 +131,11 @@ export function splitTableName(name) {
   return { ns: name.slice(0, slash), table: name.slice(slash + 1) };
 }
 
-// JSON of a value without the leases: they move on every poll, and are
-// updated in place (updateLeases) rather than by redrawing the tables.
+// JSON of a value without the leases (and whether a group is quiet): they
+// move on every poll, and are updated in place (updateLeases) rather than by
+// redrawing the tables.
 function withoutLeases(value) {
-  return JSON.stringify(value, (key, v) => (key === 'leaseMsLeft' ? undefined : v));
+  return JSON.stringify(value, (key, v) => (key === 'leaseMsLeft' || key === 'quiescent' ? undefined : v));
 }
 
 // 1234567 -> "1.2 MB": the item bytes as DynamoDB counts them.
@@ -150,23 +151,32 @@ export function sizeText(bytes) {
 }
 
 // A lease: the milliseconds left and a bar (full at the longest lease seen),
-// or "none" for a leader without a valid lease; empty for a follower. In a
-// cell of the partition table, or a line under a node card's role.
+// "quiet" for the leader of an idle group (it gave its lease up and stopped
+// heartbeating until something wakes it), or "none" for a leader without a
+// valid lease; empty for a follower. In a cell of the partition table, or a
+// line under a node card's role.
 const kLeaseTitle = 'lease time left: the leader serves strongly consistent reads until it expires; every heartbeat round that a majority answers renews it';
+const kQuietTitle = 'quiet: the group is idle, so its replicas stopped ticking and heartbeating and the leader gave its lease up; a write or a consistent read wakes it';
 let leaseMsMax = 1;
-function lease(tag, ms, isLeader) {
+function lease(tag, ms, isLeader, quiet) {
   const el = h(tag, { class: tag === 'td' ? 'lease num' : 'lease', title: kLeaseTitle });
-  setLease(el, ms, isLeader);
+  setLease(el, ms, isLeader, quiet);
   return el;
 }
 
-function setLease(el, ms, isLeader) {
+function setLease(el, ms, isLeader, quiet) {
   const left = Number(ms) || 0;
   leaseMsMax = Math.max(leaseMsMax, left);
   el.dataset.leaseMs = String(left);
-  el.classList.toggle('expired', isLeader && left === 0);
+  el.dataset.quiet = String(Boolean(quiet));
+  el.title = quiet ? kQuietTitle : kLeaseTitle;
+  el.classList.toggle('expired', isLeader && left === 0 && !quiet);
   if (!isLeader) {
     el.replaceChildren();
+    return;
+  }
+  if (quiet) {
+    el.replaceChildren(h('span', { class: 'quiet', text: 'quiet' }));
     return;
   }
   const bar = h('span', { class: 'lease-bar' }, h('span', { style: `width: ${Math.round((100 * left) / leaseMsMax)}%` }));
@@ -179,7 +189,7 @@ function updateLeases(snap) {
     if (!card) continue;
     for (const r of n.replicas) {
       const el = card.body.querySelector(`tr[data-group="${r.group}"] .lease`);
-      if (el) setLease(el, r.leaseMsLeft, r.role === 'leader');
+      if (el) setLease(el, r.leaseMsLeft, r.role === 'leader', r.quiescent);
     }
   }
   for (const t of snap.tables) {
@@ -187,7 +197,7 @@ function updateLeases(snap) {
     if (!card) continue;
     for (const p of t.partitions) {
       const el = card.querySelector(`tr[data-group="${p.group}"] .lease`);
-      if (el) setLease(el, p.leaseMsLeft, p.leader !== undefined);
+      if (el) setLease(el, p.leaseMsLeft, p.leader !== undefined, p.quiescent);
     }
   }
 }
@@ -310,7 +320,7 @@ function replicaTable(node, facts) {
     return h('tr', { class: leader ? 'leader' : '', 'data-group': r.group },
       h('td', { title: facts.groups.get(r.group) || '' }, `g${r.group}`,
         h('small', { text: facts.groups.get(r.group) || '' }), items),
-      h('td', {}, r.role, lease('small', r.leaseMsLeft, leader)),
+      h('td', {}, r.role, lease('small', r.leaseMsLeft, leader, r.quiescent)),
       h('td', { class: 'num', title: ballot.title, text: ballot.text }),
       h('td', { class: 'num', text: r.commitLsn }),
       h('td', { class: 'num', text: r.appliedLsn }),
@@ -381,7 +391,7 @@ function partitionRow(p, facts) {
     h('td', { class: 'num', text: leader ? leader.replica.commitLsn : '–' }),
     h('td', { class: 'num part-items', text: led ? p.itemCount : '–' }),
     h('td', { class: 'num part-size', title: led ? `${p.sizeBytes} bytes` : '', text: led ? sizeText(p.sizeBytes) : '–' }),
-    lease('td', p.leaseMsLeft, led),
+    lease('td', p.leaseMsLeft, led, p.quiescent),
     scrubCells(p, facts.nodes));
 }
 
