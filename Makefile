@@ -38,6 +38,12 @@ bench-smoke: build
 
 # Restoring a 10,000-item snapshot against deleting and recreating the tables
 # through the API (bench/snapshot_restore.py); about a minute; not in `make test`.
+# What 10,000 idle tables cost in CPU against none (bench/idle_tables.py); a
+# few minutes; not in `make test`.
+.PHONY: bench-idle
+bench-idle: build
+	DDB_LOCAL=./ddb-local /usr/bin/python3 bench/idle_tables.py
+
 .PHONY: bench-snapshot
 bench-snapshot: build
 	DDB_LOCAL=./ddb-local /usr/bin/python3 bench/snapshot_restore.py
