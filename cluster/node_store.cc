@@ -295,7 +295,11 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r, bool apply_items
       return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
     }
     uint32_t seq = 0;  // outbox rows of this record
-    RETURN_IF_ERROR(IsTxnOp(rec->op) ? ApplyTxn(group, r.lsn, *rec, &seq) : ApplyItemWrite(group, r.lsn, *rec, &seq));
+    if (rec->op == WalRecord::Op::kBatch) {
+      for (const WalRecord& w : rec->writes) RETURN_IF_ERROR(ApplyItemWrite(group, r.lsn, w, &seq));
+    } else {
+      RETURN_IF_ERROR(IsTxnOp(rec->op) ? ApplyTxn(group, r.lsn, *rec, &seq) : ApplyItemWrite(group, r.lsn, *rec, &seq));
+    }
   }
   return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
 }
