@@ -3,13 +3,48 @@
 
 #include <zlib.h>
 
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
+
 namespace ddb::cluster {
 
 namespace {
 
+// The checksum of messages never leaves the process, so it may be the one
+// the CPU computes fastest: CRC-32C with the SSE4.2 instruction where the
+// CPU has it (checked once at start), else zlib's CRC-32. About a tenth of
+// the instructions of zlib's table-driven loop per byte.
+#if defined(__x86_64__)
+__attribute__((target("sse4.2"))) uLong Crc32c(uLong crc, const unsigned char* p, size_t n) {
+  // Conditioned as zlib's crc32() is (inverted in and out), so calls chain.
+  uint64_t c = static_cast<uint32_t>(~crc);
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    c = _mm_crc32_u64(c, v);
+  }
+  for (; n > 0; ++p, --n) c = _mm_crc32_u8(static_cast<uint32_t>(c), *p);
+  return static_cast<uint32_t>(~c);
+}
+const bool kHaveCrc32c = [] {
+  __builtin_cpu_init();  // this runs as a static initializer
+  return __builtin_cpu_supports("sse4.2") != 0;
+}();
+#else
+uLong Crc32c(uLong, const unsigned char*, size_t) { return 0; }
+const bool kHaveCrc32c = false;
+#endif
+
+uLong Checksum(uLong crc, const unsigned char* p, size_t n) {
+  return kHaveCrc32c ? Crc32c(crc, p, n) : crc32(crc, p, static_cast<uInt>(n));
+}
+
 // Fields are fed to the CRC little-endian, one after another; they are
-// gathered in a buffer first, since each crc32() call costs more than the
-// few bytes of a field.
+// gathered in a buffer first, since each call costs more than the few bytes
+// of a field.
 class CrcFeed {
  public:
   template <typename T>
@@ -19,7 +54,7 @@ class CrcFeed {
   }
   void AddBytes(const std::string& data) {
     Flush();
-    crc_ = crc32(crc_, reinterpret_cast<const Bytef*>(data.data()), static_cast<uInt>(data.size()));
+    crc_ = Checksum(crc_, reinterpret_cast<const unsigned char*>(data.data()), data.size());
   }
   uint32_t Value() {
     Flush();
@@ -28,10 +63,10 @@ class CrcFeed {
 
  private:
   void Flush() {
-    if (n_ > 0) crc_ = crc32(crc_, buf_, static_cast<uInt>(n_));
+    if (n_ > 0) crc_ = Checksum(crc_, buf_, n_);
     n_ = 0;
   }
-  uLong crc_ = crc32(0, nullptr, 0);
+  uLong crc_ = 0;
   unsigned char buf_[128];
   size_t n_ = 0;
 };

@@ -9,7 +9,8 @@
 // sender's thread.
 //
 // Checksums: the sender computes a CRC-32 of every message (MessageCrc: every
-// field, every record's LSN, ballot, kind and data) and the receiving side
+// field, every record's LSN, ballot, kind and data; CRC-32C in hardware
+// where the CPU has SSE4.2, else zlib's CRC-32) and the receiving side
 // checks it before the node sees the message; a corrupted message (a bit
 // flipped in flight by the corruption fault) is dropped and counted, as a
 // network would drop a frame whose checksum fails. Paxos recovers from drops.
@@ -33,7 +34,7 @@
 
 namespace ddb::cluster {
 
-// CRC-32 of everything a message carries.
+// CRC-32 (or CRC-32C, see above) of everything a message carries.
 uint32_t MessageCrc(const paxos::Message& m);
 
 class Transport {
