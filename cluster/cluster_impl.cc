@@ -595,15 +595,23 @@ std::vector<Status> ClusterImpl::SendBatches(const TableMeta& table, size_t n,
   }
   const bool answered = barrier.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms));
   // Then, through the router's retries, each partition's steps without an
-  // answer (a leader moved, a node was off). The steps give the same result
-  // when run twice (blind puts and deletes, and mutators that are).
+  // answer (a leader moved, a node was off), with the partition's members
+  // as the map says now (healing may have changed them). The steps give
+  // the same result when run twice (blind puts and deletes, and mutators
+  // that are).
   k = 0;
+  std::shared_ptr<const TableRoute> now;
   for (auto& [group, part] : parts) {
     std::vector<size_t> again = answered ? take(part, barrier.reply(k), false) : part.steps;
     ++k;
     if (again.empty()) continue;
+    if (!now) now = Route(table);
+    const PartitionRoute* p = part.p;
+    for (const PartitionRoute& q : now ? now->partitions : route->partitions) {
+      if (q.group == group) p = &q;
+    }
     const std::vector<BatchStep> batch = batch_of(again);
-    NodeReply r = router.ToLeader(*part.p, [&, group = group](StorageNode* node, ReplyFn done) {
+    NodeReply r = router.ToLeader(*p, [&, group = group](StorageNode* node, ReplyFn done) {
       node->WriteBatch(group, batch, std::move(done));
     });
     take(Part{part.p, std::move(again)}, r, true);
