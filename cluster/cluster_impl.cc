@@ -159,6 +159,10 @@ class ClusterImpl final : public Cluster {
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
   Status Write(const TableMeta& table, WalRecord record);
+  // WriteBatch and MutateBatch: step i (of n) of each partition goes to its
+  // leader in one batch record (StorageNode::WriteBatch); one status per step.
+  std::vector<Status> SendBatches(const TableMeta& table, size_t n, const std::function<const Key&(size_t)>& key_of,
+                                  const std::function<BatchStep(size_t)>& step_of);
   // Global index writes from the propagator (see IndexPropagator::ApplyFn).
   std::vector<Status> ApplyIndexWrites(const std::string& name, uint64_t id, const std::vector<WriteOp>& ops);
   // The table whose partitions include `group` (nullptr when none does).
@@ -533,35 +537,89 @@ Status ClusterImpl::Delete(const TableMeta& table, const Key& key) {
 }
 
 std::vector<Status> ClusterImpl::WriteBatch(const TableMeta& table, const std::vector<WriteOp>& ops) {
-  std::vector<Status> out(ops.size());
+  return SendBatches(
+      table, ops.size(), [&](size_t i) -> const Key& { return ops[i].key; },
+      [&](size_t i) { return BatchStep{ops[i].key, nullptr, ops[i].erase, ops[i].item, ops[i].size}; });
+}
+
+std::vector<Status> ClusterImpl::SendBatches(const TableMeta& table, size_t n,
+                                             const std::function<const Key&(size_t)>& key_of,
+                                             const std::function<BatchStep(size_t)>& step_of) {
+  std::vector<Status> out(n);
   auto route = Route(table);
   if (!route) {
     for (Status& s : out) s = Status::NotFound(table.name);
     return out;
   }
-  auto record = [](const WriteOp& op) {
-    WalRecord rec;
-    rec.op = op.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
-    rec.hash_key = op.key.hash;
-    rec.range_key = op.key.range;
-    rec.item = op.item;
-    rec.item_size = op.size;
-    return rec;
+  // The steps of each partition, in request order.
+  struct Part {
+    const PartitionRoute* p = nullptr;
+    std::vector<size_t> steps;
   };
-  // First, every write at once to the node believed to lead its partition.
+  std::map<uint64_t, Part> parts;
+  for (size_t i = 0; i < n; ++i) {
+    const PartitionRoute& p = route->ForHash(KeyHash(key_of(i).hash));
+    Part& part = parts[p.group];
+    part.p = &p;
+    part.steps.push_back(i);
+  }
+  auto batch_of = [&](const std::vector<size_t>& steps) {
+    std::vector<BatchStep> batch;
+    batch.reserve(steps.size());
+    for (size_t i : steps) batch.push_back(step_of(i));
+    return batch;
+  };
+  // A step's status that is its answer: written, or refused for good (a
+  // failed condition, an invalid update, an item locked by a transaction).
+  auto final_status = [](const Status& s) {
+    return s.ok() || s.code() == Status::Code::kConditionFailed || s.code() == Status::Code::kInvalidArgument ||
+           s.code() == Status::Code::kConflict;
+  };
+  // Takes a partition's answer; returns the steps to send again.
+  auto take = [&](const Part& part, const NodeReply& r, bool last) {
+    std::vector<size_t> again;
+    const bool each = r.status.ok() && r.statuses.size() == part.steps.size();
+    const Status whole = r.status.ok() && !each ? Status::Unavailable("malformed batch reply") : r.status;
+    for (size_t j = 0; j < part.steps.size(); ++j) {
+      const Status& s = each ? r.statuses[j] : whole;
+      if (last || final_status(s)) {
+        out[part.steps[j]] = s;
+      } else {
+        again.push_back(part.steps[j]);
+      }
+    }
+    if (each && r.wait_for_indexes) propagator_->WaitFor(part.p->group, r.lsn, kIndexWait);
+    return again;
+  };
+  // First, each partition's steps at once, as one batch to the node believed to lead it.
   Router& router = PickRouter();
-  Barrier barrier(ops.size());
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const PartitionRoute& p = route->ForHash(KeyHash(ops[i].key.hash));
-    StorageNode* node = router.Node(router.LeaderHint(p));
-    node->Write(p.group, record(ops[i]), barrier.Slot(i));
+  Barrier barrier(parts.size());
+  size_t k = 0;
+  for (auto& [group, part] : parts) {
+    router.Node(router.LeaderHint(*part.p))->WriteBatch(group, batch_of(part.steps), barrier.Slot(k++));
   }
   const bool answered = barrier.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms));
-  // Then, one by one through the router's retries, whatever did not succeed
-  // there (a leader moved, a node was off). Puts and deletes are idempotent.
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (answered && barrier.reply(i).status.ok()) continue;
-    out[i] = Write(table, record(ops[i]));
+  // Then, through the router's retries, each partition's steps without an
+  // answer (a leader moved, a node was off), with the partition's members
+  // as the map says now (healing may have changed them). The steps give
+  // the same result when run twice (blind puts and deletes, and mutators
+  // that are).
+  k = 0;
+  std::shared_ptr<const TableRoute> now;
+  for (auto& [group, part] : parts) {
+    std::vector<size_t> again = answered ? take(part, barrier.reply(k), false) : part.steps;
+    ++k;
+    if (again.empty()) continue;
+    if (!now) now = Route(table);
+    const PartitionRoute* p = part.p;
+    for (const PartitionRoute& q : now ? now->partitions : route->partitions) {
+      if (q.group == group) p = &q;
+    }
+    const std::vector<BatchStep> batch = batch_of(again);
+    NodeReply r = router.ToLeader(*p, [&, group = group](StorageNode* node, ReplyFn done) {
+      node->WriteBatch(group, batch, std::move(done));
+    });
+    take(Part{part.p, std::move(again)}, r, true);
   }
   return out;
 }
@@ -585,38 +643,9 @@ Status ClusterImpl::Mutate(const TableMeta& table, const Key& key, Mutator mutat
 
 std::vector<Status> ClusterImpl::MutateBatch(const TableMeta& table,
                                              const std::vector<std::pair<Key, Mutator>>& ops) {
-  std::vector<Status> out(ops.size());
-  auto route = Route(table);
-  if (!route) {
-    for (Status& s : out) s = Status::NotFound(table.name);
-    return out;
-  }
-  // First, every step at once to the node believed to lead its partition.
-  Router& router = PickRouter();
-  Barrier barrier(ops.size());
-  std::vector<uint64_t> groups(ops.size());
-  for (size_t i = 0; i < ops.size(); ++i) {
-    const PartitionRoute& p = route->ForHash(KeyHash(ops[i].first.hash));
-    groups[i] = p.group;
-    router.Node(router.LeaderHint(p))->Mutate(p.group, ops[i].first, ops[i].second, barrier.Slot(i));
-  }
-  const bool answered = barrier.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms));
-  // Then, one by one through the router's retries, whatever did not succeed
-  // there; a failed condition or a refused write keeps its status.
-  for (size_t i = 0; i < ops.size(); ++i) {
-    if (answered) {
-      NodeReply& r = barrier.reply(i);
-      if (r.status.ok() && r.wait_for_indexes) propagator_->WaitFor(groups[i], r.lsn, kIndexWait);
-      if (r.status.ok() || r.status.code() == Status::Code::kConditionFailed ||
-          r.status.code() == Status::Code::kInvalidArgument || r.status.code() == Status::Code::kConflict) {
-        out[i] = r.status;
-        continue;
-      }
-    }
-    MutateResult result;
-    out[i] = MutateVia(table, ops[i].first, ops[i].second, &result, /*idempotent=*/true);
-  }
-  return out;
+  return SendBatches(
+      table, ops.size(), [&](size_t i) -> const Key& { return ops[i].first; },
+      [&](size_t i) { return BatchStep{ops[i].first, ops[i].second, false, std::string(), 0}; });
 }
 
 Status ClusterImpl::MutateVia(const TableMeta& table, const Key& key, const Mutator& mutator, MutateResult* result,

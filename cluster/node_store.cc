@@ -130,6 +130,7 @@ Status NodeStore::Prepare() {
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
       {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
+      {&save_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4, applied_lsn=?5 WHERE group_id=?1"},
       {&set_config_, "UPDATE replicas SET config=?2 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
@@ -264,9 +265,53 @@ Status NodeStore::ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vect
   return Status::Ok();
 }
 
+Status NodeStore::Begin() {
+  RETURN_IF_ERROR(db_->Begin());
+  in_transaction_ = true;
+  return Status::Ok();
+}
+
+Status NodeStore::Commit() {
+  for (const auto& [group, u] : unsaved_) {
+    Statement& st = !u.hard_state ? set_applied_ : u.applied_lsn ? save_state_ : save_hard_state_;
+    st.Reset().Bind(1, S(group));
+    if (u.hard_state) {
+      st.Bind(2, S(u.hard_state->promised)).Bind(3, S(u.hard_state->commit_lsn)).Bind(4, S(u.hard_state->trim_lsn));
+      if (u.applied_lsn) st.Bind(5, S(*u.applied_lsn));
+    } else {
+      st.Bind(2, S(*u.applied_lsn));
+    }
+    if (Status s = st.Run(); !s.ok()) {
+      (void)Rollback();
+      return s;
+    }
+  }
+  unsaved_.clear();
+  in_transaction_ = false;
+  return db_->Commit();
+}
+
+Status NodeStore::Rollback() {
+  unsaved_.clear();
+  in_transaction_ = false;
+  return db_->Rollback();
+}
+
 Status NodeStore::SaveHardState(uint64_t group, const paxos::HardState& hs) {
+  if (in_transaction_) {
+    unsaved_[group].hard_state = hs;
+    return Status::Ok();
+  }
   save_hard_state_.Reset().Bind(1, S(group)).Bind(2, S(hs.promised)).Bind(3, S(hs.commit_lsn));
   return save_hard_state_.Bind(4, S(hs.trim_lsn)).Run();
+}
+
+Status NodeStore::SetApplied(uint64_t group, paxos::Lsn lsn) {
+  if (in_transaction_) {
+    unsaved_[group].applied_lsn = lsn;
+    return Status::Ok();
+  }
+  return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(lsn)).Run();
 }
 
 Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
@@ -284,20 +329,24 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r, bool apply_items
     if (!rec.ok()) return rec.status();
     if (rec->op == WalRecord::Op::kScrubMarker) {
       RETURN_IF_ERROR(scrub_.OnMarker(group, r.lsn, *rec));
-      return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+      return SetApplied(group, r.lsn);
     }
     if (rec->op == WalRecord::Op::kTruncate) {
       RETURN_IF_ERROR(ClearGroup(group));
-      return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+      return SetApplied(group, r.lsn);
     }
     if (rec->op == WalRecord::Op::kOutboxTrim) {
       RETURN_IF_ERROR(trim_outbox_.Reset().Bind(1, S(group)).Bind(2, S(rec->trim_lsn)).Run());
-      return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+      return SetApplied(group, r.lsn);
     }
     uint32_t seq = 0;  // outbox rows of this record
-    RETURN_IF_ERROR(IsTxnOp(rec->op) ? ApplyTxn(group, r.lsn, *rec, &seq) : ApplyItemWrite(group, r.lsn, *rec, &seq));
+    if (rec->op == WalRecord::Op::kBatch) {
+      for (const WalRecord& w : rec->writes) RETURN_IF_ERROR(ApplyItemWrite(group, r.lsn, w, &seq));
+    } else {
+      RETURN_IF_ERROR(IsTxnOp(rec->op) ? ApplyTxn(group, r.lsn, *rec, &seq) : ApplyItemWrite(group, r.lsn, *rec, &seq));
+    }
   }
-  return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(r.lsn)).Run();
+  return SetApplied(group, r.lsn);
 }
 
 Status NodeStore::ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq) {

@@ -106,9 +106,12 @@ class NodeStore {
   Status CreateReplica(const ReplicaRow& row);
   Status DropReplica(uint64_t group);
 
-  Status Begin() { return db_->Begin(); }
-  Status Commit() { return db_->Commit(); }
-  Status Rollback() { return db_->Rollback(); }
+  // Within Begin()/Commit(), SaveHardState and Apply's move of applied_lsn
+  // are noted in memory and written by Commit(): one UPDATE of a group's
+  // replicas row per transaction, however many records it applied.
+  Status Begin();
+  Status Commit();
+  Status Rollback();
   Status SaveHardState(uint64_t group, const paxos::HardState& hs);
   Status SaveRecord(uint64_t group, const paxos::Record& r);
   // Applies one committed record to the items table (unless !apply_items:
@@ -164,7 +167,16 @@ class NodeStore {
   Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes, uint32_t* seq);
   std::unique_ptr<SqliteDb> db_;
   Status ClearGroup(uint64_t group);  // items, local indexes and outbox
+  Status SetApplied(uint64_t group, paxos::Lsn lsn);
+  // The replicas-row changes of the open transaction, per group.
+  struct UnsavedState {
+    std::optional<paxos::HardState> hard_state;
+    std::optional<paxos::Lsn> applied_lsn;
+  };
+  std::map<uint64_t, UnsavedState> unsaved_;
+  bool in_transaction_ = false;
   Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_, set_config_;
+  Statement save_state_;  // hard state and applied_lsn at once
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_, stats_;

@@ -68,6 +68,16 @@ struct TxnPrepare {
   std::chrono::steady_clock::time_point deadline;
 };
 
+// One write of StorageNode::WriteBatch: a read-modify-write step (mutator
+// set: what it decides is written) or a blind put or delete.
+struct BatchStep {
+  Key key;
+  Mutator mutator;
+  bool erase = false;  // without a mutator: a delete, else a put of item
+  std::string item;
+  uint32_t size = 0;
+};
+
 // The answer to a request posted to a node.
 struct NodeReply {
   Status status;
@@ -85,6 +95,7 @@ struct NodeReply {
   paxos::Ballot ballot = 0;            // ChangeMembership: the proposing leader's ballot
   std::optional<GroupCopy> copy;       // ReadSnapshot: the replicated rows at copy->lsn
   std::string config;                  // ReadSnapshot: the configuration there (encoded)
+  std::vector<Status> statuses;        // WriteBatch (status OK): one per step
 };
 using ReplyFn = std::function<void(NodeReply)>;
 NodeReply Reply(Status s, paxos::NodeId hint = 0);
@@ -173,6 +184,12 @@ class StorageNode {
   // decides (see Cluster::Mutate). The reply's item and new_item are the
   // versions before and after.
   void Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply);
+  // Writes the steps of one partition as ONE batch record (one with a single
+  // write is a plain put or delete record); answers once it is applied. A
+  // step whose item is locked by a transaction (Conflict) or whose mutator
+  // fails writes nothing and gets that status; the others are written, in
+  // order (a later step of the same key reads and overrides an earlier one).
+  void WriteBatch(uint64_t group, std::vector<BatchStep> steps, ReplyFn reply);
   void Get(uint64_t group, Key key, bool consistent, ReplyFn reply);
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
             bool consistent, uint64_t hash_lo, uint64_t hash_hi, uint32_t local_index, ReplyFn reply);
@@ -313,6 +330,7 @@ class StorageNode {
   void Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done);
   Result<std::optional<std::string>> Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn);
   void RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done);
+  void ProposeBatch(Group* g, std::vector<BatchStep>& steps, ReplyFn done);
   void Settle(Group* g, const paxos::Ready& ready);
   // Transactions (storage_node_txn.cc).
   Status LoadTxnState(Group* g);

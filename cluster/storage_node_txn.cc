@@ -94,6 +94,7 @@ Status StorageNode::CheckLock(Group* g, const Key& key, const std::string& txn, 
 }
 
 void StorageNode::ProposeTxn(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
+  Wake(g);  // done by RefuseUnlessLeader already; a sleeping group would never flush
   Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
   if (!lsn.ok()) return done(Reply(lsn.status(), g->replica->leader_hint()));
   std::vector<std::string> written;

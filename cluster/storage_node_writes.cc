@@ -7,6 +7,8 @@
 // that loses its ballot has every proposal abandoned, which empties the
 // overlay (a later leader reads committed state, which includes whatever of
 // ours was chosen).
+#include <algorithm>
+
 #include "cluster/storage_node.h"
 
 namespace ddb::cluster {
@@ -33,6 +35,7 @@ WalRecord WriteRecordOf(const Key& key, Mutation m) {
 }
 
 void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, ReplyFn done) {
+  Wake(g);  // done by RefuseUnlessLeader already; a sleeping group would never flush
   Result<paxos::Lsn> lsn = g->replica->Propose(EncodeWalRecord(record));
   if (!lsn.ok()) return done(Reply(lsn.status(), g->replica->leader_hint()));
   reply.lsn = *lsn;
@@ -44,6 +47,18 @@ void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, Re
   }
   if (record.op == WalRecord::Op::kScrubMarker) {  // changes no item: no overlay entry
     g->pending[*lsn] = Group::Pending{g->replica->ballot(), {}, std::move(reply), std::move(done)};
+    return;
+  }
+  if (record.op == WalRecord::Op::kBatch) {  // an overlay entry per item, the last write of each
+    std::vector<std::string> keys;
+    keys.reserve(record.writes.size());
+    for (const WalRecord& w : record.writes) {
+      keys.push_back(ItemKey(w.hash_key, w.range_key));
+      std::optional<std::string> version;
+      if (w.op == WalRecord::Op::kPut) version = w.item;
+      g->overlay[keys.back()] = {*lsn, std::move(version)};
+    }
+    g->pending[*lsn] = Group::Pending{g->replica->ballot(), std::move(keys), std::move(reply), std::move(done)};
     return;
   }
   std::string key = ItemKey(record.hash_key, record.range_key);
@@ -92,6 +107,78 @@ void StorageNode::RunMutator(Group* g, const Key& key, const Mutator& mutator, R
   // may only be given once that version is chosen.
   if (seen_lsn == 0) return done(std::move(reply));
   g->after_commit.emplace(seen_lsn, std::make_pair(std::move(reply), std::move(done)));
+}
+
+void StorageNode::WriteBatch(uint64_t group, std::vector<BatchStep> steps, ReplyFn reply) {
+  Request(std::move(reply), [this, group, steps = std::move(steps)](ReplyFn done) mutable {
+    Group* g = FindGroup(group);
+    if (RefuseUnlessLeader(g, done)) return;
+    ProposeBatch(g, steps, std::move(done));
+  });
+}
+
+void StorageNode::ProposeBatch(Group* g, std::vector<BatchStep>& steps, ReplyFn done) {
+  NodeReply reply;
+  reply.statuses.resize(steps.size());
+  WalRecord batch;
+  batch.op = WalRecord::Op::kBatch;
+  batch.writes.reserve(steps.size());
+  paxos::Lsn rests_on = 0;  // the newest version in flight an unwritten step's answer rests on
+  for (size_t i = 0; i < steps.size(); ++i) {
+    BatchStep& step = steps[i];
+    if (Status locked = CheckLock(g, step.key, "", false); !locked.ok()) {
+      reply.statuses[i] = locked;
+      continue;
+    }
+    if (!step.mutator) {
+      WalRecord w;
+      w.op = step.erase ? WalRecord::Op::kDelete : WalRecord::Op::kPut;
+      w.hash_key = std::move(step.key.hash);
+      w.range_key = std::move(step.key.range);
+      if (!step.erase) {
+        w.item = std::move(step.item);
+        w.item_size = step.size;
+      }
+      batch.writes.push_back(std::move(w));
+      continue;
+    }
+    // The latest version: an earlier write of this batch, else the overlay or the applied state.
+    auto earlier = std::find_if(batch.writes.rbegin(), batch.writes.rend(), [&](const WalRecord& w) {
+      return w.hash_key == step.key.hash && w.range_key == step.key.range;
+    });
+    paxos::Lsn seen_lsn = 0;
+    Result<std::optional<std::string>> current = std::optional<std::string>();
+    if (earlier != batch.writes.rend()) {
+      if (earlier->op == WalRecord::Op::kPut) current = std::optional<std::string>(earlier->item);
+    } else {
+      current = Latest(g, step.key, &seen_lsn);
+    }
+    if (!current.ok()) {
+      reply.statuses[i] = current.status();
+      continue;
+    }
+    Mutation m = step.mutator(*current);
+    reply.statuses[i] = m.status;
+    if (!m.status.ok() || !m.write) {
+      rests_on = std::max(rests_on, seen_lsn);
+      continue;
+    }
+    const bool wait_for_indexes = m.wait_for_indexes;
+    batch.writes.push_back(WriteRecordOf(step.key, std::move(m)));
+    for (const IndexWrite& w : batch.writes.back().index_writes) {
+      reply.wait_for_indexes |= w.global_table != 0 && wait_for_indexes;
+    }
+  }
+  if (batch.writes.empty()) {
+    // Nothing to write: answered now, or once the versions seen are chosen.
+    if (rests_on == 0) return done(std::move(reply));
+    g->after_commit.emplace(rests_on, std::make_pair(std::move(reply), std::move(done)));
+    return;
+  }
+  // The batch's LSN comes after every version its steps saw, so its commit
+  // also answers the steps that wrote nothing. One write is a plain record.
+  if (batch.writes.size() == 1) return Propose(g, batch.writes.front(), std::move(reply), std::move(done));
+  Propose(g, batch, std::move(reply), std::move(done));
 }
 
 void StorageNode::Settle(Group* g, const paxos::Ready& ready) {

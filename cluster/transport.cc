@@ -3,42 +3,68 @@
 
 #include <zlib.h>
 
+#include <string>
+
 namespace ddb::cluster {
 
 namespace {
 
-template <typename T>
-uLong Mix(uLong crc, T v) {
-  unsigned char b[sizeof(T)];
-  for (size_t i = 0; i < sizeof(T); ++i) b[i] = static_cast<unsigned char>(static_cast<uint64_t>(v) >> (8 * i));
-  return crc32(crc, b, sizeof(T));
-}
+uLong Checksum(uLong crc, const unsigned char* p, size_t n) { return crc32(crc, p, static_cast<uInt>(n)); }
+
+// Fields are fed to the CRC little-endian, one after another; they are
+// gathered in a buffer first, since each call costs more than the few bytes
+// of a field.
+class CrcFeed {
+ public:
+  template <typename T>
+  void Add(T v) {
+    if (n_ + sizeof(T) > sizeof(buf_)) Flush();
+    for (size_t i = 0; i < sizeof(T); ++i) buf_[n_++] = static_cast<unsigned char>(static_cast<uint64_t>(v) >> (8 * i));
+  }
+  void AddBytes(const std::string& data) {
+    Flush();
+    crc_ = Checksum(crc_, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  }
+  uint32_t Value() {
+    Flush();
+    return static_cast<uint32_t>(crc_);
+  }
+
+ private:
+  void Flush() {
+    if (n_ > 0) crc_ = Checksum(crc_, buf_, n_);
+    n_ = 0;
+  }
+  uLong crc_ = 0;
+  unsigned char buf_[128];
+  size_t n_ = 0;
+};
 
 }  // namespace
 
 uint32_t MessageCrc(const paxos::Message& m) {
-  uLong c = crc32(0, nullptr, 0);
-  c = Mix(c, static_cast<uint8_t>(m.type));
-  c = Mix(c, m.group);
-  c = Mix(c, m.from);
-  c = Mix(c, m.to);
-  c = Mix(c, m.ballot);
-  c = Mix(c, m.lsn);
-  c = Mix(c, m.commit_lsn);
-  c = Mix(c, m.trim_lsn);
-  c = Mix(c, static_cast<uint8_t>(m.reject));
-  c = Mix(c, m.tick);
-  c = Mix(c, m.joined_lsn);
-  c = Mix(c, static_cast<uint8_t>(m.quiesce));
-  c = Mix(c, static_cast<uint64_t>(m.records.size()));
+  CrcFeed c;
+  c.Add(static_cast<uint8_t>(m.type));
+  c.Add(m.group);
+  c.Add(m.from);
+  c.Add(m.to);
+  c.Add(m.ballot);
+  c.Add(m.lsn);
+  c.Add(m.commit_lsn);
+  c.Add(m.trim_lsn);
+  c.Add(static_cast<uint8_t>(m.reject));
+  c.Add(m.tick);
+  c.Add(m.joined_lsn);
+  c.Add(static_cast<uint8_t>(m.quiesce));
+  c.Add(static_cast<uint64_t>(m.records.size()));
   for (const paxos::Record& r : m.records) {
-    c = Mix(c, r.lsn);
-    c = Mix(c, r.ballot);
-    c = Mix(c, static_cast<uint8_t>(r.kind));
-    c = Mix(c, static_cast<uint64_t>(r.data.size()));
-    c = crc32(c, reinterpret_cast<const Bytef*>(r.data.data()), static_cast<uInt>(r.data.size()));
+    c.Add(r.lsn);
+    c.Add(r.ballot);
+    c.Add(static_cast<uint8_t>(r.kind));
+    c.Add(static_cast<uint64_t>(r.data.size()));
+    c.AddBytes(r.data);
   }
-  return static_cast<uint32_t>(c);
+  return c.Value();
 }
 
 Transport::~Transport() { Stop(); }

@@ -9,7 +9,8 @@
 // sender's thread.
 //
 // Checksums: the sender computes a CRC-32 of every message (MessageCrc: every
-// field, every record's LSN, ballot, kind and data) and the receiving side
+// field, every record's LSN, ballot, kind and data; zlib's CRC-32, the
+// header fields fed in one call) and the receiving side
 // checks it before the node sees the message; a corrupted message (a bit
 // flipped in flight by the corruption fault) is dropped and counted, as a
 // network would drop a frame whose checksum fails. Paxos recovers from drops.

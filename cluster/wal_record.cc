@@ -28,6 +28,48 @@ bool GetIndexWrite(std::string_view* in, IndexWrite* w) {
   w->size = static_cast<uint32_t>(size);
   return true;
 }
+
+// A batch's write: op, keys, item (put), and its index writes (always counted).
+void AppendBatchWrite(const WalRecord& w, std::string* out) {
+  out->push_back(static_cast<char>(w.op));
+  PutBytes(out, w.hash_key);
+  PutBytes(out, w.range_key);
+  if (w.op == WalRecord::Op::kPut) {
+    PutVarint(out, w.item_size);
+    PutBytes(out, w.item);
+  }
+  PutVarint(out, w.index_writes.size());
+  for (const IndexWrite& iw : w.index_writes) AppendIndexWrite(iw, out);
+}
+
+bool GetBatchWrite(std::string_view* in, WalRecord* w) {
+  if (in->empty()) return false;
+  const uint8_t op = static_cast<uint8_t>((*in)[0]);
+  in->remove_prefix(1);
+  if (op != static_cast<uint8_t>(WalRecord::Op::kPut) && op != static_cast<uint8_t>(WalRecord::Op::kDelete)) {
+    return false;
+  }
+  w->op = static_cast<WalRecord::Op>(op);
+  if (!GetBytes(in, &w->hash_key) || !GetBytes(in, &w->range_key)) return false;
+  uint64_t size = 0, n = 0;
+  if (w->op == WalRecord::Op::kPut) {
+    if (!GetVarint(in, &size) || size > UINT32_MAX || !GetBytes(in, &w->item)) return false;
+    w->item_size = static_cast<uint32_t>(size);
+  }
+  if (!GetVarint(in, &n) || n > in->size()) return false;
+  w->index_writes.resize(n);
+  for (IndexWrite& iw : w->index_writes) {
+    if (!GetIndexWrite(in, &iw)) return false;
+  }
+  return true;
+}
+
+size_t EncodedSizeHint(const WalRecord& r) {
+  size_t n = 16 + r.hash_key.size() + r.range_key.size() + r.item.size();
+  for (const IndexWrite& w : r.index_writes) n += 24 + w.key.hash.size() + w.key.range.size() + w.item.size();
+  for (const WalRecord& w : r.writes) n += EncodedSizeHint(w);
+  return n;
+}
 }  // namespace
 
 void AppendIndexWrite(const IndexWrite& w, std::string* out) {
@@ -50,8 +92,7 @@ Result<IndexWrite> DecodeIndexWrite(std::string_view data) {
 
 std::string EncodeWalRecord(const WalRecord& r) {
   std::string out;
-  out.reserve(16 + r.hash_key.size() + r.range_key.size() + r.item.size() +
-              (r.index_writes.empty() ? 0 : r.index_writes.size() * (24 + r.item.size())));
+  out.reserve(EncodedSizeHint(r));
   out.push_back(static_cast<char>(kVersion));
   out.push_back(static_cast<char>(r.op));
   PutBytes(&out, r.hash_key);
@@ -64,6 +105,10 @@ std::string EncodeWalRecord(const WalRecord& r) {
   if ((r.op == WalRecord::Op::kPut || r.op == WalRecord::Op::kDelete) && !r.index_writes.empty()) {
     PutVarint(&out, r.index_writes.size());
     for (const IndexWrite& w : r.index_writes) AppendIndexWrite(w, &out);
+  }
+  if (r.op == WalRecord::Op::kBatch) {
+    PutVarint(&out, r.writes.size());
+    for (const WalRecord& w : r.writes) AppendBatchWrite(w, &out);
   }
   if (r.op == WalRecord::Op::kScrubMarker) {
     PutVarint(&out, r.scrub_id);
@@ -86,7 +131,7 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
   }
   uint8_t op = static_cast<uint8_t>(in[1]);
   in.remove_prefix(2);
-  if ((op < 1 || op > 7) && op != static_cast<uint8_t>(WalRecord::Op::kOutboxTrim) &&
+  if ((op < 1 || op > 8) && op != static_cast<uint8_t>(WalRecord::Op::kOutboxTrim) &&
       op != static_cast<uint8_t>(WalRecord::Op::kScrubMarker)) {
     return Status::Corruption("wal record: bad op");
   }
@@ -110,6 +155,15 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
     r.index_writes.resize(n);
     for (IndexWrite& w : r.index_writes) {
       if (!GetIndexWrite(&in, &w)) return Status::Corruption("wal record: truncated index write");
+    }
+  }
+  if (r.op == WalRecord::Op::kBatch) {
+    uint64_t n;
+    // Each write takes at least 4 bytes: a count beyond that is corrupt.
+    if (!GetVarint(&in, &n) || n == 0 || n > in.size() / 4) return Status::Corruption("wal record: bad batch count");
+    r.writes.resize(n);
+    for (WalRecord& w : r.writes) {
+      if (!GetBatchWrite(&in, &w)) return Status::Corruption("wal record: truncated batch write");
     }
   }
   if (r.op == WalRecord::Op::kScrubMarker) {

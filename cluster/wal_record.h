@@ -5,9 +5,14 @@
 //   record  := version op body          version := 0x01
 //   op      := 0x01 (put) | 0x02 (delete) | 0x03 (truncate)
 //            | 0x04 (prepare) | 0x05 (commit) | 0x06 (abort) | 0x07 (decide)
-//            | 0x20 (outbox trim) | 0x40 (scrub marker)
+//            | 0x08 (batch) | 0x20 (outbox trim) | 0x40 (scrub marker)
 //   put     := bytes(hash_key) bytes(range_key) varint(item_size) bytes(item) [indexes]
 //   delete  := bytes(hash_key) bytes(range_key) [indexes]
+//   batch   := bytes("") bytes("") varint(n) write{n}      n >= 1
+//       several puts and deletes of one partition (BatchWriteItem), applied
+//       in order, in one go, at one LSN; each as the single record would be.
+//   write   := op(0x01 | 0x02) bytes(hash_key) bytes(range_key)
+//              [op = 0x01: varint(item_size) bytes(item)] varint(m) index_write{m}
 //   truncate:= bytes("") bytes("")      every item of the partition goes
 //   prepare := bytes(hash_key) bytes(range_key) bytes(txn) varint(flags)
 //              varint(decision_group) bytes(staged)
@@ -55,7 +60,7 @@ struct WalRecord {
   // ops can follow 7.
   enum class Op : uint8_t {
     kPut = 1, kDelete = 2, kTruncate = 3, kPrepare = 4, kCommit = 5, kAbort = 6, kDecide = 7,
-    kOutboxTrim = 0x20, kScrubMarker = 0x40,
+    kBatch = 8, kOutboxTrim = 0x20, kScrubMarker = 0x40,
   };
   Op op = Op::kPut;
   std::string hash_key;
@@ -63,6 +68,9 @@ struct WalRecord {
   std::string item;        // put only
   uint32_t item_size = 0;  // put only: DynamoDB size, for statistics
   std::vector<IndexWrite> index_writes;  // put and delete
+  // Batch only: its puts and deletes (each of op kPut or kDelete, with its
+  // keys, item and index writes), in the order they apply.
+  std::vector<WalRecord> writes;
   uint64_t trim_lsn = 0;   // outbox trim only
   uint64_t scrub_id = 0;      // scrub marker only: names the scrub round
   uint32_t scrub_source = 0;  // scrub marker only: node that keeps a copy (0: none)

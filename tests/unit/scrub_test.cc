@@ -555,6 +555,23 @@ TEST_CASE("transport: every message is checksummed; a corrupted one is dropped",
   changed = m;
   changed.commit_lsn = 1;
   CHECK(MessageCrc(changed) != crc);
+  // Any one bit of a longer record (8-byte steps and a tail), and the split
+  // of the bytes between records.
+  paxos::Message big = m;
+  big.records[0].data = std::string(301, 'x');
+  const uint32_t big_crc = MessageCrc(big);
+  for (size_t byte : {size_t{0}, size_t{7}, size_t{8}, size_t{150}, size_t{296}, size_t{300}}) {
+    for (int bit = 0; bit < 8; bit += 3) {
+      changed = big;
+      changed.records[0].data[byte] ^= static_cast<char>(1 << bit);
+      CHECK(MessageCrc(changed) != big_crc);
+    }
+  }
+  changed = big;
+  changed.records[0].data.resize(150);
+  changed.records.push_back(paxos::Record{4, 77, std::string(151, 'x')});
+  CHECK(MessageCrc(changed) != big_crc);
+  CHECK(MessageCrc(big) == big_crc);
 
   t.Send(m);
   REQUIRE(got.size() == 1);
