@@ -11,7 +11,7 @@ namespace ddb::cluster {
 namespace {
 
 constexpr auto kPassMs = std::chrono::milliseconds(200);
-constexpr int64_t kSettledPassMs = 10000;
+constexpr int64_t kSettledPassMs = 30000;
 constexpr auto kNodeWait = std::chrono::milliseconds(1000);
 
 int64_t SteadyMs() {

@@ -11,7 +11,7 @@
 // A pass runs every kPassMs unless the last one found every group settled
 // and nothing it looks at changed since (node power, links, partition map;
 // a membership change shows in the map); then only every kSettledPassMs,
-// as a safety net. So a large idle cluster costs no healing work.
+// as a safety net (every 30 s). So a large idle cluster costs no healing work.
 //
 // One pass asks every node that is on for its replicas
 // (StorageNode::Describe), finds each group's leader (the highest ballot

@@ -103,10 +103,11 @@ void StorageNode::ForgetGroup(uint64_t group, const Status& why) {
 }
 
 // A replica the group removed is no longer needed by anyone: its file rows go.
+// Only an awake replica can have learned it (a message wakes a sleeping one).
 void StorageNode::DropRemoved() {
   std::vector<uint64_t> removed;
-  for (const auto& [id, g] : groups_) {
-    if (g.replica->removed()) removed.push_back(id);
+  for (uint64_t id : awake_) {
+    if (groups_.at(id).replica->removed()) removed.push_back(id);
   }
   for (uint64_t id : removed) {
     ForgetGroup(id, Status::Unavailable("replica removed from its group"));
