@@ -7,6 +7,10 @@
 namespace ddb::cluster {
 
 namespace {
+// PRAGMA user_version of a file with the whole schema below; raise it with
+// every schema change (Open upgrades older files).
+constexpr int64_t kSchemaVersion = 1;
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tables(
   name TEXT PRIMARY KEY, id INTEGER NOT NULL, schema BLOB NOT NULL,
@@ -24,9 +28,17 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
-  // One transaction for the whole schema (a commit per statement otherwise).
-  RETURN_IF_ERROR(store->db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
-  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("partitions", "log_members TEXT NOT NULL DEFAULT ''"));
+  SqliteDb* sql = store->db_.get();
+  auto version = sql->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (*version == kSchemaVersion) return store;  // the whole schema: no DDL
+  // A new file, or one from before user_version was kept (every step is
+  // idempotent); one transaction (a commit per statement otherwise).
+  std::string ddl = std::string("BEGIN;") + kSchema + "COMMIT;";
+  RETURN_IF_ERROR(sql->Exec(ddl));
+  RETURN_IF_ERROR(sql->AddColumnIfMissing("partitions", "log_members TEXT NOT NULL DEFAULT ''"));
+  if (*version > kSchemaVersion) return store;  // a later version's file keeps its number
+  RETURN_IF_ERROR(sql->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   return store;
 }
 

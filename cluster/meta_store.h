@@ -9,6 +9,8 @@
 //       members are the group's full replicas that serve reads (see
 //       PartitionRoute); autoadmin rewrites both when a group heals.
 //   counters(name TEXT PK, value)   "table_id", "group_id": the last ids handed out
+// PRAGMA user_version is the schema's version (kSchemaVersion in the .cc): a
+// file at that version opens without DDL.
 //
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
