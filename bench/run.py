@@ -32,6 +32,7 @@ Environment (defaults in brackets; BENCH_SMOKE=1 changes them as noted):
   BENCH_SERVERS        servers to run [ddb-local,dynalite,bare]
   BENCH_DDB_FLAGS      extra flags for ddb-local, e.g. "-fsync" [none]
   BENCH_ONLY=startup   only start-up and idle RSS (no wrk runs): a few seconds
+  BENCH_DDB_LOCAL      the ddb-local binary [./ddb-local], e.g. an older build to compare
 
 Every loop is bounded in count and in time; every server this script starts is
 killed when it exits (try/finally, atexit and SIGTERM/SIGINT handlers).
@@ -108,7 +109,7 @@ class Config:
         self.wrk_threads = env_int("BENCH_WRK_THREADS", 1)
         self.servers = env_list("BENCH_SERVERS", ["ddb-local", "dynalite", "bare"])
         self.ddb_flags = os.environ.get("BENCH_DDB_FLAGS", "").split()
-        self.ddb_local = os.path.join(ROOT, "ddb-local")
+        self.ddb_local = os.environ.get("BENCH_DDB_LOCAL", "") or os.path.join(ROOT, "ddb-local")
         self.bare_server = os.path.join(ROOT, os.environ.get("BUILD", "build"), "bare_server")
         self.startup_probe = os.path.join(ROOT, os.environ.get("BUILD", "build"), "startup_probe")
         self.only = os.environ.get("BENCH_ONLY", "").strip()
