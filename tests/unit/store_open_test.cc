@@ -123,6 +123,29 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
   CHECK(**item == std::string(20, 'x'));
 }
 
+TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {
+  TempDir dir;
+  const std::string node_path = dir.File("node.sqlite");
+  const std::string meta_path = dir.File("meta.sqlite");
+  int64_t node_schema = 0, meta_schema = 0;
+  {
+    auto store = NodeStore::Open(node_path, false);
+    auto meta = MetaStore::Open(meta_path, false);
+    REQUIRE(store.ok());
+    REQUIRE(meta.ok());
+    node_schema = Int((*store)->db(), "PRAGMA schema_version");
+    meta_schema = Int((*meta)->db(), "PRAGMA schema_version");
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto store = NodeStore::Open(node_path, false);
+    auto meta = MetaStore::Open(meta_path, false);
+    REQUIRE(store.ok());
+    REQUIRE(meta.ok());
+    CHECK(Int((*store)->db(), "PRAGMA schema_version") == node_schema);
+    CHECK(Int((*meta)->db(), "PRAGMA schema_version") == meta_schema);
+  }
+}
+
 TEST_CASE("store open: in memory (the scrubber's reference) is a whole schema too", "[unit]") {
   auto a = NodeStore::Open(":memory:", false);
   auto b = NodeStore::Open(":memory:", false);
