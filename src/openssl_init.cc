@@ -14,9 +14,8 @@
 // initialised, before this executable's own constructors ran, returns success
 // and does nothing. Every later call is forwarded to libssl's function
 // (dlsym(RTLD_NEXT)), so TLS, if anything ever uses it, initialises as
-// usual. libcrypto's digests and random numbers (MD5, EVP, RAND_bytes: WAL
-// records, scrub digests, ids) initialise themselves on first use and never
-// needed this call.
+// usual. libcrypto's digests (MD5 and EVP: WAL records, scrub digests)
+// initialise themselves on first use and never needed this call.
 //
 // Thread safety: the flag is written once by a constructor, before main()
 // and before any thread exists.
