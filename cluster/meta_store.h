@@ -42,6 +42,7 @@ class MetaStore {
   explicit MetaStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // guarded by mu_
+  Statement next_id_, save_table_, save_partition_;  // guarded by mu_; prepared on first use
 };
 
 }  // namespace ddb::cluster

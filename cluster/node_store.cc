@@ -168,6 +168,8 @@ void NodeStore::PrepareStatements() {
     Statement* stmt;
     const char* sql;
   } const kStatements[] = {
+      {&create_replica_, "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi,promised,"
+                         "joined_lsn,log_replica) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"},
       {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
@@ -248,15 +250,12 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
 }
 
 Status NodeStore::CreateReplica(const ReplicaRow& row) {
-  auto st = db_->Prepare(
-      "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi,promised,joined_lsn,log_replica) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
-  if (!st.ok()) return st.status();
   std::string members = JoinNodeIds(row.members);
-  st->Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
-  st->Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi)).Bind(6, S(row.state.hard_state.promised));
-  st->Bind(7, S(row.joined_lsn)).Bind(8, int64_t{row.log_replica ? 1 : 0});
-  return st->Run();
+  Statement& st = create_replica_.Reset();
+  st.Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
+  st.Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi)).Bind(6, S(row.state.hard_state.promised));
+  st.Bind(7, S(row.joined_lsn)).Bind(8, int64_t{row.log_replica ? 1 : 0});
+  return st.Run();
 }
 
 Status NodeStore::DropReplica(uint64_t group) {

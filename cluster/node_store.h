@@ -170,6 +170,7 @@ class NodeStore {
   Status ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vector<IndexWrite>& writes, uint32_t* seq);
   std::unique_ptr<SqliteDb> db_;
   Status ClearGroup(uint64_t group);  // items, local indexes and outbox
+  Statement create_replica_;
   Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_, set_config_;
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
