@@ -27,7 +27,7 @@ clean:
 # Side-by-side benchmark against dynalite and a bare-HTTP ceiling (bench/run.py).
 # `make bench` takes ~7 minutes (BENCH_SECONDS per run, default 5); `make bench-smoke`
 # is a few seconds and exits non-zero if any run had errors or a server did not start.
-.PHONY: bench bench-smoke
+.PHONY: bench bench-smoke bench-startup
 bench: build
 	bash bench/setup.sh $(BUILD)
 	BUILD=$(BUILD) /usr/bin/python3 bench/run.py
@@ -35,6 +35,11 @@ bench: build
 bench-smoke: build
 	bash bench/setup.sh $(BUILD)
 	BUILD=$(BUILD) BENCH_SMOKE=1 /usr/bin/python3 bench/run.py
+
+# Only start-up times and idle RSS (BENCH_ONLY=startup): about 20 s.
+bench-startup: build
+	bash bench/setup.sh $(BUILD)
+	BUILD=$(BUILD) BENCH_ONLY=startup /usr/bin/python3 bench/run.py
 
 # Restoring a 10,000-item snapshot against deleting and recreating the tables
 # through the API (bench/snapshot_restore.py); about a minute; not in `make test`.

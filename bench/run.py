@@ -11,8 +11,11 @@ keep-alive, fixed connection count), alternating the servers run by run
 (A B C A B C ...) and taking the median per server. Every response is checked
 by the Lua scripts; a run with any error is reported as FAILED, never as a
 throughput, and an operation a server does not implement as "not supported".
-It also measures start-up (exec to the first successful ListTables, median of
-BENCH_STARTUP_RUNS), idle RSS and the size of ./ddb-local.
+It also measures start-up (spawn to the first successful ListTables, median of
+BENCH_STARTUP_RUNS, timed in C++ by build/startup_probe (bench/startup_probe.cc)
+so that Python's own start-up and polling are not in the figure; for ddb-local
+on a fresh -dbPath, on an existing one and with -seed), idle RSS and the size
+of ./ddb-local.
 
 Output: a table on stdout and bench/results/<timestamp>.json. Exit status 0
 when every run succeeded, 1 when a run failed or a server did not start, 2 on
@@ -28,6 +31,8 @@ Environment (defaults in brackets; BENCH_SMOKE=1 changes them as noted):
   BENCH_WRK_THREADS    wrk threads, at most the connection count [1]
   BENCH_SERVERS        servers to run [ddb-local,dynalite,bare]
   BENCH_DDB_FLAGS      extra flags for ddb-local, e.g. "-fsync" [none]
+  BENCH_ONLY=startup   only start-up and idle RSS (no wrk runs): a few seconds
+  BENCH_DDB_LOCAL      the ddb-local binary [./ddb-local], e.g. an older build to compare
 
 Every loop is bounded in count and in time; every server this script starts is
 killed when it exits (try/finally, atexit and SIGTERM/SIGINT handlers).
@@ -59,6 +64,13 @@ TABLE = "bench"
 PAYLOAD = "abcdefghijklmnopqrstuvwxyz0123456789" * 5  # as in lua/common.lua
 QUERY_ITEMS = 100  # sort keys s0000..s0099 in partition "q"
 KEY_SPACE = 100000
+NOTES = {
+    "ddb-local": "  (a fresh -dbPath each time)",
+    "ddb-local restart": "  (again on a -dbPath holding a table)",
+    "ddb-local seed": "  (fresh -dbPath, -seed examples/testing/seed: 2 tables, 5 items)",
+    "bare": "  (reference: a trivial cpp-httplib server)",
+}
+SEED_DIR = os.path.join(ROOT, "examples", "testing", "seed")  # -seed for the "seed" start-up
 
 WORKLOADS = {
     # name: (operation, Lua script)
@@ -97,8 +109,12 @@ class Config:
         self.wrk_threads = env_int("BENCH_WRK_THREADS", 1)
         self.servers = env_list("BENCH_SERVERS", ["ddb-local", "dynalite", "bare"])
         self.ddb_flags = os.environ.get("BENCH_DDB_FLAGS", "").split()
-        self.ddb_local = os.path.join(ROOT, "ddb-local")
+        self.ddb_local = os.environ.get("BENCH_DDB_LOCAL", "") or os.path.join(ROOT, "ddb-local")
         self.bare_server = os.path.join(ROOT, os.environ.get("BUILD", "build"), "bare_server")
+        self.startup_probe = os.path.join(ROOT, os.environ.get("BUILD", "build"), "startup_probe")
+        self.only = os.environ.get("BENCH_ONLY", "").strip()
+        if self.only not in ("", "startup"):
+            raise SystemExit("bench: BENCH_ONLY is 'startup' or unset")
         self.dynalite_cli = os.path.join(BENCH_DIR, "node_modules", "dynalite", "cli.js")
         for w in self.workloads:
             if w not in WORKLOADS:
@@ -316,15 +332,58 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
 
-def measure_startup(server, runs):
-    """Median time from exec to the first successful ListTables over `runs` cold starts."""
-    samples = []
-    for i in range(runs):
-        p, _, seconds = server.start("startup-%d" % i)
-        samples.append(seconds * 1000.0)
-        stop_process(p)
-    return {"runs": runs, "median_ms": round(statistics.median(samples), 2),
-            "min_ms": round(min(samples), 2), "max_ms": round(max(samples), 2)}
+def startup_once(cfg, server, argv, port, log_path):
+    """Milliseconds from spawn to the first successful ListTables, as build/startup_probe
+    measures it (no Python in the timed path); raises RuntimeError when it did not start."""
+    probe = [cfg.startup_probe, "-log", log_path, "-timeout_ms", str(int(START_TIMEOUT_S * 1000))]
+    if server.name == "bare":
+        probe.append("-bare")
+    out = subprocess.run(probe + [str(port), "--"] + argv, stdin=subprocess.DEVNULL,
+                         capture_output=True, text=True, cwd=ROOT,
+                         timeout=START_TIMEOUT_S + 2 * STOP_TIMEOUT_S + 5)
+    fields = out.stdout.split()
+    if out.returncode != 0 or len(fields) != 4 or fields[0] != "startup_us":
+        raise RuntimeError("%s did not start (%s); its log: %s" % (
+            server.name, out.stderr.strip() or "probe exit %d" % out.returncode, log_tail(log_path)))
+    return int(fields[1]) / 1000.0, int(fields[3]) / 1000.0
+
+
+def startup_stats(samples, attempts):
+    """attempt_ms: the median time of one probe request to the running server."""
+    return {"runs": len(samples), "median_ms": round(statistics.median(samples), 2),
+            "min_ms": round(min(samples), 2), "max_ms": round(max(samples), 2),
+            "attempt_ms": round(statistics.median(attempts), 3)}
+
+
+def measure_startup(server, runs, variant="fresh"):
+    """Median time from exec to the first successful ListTables over `runs` cold starts.
+
+    variant (ddb-local only): "fresh" gives each start a new -dbPath; "restart"
+    starts again and again on one -dbPath that already holds a table (created by
+    a first, unmeasured start); "seed" is a fresh -dbPath with -seed of the small
+    example seed (two tables, five items)."""
+    cfg = server.cfg
+    samples, attempts = [], []
+    seed = ["-seed", SEED_DIR] if variant == "seed" else []
+    for i in range(runs + (1 if variant == "restart" else 0)):
+        tag = "startup-%s-%d" % (variant, 0 if variant == "restart" else i)
+        port = free_port()
+        argv = server.argv(port, tag)
+        log_path = os.path.join(server.workdir, "%s-%s.log" % (server.name, tag))
+        if variant == "restart" and i == 0:
+            p = spawn(argv, log_path)  # the first start creates the files and a table
+            try:
+                deadline = time.monotonic() + START_TIMEOUT_S
+                while not server.ready_once(port) and time.monotonic() < deadline and p.poll() is None:
+                    time.sleep(0.005)
+                create_table(port)
+            finally:
+                stop_process(p)
+            continue
+        ms, attempt_ms = startup_once(cfg, server, argv + seed, port, log_path)
+        samples.append(ms)
+        attempts.append(attempt_ms)
+    return startup_stats(samples, attempts)
 
 
 def create_table(port):
@@ -571,7 +630,9 @@ def check_setup(cfg):
         missing.append("%s (npm ci --prefix bench)" % cfg.dynalite_cli)
     if "dynalite" in cfg.servers and not shutil.which("node"):
         missing.append("node")
-    if not shutil.which("wrk"):
+    if not os.access(cfg.startup_probe, os.X_OK):
+        missing.append("%s (make bench builds it)" % cfg.startup_probe)
+    if not shutil.which("wrk") and not cfg.only:
         missing.append("wrk (apt-get install wrk)")
     if missing:
         print("bench: missing " + "; ".join(missing), file=sys.stderr)
@@ -594,15 +655,20 @@ def main():
         report["ddb_local_binary_bytes"] = os.path.getsize(cfg.ddb_local)
     unsupported = set()
     try:
-        # Start-up: cold starts, each with a fresh -dbPath for ddb-local. The
-        # bare server (ready on GET /) shows this harness's own floor.
+        # Start-up: cold starts, each with a fresh -dbPath for ddb-local; then
+        # ddb-local's restarts on an existing -dbPath and its starts with -seed.
+        # The bare server shows the floor of this machine and of the probe.
         for s in servers:
-            log("bench: start-up of %s, %d runs" % (s.name, cfg.startup_runs))
-            try:
-                report["startup"][s.name] = measure_startup(s, cfg.startup_runs)
-            except RuntimeError as e:
-                report["start_errors"][s.name] = str(e)
-                log("bench: %s" % e)
+            variants = ["fresh", "restart", "seed"] if s.name == "ddb-local" else ["fresh"]
+            for v in variants:
+                name = s.name if v == "fresh" else "%s %s" % (s.name, v)
+                log("bench: start-up of %s, %d runs" % (name, cfg.startup_runs))
+                try:
+                    report["startup"][name] = measure_startup(s, cfg.startup_runs, v)
+                except (RuntimeError, OSError, http.client.HTTPException,
+                        subprocess.TimeoutExpired) as e:
+                    report["start_errors"][name] = str(e)
+                    log("bench: %s" % e)
 
         # The servers under load, one process each for the whole run.
         for s in servers:
@@ -610,6 +676,10 @@ def main():
                 s.proc, s.port, _ = s.start("main")
                 time.sleep(1.0)  # idle
                 report["idle_rss_kb"][s.name] = rss_kb(s.proc.pid)
+                if cfg.only == "startup":
+                    stop_process(s.proc)
+                    s.proc = None
+                    continue
                 if s.name != "bare":
                     create_table(s.port)
                     log("bench: preloading %s (%d items)" % (s.name, cfg.get_keys + QUERY_ITEMS))
@@ -627,7 +697,7 @@ def main():
                 if s.proc:
                     stop_process(s.proc)
 
-        for workload in cfg.workloads:
+        for workload in ([] if cfg.only else cfg.workloads):
             for conns in cfg.conns:
                 for rep in range(cfg.reps):
                     for s in servers:  # A B C A B C: alternated, run by run
@@ -656,10 +726,10 @@ def main():
         _kill_all()
         shutil.rmtree(workdir, ignore_errors=True)
 
-    report["cells"] = build_cells(cfg, report["runs"], unsupported)
-    table, notes = render_table(report)
+    report["cells"] = [] if cfg.only else build_cells(cfg, report["runs"], unsupported)
+    table, notes = render_table(report) if report["cells"] else ("(no load runs: BENCH_ONLY=%s)" % cfg.only, [])
     print("\nddb-local benchmark, %s: %d s runs, %d rep(s), median; wrk closed loop, keep-alive, %s"
-          % (started, cfg.seconds, cfg.reps, "smoke" if cfg.smoke else "full"))
+          % (started, cfg.seconds, cfg.reps, "smoke" if cfg.smoke else "startup only" if cfg.only else "full"))
     print(table)
     for n in notes:
         print("FAILED: " + n)
@@ -671,16 +741,18 @@ def main():
         print("WARNING: in %d of %d runs other processes used over 10%% of the machine's CPU"
               " (up to %.1f of %d CPU-s): the figures are noisy; rerun on a quiet machine."
               % (len(noisy), len(report["runs"]), max(r["other_cpu_s"] for r in noisy), budget))
-    print("\nStart-up (exec to first successful ListTables) and footprint:")
-    for name in ("ddb-local", "dynalite", "bare"):
+    print("\nStart-up (spawn to the first successful ListTables, timed by build/startup_probe)"
+          " and footprint:")
+    for name in ("ddb-local", "ddb-local restart", "ddb-local seed", "dynalite", "bare"):
         st = report["startup"].get(name)
         idle = report["idle_rss_kb"].get(name)
         if st or idle:
-            print("  %-9s start %s ms median of %d (min %s, max %s); idle RSS %s MB%s" % (
+            print("  %-17s start %s ms median of %d (min %s, max %s; one probe request %s ms);"
+                  "%s%s" % (
                 name, st["median_ms"] if st else "-", st["runs"] if st else 0,
-                st["min_ms"] if st else "-", st["max_ms"] if st else "-",
-                "%.1f" % (idle / 1024.0) if idle else "-",
-                "  (reference: a trivial cpp-httplib server, ready on GET /)" if name == "bare" else ""))
+                st["min_ms"] if st else "-", st["max_ms"] if st else "-", st["attempt_ms"] if st else "-",
+                " idle RSS %.1f MB" % (idle / 1024.0) if idle else "",
+                NOTES.get(name, "")))
     if "ddb_local_binary_bytes" in report:
         print("  ddb-local binary: %.2f MB (%d bytes)" % (report["ddb_local_binary_bytes"] / 1048576.0,
                                                          report["ddb_local_binary_bytes"]))

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepares `make bench`: wrk (Debian), dynalite (npm, pinned by
-# bench/package-lock.json) and the bare-HTTP ceiling server build/bare_server.
+# bench/package-lock.json), the bare-HTTP ceiling server build/bare_server and
+# the start-up timer build/startup_probe.
 # Installs or builds only what is missing or out of date.
 #   bench/setup.sh [BUILD_DIR]
 set -euo pipefail
@@ -27,4 +28,8 @@ if [[ ! -x "$build/bare_server" || bench/bare_server.cc -nt "$build/bare_server"
   echo "bench: building $build/bare_server"
   # shellcheck disable=SC2046
   g++ -O2 -std=c++17 bench/bare_server.cc $(pkg-config --cflags --libs cpp-httplib) -pthread -o "$build/bare_server"
+fi
+if [[ ! -x "$build/startup_probe" || bench/startup_probe.cc -nt "$build/startup_probe" ]]; then
+  echo "bench: building $build/startup_probe"
+  g++ -O2 -std=c++17 -Wall -Wextra bench/startup_probe.cc -o "$build/startup_probe"
 fi

@@ -218,9 +218,6 @@ Status ClusterImpl::Init() {
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::IoError("cannot create -dbPath " + options_.data_dir + ": " + ec.message());
   }
-  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
-  if (!meta.ok()) return meta.status();
-  meta_ = meta.take();
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) {
       NodeOptions no;
@@ -248,15 +245,18 @@ Status ClusterImpl::Init() {
       nodes_.push_back(std::move(node));
     }
   }
-  // The node files open in parallel: most of the start-up is SQLite reading
-  // (or creating) seven schemas.
+  // The node files open in parallel, and meta.sqlite on this thread meanwhile:
+  // most of the start-up is SQLite reading (or creating) seven files.
   {
     std::vector<Status> opened(nodes_.size());
     std::vector<std::thread> openers;
     for (size_t i = 0; i < nodes_.size(); ++i) {
       openers.emplace_back([this, i, &opened] { opened[i] = nodes_[i]->Open(); });
     }
+    auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
     for (std::thread& t : openers) t.join();
+    if (!meta.ok()) return meta.status();
+    meta_ = meta.take();
     for (const Status& s : opened) RETURN_IF_ERROR(s);
   }
   for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());

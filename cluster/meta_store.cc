@@ -7,6 +7,10 @@
 namespace ddb::cluster {
 
 namespace {
+// PRAGMA user_version of a file with the whole schema below; raise it with
+// every schema change (Open upgrades older files).
+constexpr int64_t kSchemaVersion = 1;
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS tables(
   name TEXT PRIMARY KEY, id INTEGER NOT NULL, schema BLOB NOT NULL,
@@ -24,9 +28,26 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
-  // One transaction for the whole schema (a commit per statement otherwise).
-  RETURN_IF_ERROR(store->db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
-  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("partitions", "log_members TEXT NOT NULL DEFAULT ''"));
+  SqliteDb* sql = store->db_.get();
+  // Prepared on first use, then kept (each table operation runs them).
+  store->next_id_ = sql->PrepareLater(
+      "INSERT INTO counters(name,value) VALUES(?1,1) "
+      "ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value");
+  store->save_table_ =
+      sql->PrepareLater("INSERT OR REPLACE INTO tables(name,id,schema,created_ms,state) VALUES(?1,?2,?3,?4,?5)");
+  store->save_partition_ = sql->PrepareLater(
+      "INSERT OR REPLACE INTO partitions(table_id,idx,group_id,hash_lo,hash_hi,members,log_members) "
+      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  auto version = sql->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (*version == kSchemaVersion) return store;  // the whole schema: no DDL
+  // A new file, or one from before user_version was kept (every step is
+  // idempotent); one transaction (a commit per statement otherwise).
+  std::string ddl = std::string("BEGIN;") + kSchema + "COMMIT;";
+  RETURN_IF_ERROR(sql->Exec(ddl));
+  RETURN_IF_ERROR(sql->AddColumnIfMissing("partitions", "log_members TEXT NOT NULL DEFAULT ''"));
+  if (*version > kSchemaVersion) return store;  // a later version's file keeps its number
+  RETURN_IF_ERROR(sql->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion)));
   return store;
 }
 
@@ -69,41 +90,33 @@ Result<std::vector<TableRoute>> MetaStore::LoadAll() {
 
 Result<uint64_t> MetaStore::NextId(const std::string& counter) {
   std::lock_guard<std::mutex> lock(mu_);
-  auto up = db_->Prepare(
-      "INSERT INTO counters(name,value) VALUES(?1,1) "
-      "ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value");
-  if (!up.ok()) return up.status();
-  up->BindText(1, counter);
-  auto row = up->Step();
+  Statement& up = next_id_.Reset();
+  up.BindText(1, counter);
+  auto row = up.Step();
+  const uint64_t v = row.ok() && *row ? static_cast<uint64_t>(up.Int(0)) : 0;
+  up.Reset();  // finishes the statement: its write transaction commits
   if (!row.ok()) return row.status();
   CHECK(*row);
-  uint64_t v = static_cast<uint64_t>(up->Int(0));
-  up->Reset();
   return v;
 }
 
 Status MetaStore::SaveTable(const TableRoute& route) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(db_->Begin());
-  auto t = db_->Prepare("INSERT OR REPLACE INTO tables(name,id,schema,created_ms,state) VALUES(?1,?2,?3,?4,?5)");
-  auto p = db_->Prepare(
-      "INSERT OR REPLACE INTO partitions(table_id,idx,group_id,hash_lo,hash_hi,members,log_members) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7)");
-  Status s = t.ok() ? (p.ok() ? Status::Ok() : p.status()) : t.status();
-  if (s.ok()) {
-    const TableMeta& m = route.meta;
-    t->BindText(1, m.name).Bind(2, static_cast<int64_t>(m.id)).Bind(3, m.schema);
-    t->Bind(4, m.created_ms).Bind(5, static_cast<int64_t>(m.state));
-    s = t->Run();
-  }
+  const TableMeta& m = route.meta;
+  Statement& t = save_table_.Reset();
+  t.BindText(1, m.name).Bind(2, static_cast<int64_t>(m.id)).Bind(3, m.schema);
+  t.Bind(4, m.created_ms).Bind(5, static_cast<int64_t>(m.state));
+  Status s = t.Run();
   for (size_t i = 0; s.ok() && i < route.partitions.size(); ++i) {
     const PartitionRoute& pr = route.partitions[i];
     std::string members = JoinNodeIds(pr.members);
-    p->Reset().Bind(1, static_cast<int64_t>(route.meta.id)).Bind(2, static_cast<int64_t>(i));
-    p->Bind(3, static_cast<int64_t>(pr.group)).Bind(4, static_cast<int64_t>(pr.hash_lo));
     std::string log_members = JoinNodeIds(pr.log_members);
-    p->Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members).BindText(7, log_members);
-    s = p->Run();
+    Statement& p = save_partition_.Reset();
+    p.Bind(1, static_cast<int64_t>(route.meta.id)).Bind(2, static_cast<int64_t>(i));
+    p.Bind(3, static_cast<int64_t>(pr.group)).Bind(4, static_cast<int64_t>(pr.hash_lo));
+    p.Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members).BindText(7, log_members);
+    s = p.Run();
   }
   if (!s.ok()) {
     db_->Rollback();

@@ -9,6 +9,8 @@
 //       members are the group's full replicas that serve reads (see
 //       PartitionRoute); autoadmin rewrites both when a group heals.
 //   counters(name TEXT PK, value)   "table_id", "group_id": the last ids handed out
+// PRAGMA user_version is the schema's version (kSchemaVersion in the .cc): a
+// file at that version opens without DDL.
 //
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
@@ -40,6 +42,7 @@ class MetaStore {
   explicit MetaStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // guarded by mu_
+  Statement next_id_, save_table_, save_partition_;  // guarded by mu_; prepared on first use
 };
 
 }  // namespace ddb::cluster

@@ -4,12 +4,18 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <mutex>
 
 #include "cluster/wal_record.h"
 
 namespace ddb::cluster {
 
 namespace {
+// PRAGMA user_version of a file that has the whole schema below (kSchema,
+// item_stats and its triggers). Raise it with every schema change, and make
+// Upgrade() bring an older file to it.
+constexpr int64_t kSchemaVersion = 1;
+
 constexpr const char* kSchema = R"sql(
 CREATE TABLE IF NOT EXISTS replicas(
   group_id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, members TEXT NOT NULL,
@@ -76,20 +82,43 @@ uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 
 }  // namespace
 
+// A new file is a page-by-page copy of this process's template (SqliteDb's
+// backup API): SQLite then parses the schema once per file instead of
+// creating it statement by statement, and a file is only ever empty or whole.
+Status NodeStore::CopySchemaTemplate(SqliteDb* dest) {
+  static std::mutex mu;
+  static std::unique_ptr<SqliteDb> schema_template;  // one per process, built on first need
+  std::lock_guard<std::mutex> lock(mu);
+  if (schema_template == nullptr) {
+    auto db = SqliteDb::Open(":memory:", false);
+    if (!db.ok()) return db.status();
+    RETURN_IF_ERROR(db.value()->Exec(std::string("BEGIN;") + kSchema + kItemStatsTable + kItemStatsTriggers +
+                                     "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;"));
+    schema_template = db.take();
+  }
+  return schema_template->CopyTo(dest);
+}
+
 Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync) {
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
-  // One transaction for the whole schema (a commit per statement otherwise).
-  RETURN_IF_ERROR(store->db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
-  // Columns added by the log-replica work; files written before get them
-  // here (a new file has them from kSchema, and no ALTER runs).
-  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "config BLOB NOT NULL DEFAULT x''"));
-  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "joined_lsn INTEGER NOT NULL DEFAULT 0"));
-  RETURN_IF_ERROR(store->db_->AddColumnIfMissing("replicas", "log_replica INTEGER NOT NULL DEFAULT 0"));
-  RETURN_IF_ERROR(store->CreateItemStats());
-  RETURN_IF_ERROR(store->Prepare());
-  auto groups = store->db_->Prepare("SELECT DISTINCT group_id FROM outbox");
+  SqliteDb* sql = store->db_.get();
+  // Per connection: INSERT OR REPLACE fires item_stats' delete trigger.
+  RETURN_IF_ERROR(sql->Exec("PRAGMA recursive_triggers = ON"));
+  auto version = sql->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status();
+  if (*version != kSchemaVersion) {
+    auto tables = sql->QueryInt("SELECT count(*) FROM sqlite_master");
+    if (!tables.ok()) return tables.status();
+    if (*tables == 0 && *version == 0) {
+      RETURN_IF_ERROR(CopySchemaTemplate(sql));
+    } else {
+      RETURN_IF_ERROR(store->Upgrade(*version));
+    }
+  }
+  store->PrepareStatements();
+  auto groups = sql->Prepare("SELECT DISTINCT group_id FROM outbox");
   if (!groups.ok()) return groups.status();
   for (;;) {
     auto row = groups->Step();
@@ -100,9 +129,22 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   return store;
 }
 
+// A file written before user_version was kept (or by a later version): every
+// step is idempotent, as each ran at every start before.
+Status NodeStore::Upgrade(int64_t version) {
+  // One transaction for the whole schema (a commit per statement otherwise).
+  RETURN_IF_ERROR(db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
+  // Columns added by the log-replica work.
+  RETURN_IF_ERROR(db_->AddColumnIfMissing("replicas", "config BLOB NOT NULL DEFAULT x''"));
+  RETURN_IF_ERROR(db_->AddColumnIfMissing("replicas", "joined_lsn INTEGER NOT NULL DEFAULT 0"));
+  RETURN_IF_ERROR(db_->AddColumnIfMissing("replicas", "log_replica INTEGER NOT NULL DEFAULT 0"));
+  RETURN_IF_ERROR(CreateItemStats());
+  if (version > kSchemaVersion) return Status::Ok();  // a later version's file keeps its number
+  return db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
+}
+
 // Files from before item_stats get it here, filled from their items once.
 Status NodeStore::CreateItemStats() {
-  RETURN_IF_ERROR(db_->Exec("PRAGMA recursive_triggers = ON"));
   auto exists = db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='item_stats'");
   if (!exists.ok()) return exists.status();
   auto row = exists->Step();
@@ -119,11 +161,15 @@ Status NodeStore::CreateItemStats() {
   return db_->Commit();
 }
 
-Status NodeStore::Prepare() {
+// Each is prepared on its first use (SqliteDb::PrepareLater): preparing all
+// of them at open cost more than reading the schema.
+void NodeStore::PrepareStatements() {
   struct {
     Statement* stmt;
     const char* sql;
   } const kStatements[] = {
+      {&create_replica_, "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi,promised,"
+                         "joined_lsn,log_replica) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"},
       {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
@@ -151,12 +197,7 @@ Status NodeStore::Prepare() {
       {&group_locks_, "SELECT hk,rk,txn,shared,decision_group,staged FROM locks WHERE group_id=?1"},
       {&group_decisions_, "SELECT txn,committed FROM decisions WHERE group_id=?1"},
   };
-  for (const auto& s : kStatements) {
-    auto st = db_->Prepare(s.sql);
-    if (!st.ok()) return st.status();
-    *s.stmt = std::move(st.value());
-  }
-  return Status::Ok();
+  for (const auto& s : kStatements) *s.stmt = db_->PrepareLater(s.sql);
 }
 
 Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
@@ -210,15 +251,12 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
 }
 
 Status NodeStore::CreateReplica(const ReplicaRow& row) {
-  auto st = db_->Prepare(
-      "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi,promised,joined_lsn,log_replica) "
-      "VALUES(?1,?2,?3,?4,?5,?6,?7,?8)");
-  if (!st.ok()) return st.status();
   std::string members = JoinNodeIds(row.members);
-  st->Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
-  st->Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi)).Bind(6, S(row.state.hard_state.promised));
-  st->Bind(7, S(row.joined_lsn)).Bind(8, int64_t{row.log_replica ? 1 : 0});
-  return st->Run();
+  Statement& st = create_replica_.Reset();
+  st.Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
+  st.Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi)).Bind(6, S(row.state.hard_state.promised));
+  st.Bind(7, S(row.joined_lsn)).Bind(8, int64_t{row.log_replica ? 1 : 0});
+  return st.Run();
 }
 
 Status NodeStore::DropReplica(uint64_t group) {

@@ -40,6 +40,10 @@
 //       same transaction as each change. Not replicated (scrub does not
 //       digest it): each file derives it from its own items.
 //
+// PRAGMA user_version is the schema's version (kSchemaVersion in the .cc):
+// a file at that version opens without any DDL; a new file is a copy of a
+// template with the whole schema; an older one is upgraded in place.
+//
 // Writes happen inside Begin()/Commit(): the node thread groups every record
 // that arrived together into one transaction (group commit).
 //
@@ -158,8 +162,10 @@ class NodeStore {
 
  private:
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
-  Status Prepare();
+  void PrepareStatements();
+  Status Upgrade(int64_t version);
   Status CreateItemStats();
+  static Status CopySchemaTemplate(SqliteDb* dest);
   // Applies a put or delete record (and its index writes) of the record at
   // `lsn`; `seq` numbers the record's outbox rows.
   Status ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq);
@@ -175,6 +181,7 @@ class NodeStore {
   };
   std::map<uint64_t, UnsavedState> unsaved_;
   bool in_transaction_ = false;
+  Statement create_replica_;
   Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_, set_config_;
   Statement save_state_;  // hard state and applied_lsn at once
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;

@@ -67,9 +67,6 @@ Scrubber::Scrubber(const ClusterOptions& options, std::unique_ptr<WalArchive> ar
 Scrubber::~Scrubber() { Stop(); }
 
 Status Scrubber::Start() {
-  auto ref = NodeStore::Open(":memory:", false);
-  if (!ref.ok()) return ref.status();
-  reference_ = ref.take();
   next_id_ = static_cast<uint64_t>(NowMs()) << 16;
   if (!archive_->load_error().empty()) Alarm(0, 0, "archive-corrupt", archive_->load_error());
   if (options_.archive_interval_ms > 0 || options_.scrub_interval_ms > 0) {
@@ -87,9 +84,7 @@ Status Scrubber::RestoreArchive(const std::map<std::string, std::string>& object
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(archive_->bucket()->ReplaceAll(objects));
   RETURN_IF_ERROR(archive_->Reload());
-  auto ref = NodeStore::Open(":memory:", false);
-  if (!ref.ok()) return ref.status();
-  reference_ = ref.take();
+  reference_.reset();  // rebuilt from the restored archive when a scrub needs it
   reference_applied_.clear();
   last_archive_.clear();
   idle_ = false;
@@ -179,7 +174,7 @@ void Scrubber::DropForgotten() {
     groups.swap(dropped_);
   }
   for (uint64_t g : groups) {
-    reference_->DropReplica(g);
+    if (reference_ != nullptr) reference_->DropReplica(g);
     reference_applied_.erase(g);
     last_archive_.erase(g);
     archive_->Forget(g);
@@ -191,6 +186,12 @@ void Scrubber::DropForgotten() {
 std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, uint64_t scrub_id, paxos::Lsn lsn) {
   for (int i = 0; i < 3 && archive_->archived_lsn(p.group) < lsn; ++i) ArchivePartition(table, p, true);
   if (archive_->archived_lsn(p.group) < lsn) return "";
+  if (reference_ == nullptr) {
+    // Opened on the first scrub, not at start: nothing needs it before.
+    auto ref = NodeStore::Open(":memory:", false);
+    if (!ref.ok()) return "";  // out of memory: the replicas' majority decides
+    reference_ = ref.take();
+  }
   paxos::Lsn& applied = reference_applied_[p.group];
   if (applied == 0) {
     ReplicaRow row;

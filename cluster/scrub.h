@@ -140,7 +140,7 @@ class Scrubber {
   Router* router_;
 
   std::mutex mu_;  // one pass at a time; guards everything below but state_mu_'s
-  std::unique_ptr<NodeStore> reference_;
+  std::unique_ptr<NodeStore> reference_;  // opened by the first ReferenceDigest
   std::unordered_map<uint64_t, paxos::Lsn> reference_applied_;  // by group
   std::unordered_map<uint64_t, std::chrono::steady_clock::time_point> last_archive_;  // by group: last segment
   uint64_t next_id_ = 0;

@@ -1,6 +1,8 @@
 // SqliteDb and Statement: a thin RAII layer over the SQLite C API, returning
 // Status instead of result codes. Statements are prepared once and reused
-// (reset and rebound per use).
+// (reset and rebound per use); PrepareLater() defers the preparing to the
+// first Reset() or Step(), so that opening a file does not pay for
+// statements a run may never use.
 //
 // Not a general ORM: only what cluster/ needs. Blobs and text are bound as
 // std::string_view and must outlive the step that uses them.
@@ -27,10 +29,15 @@ class Statement {
   ~Statement();
   Statement(const Statement&) = delete;
   Statement& operator=(const Statement&) = delete;
-  Statement(Statement&& o) noexcept : stmt_(o.stmt_) { o.stmt_ = nullptr; }
+  Statement(Statement&& o) noexcept : stmt_(o.stmt_), db_(o.db_), sql_(o.sql_) {
+    o.stmt_ = nullptr;
+    o.sql_ = nullptr;
+  }
   Statement& operator=(Statement&& o) noexcept;
 
-  // Resets the statement and clears its bindings; call before reuse.
+  // Resets the statement and clears its bindings; call before each use. A
+  // statement from PrepareLater() is prepared here the first time (if that
+  // fails, the binds do nothing and Step() returns the error).
   Statement& Reset();
   Statement& Bind(int index, int64_t v);
   Statement& Bind(int index, std::string_view blob);  // bound as a BLOB
@@ -50,7 +57,11 @@ class Statement {
  private:
   friend class SqliteDb;
   explicit Statement(sqlite3_stmt* s) : stmt_(s) {}
+  Statement(sqlite3* db, const char* sql) : db_(db), sql_(sql) {}
+  Status PrepareNow();  // a PrepareLater() statement's first use
   sqlite3_stmt* stmt_ = nullptr;
+  sqlite3* db_ = nullptr;       // with sql_: not prepared yet
+  const char* sql_ = nullptr;   // static; nullptr once prepared
 };
 
 class SqliteDb {
@@ -61,6 +72,12 @@ class SqliteDb {
 
   Status Exec(const std::string& sql);
   Result<Statement> Prepare(const std::string& sql);
+  // A statement prepared on its first use (Statement::Reset); `sql` must
+  // outlive it (a string literal). It must not outlive this database.
+  Statement PrepareLater(const char* sql) { return Statement(db_, sql); }
+  // The first column of the first row of `sql` (0 when there is no row),
+  // e.g. "PRAGMA user_version".
+  Result<int64_t> QueryInt(const std::string& sql);
   // Transactions, through statements prepared once (every group commit
   // runs them: preparing them each time cost a tenth of a node's work).
   Status Begin() { return begin_.Reset().Run(); }

@@ -118,7 +118,8 @@ TEST_CASE("item stats: a file from before item_stats gets them from its items", 
     for (int i = 0; i < 20; ++i) Apply(*store, i + 1, Put("k" + std::to_string(i), "", 5 + i));
     // What an older binary left: items, and no item_stats.
     REQUIRE(store->db()->Exec("DROP TRIGGER item_stats_insert; DROP TRIGGER item_stats_delete; "
-                              "DROP TRIGGER item_stats_update; DROP TABLE item_stats").ok());
+                              "DROP TRIGGER item_stats_update; DROP TABLE item_stats; "
+                              "PRAGMA user_version=0").ok());
     // An older binary's writes are not counted anywhere.
     Apply(*store, 21, Del("k0", ""));
   }

@@ -1,0 +1,281 @@
+// Opening storage files: a new node file is a copy of the schema template
+// (the whole schema, PRAGMA user_version set, WAL mode kept); a file at the
+// current version opens as it is; a file from before user_version is
+// upgraded once; a later version's file keeps its number. Statements prepared
+// on first use report a bad statement from Step() and never crash.
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <string>
+
+#include "cluster/meta_store.h"
+#include "cluster/node_store.h"
+#include "cluster/sqlite_db.h"
+#include "cluster/wal_record.h"
+
+#undef CHECK
+#include <catch2/catch.hpp>
+
+namespace ddb::cluster {
+namespace {
+
+constexpr int64_t kVersion = 1;  // kSchemaVersion of node_store.cc and meta_store.cc
+
+class TempDir {
+ public:
+  TempDir() : path_((std::filesystem::temp_directory_path() / "ddb-store-open-XXXXXX").string()) {
+    REQUIRE(mkdtemp(path_.data()) != nullptr);
+  }
+  ~TempDir() { std::filesystem::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+int64_t Int(SqliteDb* db, const std::string& sql) {
+  auto v = db->QueryInt(sql);
+  REQUIRE(v.ok());
+  return *v;
+}
+
+std::string Text(SqliteDb* db, const std::string& sql) {
+  auto st = db->Prepare(sql);
+  REQUIRE(st.ok());
+  auto row = st->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return st->Blob(0);
+}
+
+std::set<std::string> SchemaNames(SqliteDb* db) {
+  auto st = db->Prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
+  REQUIRE(st.ok());
+  std::set<std::string> names;
+  for (;;) {
+    auto row = st->Step();
+    REQUIRE(row.ok());
+    if (!*row) break;
+    names.insert(st->Blob(0));
+  }
+  return names;
+}
+
+const std::set<std::string> kNodeSchema = {
+    "replicas", "wal", "items", "outbox", "locks", "locks_by_txn", "decisions", "item_stats",
+    "item_stats_insert", "item_stats_delete", "item_stats_update"};
+
+ReplicaRow Row(uint64_t group) {
+  ReplicaRow row;
+  row.group = group;
+  row.table_id = 1;
+  row.members = {1, 2, 3};
+  row.hash_hi = UINT64_MAX;
+  return row;
+}
+
+void Put(NodeStore& store, uint64_t group, paxos::Lsn lsn, const std::string& hk, uint32_t size) {
+  WalRecord r;
+  r.op = WalRecord::Op::kPut;
+  r.hash_key = hk;
+  r.item = std::string(size, 'x');
+  r.item_size = size;
+  REQUIRE(store.Apply(group, paxos::Record{lsn, 1, EncodeWalRecord(r)}, true).ok());
+}
+
+TEST_CASE("store open: a new node file has the whole schema, its version, WAL mode", "[unit]") {
+  TempDir dir;
+  const std::string path = dir.File("node.sqlite");
+  {
+    auto store = NodeStore::Open(path, false);
+    REQUIRE(store.ok());
+    SqliteDb* db = (*store)->db();
+    CHECK(Int(db, "PRAGMA user_version") == kVersion);
+    CHECK(Text(db, "PRAGMA journal_mode") == "wal");
+    CHECK(SchemaNames(db) == kNodeSchema);
+    REQUIRE((*store)->CreateReplica(Row(7)).ok());
+    REQUIRE((*store)->Begin().ok());
+    Put(**store, 7, 1, "a", 10);
+    Put(**store, 7, 2, "b", 20);
+    REQUIRE((*store)->Commit().ok());
+  }
+  // The file header says WAL (bytes 18 and 19 are 2), as SQLite writes it.
+  {
+    std::ifstream f(path, std::ios::binary);
+    char header[20] = {};
+    REQUIRE(f.read(header, sizeof(header)));
+    CHECK(header[18] == 2);
+    CHECK(header[19] == 2);
+  }
+  auto again = NodeStore::Open(path, false);
+  REQUIRE(again.ok());
+  auto replicas = (*again)->LoadReplicas();
+  REQUIRE(replicas.ok());
+  REQUIRE(replicas->size() == 1);
+  CHECK(replicas->front().state.applied_lsn == 2);
+  TableStats stats;
+  REQUIRE((*again)->ItemTotals(7, &stats).ok());
+  CHECK(stats.item_count == 2);
+  CHECK(stats.size_bytes == 30);
+  auto item = (*again)->Get(7, Key{"b", ""});
+  REQUIRE(item.ok());
+  REQUIRE(item->has_value());
+  CHECK(**item == std::string(20, 'x'));
+}
+
+TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {
+  TempDir dir;
+  const std::string node_path = dir.File("node.sqlite");
+  const std::string meta_path = dir.File("meta.sqlite");
+  int64_t node_schema = 0, meta_schema = 0;
+  {
+    auto store = NodeStore::Open(node_path, false);
+    auto meta = MetaStore::Open(meta_path, false);
+    REQUIRE(store.ok());
+    REQUIRE(meta.ok());
+    node_schema = Int((*store)->db(), "PRAGMA schema_version");
+    meta_schema = Int((*meta)->db(), "PRAGMA schema_version");
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto store = NodeStore::Open(node_path, false);
+    auto meta = MetaStore::Open(meta_path, false);
+    REQUIRE(store.ok());
+    REQUIRE(meta.ok());
+    CHECK(Int((*store)->db(), "PRAGMA schema_version") == node_schema);
+    CHECK(Int((*meta)->db(), "PRAGMA schema_version") == meta_schema);
+  }
+}
+
+TEST_CASE("store open: in memory (the scrubber's reference) is a whole schema too", "[unit]") {
+  auto a = NodeStore::Open(":memory:", false);
+  auto b = NodeStore::Open(":memory:", false);
+  REQUIRE(a.ok());
+  REQUIRE(b.ok());
+  CHECK(SchemaNames((*a)->db()) == kNodeSchema);
+  REQUIRE((*a)->CreateReplica(Row(3)).ok());
+  Put(**a, 3, 1, "k", 4);
+  // Each is its own database.
+  auto other = (*b)->Get(3, Key{"k", ""});
+  REQUIRE(other.ok());
+  CHECK(!other->has_value());
+}
+
+TEST_CASE("store open: a node file from before user_version is upgraded once", "[unit]") {
+  TempDir dir;
+  const std::string path = dir.File("old.sqlite");
+  {
+    // An older binary's file: replicas without the log-replica columns, no
+    // item_stats, user_version 0, and items.
+    auto db = SqliteDb::Open(path, false);
+    REQUIRE(db.ok());
+    REQUIRE((*db)->Exec(R"sql(
+      CREATE TABLE replicas(group_id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, members TEXT NOT NULL,
+        hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL, promised INTEGER NOT NULL DEFAULT 0,
+        commit_lsn INTEGER NOT NULL DEFAULT 0, trim_lsn INTEGER NOT NULL DEFAULT 0,
+        applied_lsn INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE items(group_id INTEGER NOT NULL, h BLOB NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
+        item BLOB NOT NULL, size INTEGER NOT NULL, PRIMARY KEY(group_id, h, hk, rk)) WITHOUT ROWID;
+      INSERT INTO replicas(group_id, table_id, members, hash_lo, hash_hi, applied_lsn)
+        VALUES(9, 1, '1,2,3', 0, -1, 2);
+      INSERT INTO items VALUES(9, x'01', 'a', '', 'xxxxx', 5), (9, x'02', 'b', '', 'xxxxxxx', 7);
+    )sql").ok());
+  }
+  for (int open = 0; open < 2; ++open) {
+    auto store = NodeStore::Open(path, false);
+    REQUIRE(store.ok());
+    SqliteDb* db = (*store)->db();
+    CHECK(Int(db, "PRAGMA user_version") == kVersion);
+    CHECK(SchemaNames(db) == kNodeSchema);
+    CHECK(Int(db, "SELECT count(*) FROM pragma_table_info('replicas') WHERE name IN "
+                  "('config','joined_lsn','log_replica')") == 3);
+    auto replicas = (*store)->LoadReplicas();
+    REQUIRE(replicas.ok());
+    REQUIRE(replicas->size() == 1);
+    CHECK(replicas->front().state.applied_lsn == 2);
+    CHECK(!replicas->front().log_replica);
+    TableStats stats;
+    REQUIRE((*store)->ItemTotals(9, &stats).ok());
+    CHECK(stats.item_count == 2);  // filled once, not again at the second open
+    CHECK(stats.size_bytes == 12);
+  }
+}
+
+TEST_CASE("store open: a later version's node file opens and keeps its number", "[unit]") {
+  TempDir dir;
+  const std::string path = dir.File("later.sqlite");
+  {
+    auto store = NodeStore::Open(path, false);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->db()->Exec("PRAGMA user_version=" + std::to_string(kVersion + 5)).ok());
+  }
+  auto store = NodeStore::Open(path, false);
+  REQUIRE(store.ok());
+  CHECK(Int((*store)->db(), "PRAGMA user_version") == kVersion + 5);
+  CHECK(SchemaNames((*store)->db()) == kNodeSchema);
+}
+
+TEST_CASE("store open: meta.sqlite new, and from before user_version", "[unit]") {
+  TempDir dir;
+  {
+    auto meta = MetaStore::Open(dir.File("meta.sqlite"), false);
+    REQUIRE(meta.ok());
+    CHECK(Int((*meta)->db(), "PRAGMA user_version") == kVersion);
+    CHECK(SchemaNames((*meta)->db()) ==
+          std::set<std::string>{"tables", "partitions", "counters"});
+    auto id = (*meta)->NextId("table_id");
+    REQUIRE(id.ok());
+    CHECK(*id == 1);
+  }
+  const std::string old_path = dir.File("old-meta.sqlite");
+  {
+    auto db = SqliteDb::Open(old_path, false);
+    REQUIRE(db.ok());
+    REQUIRE((*db)->Exec(R"sql(
+      CREATE TABLE tables(name TEXT PRIMARY KEY, id INTEGER NOT NULL, schema BLOB NOT NULL,
+        created_ms INTEGER NOT NULL, state INTEGER NOT NULL);
+      CREATE TABLE partitions(table_id INTEGER NOT NULL, idx INTEGER NOT NULL, group_id INTEGER NOT NULL,
+        hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL, members TEXT NOT NULL, PRIMARY KEY(table_id, idx));
+      INSERT INTO tables VALUES('ns/t', 4, x'00', 1, 1);
+      INSERT INTO partitions VALUES(4, 0, 40, 0, -1, '1,3,5');
+    )sql").ok());
+  }
+  auto meta = MetaStore::Open(old_path, false);
+  REQUIRE(meta.ok());
+  CHECK(Int((*meta)->db(), "PRAGMA user_version") == kVersion);
+  auto all = (*meta)->LoadAll();
+  REQUIRE(all.ok());
+  REQUIRE(all->size() == 1);
+  REQUIRE(all->front().partitions.size() == 1);
+  CHECK(all->front().partitions[0].group == 40);
+  CHECK(all->front().partitions[0].members == std::vector<paxos::NodeId>{1, 3, 5});
+  CHECK(all->front().partitions[0].log_members.empty());
+}
+
+TEST_CASE("sqlite: a statement prepared on first use", "[unit]") {
+  auto db = SqliteDb::Open(":memory:", false);
+  REQUIRE(db.ok());
+  REQUIRE((*db)->Exec("CREATE TABLE t(a INTEGER)").ok());
+  Statement insert = (*db)->PrepareLater("INSERT INTO t(a) VALUES(?1)");
+  Statement moved = std::move(insert);  // not prepared yet: the SQL moves with it
+  for (int64_t i = 1; i <= 3; ++i) REQUIRE(moved.Reset().Bind(1, i).Run().ok());
+  CHECK(Int(db->get(), "SELECT sum(a) FROM t") == 6);
+  // A bad statement: binds do nothing, Reset does not crash, Step reports it,
+  // every time.
+  Statement bad = (*db)->PrepareLater("SELECT b FROM missing WHERE a=?1");
+  for (int i = 0; i < 2; ++i) {
+    auto row = bad.Reset().Bind(1, int64_t{1}).Step();
+    REQUIRE(!row.ok());
+    CHECK(row.status().message().find("no such table: missing") != std::string::npos);
+    CHECK(bad.Int(0) == 0);
+    CHECK(bad.IsNull(0));
+  }
+  // Step without Reset prepares too.
+  Statement count = (*db)->PrepareLater("SELECT count(*) FROM t");
+  auto row = count.Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  CHECK(count.Int(0) == 3);
+}
+
+}  // namespace
+}  // namespace ddb::cluster
