@@ -7,11 +7,14 @@ Starts ./ddb-local -dbPath <tmp> -partitions 1 on a free port of 127.0.0.1
 twice: once with no table, once after creating TABLES tables (CreateTable
 over a few keep-alive connections, bounded in count and time). For each it
 waits until every partition is quiet (/admin/cluster) — skipped for the
-empty one — then reads the process's CPU seconds (/proc/PID/stat) over
-SECONDS (default 10) of idleness. Prints CPU as a percentage of one core for
-both, the difference, the messages the cluster sent per second
+empty one — and SETTLE more seconds (default 20: the new partitions' first
+WAL segments are archived meanwhile), then reads the process's CPU seconds
+(/proc/PID/stat) over SECONDS (default 60, so that one periodic scrub pass,
+every 60 s by default, falls in it). Prints CPU as a percentage of one core
+for both, the difference, the messages the cluster sent per second
 (/admin/cluster network.messagesSent) and the RSS; exits non-zero on any
-error. Environment: DDB_LOCAL (binary, default ./ddb-local), TABLES, SECONDS.
+error. Environment: DDB_LOCAL (binary, default ./ddb-local), TABLES,
+SECONDS, SETTLE.
 """
 
 import http.client
@@ -28,7 +31,8 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
 TABLES = int(os.environ.get("TABLES", "10000"))
-SECONDS = float(os.environ.get("SECONDS", "10"))
+SECONDS = float(os.environ.get("SECONDS", "60"))
+SETTLE = float(os.environ.get("SETTLE", "20"))
 CONNECTIONS = 4
 CREATE_TIMEOUT_S = 600
 QUIET_TIMEOUT_S = 120
@@ -130,7 +134,7 @@ def measure(tables):
         created_s = time.monotonic() - t0
         if tables:
             wait_quiet(port, tables)
-        time.sleep(1.0)
+        time.sleep(SETTLE)
         sent0, cpu0, w0 = admin(port)["network"]["messagesSent"], cpu_seconds(proc.pid), time.monotonic()
         time.sleep(SECONDS)
         sent1, cpu1, w1 = admin(port)["network"]["messagesSent"], cpu_seconds(proc.pid), time.monotonic()
