@@ -421,6 +421,20 @@ def raw_request(port, method, path="/", body=b"", headers=None, timeout=10.0):
         conn.close()
 
 
+def admin(port, method, path, body=None, timeout=10.0):
+    """An admin API call (JSON in and out): (status, parsed body)."""
+    resp = raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
+                       headers={"Content-Type": "application/json"}, timeout=timeout)
+    return resp.status, resp.json()
+
+
+def cluster_snapshot(port):
+    """GET /admin/cluster, which must answer 200."""
+    status, snap = admin(port, "GET", "/admin/cluster")
+    assert status == 200, snap
+    return snap
+
+
 def raw_call(port, op, payload, sign=True, access_key=DUMMY_ACCESS_KEY, region=REGION,
              content_type=AMZ_JSON, target=None, extra_headers=None, timeout=10.0):
     """POST / with a DynamoDB JSON request; signed unless sign=False."""

@@ -1,15 +1,9 @@
 """ddb-local's admin API: the cluster snapshot, power faults, and reset
 (every table, one namespace, or one table's items)."""
 
-import json
 
 import ddb_support as ds
-
-
-def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"})
-    return resp.status, resp.json()
+from ddb_support import admin
 
 
 def test_cluster_snapshot_and_power(module_server):

@@ -9,15 +9,10 @@ WAL, finds no mismatch."""
 import json
 
 import ddb_support as ds
+from ddb_support import admin
 
 NAMESPACE = ds.DUMMY_ACCESS_KEY + "_" + ds.REGION
 TABLE = "batchrec"
-
-
-def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"})
-    return resp.status, resp.json()
 
 
 def create(client):

@@ -5,7 +5,6 @@ boto3 is used with its default retry mode here (legacy: 10 attempts for
 DynamoDB, exponential backoff from 50 ms), unless a test says otherwise.
 """
 
-import json
 
 import boto3
 import botocore.config
@@ -13,17 +12,12 @@ import pytest
 from botocore.exceptions import ClientError
 
 import ddb_support as ds
+from ddb_support import admin
 
 NS = ds.DUMMY_ACCESS_KEY + "_" + ds.REGION
 
 PTEE_MESSAGE = ("The level of configured provisioned throughput for the table was exceeded. "
                 "Consider increasing your provisioning level with the UpdateTable API.")
-
-
-def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"})
-    return resp.status, resp.json()
 
 
 def add_rule(port, **rule):

@@ -8,7 +8,6 @@ after the SDK's retries is reported.
 GAMEDAY_SECONDS sets the length of the chaos (default 16 in `make test`;
 `make gameday` runs 60). GAMEDAY_SEED picks the schedule (printed)."""
 
-import json
 import os
 import random
 import threading
@@ -25,9 +24,7 @@ MAX_WRITES_PER_WRITER = 200000
 
 
 def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"}, timeout=30)
-    return resp.status, resp.json()
+    return ds.admin(port, method, path, body, timeout=30)
 
 
 def power(port, on, target):

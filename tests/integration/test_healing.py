@@ -4,24 +4,12 @@ first, then a full replica rebuilt on another node — while writes go on; the
 partition map, the roles in /admin/cluster and scrub follow; the membership
 survives a restart; a node that comes back holds no stale replica."""
 
-import json
 
 import ddb_support as ds
+from ddb_support import admin, cluster_snapshot as snapshot
 
 HEAL_MS = 500
 NAMESPACE = ds.DUMMY_ACCESS_KEY + "_" + ds.REGION
-
-
-def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"})
-    return resp.status, resp.json()
-
-
-def snapshot(port):
-    status, snap = admin(port, "GET", "/admin/cluster")
-    assert status == 200, snap
-    return snap
 
 
 def partitions(snap, table):

@@ -4,25 +4,13 @@ quiet leader gives its lease up and wakes for a write or a consistent read,
 and the followers of a quiet group whose leader's node is powered off elect
 a new leader, so writes go on."""
 
-import json
 import time
 
 import ddb_support as ds
+from ddb_support import admin, cluster_snapshot as snapshot
 
 NAMESPACE = ds.DUMMY_ACCESS_KEY + "_" + ds.REGION
 TABLES = 60  # two partitions each: 120 groups, 360 replicas
-
-
-def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"})
-    return resp.status, resp.json()
-
-
-def snapshot(port):
-    status, snap = admin(port, "GET", "/admin/cluster")
-    assert status == 200, snap
-    return snap
 
 
 def our_partitions(snap):

@@ -3,16 +3,10 @@ one replica is found by "scrub now", raised as an alarm (admin API and log)
 and repaired; the archive holds segments and a manifest under -dbPath; bad
 admin requests get 400 or 404."""
 
-import json
 import os
 
 import ddb_support as ds
-
-
-def admin(port, method, path, body=None):
-    resp = ds.raw_request(port, method, path, body=json.dumps(body).encode() if body is not None else b"",
-                          headers={"Content-Type": "application/json"})
-    return resp.status, resp.json()
+from ddb_support import admin
 
 
 def partitions_of(snap, table):
