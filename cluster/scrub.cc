@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <filesystem>
 #include <tuple>
 
 #include "cluster/scrub_internal.h"
@@ -187,9 +188,17 @@ std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, u
   for (int i = 0; i < 3 && archive_->archived_lsn(p.group) < lsn; ++i) ArchivePartition(table, p, true);
   if (archive_->archived_lsn(p.group) < lsn) return "";
   if (reference_ == nullptr) {
-    // Opened on the first scrub, not at start: nothing needs it before.
-    auto ref = NodeStore::Open(":memory:", false);
-    if (!ref.ok()) return "";  // out of memory: the replicas' majority decides
+    // Opened on the first scrub, not at start: nothing needs it before. On
+    // disk with -dbPath (a copy of every partition would otherwise stay in
+    // memory), rebuilt from the archive by each run: a new file each time.
+    std::string path = ":memory:";
+    if (!options_.in_memory) {
+      path = (std::filesystem::path(options_.data_dir) / "reference.sqlite").string();
+      std::error_code ec;
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+    }
+    auto ref = NodeStore::Open(path, false);
+    if (!ref.ok()) return "";  // the replicas' majority decides
     reference_ = ref.take();
   }
   paxos::Lsn& applied = reference_applied_[p.group];

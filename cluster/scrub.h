@@ -11,7 +11,8 @@
 // min(archived LSN, its applied LSN, its trim LSN): records no peer can still
 // need (paxos/replica.h, memory rule) and that the archive holds.
 //
-// Reference: an in-memory node store (the same NodeStore code) into which the
+// Reference: a node store (the same NodeStore code; reference.sqlite under
+// -dbPath, new each run, or in memory with -inMemory) into which the
 // archived records of every partition are applied in order, read back from
 // the archive with every check. It is "a replica rebuilt from the archived
 // WAL".
