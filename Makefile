@@ -43,6 +43,12 @@ bench-startup: build
 
 # Restoring a 10,000-item snapshot against deleting and recreating the tables
 # through the API (bench/snapshot_restore.py); about a minute; not in `make test`.
+# RSS idle, after loading 1,000,000 items and during a full scan
+# (bench/footprint.py); a few minutes; not in `make test`.
+.PHONY: bench-footprint
+bench-footprint: build
+	DDB_LOCAL=./ddb-local /usr/bin/python3 bench/footprint.py
+
 # What 10,000 idle tables cost in CPU against none (bench/idle_tables.py); a
 # few minutes; not in `make test`.
 .PHONY: bench-idle
