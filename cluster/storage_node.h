@@ -313,7 +313,7 @@ class StorageNode {
   void ApplyDueDelayed();
   Group* FindGroup(uint64_t group);
   // Quiet groups (see above).
-  void Wake(Group* g);
+  void Wake(Group* g, paxos::NodeId gone = 0);
   void SleepQuietGroups();
   void SendNodeHeartbeats();
   void HearNode(const paxos::Message& m);

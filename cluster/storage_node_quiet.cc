@@ -10,12 +10,13 @@ using Clock = std::chrono::steady_clock;
 }  // namespace
 
 // A sleeping replica missed every node tick since it fell asleep; its leader
-// is alive unless that is another node we no longer hear.
-void StorageNode::Wake(Group* g) {
+// is alive unless that is another node we no longer hear, or `gone` (a node
+// that just restarted: its replicas lead nothing).
+void StorageNode::Wake(Group* g, paxos::NodeId gone) {
   if (!g->asleep) return;
   const paxos::NodeId leader = g->replica->leader_hint();
-  bool leader_alive = leader != 0;
-  if (leader != 0 && leader != options_.id) {
+  bool leader_alive = leader != 0 && leader != gone;
+  if (leader_alive && leader != options_.id) {
     auto it = peer_nodes_.find(leader);
     leader_alive = it == peer_nodes_.end() || it->second.alive;
   }
@@ -74,7 +75,7 @@ void StorageNode::WatchPeers() {
 // Rare (a node died, was cut off or restarted), so a walk over every group.
 void StorageNode::WakeGroupsWith(paxos::NodeId node) {
   for (auto& [id, g] : groups_) {
-    if (g.asleep && g.replica->configuration().Contains(node)) Wake(&g);
+    if (g.asleep && g.replica->configuration().Contains(node)) Wake(&g, node);
   }
 }
 
