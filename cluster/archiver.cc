@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <set>
 
+#include "cluster/node_replies.h"
 #include "cluster/scrub.h"
 #include "cluster/scrub_internal.h"
 
@@ -37,24 +38,11 @@ std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
   for (paxos::NodeId id : ids) {
     StorageNode* node = router_->Node(id);
     if (node == nullptr || !node->powered_on()) continue;
-    struct Wait {
-      std::mutex mu;
-      std::condition_variable cv;
-      bool done = false;
-      std::vector<ReplicaInfo> replicas;
-    };
-    auto w = std::make_shared<Wait>();
-    node->Describe(
-        [w](NodeReply r) {
-          std::lock_guard<std::mutex> lock(w->mu);
-          w->replicas = std::move(r.replicas);
-          w->done = true;
-          w->cv.notify_all();
-        },
-        /*item_totals=*/false);
-    std::unique_lock<std::mutex> lock(w->mu);
-    if (!w->cv.wait_for(lock, kNodeTimeout, [&] { return w->done; })) continue;
-    for (const ReplicaInfo& r : w->replicas) out[{id, r.group}] = r.applied_lsn;
+    NodeReplies reply(1);
+    node->Describe(reply.Slot(0), /*item_totals=*/false);
+    if (!reply.WaitAll(kNodeTimeout)) continue;
+    const auto answer = reply.Take(0);
+    for (const ReplicaInfo& r : answer->replicas) out[{id, r.group}] = r.applied_lsn;
   }
   return out;
 }

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <set>
 
+#include "cluster/node_replies.h"
+
 namespace ddb::cluster {
 
 namespace {
@@ -19,47 +21,13 @@ int64_t SteadyMs() {
       .count();
 }
 
-// Calls `n` nodes and waits (bounded) for their answers, each in its slot.
-class Replies {
- public:
-  explicit Replies(size_t n) : state_(std::make_shared<State>()) {
-    state_->replies.resize(n);
-    state_->left = n;
-  }
-  ReplyFn Slot(size_t i) {
-    return [state = state_, i](NodeReply r) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->replies[i] = std::move(r);
-      state->answered.insert(i);
-      if (--state->left == 0) state->cv.notify_all();
-    };
-  }
-  // The answers that came within `timeout` (others stay default: Ok, empty).
-  std::vector<std::optional<NodeReply>> Wait(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(state_->mu);
-    state_->cv.wait_for(lock, timeout, [&] { return state_->left == 0; });
-    std::vector<std::optional<NodeReply>> out(state_->replies.size());
-    for (size_t i : state_->answered) out[i] = state_->replies[i];
-    return out;
-  }
-
- private:
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t left = 0;
-    std::set<size_t> answered;
-    std::vector<NodeReply> replies;
-  };
-  std::shared_ptr<State> state_;
-};
-
 NodeReply CallOne(const std::function<void(ReplyFn)>& call) {
-  Replies r(1);
+  NodeReplies r(1);
   call(r.Slot(0));
-  auto out = r.Wait(kNodeWait);
-  if (!out[0]) return Reply(Status::Unavailable("the node did not answer"));
-  return std::move(*out[0]);
+  r.WaitAll(kNodeWait);
+  auto out = r.Take(0);
+  if (!out) return Reply(Status::Unavailable("the node did not answer"));
+  return std::move(*out);
 }
 
 bool Has(const std::vector<uint32_t>& v, uint32_t x) { return std::find(v.begin(), v.end(), x) != v.end(); }
@@ -114,13 +82,14 @@ uint64_t Healer::Fingerprint() const {
 }
 
 bool Healer::Pass() {
-  Replies described(nodes_.size());
+  NodeReplies described(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->Describe(described.Slot(i), /*item_totals=*/false);
-  auto answers = described.Wait(kNodeWait);
+  described.WaitAll(kNodeWait);
   std::map<uint64_t, std::vector<Seen>> by_group;
   for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (!answers[i] || !answers[i]->status.ok() || !nodes_[i]->powered_on()) continue;
-    for (const ReplicaInfo& r : answers[i]->replicas) by_group[r.group].push_back(Seen{nodes_[i], r});
+    auto answer = described.Take(i);
+    if (!answer || !answer->status.ok() || !nodes_[i]->powered_on()) continue;
+    for (const ReplicaInfo& r : answer->replicas) by_group[r.group].push_back(Seen{nodes_[i], r});
   }
   lost_seen_.clear();
   bool settled = true;

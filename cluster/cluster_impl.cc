@@ -21,6 +21,7 @@
 #include "cluster/index_propagator.h"
 #include "cluster/memds.h"
 #include "cluster/meta_store.h"
+#include "cluster/node_replies.h"
 #include "cluster/router.h"
 #include "cluster/scrub.h"
 #include "cluster/snapshots.h"
@@ -41,47 +42,6 @@ int64_t NowMs() {
              std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
-
-// Waits for `n` node replies; keeps the first error, and each reply in its
-// slot. The state is shared with the reply functions, so a reply that comes
-// after Wait gave up is harmless.
-class Barrier {
- public:
-  explicit Barrier(size_t n) : state_(std::make_shared<State>()) {
-    state_->left = n;
-    state_->replies.resize(n);
-  }
-  ReplyFn Slot(size_t i) {
-    return [state = state_, i](NodeReply r) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      if (!r.status.ok() && state->status.ok()) state->status = r.status;
-      state->replies[i] = std::move(r);
-      if (--state->left == 0) state->cv.notify_all();
-    };
-  }
-  // True when every reply came in time.
-  bool WaitAll(std::chrono::milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(state_->mu);
-    return state_->cv.wait_for(lock, timeout, [&] { return state_->left == 0; });
-  }
-  Status Wait(std::chrono::milliseconds timeout) {
-    if (!WaitAll(timeout)) return Status::Unavailable("storage nodes did not answer");
-    std::lock_guard<std::mutex> lock(state_->mu);
-    return state_->status;
-  }
-  // Only after WaitAll returned true.
-  NodeReply& reply(size_t i) { return state_->replies[i]; }
-
- private:
-  struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t left = 0;
-    Status status;
-    std::vector<NodeReply> replies;
-  };
-  std::shared_ptr<State> state_;
-};
 
 class ClusterImpl final : public Cluster {
  public:
@@ -378,7 +338,7 @@ std::vector<paxos::NodeId> ClusterImpl::Place(uint64_t group) const {
 }
 
 Status ClusterImpl::CreateReplicas(const TableRoute& route) {
-  Barrier barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+  NodeReplies barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
   size_t slot = 0;
   for (const PartitionRoute& p : route.partitions) {
     for (paxos::NodeId n : p.members) {
@@ -397,7 +357,7 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route) {
 Status ClusterImpl::DropReplicas(const TableRoute& route) {
   size_t count = 0;
   for (const PartitionRoute& p : route.partitions) count += p.members.size() + p.log_members.size();
-  Barrier barrier(count);
+  NodeReplies barrier(count);
   size_t slot = 0;
   for (const PartitionRoute& p : route.partitions) {
     for (paxos::NodeId n : p.members) node_by_id_[n]->DropReplica(p.group, barrier.Slot(slot++));
@@ -593,7 +553,7 @@ std::vector<Status> ClusterImpl::SendBatches(const TableMeta& table, size_t n,
   };
   // First, each partition's steps at once, as one batch to the node believed to lead it.
   Router& router = PickRouter();
-  Barrier barrier(parts.size());
+  NodeReplies barrier(parts.size());
   size_t k = 0;
   for (auto& [group, part] : parts) {
     router.Node(router.LeaderHint(*part.p))->WriteBatch(group, batch_of(part.steps), barrier.Slot(k++));
@@ -607,7 +567,7 @@ std::vector<Status> ClusterImpl::SendBatches(const TableMeta& table, size_t n,
   k = 0;
   std::shared_ptr<const TableRoute> now;
   for (auto& [group, part] : parts) {
-    std::vector<size_t> again = answered ? take(part, barrier.reply(k), false) : part.steps;
+    std::vector<size_t> again = answered ? take(part, *barrier.Take(k), false) : part.steps;
     ++k;
     if (again.empty()) continue;
     if (!now) now = Route(table);
@@ -787,7 +747,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
   ClusterSnapshot snap;
   // Ask every node at once, then wait for all of them (a powered-off node
   // answers at once that it is off).
-  Barrier barrier(nodes_.size());
+  NodeReplies barrier(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->Describe(barrier.Slot(i));
   const bool answered = barrier.WaitAll(std::chrono::milliseconds(2000));
   for (size_t i = 0; i < nodes_.size(); ++i) {
@@ -797,7 +757,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     info.az = info.name.substr(0, info.name.find("-node-"));
     info.up = nodes_[i]->powered_on();
     info.disk_delay_ms = nodes_[i]->disk_delay_ms();
-    if (answered && info.up) info.replicas = std::move(barrier.reply(i).replicas);
+    if (answered && info.up) info.replicas = std::move(barrier.Take(i)->replicas);
     snap.nodes.push_back(std::move(info));
   }
   // Per group, the up leader with the highest ballot (an old leader cut off
@@ -860,43 +820,31 @@ Result<BitRot> ClusterImpl::FlipItemBit(const std::string& node, uint64_t group,
   std::vector<StorageNode*> nodes = Targets(node);
   if (nodes.size() != 1 || nodes.front()->name() != node) return Status::NotFound("no node named " + node);
   StorageNode* n = nodes.front();
-  struct Out {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    Status status;
-    BitRot rot;
-  };
-  auto out = std::make_shared<Out>();
-  out->rot.node = n->id();
-  out->rot.group = group;
+  auto rot = std::make_shared<BitRot>();
+  rot->node = n->id();
+  rot->group = group;
+  NodeReplies reply(1);
   n->Inspect(
       group,
-      [out, group, pick](NodeStore& store, const paxos::Replica* r) -> Status {
+      [rot, group, pick](NodeStore& store, const paxos::Replica* r) -> Status {
         if (r == nullptr) return Status::NotFound("the node holds no replica of partition " + std::to_string(group));
         auto key = store.scrub().FlipItemBit(group, pick);
         if (!key.ok()) return key.status();
-        out->rot.key = Key{key->first, key->second};
+        rot->key = Key{key->first, key->second};
         return Status::Ok();
       },
-      [out](NodeReply r) {
-        std::lock_guard<std::mutex> lock(out->mu);
-        out->status = r.status;
-        out->done = true;
-        out->cv.notify_all();
-      });
-  std::unique_lock<std::mutex> lock(out->mu);
-  if (!out->cv.wait_for(lock, std::chrono::milliseconds(options_.request_timeout_ms), [&] { return out->done; })) {
+      reply.Slot(0));
+  if (!reply.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms))) {
     return Status::Unavailable("the node did not answer");
   }
-  if (!out->status.ok()) return out->status;
-  return out->rot;
+  if (Status s = reply.Take(0)->status; !s.ok()) return s;
+  return *rot;
 }
 
 Status ClusterImpl::CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) {
   std::vector<StorageNode*> nodes = Targets(node);
   if (nodes.size() != 1 || nodes.front()->name() != node) return Status::NotFound("no node named " + node);
-  Barrier barrier(1);
+  NodeReplies barrier(1);
   nodes.front()->Inspect(
       group, [group, lsn](NodeStore& store, const paxos::Replica*) { return store.scrub().CorruptWal(group, lsn); },
       barrier.Slot(0));

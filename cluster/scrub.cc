@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <tuple>
 
+#include "cluster/node_replies.h"
 #include "cluster/scrub_internal.h"
 
 namespace ddb::cluster {
@@ -20,22 +21,10 @@ int64_t NowMs() {
 
 Status CallNode(StorageNode* node, uint64_t group, StorageNode::InspectFn fn, std::chrono::milliseconds timeout) {
   if (node == nullptr) return Status::NotFound("unknown node");
-  struct Wait {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool done = false;
-    Status status;
-  };
-  auto w = std::make_shared<Wait>();
-  node->Inspect(group, std::move(fn), [w](NodeReply r) {
-    std::lock_guard<std::mutex> lock(w->mu);
-    w->status = std::move(r.status);
-    w->done = true;
-    w->cv.notify_all();
-  });
-  std::unique_lock<std::mutex> lock(w->mu);
-  if (!w->cv.wait_for(lock, timeout, [&] { return w->done; })) return Status::Unavailable("node did not answer");
-  return w->status;
+  NodeReplies reply(1);
+  node->Inspect(group, std::move(fn), reply.Slot(0));
+  if (!reply.WaitAll(timeout)) return Status::Unavailable("node did not answer");
+  return reply.Take(0)->status;
 }
 
 }  // namespace scrub_internal

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "cluster/node_replies.h"
 #include "cluster/wal_record.h"
 
 namespace ddb::cluster {
@@ -24,16 +25,6 @@ constexpr auto kFirstAttempt = std::chrono::milliseconds(2000);
 constexpr auto kPrepareWindow = std::chrono::milliseconds(2000);
 // How long a TransactRead keeps retrying items a writer holds.
 constexpr auto kReadConflictWait = std::chrono::milliseconds(500);
-
-// Replies of parallel calls, each in its slot; shared with the reply
-// functions, so a late reply is harmless.
-struct Replies {
-  std::mutex mu;
-  std::condition_variable cv;
-  size_t left = 0;
-  std::vector<NodeReply> replies;
-  std::vector<bool> answered;
-};
 
 bool Retryable(const Status& s) { return s.IsUnavailable() || s.IsUncertain(); }
 
@@ -61,29 +52,16 @@ std::string TxnCoordinator::NewTxnId() {
 
 std::vector<NodeReply> TxnCoordinator::Fanout(const std::vector<const PartitionRoute*>& parts, const NodeCall& call) {
   Router& router = router_();
-  auto state = std::make_shared<Replies>();
-  state->left = parts.size();
-  state->replies.resize(parts.size());
-  state->answered.assign(parts.size(), false);
-  for (size_t i = 0; i < parts.size(); ++i) {
-    StorageNode* node = router.Node(router.LeaderHint(*parts[i]));
-    call(i, node, [state, i](NodeReply r) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->replies[i] = std::move(r);
-      state->answered[i] = true;
-      if (--state->left == 0) state->cv.notify_all();
-    });
-  }
+  NodeReplies replies(parts.size());
+  for (size_t i = 0; i < parts.size(); ++i) call(i, router.Node(router.LeaderHint(*parts[i])), replies.Slot(i));
+  replies.WaitAll(kFirstAttempt);
   std::vector<NodeReply> out(parts.size());
-  {
-    std::unique_lock<std::mutex> lock(state->mu);
-    state->cv.wait_for(lock, kFirstAttempt, [&] { return state->left == 0; });
-    for (size_t i = 0; i < parts.size(); ++i) {
-      if (state->answered[i]) {
-        out[i] = std::move(state->replies[i]);
-      } else {
-        out[i].status = Status::Uncertain("storage node did not answer in time");
-      }
+  for (size_t i = 0; i < parts.size(); ++i) {
+    auto r = replies.Take(i);
+    if (r) {
+      out[i] = std::move(*r);
+    } else {
+      out[i].status = Status::Uncertain("storage node did not answer in time");
     }
   }
   // Every call here is idempotent for the same transaction (a prepare meets
@@ -258,23 +236,10 @@ void TxnCoordinator::StopSweep() {
 void TxnCoordinator::Sweep(const std::vector<StorageNode*>& nodes, std::chrono::milliseconds age) {
   for (StorageNode* node : nodes) {
     if (!node->powered_on()) continue;
-    auto state = std::make_shared<Replies>();
-    state->left = 1;
-    state->replies.resize(1);
-    state->answered.assign(1, false);
-    node->StaleLocks(age, [state](NodeReply r) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      state->replies[0] = std::move(r);
-      state->answered[0] = true;
-      state->left = 0;
-      state->cv.notify_all();
-    });
-    std::vector<StaleLock> stale;
-    {
-      std::unique_lock<std::mutex> lock(state->mu);
-      if (!state->cv.wait_for(lock, kFirstAttempt, [&] { return state->left == 0; })) continue;
-      stale = std::move(state->replies[0].stale);
-    }
+    NodeReplies reply(1);
+    node->StaleLocks(age, reply.Slot(0));
+    if (!reply.WaitAll(kFirstAttempt)) continue;
+    std::vector<StaleLock> stale = std::move(reply.Take(0)->stale);
     for (const StaleLock& s : stale) {
       bool commit = false;
       if (s.decision_group != 0) {
