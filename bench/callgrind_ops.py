@@ -23,45 +23,24 @@ Traffic goes only to 127.0.0.1; every loop is bounded in count and time.
 
 import glob
 import http.client
-import json
 import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
 
+from run import HOST, PAYLOAD, TABLE, call_ok as call, free_port
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-HOST = "127.0.0.1"
-AUTH = ("AWS4-HMAC-SHA256 Credential=bench/20250101/us-east-1/dynamodb/aws4_request, "
-        "SignedHeaders=host, Signature=0")
-TABLE = "bench"
-PAYLOAD = "abcdefghijklmnopqrstuvwxyz0123456789" * 5  # as in bench/lua/common.lua
 REQUESTS = int(os.environ.get("REQUESTS", "400"))
 CLIENTS = int(os.environ.get("CLIENTS", "16"))
 IDLE_S = float(os.environ.get("IDLE_S", "3"))
 TIMEOUT_S = 120
 
-
-def free_port():
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return s.getsockname()[1]
-
-
-def call(conn, op, body):
-    conn.request("POST", "/", json.dumps(body), {
-        "Content-Type": "application/x-amz-json-1.0", "X-Amz-Target": "DynamoDB_20120810." + op,
-        "Authorization": AUTH, "X-Amz-Date": "20250101T000000Z"})
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        raise RuntimeError("%s: %d %s" % (op, resp.status, data[:300]))
-    return json.loads(data)
 
 
 def item(pk, sk):

@@ -14,16 +14,15 @@ peak RSS during the scan to the RSS after the load. Exits non-zero on any
 error. Environment: DDB_LOCAL (binary, default ./ddb-local), ITEMS.
 """
 
-import http.client
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from run import call_ok as call, connect, free_port, rss_kb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
@@ -33,31 +32,16 @@ LOAD_TIMEOUT_S = 900
 SCAN_TIMEOUT_S = 900
 MAX_RETRIES = 50  # per batch, for UnprocessedItems
 TABLE = "footprint"
-HEADERS = {"Content-Type": "application/x-amz-json-1.0",
-           "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
-                            "SignedHeaders=host, Signature=0"}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def call(conn, op, body):
-    conn.request("POST", "/", json.dumps(body), dict(HEADERS, **{"X-Amz-Target": "DynamoDB_20120810." + op}))
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        raise RuntimeError("%s: %d %s" % (op, resp.status, data[:200]))
-    return json.loads(data)
 
 
-def rss_mb(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024.0
-    raise RuntimeError("no VmRSS for %d" % pid)
+
+
+def rss_mb_of(pid):
+    return rss_kb(pid) / 1024.0
 
 
 def dir_mb(path):
@@ -77,7 +61,7 @@ def load(port):
     errors = []
 
     def worker(k):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn = connect(port)
         try:
             for start in range(k * 25, ITEMS, CONNECTIONS * 25):
                 if time.monotonic() > deadline:
@@ -105,7 +89,7 @@ def load(port):
 
 def scan(port, pid):
     deadline = time.monotonic() + SCAN_TIMEOUT_S
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn = connect(port)
     seen, peak, pages, start = 0, 0.0, 0, None
     try:
         while True:
@@ -117,7 +101,7 @@ def scan(port, pid):
             page = call(conn, "Scan", body)
             seen += page["Count"]
             pages += 1
-            peak = max(peak, rss_mb(pid))
+            peak = max(peak, rss_mb_of(pid))
             start = page.get("LastEvaluatedKey")
             if start is None:
                 return seen, peak, pages
@@ -135,8 +119,8 @@ def main():
     try:
         if not proc.stdout.readline().startswith(b"ddb-local listening"):
             raise RuntimeError("ddb-local did not start")
-        idle = rss_mb(proc.pid)
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        idle = rss_mb_of(proc.pid)
+        conn = connect(port)
         call(conn, "CreateTable", {
             "TableName": TABLE, "BillingMode": "PAY_PER_REQUEST",
             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
@@ -145,13 +129,13 @@ def main():
         t0 = time.monotonic()
         load(port)
         load_s = time.monotonic() - t0
-        loaded = rss_mb(proc.pid)
+        loaded = rss_mb_of(proc.pid)
         t0 = time.monotonic()
         seen, peak, pages = scan(port, proc.pid)
         scan_s = time.monotonic() - t0
         if seen != ITEMS:
             raise RuntimeError("the scan returned %d items, not %d" % (seen, ITEMS))
-        after = rss_mb(proc.pid)
+        after = rss_mb_of(proc.pid)
         print("ddb-local footprint, %d items of ~200 bytes (3 replicas, SQLite on disk):" % ITEMS)
         print("  idle RSS after start        %7.1f MB" % idle)
         print("  RSS after loading           %7.1f MB  (loaded in %.0f s, %.0f items/s)" % (loaded, load_s, ITEMS / load_s))

@@ -21,12 +21,13 @@ import http.client
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+
+from run import call_ok as call, connect, cpu_seconds, free_port, rss_kb
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
@@ -36,24 +37,10 @@ SETTLE = float(os.environ.get("SETTLE", "20"))
 CONNECTIONS = 4
 CREATE_TIMEOUT_S = 600
 QUIET_TIMEOUT_S = 120
-HEADERS = {"Content-Type": "application/x-amz-json-1.0",
-           "Authorization": "AWS4-HMAC-SHA256 Credential=bench/20260101/us-east-1/dynamodb/aws4_request, "
-                            "SignedHeaders=host, Signature=0"}
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
-def call(conn, op, body):
-    conn.request("POST", "/", json.dumps(body), dict(HEADERS, **{"X-Amz-Target": "DynamoDB_20120810." + op}))
-    resp = conn.getresponse()
-    data = resp.read()
-    if resp.status != 200:
-        raise RuntimeError("%s: %d %s" % (op, resp.status, data[:200]))
-    return json.loads(data)
 
 
 def admin(port):
@@ -69,16 +56,8 @@ def admin(port):
         conn.close()
 
 
-def cpu_seconds(pid):
-    fields = open("/proc/%d/stat" % pid).read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def rss_kb(pid):
-    for line in open("/proc/%d/status" % pid):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def create_tables(port, n):
@@ -86,7 +65,7 @@ def create_tables(port, n):
     errors = []
 
     def worker(k):
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        conn = connect(port)
         try:
             for i in range(k, n, CONNECTIONS):
                 if time.monotonic() > deadline:

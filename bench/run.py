@@ -249,6 +249,14 @@ def call(conn, operation, body):
         return resp.status, text
 
 
+def call_ok(conn, operation, body):
+    """call(), raising on any answer but 200: the parsed body."""
+    status, parsed = call(conn, operation, body)
+    if status != 200:
+        raise RuntimeError("%s: %d %s" % (operation, status, str(parsed)[:300]))
+    return parsed
+
+
 def connect(port):
     return http.client.HTTPConnection(HOST, port, timeout=REQUEST_TIMEOUT_S)
 
