@@ -324,6 +324,22 @@ def scan_all(client, table, limit=None, consistent=True, max_pages=10000, **kwar
     raise AssertionError("scan of %s did not end within %d pages" % (table, max_pages))
 
 
+def query_pages(client, max_pages=1000, check_page=None, **args):
+    """Every page of a Query with `args`, following LastEvaluatedKey (bounded
+    page count); `check_page(resp)` sees each page that has one. Returns
+    (items, pages)."""
+    items = []
+    for pages in range(1, max_pages + 1):
+        resp = client.query(**args)
+        items += resp["Items"]
+        if "LastEvaluatedKey" not in resp:
+            return items, pages
+        if check_page is not None:
+            check_page(resp)
+        args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    raise AssertionError("query did not end within %d pages" % max_pages)
+
+
 # ---------------------------------------------------------------- items
 
 def norm_av(av):

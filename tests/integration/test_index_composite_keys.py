@@ -62,16 +62,11 @@ def q(client, table, cond, values, forward=True, limit=None, **kw):
                 ExpressionAttributeValues=av(values), **kw)
     if limit:
         args["Limit"] = limit
-    items, pages = [], 0
-    while True:
-        resp = client.query(**args)
-        items += resp["Items"]
-        pages += 1
-        assert pages < 200
-        if "LastEvaluatedKey" not in resp:
-            return items, pages
+
+    def check_page(resp):
         assert set(resp["LastEvaluatedKey"]) == {"pk", "h1", "h2", "r1", "r2", "r3"}
-        args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+
+    return ds.query_pages(client, max_pages=199, check_page=check_page, **args)
 
 
 def keys_of(items):

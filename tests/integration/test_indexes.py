@@ -64,15 +64,7 @@ def query_all(client, table, index, cond, values, names=None, forward=True, limi
         args["ExpressionAttributeNames"] = names
     if limit:
         args["Limit"] = limit
-    items, pages = [], 0
-    while True:
-        resp = client.query(**args)
-        items += resp["Items"]
-        pages += 1
-        assert pages < 1000
-        if "LastEvaluatedKey" not in resp:
-            return items, pages
-        args["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+    return ds.query_pages(client, **args)
 
 
 STATUS = {"#s": "status"}
