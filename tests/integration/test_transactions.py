@@ -20,6 +20,16 @@ from botocore.exceptions import ClientError
 import ddb_support as ds
 
 
+def transfer(table, source, target, amount):
+    """A money transfer: `amount` (a decimal string) from `source` to `target`,
+    refused when the source would go below zero."""
+    return [
+        {"Update": {"TableName": table, "Key": source, "UpdateExpression": "SET balance = balance - :a",
+                    "ConditionExpression": "balance >= :a", "ExpressionAttributeValues": {":a": {"N": amount}}}},
+        {"Update": {"TableName": table, "Key": target, "UpdateExpression": "SET balance = balance + :a",
+                    "ExpressionAttributeValues": {":a": {"N": amount}}}}]
+
+
 def uid():
     return uuid.uuid4().hex[:12]
 
@@ -365,13 +375,7 @@ def test_money_transfers_keep_the_total(module_server, tables):
             i, j = rnd.sample(range(ACCOUNTS), 2)
             amount = str(rnd.randint(1, 60))
             try:
-                client.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": ht, "Key": keys[i], "UpdateExpression": "SET balance = balance - :a",
-                                "ConditionExpression": "balance >= :a",
-                                "ExpressionAttributeValues": {":a": {"N": amount}}}},
-                    {"Update": {"TableName": ht, "Key": keys[j], "UpdateExpression": "SET balance = balance + :a",
-                                "ExpressionAttributeValues": {":a": {"N": amount}}}},
-                ])
+                client.transact_write_items(TransactItems=transfer(ht, keys[i], keys[j], amount))
                 with lock:
                     stats["moved"] += 1
             except ClientError as e:
@@ -457,12 +461,7 @@ def test_transfers_survive_a_leader_power_off(server_factory):
             i, j = rnd.sample(range(accounts), 2)
             amount = str(rnd.randint(1, 40))
             try:
-                client.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": "bank", "Key": keys[i], "UpdateExpression": "SET balance = balance - :a",
-                                "ConditionExpression": "balance >= :a",
-                                "ExpressionAttributeValues": {":a": {"N": amount}}}},
-                    {"Update": {"TableName": "bank", "Key": keys[j], "UpdateExpression": "SET balance = balance + :a",
-                                "ExpressionAttributeValues": {":a": {"N": amount}}}}])
+                client.transact_write_items(TransactItems=transfer("bank", keys[i], keys[j], amount))
                 with lock:
                     stats["moved"] += 1
             except ClientError as e:
