@@ -144,7 +144,6 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool 
       bool hole = records.empty() || records.front().lsn != archived + 1;
       for (size_t i = 1; !hole && i < records.size(); ++i) hole = records[i].lsn != records[i - 1].lsn + 1;
       if (hole) {
-        idle_ = false;
         Alarm(p.group, id, "wal-hole",
               "WAL sequence hole after lsn " + std::to_string(archived) + " (applied " + std::to_string(applied) + ")");
         continue;

@@ -160,7 +160,7 @@ void StorageNode::Run() {
 void StorageNode::RunTask(Task& t) {
   if (t.fn) {
     running_ = &t.fn;
-    running_deadline_ = Clock::now() + std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
+    running_deadline_ = {};  // not parked yet (WaitForLease)
     t.fn(std::move(t.reply));
     running_ = nullptr;
     return;

@@ -364,7 +364,8 @@ class StorageNode {
   uint64_t node_tick_ = 0;
   std::map<paxos::NodeId, PeerNode> peer_nodes_;
   uint64_t incarnation_ = 0;
-  // The request RunTask is running, and how long it may wait for a lease.
+  // The request RunTask is running, and until when it may wait for a lease
+  // (zero: it was not parked yet; WaitForLease sets the deadline then).
   const std::function<void(ReplyFn)>* running_ = nullptr;
   std::chrono::steady_clock::time_point running_deadline_;
 

@@ -81,13 +81,18 @@ void StorageNode::WakeGroupsWith(paxos::NodeId node) {
 
 bool StorageNode::WaitForLease(Group* g, const ReplyFn& done) {
   if (g->replica->CanServeConsistentRead()) return false;
-  if (!g->replica->IsLeader() || running_ == nullptr || Clock::now() >= running_deadline_) {
+  const auto now = Clock::now();
+  // A request parked for the first time may wait an election timeout.
+  const auto deadline = running_deadline_ != Clock::time_point{}
+                            ? running_deadline_
+                            : now + std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
+  if (!g->replica->IsLeader() || running_ == nullptr || now >= deadline) {
     done(Reply(Status::Unavailable("no leader with a valid lease here"),
                g->replica->IsLeader() ? 0 : g->replica->leader_hint()));
     return true;
   }
   Wake(g);  // a quiet leader asks its followers at once
-  g->lease_waiters.push_back(Group::LeaseWaiter{running_deadline_, *running_, done});
+  g->lease_waiters.push_back(Group::LeaseWaiter{deadline, *running_, done});
   lease_waiting_.insert(g->row.group);
   return true;
 }
