@@ -19,10 +19,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from run import call_ok as call, connect, free_port, rss_kb
+from run import call_ok as call, connect, free_port, rss_kb, run_workers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
@@ -58,33 +57,20 @@ def item(i):
 
 def load(port):
     deadline = time.monotonic() + LOAD_TIMEOUT_S
-    errors = []
 
-    def worker(k):
-        conn = connect(port)
-        try:
-            for start in range(k * 25, ITEMS, CONNECTIONS * 25):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("loading took over %d s" % LOAD_TIMEOUT_S)
-                pending = {TABLE: [{"PutRequest": {"Item": item(i)}} for i in range(start, min(ITEMS, start + 25))]}
-                for _ in range(MAX_RETRIES):
-                    pending = call(conn, "BatchWriteItem", {"RequestItems": pending})["UnprocessedItems"]
-                    if not pending:
-                        break
-                if pending:
-                    raise RuntimeError("items still unprocessed after %d attempts" % MAX_RETRIES)
-        except Exception as e:  # reported below
-            errors.append(e)
-        finally:
-            conn.close()
+    def work(conn, k):
+        for start in range(k * 25, ITEMS, CONNECTIONS * 25):
+            if time.monotonic() > deadline:
+                raise RuntimeError("loading took over %d s" % LOAD_TIMEOUT_S)
+            pending = {TABLE: [{"PutRequest": {"Item": item(i)}} for i in range(start, min(ITEMS, start + 25))]}
+            for _ in range(MAX_RETRIES):
+                pending = call(conn, "BatchWriteItem", {"RequestItems": pending})["UnprocessedItems"]
+                if not pending:
+                    break
+            if pending:
+                raise RuntimeError("items still unprocessed after %d attempts" % MAX_RETRIES)
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    run_workers(port, CONNECTIONS, work, LOAD_TIMEOUT_S)
 
 
 def scan(port, pid):

@@ -24,10 +24,9 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 
-from run import call_ok as call, connect, cpu_seconds, free_port, rss_kb
+from run import call_ok as call, cpu_seconds, free_port, rss_kb, run_workers
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
@@ -62,30 +61,17 @@ def admin(port):
 
 def create_tables(port, n):
     deadline = time.monotonic() + CREATE_TIMEOUT_S
-    errors = []
 
-    def worker(k):
-        conn = connect(port)
-        try:
-            for i in range(k, n, CONNECTIONS):
-                if time.monotonic() > deadline:
-                    raise RuntimeError("creating tables took over %d s" % CREATE_TIMEOUT_S)
-                call(conn, "CreateTable", {
-                    "TableName": "idle%05d" % i, "BillingMode": "PAY_PER_REQUEST",
-                    "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
-                    "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
-        except Exception as e:  # reported below
-            errors.append(e)
-        finally:
-            conn.close()
+    def work(conn, k):
+        for i in range(k, n, CONNECTIONS):
+            if time.monotonic() > deadline:
+                raise RuntimeError("creating tables took over %d s" % CREATE_TIMEOUT_S)
+            call(conn, "CreateTable", {
+                "TableName": "idle%05d" % i, "BillingMode": "PAY_PER_REQUEST",
+                "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+                "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]})
 
-    threads = [threading.Thread(target=worker, args=(k,)) for k in range(CONNECTIONS)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    run_workers(port, CONNECTIONS, work, CREATE_TIMEOUT_S)
 
 
 def wait_quiet(port, n):

@@ -416,32 +416,47 @@ def create_table(port):
         conn.close()
 
 
+def run_workers(port, count, work, timeout_s=600):
+    """Runs work(conn, k) for k in 0..count-1 on `count` threads, each with
+    its own connection to `port`; raises the first error, or a timeout."""
+    errors = []
+
+    def worker(k):
+        conn = connect(port)
+        try:
+            work(conn, k)
+        except Exception as e:  # reported below
+            errors.append(e)
+        finally:
+            conn.close()
+
+    threads = [threading.Thread(target=worker, args=(k,)) for k in range(count)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + timeout_s
+    for t in threads:
+        t.join(timeout=max(0.0, deadline - time.monotonic()))
+    if errors:
+        raise errors[0]
+    if any(t.is_alive() for t in threads):
+        raise RuntimeError("workers still running after %d s" % timeout_s)
+
+
 def preload(port, get_keys):
     """Puts the GetItem keys g0.. and the Query partition q (s0000..s0099), 4 connections."""
     items = [item("g%d" % k, "s", k) for k in range(get_keys)]
     items += [item("q", "s%04d" % i, i) for i in range(QUERY_ITEMS)]
-    errors = []
 
-    def worker(part):
-        conn = connect(port)
-        try:
-            for it in part:
-                status, body = call(conn, "PutItem", {"TableName": TABLE, "Item": it})
-                if status != 200:
-                    errors.append("PutItem %s: %s %s" % (it["pk"]["S"], status, body))
-                    return
-        except (OSError, http.client.HTTPException) as e:
-            errors.append("PutItem: %r" % e)
-        finally:
-            conn.close()
+    def work(conn, k):
+        for it in items[k::4]:
+            status, body = call(conn, "PutItem", {"TableName": TABLE, "Item": it})
+            if status != 200:
+                raise RuntimeError("PutItem %s: %s %s" % (it["pk"]["S"], status, body))
 
-    threads = [threading.Thread(target=worker, args=(items[i::4],)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=600)
-    if errors or any(t.is_alive() for t in threads):
-        raise RuntimeError("preload failed: %s" % (errors[:1] or ["timed out"]))
+    try:
+        run_workers(port, 4, work)
+    except (RuntimeError, OSError, http.client.HTTPException) as e:
+        raise RuntimeError("preload failed: %s" % e)
 
 
 def probe(port, workload):
