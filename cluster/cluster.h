@@ -443,6 +443,13 @@ class Cluster {
   virtual Status DeleteSnapshot(const std::string& name) = 0;
   virtual std::vector<SnapshotInfo> ListSnapshots() = 0;
 
+  // Start() opens only meta.sqlite; each storage node opens its own file on
+  // its own thread when a request or message first reaches it, or when this
+  // is called (the server calls it once it listens, so that the files open
+  // while it already answers: ListTables and DescribeTable need none of
+  // them). A request that needs a node waits until its file is open.
+  virtual void OpenStorage() = 0;
+
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.
   virtual void Stop() = 0;

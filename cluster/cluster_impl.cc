@@ -104,6 +104,9 @@ class ClusterImpl final : public Cluster {
   }
   std::vector<SnapshotInfo> ListSnapshots() override { return snapshots_.List(); }
   void Stop() override;
+  void OpenStorage() override {
+    for (auto& n : nodes_) n->OpenFile();
+  }
 
  private:
   Router& PickRouter();
@@ -205,20 +208,14 @@ Status ClusterImpl::Init() {
       nodes_.push_back(std::move(node));
     }
   }
-  // The node files open in parallel, and meta.sqlite on this thread meanwhile:
-  // most of the start-up is SQLite reading (or creating) seven files.
-  {
-    std::vector<Status> opened(nodes_.size());
-    std::vector<std::thread> openers;
-    for (size_t i = 0; i < nodes_.size(); ++i) {
-      openers.emplace_back([this, i, &opened] { opened[i] = nodes_[i]->Open(); });
-    }
-    auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
-    for (std::thread& t : openers) t.join();
-    if (!meta.ok()) return meta.status();
-    meta_ = meta.take();
-    for (const Status& s : opened) RETURN_IF_ERROR(s);
-  }
+  // meta.sqlite only, on this thread: the partition map and the first
+  // answers (ListTables, DescribeTable) need only it. Each node opens its
+  // own file on its own thread (Start(true)), later (OpenStorage): what is
+  // posted to a node meanwhile waits in its inbox. Opening (or creating)
+  // the six node files is most of the work of a start.
+  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
+  if (!meta.ok()) return meta.status();
+  meta_ = meta.take();
   for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());
   std::vector<MemdsNode*> memds;
   for (auto& m : memds_) memds.push_back(m.get());
@@ -231,7 +228,7 @@ Status ClusterImpl::Init() {
       nodes, [this](const std::string& name, uint64_t id, const std::vector<WriteOp>& ops) {
         return ApplyIndexWrites(name, id, ops);
       });
-  for (auto& n : nodes_) n->Start();
+  for (auto& n : nodes_) n->Start(/*open_file=*/true);
   txn_ = std::make_unique<TxnCoordinator>([this](const TableMeta& t) { return Route(t); },
                                           [this]() -> Router& { return PickRouter(); },
                                           [this](uint64_t group) { return RouteOfGroup(group); },

@@ -3,6 +3,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 
 namespace ddb::cluster {
 
@@ -35,14 +36,34 @@ Status StorageNode::Open() {
   return Status::Ok();
 }
 
-void StorageNode::Start() {
+void StorageNode::Start(bool open_file) {
   std::lock_guard<std::mutex> lock(mu_);
   off_ = false;
   // A new incarnation at every start, so peers see a restart even when it
   // came sooner than their failure detection.
   incarnation_ = static_cast<uint64_t>(Clock::now().time_since_epoch().count()) | 1;
   for (paxos::NodeId id : options_.peer_ids) peer_nodes_[id] = PeerNode{node_tick_, 0, true};
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this, open_file] {
+    if (open_file) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return open_file_now_ || !inbox_.empty() || off_; });
+      }
+      Status s = Open();
+      if (!s.ok()) {
+        std::fprintf(stderr, "ddb-local: %s: %s\n", options_.name.c_str(), s.message().c_str());
+        std::fflush(stderr);
+        std::_Exit(1);
+      }
+    }
+    Run();
+  });
+}
+
+void StorageNode::OpenFile() {
+  std::lock_guard<std::mutex> lock(mu_);
+  open_file_now_ = true;
+  cv_.notify_one();
 }
 
 void StorageNode::Stop() { PowerOff(); }

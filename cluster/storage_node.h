@@ -134,9 +134,16 @@ class StorageNode {
   StorageNode(NodeOptions options, Transport* transport);
   ~StorageNode();
 
-  // Opens the SQLite file and loads the replicas it holds. Before Start().
+  // Opens the SQLite file and loads the replicas it holds. Before Start(),
+  // or by Start(true).
   Status Open();
-  void Start();
+  // Starts the node thread. With open_file, the thread opens the file
+  // (Open()) once OpenFile() is called or something is posted to it (or it
+  // is powered off), and requests and messages wait in the inbox meanwhile;
+  // a node that cannot open its file stops the process (exit code 1) with a
+  // line on stderr that names it.
+  void Start(bool open_file = false);
+  void OpenFile();
   // Finishes queued work, fails what cannot finish, and joins the thread.
   void Stop();
 
@@ -376,6 +383,7 @@ class StorageNode {
   std::condition_variable cv_;
   std::deque<Task> inbox_;  // guarded by mu_
   bool off_ = true;         // guarded by mu_; until Start()
+  bool open_file_now_ = false;  // guarded by mu_: OpenFile() was called
   std::thread thread_;
 };
 
