@@ -24,10 +24,19 @@ if [[ ! -f bench/node_modules/.package-lock.json || bench/package-lock.json -nt 
 fi
 
 mkdir -p "$build"
-if [[ ! -x "$build/bare_server" || bench/bare_server.cc -nt "$build/bare_server" ]]; then
+# The ceiling server is built with cpp-httplib as ddb-local is (CMakeLists.txt):
+# the single header from .deps/ when it is there, else the shared library.
+httplib_header=.deps/cpp-httplib/httplib.h
+if [[ ! -x "$build/bare_server" || bench/bare_server.cc -nt "$build/bare_server" ||
+      ( -f "$httplib_header" && "$httplib_header" -nt "$build/bare_server" ) ]]; then
   echo "bench: building $build/bare_server"
-  # shellcheck disable=SC2046
-  g++ -O2 -std=c++17 bench/bare_server.cc $(pkg-config --cflags --libs cpp-httplib) -pthread -o "$build/bare_server"
+  if [[ -f "$httplib_header" ]]; then
+    g++ -O2 -std=c++17 -DCPPHTTPLIB_USE_POLL -isystem .deps/cpp-httplib bench/bare_server.cc -pthread \
+      -static-libstdc++ -static-libgcc -o "$build/bare_server"
+  else
+    # shellcheck disable=SC2046
+    g++ -O2 -std=c++17 bench/bare_server.cc $(pkg-config --cflags --libs cpp-httplib) -pthread -o "$build/bare_server"
+  fi
 fi
 if [[ ! -x "$build/startup_probe" || bench/startup_probe.cc -nt "$build/startup_probe" ]]; then
   echo "bench: building $build/startup_probe"

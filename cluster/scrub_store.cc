@@ -2,7 +2,7 @@
 // reads, trimming and bit rot (see scrub_store.h).
 #include "cluster/scrub_store.h"
 
-#include <openssl/evp.h>
+#include <md5.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -80,8 +80,8 @@ Status ForEachRow(SqliteDb* db, uint64_t group, RowFn row) {
 }  // namespace
 
 Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows) {
-  std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> ctx(EVP_MD_CTX_new(), EVP_MD_CTX_free);
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_md5(), nullptr) != 1) return Status::Internal("md5 init");
+  MD5_CTX ctx;
+  MD5Init(&ctx);
   *rows = 0;
   size_t last_table = SIZE_MAX;
   std::string buf;
@@ -104,14 +104,13 @@ Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* 
       }
     }
     ++*rows;
-    EVP_DigestUpdate(ctx.get(), buf.data(), buf.size());
+    MD5Update(&ctx, reinterpret_cast<const uint8_t*>(buf.data()), buf.size());
     return Status::Ok();
   });
   if (!s.ok()) return s;
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned int n = 0;
-  if (EVP_DigestFinal_ex(ctx.get(), md, &n) != 1) return Status::Internal("md5 final");
-  *digest = Hex(md, n);
+  uint8_t md[MD5_DIGEST_LENGTH];
+  MD5Final(md, &ctx);
+  *digest = Hex(md, sizeof md);
   return Status::Ok();
 }
 

@@ -1,7 +1,7 @@
 // WalRecord codec and the key hash; see wal_record.h for the grammar.
 #include "cluster/wal_record.h"
 
-#include <openssl/md5.h>
+#include <md5.h>
 
 #include <cstdlib>
 
@@ -191,12 +191,12 @@ Result<WalRecord> DecodeWalRecord(std::string_view in) {
 }
 
 uint64_t KeyHash(std::string_view hash_key) {
-  unsigned char digest[MD5_DIGEST_LENGTH];
-  // MD5 is deprecated for security in OpenSSL 3, but here it only spreads keys.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-  MD5(reinterpret_cast<const unsigned char*>(hash_key.data()), hash_key.size(), digest);
-#pragma GCC diagnostic pop
+  // MD5 (libmd) only spreads keys here, as DynamoDB's partitioning does.
+  uint8_t digest[MD5_DIGEST_LENGTH];
+  MD5_CTX ctx;
+  MD5Init(&ctx);
+  MD5Update(&ctx, reinterpret_cast<const uint8_t*>(hash_key.data()), hash_key.size());
+  MD5Final(digest, &ctx);
   uint64_t h = 0;
   for (int i = 0; i < 8; ++i) h = (h << 8) | digest[i];
   return h;
