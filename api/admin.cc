@@ -283,12 +283,14 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.EndArray();
   w.Key("routers");
   w.StartArray();
-  for (const auto& [hits, misses] : snap.router_cache) {
+  for (size_t i = 0; i < snap.router_cache.size(); ++i) {
     w.StartObject();
     w.Key("cacheHits");
-    w.Uint64(hits);
+    w.Uint64(snap.router_cache[i].first);
     w.Key("cacheMisses");
-    w.Uint64(misses);
+    w.Uint64(snap.router_cache[i].second);
+    w.Key("backoffs");
+    w.Uint64(i < snap.router_backoffs.size() ? snap.router_backoffs[i] : 0);
     w.EndObject();
   }
   w.EndArray();

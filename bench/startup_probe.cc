@@ -13,8 +13,11 @@
 // Bounded: at most kMaxAttempts connection attempts and TIMEOUT_MS in all
 // (default 15000); between failed attempts it waits 100 us. Loopback only.
 //
-// Usage: startup_probe [-bare] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...
-// Output (stdout, one line) on success, exit 0: "startup_us N attempt_us M",
+// Usage: startup_probe [-bare] [-item TABLE] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...
+// Output (stdout, one line) on success, exit 0: "startup_us N attempt_us M
+// item_us K", K the microseconds from the spawn to the first answered
+// strongly consistent GetItem on TABLE (key attributes pk and sk, strings),
+// asked for from the first answer on; -1 without -item.
 // where M is the time of one more connect + ListTables once the server
 // answers: what one attempt of the probe itself costs (the harness's share of
 // N is at most about M plus one 100 us wait).
@@ -73,9 +76,10 @@ bool Complete(const std::string& resp) {
   return resp.size() >= end + 4 + length;
 }
 
-// One attempt: connect, POST ListTables, read one response. Returns true on a
-// 200 that is a ListTables answer (any 200 when `bare`).
-bool TryOnce(int port, bool bare, int64_t deadline_us) {
+// One attempt: connect, POST `target` with `body`, read one response. Returns
+// true on a 200 whose body holds `expect` (any 200 when `expect` is empty).
+bool Post(int port, const std::string& target, const std::string& body, const char* expect,
+          int64_t deadline_us) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0) return false;
   sockaddr_in addr{};
@@ -91,16 +95,15 @@ bool TryOnce(int port, bool bare, int64_t deadline_us) {
   if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0) {
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof(yes));
-    static const char kBody[] = "{}";
     std::string req =
         "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
         "Content-Type: application/x-amz-json-1.0\r\n"
-        "X-Amz-Target: DynamoDB_20120810.ListTables\r\n"
+        "X-Amz-Target: DynamoDB_20120810." + target + "\r\n"
         "X-Amz-Date: 20250101T000000Z\r\n"
         "Authorization: AWS4-HMAC-SHA256 Credential=bench/20250101/us-east-1/dynamodb/aws4_request, "
         "SignedHeaders=host, Signature=0\r\n"
-        "Content-Length: 2\r\n\r\n";
-    req += kBody;
+        "Content-Length: " + std::to_string(body.size()) + "\r\n\r\n";
+    req += body;
     if (send(fd, req.data(), req.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(req.size())) {
       std::string resp;
       char buf[4096];
@@ -114,12 +117,24 @@ bool TryOnce(int port, bool bare, int64_t deadline_us) {
         resp.append(buf, static_cast<size_t>(n));
         if (Complete(resp)) break;  // a server may keep the connection open
       }
-      ok = resp.compare(0, 12, "HTTP/1.1 200") == 0 &&
-           (bare || resp.find("\"TableNames\"") != std::string::npos);
+      ok = resp.compare(0, 12, "HTTP/1.1 200") == 0 && (*expect == '\0' || resp.find(expect) != std::string::npos);
     }
   }
   close(fd);
   return ok;
+}
+
+bool TryOnce(int port, bool bare, int64_t deadline_us) {
+  return Post(port, "ListTables", "{}", bare ? "" : "\"TableNames\"", deadline_us);
+}
+
+// A strongly consistent GetItem of table `table` (key attributes pk and sk,
+// strings): it needs the partition's leader elected with a lease and its
+// node file open. Any 200 counts (the item need not exist).
+bool TryItem(int port, const std::string& table, int64_t deadline_us) {
+  const std::string body = "{\"TableName\":\"" + table +
+                           "\",\"Key\":{\"pk\":{\"S\":\"probe\"},\"sk\":{\"S\":\"probe\"}},\"ConsistentRead\":true}";
+  return Post(port, "GetItem", body, "", deadline_us);
 }
 
 // SIGTERM (a clean stop, as a user's Ctrl-C), then SIGKILL after kStopWaitMs.
@@ -135,7 +150,7 @@ void StopChild(pid_t pid) {
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: startup_probe [-bare] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...\n");
+  std::fprintf(stderr, "usage: startup_probe [-bare] [-item TABLE] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...\n");
   return 2;
 }
 
@@ -143,12 +158,15 @@ int Usage() {
 
 int main(int argc, char** argv) {
   bool bare = false;
+  const char* item_table = nullptr;
   long timeout_ms = 15000;
   const char* log_path = "/dev/null";
   int i = 1;
   for (; i < argc && argv[i][0] == '-' && std::strcmp(argv[i], "--") != 0; ++i) {
     if (std::strcmp(argv[i], "-bare") == 0) {
       bare = true;
+    } else if (std::strcmp(argv[i], "-item") == 0 && i + 1 < argc) {
+      item_table = argv[++i];
     } else if (std::strcmp(argv[i], "-log") == 0 && i + 1 < argc) {
       log_path = argv[++i];
     } else if (std::strcmp(argv[i], "-timeout_ms") == 0 && i + 1 < argc) {
@@ -201,12 +219,26 @@ int main(int argc, char** argv) {
     const int64_t t1 = NowUs();
     if (TryOnce(static_cast<int>(port), bare, deadline + 1000000)) attempt_us = NowUs() - t1;
   }
+  // With -item: from spawn to the first consistent GetItem answered.
+  int64_t item_us = -1;
+  for (int attempt = 0; answered_us >= 0 && item_table != nullptr && attempt < kMaxAttempts && NowUs() < deadline;
+       ++attempt) {
+    if (TryItem(static_cast<int>(port), item_table, deadline)) {
+      item_us = NowUs() - t0;
+      break;
+    }
+    usleep(kRetryWaitUs);
+  }
   if (pid != 0) StopChild(pid);
   if (answered_us < 0) {
     std::fprintf(stderr, "startup_probe: %s\n", why.c_str());
     return 1;
   }
-  std::printf("startup_us %lld attempt_us %lld\n", static_cast<long long>(answered_us),
-              static_cast<long long>(attempt_us));
+  if (item_table != nullptr && item_us < 0) {
+    std::fprintf(stderr, "startup_probe: no GetItem on %s answered in time\n", item_table);
+    return 1;
+  }
+  std::printf("startup_us %lld attempt_us %lld item_us %lld\n", static_cast<long long>(answered_us),
+              static_cast<long long>(attempt_us), static_cast<long long>(item_us));
   return 0;
 }

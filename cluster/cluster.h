@@ -265,6 +265,7 @@ struct ClusterSnapshot {
   std::vector<TableInfo> tables;
   std::vector<uint64_t> memds_lookups;                         // per MemDS node
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
+  std::vector<uint64_t> router_backoffs;                       // per router: Router::backoffs
   bool index_propagation_paused = false;
   ScrubReport scrub;
 };

@@ -794,7 +794,10 @@ ClusterSnapshot ClusterImpl::Snapshot() {
   snap.messages_corrupted = tf.corrupted;
   snap.index_propagation_paused = propagator_->paused();
   snap.stale_reads_ms = stale_reads_ms_.load();
-  for (auto& r : routers_) snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
+  for (auto& r : routers_) {
+    snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());
+    snap.router_backoffs.push_back(r->backoffs());
+  }
   snap.scrub = scrubber_->State();
   return snap;
 }

@@ -96,6 +96,7 @@ NodeReply Router::ToLeader(const PartitionRoute& p, const Call& call, bool idemp
     // No leader known (an election is under way), the target is down, or it
     // did not answer (cut off by a partition): wait a little, then ask
     // another member.
+    backoffs_.fetch_add(1, std::memory_order_relaxed);
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::microseconds(50000));
     const paxos::NodeId failed = target;

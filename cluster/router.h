@@ -52,6 +52,9 @@ class Router {
 
   uint64_t cache_hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t cache_misses() const { return misses_.load(std::memory_order_relaxed); }
+  // How often ToLeader slept before asking again (no leader known, a member
+  // down or cut off).
+  uint64_t backoffs() const { return backoffs_.load(std::memory_order_relaxed); }
 
  private:
   NodeReply CallNode(paxos::NodeId node, const Call& call);
@@ -63,6 +66,7 @@ class Router {
   std::atomic<uint64_t> next_memds_{0};
   std::atomic<uint64_t> next_pick_{0};
   std::atomic<uint64_t> hits_{0}, misses_{0};
+  std::atomic<uint64_t> backoffs_{0};
 
   std::mutex mu_;
   std::unordered_map<std::string, std::shared_ptr<const TableRoute>> cache_;  // guarded by mu_

@@ -294,6 +294,7 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
   }
   Wake(g);  // every write and read-modify-write comes this way
   if (!g->replica->IsLeader()) {
+    if (g->replica->leader_hint() == 0 && WaitForElection(g, reply)) return true;
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
     return true;
   }
@@ -310,8 +311,10 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
   }
   // A new leader reads (and checks transaction locks) against its applied
   // state only once that includes every earlier leader's records; until
-  // then (one round), writes are refused and retried.
+  // then (one round), writes wait for it (or, past their time, are refused
+  // and retried).
   if (!g->replica->OpeningApplied()) {
+    if (WaitForElection(g, reply)) return true;
     reply(Reply(Status::Unavailable("leader not ready")));
     return true;
   }

@@ -284,6 +284,9 @@ class StorageNode {
       std::chrono::steady_clock::time_point deadline;
       std::function<void(ReplyFn)> fn;
       ReplyFn reply;
+      // Waits for the outcome of this replica's election (WaitForElection),
+      // not for a lease.
+      bool election = false;
     };
     std::vector<LeaseWaiter> lease_waiters;
   };
@@ -330,6 +333,14 @@ class StorageNode {
   // up; a new one has none yet): the running request is parked until the
   // lease is back or its deadline passes (true: it was parked or refused).
   bool WaitForLease(Group* g, const ReplyFn& done);
+  // A write at a replica whose election is under way (a table just
+  // created, a failover), or that just won one and has not applied its
+  // opening record: the running request is parked until the election is
+  // decided (ElectionDecided), at most an election timeout, instead of
+  // being refused without another leader to name, which makes the router
+  // back off and retry (true: it was parked).
+  bool WaitForElection(Group* g, const ReplyFn& done);
+  static bool ElectionDecided(const Group& g);
   void RunLeaseWaiters();
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
   bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);

@@ -97,8 +97,27 @@ bool StorageNode::WaitForLease(Group* g, const ReplyFn& done) {
   return true;
 }
 
+// Decided: no election of this replica's under way, and if it won, its
+// opening record applied (it takes writes).
+bool StorageNode::ElectionDecided(const Group& g) {
+  return !g.replica->Campaigning() && (!g.replica->IsLeader() || g.replica->OpeningApplied());
+}
+
+bool StorageNode::WaitForElection(Group* g, const ReplyFn& done) {
+  if (ElectionDecided(*g) || running_ == nullptr) return false;
+  const auto now = Clock::now();
+  // An election timeout, but well within the router's wait for an answer.
+  const auto wait = std::chrono::milliseconds(std::min(options_.tick_ms * options_.election_ticks, 1000));
+  const auto deadline = running_deadline_ != Clock::time_point{} ? running_deadline_ : now + wait;
+  if (now >= deadline) return false;
+  g->lease_waiters.push_back(Group::LeaseWaiter{deadline, *running_, done, /*election=*/true});
+  lease_waiting_.insert(g->row.group);
+  return true;
+}
+
 // Parked reads run again once the lease is back, leadership is lost, or
-// their time is up (then they are refused, as before waiting).
+// their time is up (then they are refused, as before waiting); parked
+// writes once the election they wait for is decided, either way.
 void StorageNode::RunLeaseWaiters() {
   if (lease_waiting_.empty()) return;
   const auto now = Clock::now();
@@ -106,10 +125,11 @@ void StorageNode::RunLeaseWaiters() {
   for (auto it = lease_waiting_.begin(); it != lease_waiting_.end();) {
     Group* g = FindGroup(*it);
     if (g != nullptr) {
-      const bool settled = g->replica->CanServeConsistentRead() || !g->replica->IsLeader();
+      const bool lease_settled = g->replica->CanServeConsistentRead() || !g->replica->IsLeader();
+      const bool election_settled = ElectionDecided(*g);
       auto& waiters = g->lease_waiters;
       for (auto w = waiters.begin(); w != waiters.end();) {
-        if (settled || now >= w->deadline) {
+        if ((w->election ? election_settled : lease_settled) || now >= w->deadline) {
           ready.push_back(std::move(*w));
           w = waiters.erase(w);
         } else {

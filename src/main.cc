@@ -71,6 +71,7 @@ int main(int argc, char** argv) {
 
   ddb::api::Handler handler(cluster->get(), flags.shared_db);
   if (!flags.seed.empty()) {
+    (*cluster)->OpenStorage();  // seeding needs them all: open the node files in parallel now
     const size_t underscore = flags.seed_namespace.rfind('_');
     const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
                                              flags.seed_namespace.substr(underscore + 1));

@@ -282,6 +282,7 @@ void Replica::InstallSnapshot(Lsn lsn, const Configuration& configuration) {
 }
 
 bool Replica::IsLeader() const { return impl_->role_ == Role::kLeader; }
+bool Replica::Campaigning() const { return impl_->role_ == Role::kCandidate || impl_->prevoting_; }
 bool Replica::CanServeConsistentRead() const { return impl_->CanServeConsistentRead(); }
 bool Replica::OpeningApplied() const {
   return impl_->role_ == Role::kLeader && !impl_->removed_ && impl_->applied_lsn_ >= impl_->opening_lsn_;

@@ -455,6 +455,9 @@ class Replica {
   void InstallSnapshot(Lsn lsn, const Configuration& configuration);
 
   bool IsLeader() const;
+  // A candidate, or a follower asking for pre-votes: an election of this
+  // replica's is under way.
+  bool Campaigning() const;
   // A leader whose lease is valid and whose opening record is applied: a
   // read of the applied state is linearizable.
   bool CanServeConsistentRead() const;
