@@ -134,8 +134,8 @@ class StorageNode {
   StorageNode(NodeOptions options, Transport* transport);
   ~StorageNode();
 
-  // Opens the SQLite file and loads the replicas it holds. Before Start(),
-  // or by Start(true).
+  // Opens the SQLite file and loads the replicas it holds, as at the start
+  // of the process: every group restarts at once. By Start(true).
   Status Open();
   // Starts the node thread. With open_file, the thread opens the file
   // (Open()) once OpenFile() is called or something is posted to it (or it

@@ -81,6 +81,8 @@ void StorageNode::WakeGroupsWith(paxos::NodeId node) {
 
 bool StorageNode::WaitForLease(Group* g, const ReplyFn& done) {
   if (g->replica->CanServeConsistentRead()) return false;
+  // Our own election under way: its outcome first (then a lease, if won).
+  if (!g->replica->IsLeader() && g->replica->leader_hint() == 0 && WaitForElection(g, done)) return true;
   const auto now = Clock::now();
   // A request parked for the first time may wait an election timeout.
   const auto deadline = running_deadline_ != Clock::time_point{}
