@@ -1,6 +1,9 @@
 // StorageNode, quiet groups: sleeping replicas, the per-node heartbeats that
-// watch over them, and consistent reads that wait for a lease (see
-// "Quiet groups" in storage_node.h and "Quiescence" in paxos/replica.h).
+// watch over them, consistent reads that wait for a lease, and requests that
+// wait for an election (see "Quiet groups" in storage_node.h and
+// "Quiescence" in paxos/replica.h).
+#include <algorithm>
+
 #include "cluster/storage_node.h"
 
 namespace ddb::cluster {
