@@ -1,8 +1,11 @@
 // MetaStore: tables and partitions in meta.sqlite.
 #include "cluster/meta_store.h"
 
-#include "cluster/wal_record.h"
+#include <unistd.h>
 
+#include <mutex>
+
+#include "cluster/wal_record.h"
 
 namespace ddb::cluster {
 
@@ -22,9 +25,30 @@ CREATE TABLE IF NOT EXISTS partitions(
 CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
 )sql";
 
+// A meta.sqlite that does not exist yet is written whole, as a WAL-mode file
+// with the schema (the image of an in-memory database that has it, built
+// once per process), rather than created empty, switched to WAL mode and
+// given its tables: it is on the path to a fresh start's first answer.
+Status CreateMetaFile(const std::string& path, bool fsync) {
+  static std::mutex mu;
+  static std::string image;  // guarded by mu
+  std::lock_guard<std::mutex> lock(mu);
+  if (image.empty()) {
+    auto db = SqliteDb::Open(":memory:", false);
+    if (!db.ok()) return db.status();
+    RETURN_IF_ERROR(db.value()->Exec(std::string("BEGIN;") + kSchema + "PRAGMA user_version=" +
+                                     std::to_string(kSchemaVersion) + ";COMMIT;"));
+    auto bytes = db.value()->WalFileImage();
+    if (!bytes.ok()) return bytes.status();
+    image = bytes.take();
+  }
+  return SqliteDb::CreateFile(path, image, fsync);
+}
+
 }  // namespace
 
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync) {
+  if (path != ":memory:" && ::access(path.c_str(), F_OK) != 0) RETURN_IF_ERROR(CreateMetaFile(path, fsync));
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));

@@ -1,6 +1,7 @@
 // NodeStore: schema and statements of a storage node's SQLite file.
 #include "cluster/node_store.h"
 
+#include <unistd.h>
 #include <zlib.h>
 
 #include <algorithm>
@@ -82,24 +83,53 @@ uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 
 }  // namespace
 
-// A new file is a page-by-page copy of this process's template (SqliteDb's
-// backup API): SQLite then parses the schema once per file instead of
-// creating it statement by statement, and a file is only ever empty or whole.
+// This process's schema template, built on first need: the whole schema in
+// an in-memory database, and that database as the bytes of a WAL-mode file.
+namespace {
+std::mutex template_mu;
+std::unique_ptr<SqliteDb> schema_template;  // guarded by template_mu
+std::string schema_file_image;              // guarded by template_mu
+
+Status BuildSchemaTemplateLocked() {
+  if (schema_template != nullptr) return Status::Ok();
+  auto db = SqliteDb::Open(":memory:", false);
+  if (!db.ok()) return db.status();
+  RETURN_IF_ERROR(db.value()->Exec(std::string("BEGIN;") + kSchema + kItemStatsTable + kItemStatsTriggers +
+                                   "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;"));
+  auto image = db.value()->WalFileImage();
+  if (!image.ok()) return image.status();
+  schema_file_image = image.take();
+  schema_template = db.take();
+  return Status::Ok();
+}
+}  // namespace
+
+// An empty database (in memory, or a file emptied by a crash before its
+// first write) is filled with a page-by-page copy of the template (SqliteDb's
+// backup API): SQLite parses the schema once per process instead of creating
+// it statement by statement, and a file is only ever empty or whole.
 Status NodeStore::CopySchemaTemplate(SqliteDb* dest) {
-  static std::mutex mu;
-  static std::unique_ptr<SqliteDb> schema_template;  // one per process, built on first need
-  std::lock_guard<std::mutex> lock(mu);
-  if (schema_template == nullptr) {
-    auto db = SqliteDb::Open(":memory:", false);
-    if (!db.ok()) return db.status();
-    RETURN_IF_ERROR(db.value()->Exec(std::string("BEGIN;") + kSchema + kItemStatsTable + kItemStatsTriggers +
-                                     "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;"));
-    schema_template = db.take();
-  }
+  std::lock_guard<std::mutex> lock(template_mu);
+  RETURN_IF_ERROR(BuildSchemaTemplateLocked());
   return schema_template->CopyTo(dest);
 }
 
+// A node file that does not exist yet is written whole from the template's
+// file image (SqliteDb::CreateFile): SQLite then opens a WAL-mode file with
+// the schema, and neither switches an empty file to WAL mode (a rollback
+// journal created and deleted) nor copies the schema in.
+Status NodeStore::WriteNewFile(const std::string& path, bool fsync) {
+  std::string image;
+  {
+    std::lock_guard<std::mutex> lock(template_mu);
+    RETURN_IF_ERROR(BuildSchemaTemplateLocked());
+    image = schema_file_image;
+  }
+  return SqliteDb::CreateFile(path, image, fsync);
+}
+
 Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync) {
+  if (path != ":memory:" && ::access(path.c_str(), F_OK) != 0) RETURN_IF_ERROR(WriteNewFile(path, fsync));
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));

@@ -1,8 +1,13 @@
 // SqliteDb and Statement: the SQLite C API behind Status values.
 #include "cluster/sqlite_db.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 
 namespace ddb::cluster {
@@ -172,6 +177,45 @@ Status SqliteDb::CopyTo(SqliteDb* dest) {
   int rc = sqlite3_backup_step(b, -1);
   sqlite3_backup_finish(b);
   if (rc != SQLITE_DONE) return SqlError(dest->db_, "sqlite backup step");
+  return Status::Ok();
+}
+
+Result<std::string> SqliteDb::WalFileImage() {
+  sqlite3_int64 size = 0;
+  unsigned char* bytes = sqlite3_serialize(db_, "main", &size, 0);
+  if (bytes == nullptr) return SqlError(db_, "sqlite serialize");
+  std::string image(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
+  sqlite3_free(bytes);
+  if (image.size() < 100) return Status::Internal("sqlite serialize: no database header");
+  image[18] = 2;  // file format write version: WAL
+  image[19] = 2;  // file format read version: WAL
+  return image;
+}
+
+Status SqliteDb::CreateFile(const std::string& path, const std::string& image, bool fsync) {
+  const std::string temp = path + ".new";
+  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(errno));
+  size_t done = 0;
+  while (done < image.size()) {
+    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      const std::string why = n < 0 ? std::strerror(errno) : "short write";
+      ::close(fd);
+      return Status::IoError("cannot write " + temp + ": " + why);
+    }
+    done += static_cast<size_t>(n);
+  }
+  if (fsync && ::fsync(fd) != 0) {
+    const std::string why = std::strerror(errno);
+    ::close(fd);
+    return Status::IoError("cannot sync " + temp + ": " + why);
+  }
+  ::close(fd);
+  if (std::rename(temp.c_str(), path.c_str()) != 0) {
+    return Status::IoError("cannot rename " + temp + ": " + std::strerror(errno));
+  }
   return Status::Ok();
 }
 

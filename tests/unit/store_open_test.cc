@@ -1,5 +1,6 @@
-// Opening storage files: a new node file is a copy of the schema template
-// (the whole schema, PRAGMA user_version set, WAL mode kept); a file at the
+// Opening storage files: a new node file is the schema template's file image
+// (the whole schema, PRAGMA user_version set, WAL mode), an empty one gets a
+// copy of the template; a file at the
 // current version opens as it is; a file from before user_version is
 // upgraded once; a later version's file keeps its number. Statements prepared
 // on first use report a bad statement from Step() and never crash.
@@ -121,6 +122,38 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
   REQUIRE(item.ok());
   REQUIRE(item->has_value());
   CHECK(**item == std::string(20, 'x'));
+}
+
+// A new file is the template's image written to PATH.new and renamed; a
+// PATH.new left by a crash is overwritten, and an empty file (a crash of an
+// older version before its first write) gets the schema copied in.
+TEST_CASE("store open: new files are written whole; a stale .new and an empty file are handled", "[unit]") {
+  TempDir dir;
+  const std::string path = dir.File("node.sqlite");
+  std::ofstream(path + ".new") << "half a file from a crash";
+  {
+    auto store = NodeStore::Open(path, false);
+    REQUIRE(store.ok());
+    CHECK(Int((*store)->db(), "PRAGMA user_version") == kVersion);
+    CHECK(SchemaNames((*store)->db()) == kNodeSchema);
+  }
+  CHECK(!std::filesystem::exists(path + ".new"));
+  const std::string meta_path = dir.File("meta.sqlite");
+  std::ofstream(meta_path + ".new") << "x";
+  {
+    auto meta = MetaStore::Open(meta_path, false);
+    REQUIRE(meta.ok());
+    CHECK(Text((*meta)->db(), "PRAGMA journal_mode") == "wal");
+    CHECK(SchemaNames((*meta)->db()) == std::set<std::string>{"tables", "partitions", "counters"});
+  }
+  CHECK(!std::filesystem::exists(meta_path + ".new"));
+  const std::string empty = dir.File("empty.sqlite");
+  std::ofstream(empty).flush();
+  auto store = NodeStore::Open(empty, false);
+  REQUIRE(store.ok());
+  CHECK(Int((*store)->db(), "PRAGMA user_version") == kVersion);
+  CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "wal");
+  CHECK(SchemaNames((*store)->db()) == kNodeSchema);
 }
 
 TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {
