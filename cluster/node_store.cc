@@ -102,6 +102,21 @@ Status BuildSchemaTemplateLocked() {
   schema_template = db.take();
   return Status::Ok();
 }
+
+// A node file that does not exist yet is written whole from the template's
+// file image (SqliteDb::CreateFile): SQLite then opens a WAL-mode file with
+// the schema, and neither switches an empty file to WAL mode (a rollback
+// journal created and deleted) nor copies the schema in.
+Status WriteNewNodeFile(const std::string& path, bool fsync) {
+  std::string image;
+  {
+    std::lock_guard<std::mutex> lock(template_mu);
+    RETURN_IF_ERROR(BuildSchemaTemplateLocked());
+    image = schema_file_image;
+  }
+  return SqliteDb::CreateFile(path, image, fsync);
+}
+
 }  // namespace
 
 // An empty database (in memory, or a file emptied by a crash before its
@@ -114,22 +129,8 @@ Status NodeStore::CopySchemaTemplate(SqliteDb* dest) {
   return schema_template->CopyTo(dest);
 }
 
-// A node file that does not exist yet is written whole from the template's
-// file image (SqliteDb::CreateFile): SQLite then opens a WAL-mode file with
-// the schema, and neither switches an empty file to WAL mode (a rollback
-// journal created and deleted) nor copies the schema in.
-Status NodeStore::WriteNewFile(const std::string& path, bool fsync) {
-  std::string image;
-  {
-    std::lock_guard<std::mutex> lock(template_mu);
-    RETURN_IF_ERROR(BuildSchemaTemplateLocked());
-    image = schema_file_image;
-  }
-  return SqliteDb::CreateFile(path, image, fsync);
-}
-
 Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync) {
-  if (path != ":memory:" && ::access(path.c_str(), F_OK) != 0) RETURN_IF_ERROR(WriteNewFile(path, fsync));
+  if (path != ":memory:" && ::access(path.c_str(), F_OK) != 0) RETURN_IF_ERROR(WriteNewNodeFile(path, fsync));
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));

@@ -166,7 +166,6 @@ class NodeStore {
   Status Upgrade(int64_t version);
   Status CreateItemStats();
   static Status CopySchemaTemplate(SqliteDb* dest);
-  static Status WriteNewFile(const std::string& path, bool fsync);
   // Applies a put or delete record (and its index writes) of the record at
   // `lsn`; `seq` numbers the record's outbox rows.
   Status ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& rec, uint32_t* seq);
