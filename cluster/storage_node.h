@@ -279,14 +279,17 @@ class StorageNode {
     // Asleep (quiet, see above) since node tick asleep_since: not in awake_.
     bool asleep = false;
     uint64_t asleep_since = 0;
-    // Consistent reads waiting for the leader's lease (WaitForLease).
+    // Requests parked on the node thread until something this replica
+    // does settles: a consistent read waits for the leader's lease
+    // (WaitForLease), a write for this replica's election (WaitForElection),
+    // an eventually consistent read for this round's apply (WaitForApplied).
     struct LeaseWaiter {
+      enum class For { kLease, kElection, kApplied };
       std::chrono::steady_clock::time_point deadline;
       std::function<void(ReplyFn)> fn;
       ReplyFn reply;
-      // Waits for the outcome of this replica's election (WaitForElection),
-      // not for a lease.
-      bool election = false;
+      For what = For::kLease;
+      paxos::Lsn applied = 0;  // kApplied: runs once the replica applied this far
     };
     std::vector<LeaseWaiter> lease_waiters;
   };
@@ -341,6 +344,13 @@ class StorageNode {
   // back off and retry (true: it was parked).
   bool WaitForElection(Group* g, const ReplyFn& done);
   static bool ElectionDecided(const Group& g);
+  // An eventually consistent read at a replica that knows of committed
+  // records it has not applied yet (a commit notice stepped in this round):
+  // the running request is parked until this round's group commit has
+  // applied them (true: it was parked). A leader sends its commit notice
+  // before it answers the write, so a read sent after that answer sees the
+  // write at every replica, unless stale reads are on.
+  bool WaitForApplied(Group* g, const ReplyFn& done);
   void RunLeaseWaiters();
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
   bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);

@@ -115,7 +115,20 @@ bool StorageNode::WaitForElection(Group* g, const ReplyFn& done) {
   const auto wait = std::chrono::milliseconds(std::min(options_.tick_ms * options_.election_ticks, 1000));
   const auto deadline = running_deadline_ != Clock::time_point{} ? running_deadline_ : now + wait;
   if (now >= deadline) return false;
-  g->lease_waiters.push_back(Group::LeaseWaiter{deadline, *running_, done, /*election=*/true});
+  g->lease_waiters.push_back(Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kElection});
+  lease_waiting_.insert(g->row.group);
+  return true;
+}
+
+bool StorageNode::WaitForApplied(Group* g, const ReplyFn& done) {
+  const paxos::Lsn commit = g->replica->commit_lsn();
+  // Parked once only: a read run again does not wait for later commits.
+  if (g->replica->applied_lsn() >= commit || running_ == nullptr || running_deadline_ != Clock::time_point{}) {
+    return false;
+  }
+  const auto deadline = Clock::now() + std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
+  g->lease_waiters.push_back(
+      Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kApplied, commit});
   lease_waiting_.insert(g->row.group);
   return true;
 }
@@ -134,7 +147,10 @@ void StorageNode::RunLeaseWaiters() {
       const bool election_settled = ElectionDecided(*g);
       auto& waiters = g->lease_waiters;
       for (auto w = waiters.begin(); w != waiters.end();) {
-        if ((w->election ? election_settled : lease_settled) || now >= w->deadline) {
+        bool settled = lease_settled;
+        if (w->what == Group::LeaseWaiter::For::kElection) settled = election_settled;
+        if (w->what == Group::LeaseWaiter::For::kApplied) settled = g->replica->applied_lsn() >= w->applied;
+        if (settled || now >= w->deadline) {
           ready.push_back(std::move(*w));
           w = waiters.erase(w);
         } else {

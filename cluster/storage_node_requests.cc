@@ -53,11 +53,11 @@ void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply
 // Reads: a consistent one only from a leader that holds a valid lease and
 // has applied everything earlier leaders acknowledged (so a deposed leader
 // that has not noticed yet cannot answer from stale state); any replica
-// otherwise.
+// otherwise, once it applied what it knows committed.
 bool StorageNode::RefuseRead(uint64_t group, bool consistent, const ReplyFn& done) {
   Group* g = FindGroup(group);
   if (g == nullptr) return RefuseUnlessLeader(g, done);
-  return consistent && WaitForLease(g, done);
+  return consistent ? WaitForLease(g, done) : WaitForApplied(g, done);
 }
 
 void StorageNode::Get(uint64_t group, Key key, bool consistent, ReplyFn reply) {
