@@ -130,6 +130,10 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   return op->second(ctx, doc);
 }
 
+bool Handler::HasTable(const std::string& ns, const std::string& name) const {
+  return cluster_->GetTable(ns + name).ok();
+}
+
 ApiResult<std::string> Handler::Call(const std::string& op, const std::string& ns, const JsonValue& request) {
   auto it = Operations().find(op);
   if (it == Operations().end()) return Error::UnknownOperation();

@@ -60,6 +60,10 @@ class Handler {
   // `ns` ("<key id>_<region>/", or "" with -sharedDb), as a client's request
   // would run, without HTTP, metrics or fault rules. For the seed loader.
   ApiResult<std::string> Call(const std::string& op, const std::string& ns, const JsonValue& request);
+  // Whether table `name` of namespace `ns` exists (a route lookup: no
+  // storage node is asked, unlike DescribeTable, whose item count waits for
+  // every partition's leader). For the seed loader.
+  bool HasTable(const std::string& ns, const std::string& name) const;
   // The namespace prefix for an access key id and region ("" with -sharedDb).
   std::string Namespace(const std::string& access_key, const std::string& region) const {
     return shared_db_ ? "" : access_key + "_" + region + "/";

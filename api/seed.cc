@@ -217,12 +217,9 @@ Status Seeder::Flush(const std::string& table, const std::string& source, std::v
 
 Status Seeder::LoadItems(std::istream& in, const std::string& table, const std::string& source,
                          SeedReport* report) {
-  rapidjson::Document describe(rapidjson::kObjectType);
-  describe.AddMember("TableName", rapidjson::Value(table.c_str(), describe.GetAllocator()), describe.GetAllocator());
-  auto exists = handler_->Call("DescribeTable", ns_, describe);
-  if (!exists.ok()) {
-    return Status::InvalidArgument(source + ": no table " + table + " (" + ErrorText(exists.error()) +
-                                   "); define it in a .json file of CreateTable requests");
+  if (!handler_->HasTable(ns_, table)) {
+    return Status::InvalidArgument(source + ": no table " + table +
+                                   "; define it in a .json file of CreateTable requests");
   }
   std::vector<Line> pending;
   std::string text;

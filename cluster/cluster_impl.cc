@@ -382,11 +382,11 @@ Result<TableMeta> ClusterImpl::CreateTable(const std::string& name, const std::s
   route->meta = TableMeta{name, *id, schema, NowMs(), TableState::kCreating, options_.partitions_per_table};
   const uint64_t n = options_.partitions_per_table;
   const uint64_t span = UINT64_MAX / n;
+  auto groups = meta_->NextId("group_id", n);
+  if (!groups.ok()) return groups.status();
   for (uint64_t i = 0; i < n; ++i) {
-    auto group = meta_->NextId("group_id");
-    if (!group.ok()) return group.status();
     PartitionRoute p;
-    p.group = *group;
+    p.group = *groups + i;
     p.hash_lo = i == 0 ? 0 : i * span + 1;
     p.hash_hi = i + 1 == n ? UINT64_MAX : (i + 1) * span;
     p.members = Place(p.group);

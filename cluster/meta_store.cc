@@ -5,58 +5,36 @@
 
 #include <mutex>
 
+#include "cluster/schema_images.h"
+#include "cluster/schemas.h"
 #include "cluster/wal_record.h"
 
 namespace ddb::cluster {
 
 namespace {
-// PRAGMA user_version of a file with the whole schema below; raise it with
-// every schema change (Open upgrades older files).
-constexpr int64_t kSchemaVersion = 1;
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS tables(
-  name TEXT PRIMARY KEY, id INTEGER NOT NULL, schema BLOB NOT NULL,
-  created_ms INTEGER NOT NULL, state INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS partitions(
-  table_id INTEGER NOT NULL, idx INTEGER NOT NULL, group_id INTEGER NOT NULL,
-  hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL, members TEXT NOT NULL,
-  log_members TEXT NOT NULL DEFAULT '', PRIMARY KEY(table_id, idx));
-CREATE TABLE IF NOT EXISTS counters(name TEXT PRIMARY KEY, value INTEGER NOT NULL);
-)sql";
-
-// A meta.sqlite that does not exist yet is written whole, as a WAL-mode file
-// with the schema (the image of an in-memory database that has it, built
-// once per process), rather than created empty, switched to WAL mode and
-// given its tables: it is on the path to a fresh start's first answer.
-Status CreateMetaFile(const std::string& path, bool fsync) {
-  static std::mutex mu;
-  static std::string image;  // guarded by mu
-  std::lock_guard<std::mutex> lock(mu);
-  if (image.empty()) {
-    auto db = SqliteDb::Open(":memory:", false);
-    if (!db.ok()) return db.status();
-    RETURN_IF_ERROR(db.value()->Exec(std::string("BEGIN;") + kSchema + "PRAGMA user_version=" +
-                                     std::to_string(kSchemaVersion) + ";COMMIT;"));
-    auto bytes = db.value()->WalFileImage();
-    if (!bytes.ok()) return bytes.status();
-    image = bytes.take();
-  }
-  return SqliteDb::CreateFile(path, image, fsync);
-}
+constexpr int64_t kSchemaVersion = meta_schema::kVersion;
+constexpr const char* kSchema = meta_schema::kTables;
 
 }  // namespace
 
 Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync) {
-  if (path != ":memory:" && ::access(path.c_str(), F_OK) != 0) RETURN_IF_ERROR(CreateMetaFile(path, fsync));
+  // A meta.sqlite that does not exist yet is the meta file image written
+  // out (a WAL-mode file with the whole schema), rather than created empty,
+  // switched to WAL mode and given its tables: it is on the path to a fresh
+  // start's first answer. An in-memory one loads that image.
+  const bool in_memory = path == ":memory:";
+  if (!in_memory && ::access(path.c_str(), F_OK) != 0) {
+    RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
+  }
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
   SqliteDb* sql = store->db_.get();
+  if (in_memory) RETURN_IF_ERROR(sql->LoadImage(MetaFileImage()));
   // Prepared on first use, then kept (each table operation runs them).
   store->next_id_ = sql->PrepareLater(
-      "INSERT INTO counters(name,value) VALUES(?1,1) "
-      "ON CONFLICT(name) DO UPDATE SET value=value+1 RETURNING value");
+      "INSERT INTO counters(name,value) VALUES(?1,?2) "
+      "ON CONFLICT(name) DO UPDATE SET value=value+?2 RETURNING value");
   store->save_table_ =
       sql->PrepareLater("INSERT OR REPLACE INTO tables(name,id,schema,created_ms,state) VALUES(?1,?2,?3,?4,?5)");
   store->save_partition_ = sql->PrepareLater(
@@ -112,12 +90,13 @@ Result<std::vector<TableRoute>> MetaStore::LoadAll() {
   return out;
 }
 
-Result<uint64_t> MetaStore::NextId(const std::string& counter) {
+Result<uint64_t> MetaStore::NextId(const std::string& counter, uint64_t count) {
+  CHECK(count > 0);
   std::lock_guard<std::mutex> lock(mu_);
   Statement& up = next_id_.Reset();
-  up.BindText(1, counter);
+  up.BindText(1, counter).Bind(2, static_cast<int64_t>(count));
   auto row = up.Step();
-  const uint64_t v = row.ok() && *row ? static_cast<uint64_t>(up.Int(0)) : 0;
+  const uint64_t v = row.ok() && *row ? static_cast<uint64_t>(up.Int(0)) - count + 1 : 0;
   up.Reset();  // finishes the statement: its write transaction commits
   if (!row.ok()) return row.status();
   CHECK(*row);

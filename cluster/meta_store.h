@@ -30,8 +30,9 @@ class MetaStore {
   static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync);
 
   Result<std::vector<TableRoute>> LoadAll();
-  // Hands out the next id of a counter ("table_id" or "group_id").
-  Result<uint64_t> NextId(const std::string& counter);
+  // Hands out the next `count` ids of a counter ("table_id" or
+  // "group_id") in one transaction; returns the first of them.
+  Result<uint64_t> NextId(const std::string& counter, uint64_t count = 1);
   Status SaveTable(const TableRoute& route);  // inserts or replaces table and partitions
   Status DeleteTable(const TableMeta& meta);
   // The database itself, for snapshots (cluster/snapshots.h), used only

@@ -7,70 +7,17 @@
 #include <algorithm>
 #include <mutex>
 
+#include "cluster/schema_images.h"
+#include "cluster/schemas.h"
 #include "cluster/wal_record.h"
 
 namespace ddb::cluster {
 
 namespace {
-// PRAGMA user_version of a file that has the whole schema below (kSchema,
-// item_stats and its triggers). Raise it with every schema change, and make
-// Upgrade() bring an older file to it.
-constexpr int64_t kSchemaVersion = 1;
-
-constexpr const char* kSchema = R"sql(
-CREATE TABLE IF NOT EXISTS replicas(
-  group_id INTEGER PRIMARY KEY, table_id INTEGER NOT NULL, members TEXT NOT NULL,
-  hash_lo INTEGER NOT NULL, hash_hi INTEGER NOT NULL,
-  promised INTEGER NOT NULL DEFAULT 0, commit_lsn INTEGER NOT NULL DEFAULT 0,
-  trim_lsn INTEGER NOT NULL DEFAULT 0, applied_lsn INTEGER NOT NULL DEFAULT 0,
-  config BLOB NOT NULL DEFAULT x'', joined_lsn INTEGER NOT NULL DEFAULT 0,
-  log_replica INTEGER NOT NULL DEFAULT 0);
-CREATE TABLE IF NOT EXISTS wal(
-  group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, ballot INTEGER NOT NULL,
-  data BLOB NOT NULL, crc INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 0,
-  PRIMARY KEY(group_id, lsn)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS items(
-  group_id INTEGER NOT NULL, h BLOB NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL,
-  item BLOB NOT NULL, size INTEGER NOT NULL,
-  PRIMARY KEY(group_id, h, hk, rk)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS outbox(
-  group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, seq INTEGER NOT NULL, data BLOB NOT NULL,
-  PRIMARY KEY(group_id, lsn, seq)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS locks(
-  group_id INTEGER NOT NULL, hk BLOB NOT NULL, rk BLOB NOT NULL, txn BLOB NOT NULL,
-  shared INTEGER NOT NULL, decision_group INTEGER NOT NULL, staged BLOB NOT NULL,
-  PRIMARY KEY(group_id, hk, rk, txn)) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS locks_by_txn ON locks(group_id, txn);
-CREATE TABLE IF NOT EXISTS decisions(
-  group_id INTEGER NOT NULL, txn BLOB NOT NULL, committed INTEGER NOT NULL,
-  PRIMARY KEY(group_id, txn)) WITHOUT ROWID;
-)sql";
-
-// Running totals of `items` per item space, kept by triggers in the same
-// transaction as every change to `items` (puts, deletes, truncates, snapshot
-// installs, scrub repairs, bit rot), so reading a partition's size is one
-// row, not a count(*) of the partition. INSERT OR REPLACE fires the delete
-// trigger for the row it replaces only with recursive_triggers on (Open).
-constexpr const char* kItemStatsTable = R"sql(
-CREATE TABLE item_stats(
-  group_id INTEGER PRIMARY KEY, items INTEGER NOT NULL, bytes INTEGER NOT NULL);
-INSERT INTO item_stats(group_id, items, bytes)
-  SELECT group_id, count(*), coalesce(sum(size), 0) FROM items GROUP BY group_id;
-)sql";
-constexpr const char* kItemStatsTriggers = R"sql(
-CREATE TRIGGER IF NOT EXISTS item_stats_insert AFTER INSERT ON items BEGIN
-  INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
-    ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
-END;
-CREATE TRIGGER IF NOT EXISTS item_stats_delete AFTER DELETE ON items BEGIN
-  UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
-END;
-CREATE TRIGGER IF NOT EXISTS item_stats_update AFTER UPDATE OF group_id, size ON items BEGIN
-  UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
-  INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
-    ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
-END;
-)sql";
+constexpr int64_t kSchemaVersion = node_schema::kVersion;
+constexpr const char* kSchema = node_schema::kTables;
+using node_schema::kItemStatsTable;
+using node_schema::kItemStatsTriggers;
 
 int64_t Crc(std::string_view d) {
   return static_cast<int64_t>(
@@ -83,58 +30,28 @@ uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 
 }  // namespace
 
-// This process's schema template, built on first need: the whole schema in
-// an in-memory database, and that database as the bytes of a WAL-mode file.
-namespace {
-std::mutex template_mu;
-std::unique_ptr<SqliteDb> schema_template;  // guarded by template_mu
-std::string schema_file_image;              // guarded by template_mu
-
-Status BuildSchemaTemplateLocked() {
-  if (schema_template != nullptr) return Status::Ok();
-  auto db = SqliteDb::Open(":memory:", false);
-  if (!db.ok()) return db.status();
-  RETURN_IF_ERROR(db.value()->Exec(std::string("BEGIN;") + kSchema + kItemStatsTable + kItemStatsTriggers +
-                                   "PRAGMA user_version=" + std::to_string(kSchemaVersion) + ";COMMIT;"));
-  auto image = db.value()->WalFileImage();
-  if (!image.ok()) return image.status();
-  schema_file_image = image.take();
-  schema_template = db.take();
-  return Status::Ok();
-}
-
-// A node file that does not exist yet is written whole from the template's
-// file image (SqliteDb::CreateFile): SQLite then opens a WAL-mode file with
-// the schema, and neither switches an empty file to WAL mode (a rollback
-// journal created and deleted) nor copies the schema in.
-Status WriteNewNodeFile(const std::string& path, bool fsync) {
-  std::string image;
-  {
-    std::lock_guard<std::mutex> lock(template_mu);
-    RETURN_IF_ERROR(BuildSchemaTemplateLocked());
-    image = schema_file_image;
-  }
-  return SqliteDb::CreateFile(path, image, fsync);
-}
-
-}  // namespace
-
-// An empty database (in memory, or a file emptied by a crash before its
-// first write) is filled with a page-by-page copy of the template (SqliteDb's
-// backup API): SQLite parses the schema once per process instead of creating
-// it statement by statement, and a file is only ever empty or whole.
+// A file emptied by a crash before its first write is filled with a
+// page-by-page copy (SqliteDb's backup API) of an in-memory database loaded
+// with the node file image, so a file is only ever empty or whole.
 Status NodeStore::CopySchemaTemplate(SqliteDb* dest) {
-  std::lock_guard<std::mutex> lock(template_mu);
-  RETURN_IF_ERROR(BuildSchemaTemplateLocked());
-  return schema_template->CopyTo(dest);
+  auto image = SqliteDb::Open(":memory:", false);
+  if (!image.ok()) return image.status();
+  RETURN_IF_ERROR(image.value()->LoadImage(NodeFileImage()));
+  return image.value()->CopyTo(dest);
 }
 
 Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync) {
-  if (path != ":memory:" && ::access(path.c_str(), F_OK) != 0) RETURN_IF_ERROR(WriteNewNodeFile(path, fsync));
+  // A new file is the node file image written out (no DDL, no rollback
+  // journal created and deleted), an in-memory database that image loaded.
+  const bool in_memory = path == ":memory:";
+  if (!in_memory && ::access(path.c_str(), F_OK) != 0) {
+    RETURN_IF_ERROR(SqliteDb::CreateFile(path, NodeFileImage(), fsync));
+  }
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
   SqliteDb* sql = store->db_.get();
+  if (in_memory) RETURN_IF_ERROR(sql->LoadImage(NodeFileImage()));
   // Per connection: INSERT OR REPLACE fires item_stats' delete trigger.
   RETURN_IF_ERROR(sql->Exec("PRAGMA recursive_triggers = ON"));
   auto version = sql->QueryInt("PRAGMA user_version");

@@ -185,19 +185,23 @@ Status SqliteDb::CopyTo(SqliteDb* dest) {
   return Status::Ok();
 }
 
-Result<std::string> SqliteDb::WalFileImage() {
-  sqlite3_int64 size = 0;
-  unsigned char* bytes = sqlite3_serialize(db_, "main", &size, 0);
-  if (bytes == nullptr) return SqlError(db_, "sqlite serialize");
-  std::string image(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
-  sqlite3_free(bytes);
-  if (image.size() < 100) return Status::Internal("sqlite serialize: no database header");
-  image[18] = 2;  // file format write version: WAL
-  image[19] = 2;  // file format read version: WAL
-  return image;
+Status SqliteDb::LoadImage(std::string_view image) {
+  if (image.size() < 100) return Status::InvalidArgument("sqlite image: no database header");
+  auto* bytes = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
+  if (bytes == nullptr) return Status::IoError("sqlite image: out of memory");
+  std::memcpy(bytes, image.data(), image.size());
+  bytes[18] = 1;  // file format versions: rollback journal (an in-memory
+  bytes[19] = 1;  // database has no WAL)
+  const auto size = static_cast<sqlite3_int64>(image.size());
+  // FREEONCLOSE: SQLite owns `bytes` from here on, on failure too.
+  if (sqlite3_deserialize(db_, "main", bytes, size, size,
+                          SQLITE_DESERIALIZE_FREEONCLOSE | SQLITE_DESERIALIZE_RESIZEABLE) != SQLITE_OK) {
+    return SqlError(db_, "sqlite deserialize");
+  }
+  return Exec("PRAGMA journal_mode=MEMORY");
 }
 
-Status SqliteDb::CreateFile(const std::string& path, const std::string& image, bool fsync) {
+Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync) {
   const std::string temp = path + ".new";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(errno));

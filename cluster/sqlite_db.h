@@ -88,12 +88,13 @@ class SqliteDb {
   // (SQLite's online backup API). Neither may be in a transaction; `dest`
   // keeps its journal mode.
   Status CopyTo(SqliteDb* dest);
-  // The database as the bytes of a file (sqlite3_serialize) that opens as
-  // it, marked as a WAL-mode file (header bytes 18-19 set to 2).
-  Result<std::string> WalFileImage();
+  // Replaces an in-memory database's content with `image` (a database
+  // file's bytes, e.g. schema_images.h's), copied, as a rollback-journal
+  // database: no statement may be running.
+  Status LoadImage(std::string_view image);
   // Writes `image` to PATH.new (synced when `fsync`) and renames it to PATH,
   // so that PATH is never a partial file.
-  static Status CreateFile(const std::string& path, const std::string& image, bool fsync);
+  static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
   // Adds a column to an existing table unless it has it (files written by an
   // older version); `definition` is "name TYPE ...".
   Status AddColumnIfMissing(const std::string& table, const std::string& definition);
