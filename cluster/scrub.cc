@@ -65,8 +65,10 @@ Status Scrubber::Start() {
   return Status::Ok();
 }
 
+// Tables deleted before the capture leave nothing in it.
 Result<std::map<std::string, std::string>> Scrubber::CaptureArchive() {
   std::lock_guard<std::mutex> lock(mu_);
+  DropForgotten();
   return archive_->bucket()->ReadAll();
 }
 
@@ -80,6 +82,10 @@ Status Scrubber::RestoreArchive(const std::map<std::string, std::string>& object
   idle_ = false;
   std::lock_guard<std::mutex> state(state_mu_);
   state_.clear();
+  // Tables deleted since the snapshot are the snapshot's again: their
+  // archives, just restored, must not be forgotten by the next pass (their
+  // replicas' WALs, trimmed behind those archives, would show holes).
+  dropped_.clear();
   return Status::Ok();
 }
 
