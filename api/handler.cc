@@ -34,35 +34,37 @@ bool WritesItems(const std::string& op) {
 
 // "AWS4-HMAC-SHA256 Credential=AKID/20260101/us-east-1/dynamodb/aws4_request, ..."
 // gives the access key id and the region.
-ApiResult<std::pair<std::string, std::string>> ParseCredential(const std::string& auth) {
-  const std::string tag = "Credential=";
-  size_t at = auth.find(tag);
-  if (at == std::string::npos) {
+ApiResult<std::pair<std::string, std::string>> ParseCredential(std::string_view auth) {
+  constexpr std::string_view kTag = "Credential=";
+  size_t at = auth.find(kTag);
+  if (at == std::string_view::npos) {
     return Error{400, "IncompleteSignatureException",
-                 "Authorization header requires 'Credential' parameter. Authorization=" + auth};
+                 "Authorization header requires 'Credential' parameter. Authorization=" + std::string(auth)};
   }
-  size_t start = at + tag.size();
+  size_t start = at + kTag.size();
   size_t end = auth.find_first_of(", ", start);
-  std::string scope = auth.substr(start, end == std::string::npos ? std::string::npos : end - start);
-  std::vector<std::string> parts;
-  size_t from = 0;
+  std::string_view scope = auth.substr(start, end == std::string_view::npos ? std::string_view::npos : end - start);
+  // key id / date / region / service / "aws4_request"
+  std::string_view parts[5];
+  size_t count = 0, from = 0;
   for (;;) {
     size_t slash = scope.find('/', from);
-    parts.push_back(scope.substr(from, slash == std::string::npos ? std::string::npos : slash - from));
-    if (slash == std::string::npos) break;
+    if (count < 5) parts[count] = scope.substr(from, slash == std::string_view::npos ? slash : slash - from);
+    ++count;
+    if (slash == std::string_view::npos) break;
     from = slash + 1;
   }
-  if (parts.size() != 5 || parts[0].empty() || parts[2].empty()) {
+  if (count != 5 || parts[0].empty() || parts[2].empty()) {
     return Error{400, "IncompleteSignatureException",
                  "Credential should be scoped to a valid region, not '" +
-                     (parts.size() > 2 ? parts[2] : std::string()) + "'. "};
+                     (count > 2 ? std::string(parts[2]) : std::string()) + "'. "};
   }
-  return std::make_pair(parts[0], parts[2]);
+  return std::make_pair(std::string(parts[0]), std::string(parts[2]));
 }
 
-bool JsonContentType(const std::string& ct) {
-  std::string base = ct.substr(0, ct.find(';'));
-  while (!base.empty() && base.back() == ' ') base.pop_back();
+bool JsonContentType(std::string_view ct) {
+  std::string_view base = ct.substr(0, ct.find(';'));
+  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
   return base == "application/x-amz-json-1.0" || base == "application/json";
 }
 
@@ -72,10 +74,10 @@ Handler::Handler(cluster::Cluster* cluster, bool shared_db) : cluster_(cluster),
   indexes_.Start();
 }
 
-std::string Handler::OperationName(const std::string& target) {
-  const std::string prefix = "DynamoDB_20120810.";
-  if (target.compare(0, prefix.size(), prefix) != 0) return "";
-  return target.substr(prefix.size());
+std::string Handler::OperationName(std::string_view target) {
+  constexpr std::string_view kPrefix = "DynamoDB_20120810.";
+  if (target.substr(0, kPrefix.size()) != kPrefix) return "";
+  return std::string(target.substr(kPrefix.size()));
 }
 
 std::string Handler::RenderError(const Error& e) {
@@ -119,7 +121,7 @@ ApiResult<std::string> Handler::Dispatch(const HttpRequest& request, std::string
   ctx.indexes = &indexes_;
   ctx.tokens = &tokens_;
   ctx.region = cred->second;
-  ctx.host = request.host;
+  ctx.host = std::string(request.host);
   ctx.faults = &faults_;
   if (!shared_db_) ctx.ns = cred->first + "_" + cred->second + "/";
   if (auto injected = faults_.ErrorFor(op->first, ctx.ns, doc)) return *injected;

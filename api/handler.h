@@ -15,6 +15,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 
 #include "api/error.h"
@@ -28,12 +29,13 @@
 
 namespace ddb::api {
 
+// Views of the HTTP request's headers and body, valid during Handle.
 struct HttpRequest {
-  std::string target;         // X-Amz-Target
-  std::string content_type;   // Content-Type
-  std::string authorization;  // Authorization; empty when absent
-  std::string host;           // Host, for DescribeEndpoints
-  std::string body;
+  std::string_view target;         // X-Amz-Target
+  std::string_view content_type;   // Content-Type
+  std::string_view authorization;  // Authorization; empty when absent
+  std::string_view host;           // Host, for DescribeEndpoints
+  std::string_view body;
 };
 
 struct HttpResponse {
@@ -72,7 +74,7 @@ class Handler {
   // {"__type":"...","message":"..."}
   static std::string RenderError(const Error& e);
   // The operation named by an X-Amz-Target value, or "" when it names none.
-  static std::string OperationName(const std::string& target);
+  static std::string OperationName(std::string_view target);
 
  private:
   // `table` receives the request's TableName when it has one.

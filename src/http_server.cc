@@ -14,6 +14,8 @@
 #include <random>
 #include <shared_mutex>
 #include <sstream>
+#include <string_view>
+#include <strings.h>
 #include <thread>
 
 #include "webui/assets.h"
@@ -89,23 +91,46 @@ class ElasticPool : public httplib::TaskQueue {
   bool stopped_ = false;
 };
 
-// DynamoDB's request ids: 52 characters of [A-Z0-9].
+// DynamoDB's request ids: 52 characters of [A-Z0-9]; 12 from each 64-bit
+// draw (36^12 < 2^64), not one draw per character.
 std::string RequestId() {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string id(52, ' ');
-  for (char& c : id) c = kChars[rng() % 36];
+  uint64_t bits = 0;
+  for (size_t i = 0; i < id.size(); ++i) {
+    if (i % 12 == 0) bits = rng();
+    id[i] = kChars[bits % 36];
+    bits /= 36;
+  }
   return id;
 }
 
-// An RFC 7231 date, e.g. "Thu, 26 Nov 2026 01:05:49 GMT".
+// The value of header `name` (ASCII case-insensitive), or nullptr: one pass
+// over the few headers of a request, where each of httplib's lookups is a
+// map search that lowercases both sides of every comparison.
+const std::string* FindHeader(const httplib::Headers& headers, std::string_view name) {
+  for (const auto& [key, value] : headers) {
+    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) return &value;
+  }
+  return nullptr;
+}
+
+// An RFC 7231 date, e.g. "Thu, 26 Nov 2026 01:05:49 GMT"; formatted once a
+// second per thread.
 std::string HttpDate() {
-  std::time_t now = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  char buf[64];
-  std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-  return buf;
+  thread_local std::time_t formatted = -1;
+  thread_local std::string text;
+  const std::time_t now = std::time(nullptr);
+  if (now != formatted) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    text = buf;
+    formatted = now;
+  }
+  return text;
 }
 
 std::string Crc32(const std::string& body) {
@@ -140,8 +165,9 @@ struct HttpServer::Impl {
   // (none without one); a preflight (OPTIONS) also gets the allowed methods
   // and headers it asked for, and how long to cache them.
   void AddCors(const httplib::Request& req, httplib::Response& res) {
-    if (!req.has_header("Origin")) return;
-    std::string origin = req.get_header_value("Origin");
+    const std::string* found = FindHeader(req.headers, "Origin");
+    if (found == nullptr) return;
+    const std::string& origin = *found;
     if (!OriginAllowed(options.cors, origin)) return;
     if (req.method == "OPTIONS") {
       std::string methods = req.get_header_value("Access-Control-Request-Method");
@@ -162,16 +188,22 @@ struct HttpServer::Impl {
       return;
     }
     api::HttpRequest in;
-    in.target = req.get_header_value("X-Amz-Target");
-    in.content_type = req.get_header_value("Content-Type");
-    in.authorization = req.get_header_value("Authorization");
-    in.host = req.get_header_value("Host");
+    for (const auto& [key, value] : req.headers) {
+      auto is = [&key = key](std::string_view name) {
+        return key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0;
+      };
+      if (is("X-Amz-Target")) in.target = value;
+      else if (is("Content-Type")) in.content_type = value;
+      else if (is("Authorization")) in.authorization = value;
+      else if (is("Host")) in.host = value;
+    }
     in.body = req.body;
     api::HttpResponse out = handler->Handle(in);
     res.status = out.status;
     res.set_header("x-amzn-RequestId", RequestId());
     res.set_header("x-amz-crc32", Crc32(out.body));
-    res.set_content(out.body, "application/x-amz-json-1.0");
+    res.set_header("Content-Type", "application/x-amz-json-1.0");
+    res.body = std::move(out.body);
   }
 
   void Admin(const httplib::Request& req, httplib::Response& res) {
