@@ -426,6 +426,8 @@ class Cluster {
   // Test hook: flips a bit of WAL record `lsn` of `group` on `node`, keeping
   // its stored CRC.
   virtual Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) = 0;
+  // Test hook: deletes WAL record `lsn` of `group` on `node` (a hole).
+  virtual Status LoseWalRecord(const std::string& node, uint64_t group, uint64_t lsn) = 0;
 
   // Stale reads on request: followers apply committed writes `delay_ms`
   // late (0: at once, the default), so eventually consistent reads may miss

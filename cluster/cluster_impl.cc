@@ -90,6 +90,9 @@ class ClusterImpl final : public Cluster {
   Status ArchiveNow() override { return scrubber_->ArchiveNow(); }
   Result<BitRot> FlipItemBit(const std::string& node, uint64_t group, uint64_t pick) override;
   Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) override;
+  Status LoseWalRecord(const std::string& node, uint64_t group, uint64_t lsn) override;
+  // Runs `fn` on node `node`'s thread (StorageNode::Inspect) and waits.
+  Status InspectNode(const std::string& node, uint64_t group, StorageNode::InspectFn fn);
   Status SetStaleReads(int delay_ms) override {
     for (auto& n : nodes_) n->SetStaleReads(std::chrono::milliseconds(delay_ms));
     stale_reads_ms_ = delay_ms;
@@ -841,14 +844,24 @@ Result<BitRot> ClusterImpl::FlipItemBit(const std::string& node, uint64_t group,
   return *rot;
 }
 
-Status ClusterImpl::CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) {
+Status ClusterImpl::InspectNode(const std::string& node, uint64_t group, StorageNode::InspectFn fn) {
   std::vector<StorageNode*> nodes = Targets(node);
   if (nodes.size() != 1 || nodes.front()->name() != node) return Status::NotFound("no node named " + node);
   NodeReplies barrier(1);
-  nodes.front()->Inspect(
-      group, [group, lsn](NodeStore& store, const paxos::Replica*) { return store.scrub().CorruptWal(group, lsn); },
-      barrier.Slot(0));
+  nodes.front()->Inspect(group, std::move(fn), barrier.Slot(0));
   return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
+}
+
+Status ClusterImpl::CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) {
+  return InspectNode(node, group, [group, lsn](NodeStore& store, const paxos::Replica*) {
+    return store.scrub().CorruptWal(group, lsn);
+  });
+}
+
+Status ClusterImpl::LoseWalRecord(const std::string& node, uint64_t group, uint64_t lsn) {
+  return InspectNode(node, group, [group, lsn](NodeStore& store, const paxos::Replica*) {
+    return store.scrub().LoseWal(group, lsn);
+  });
 }
 
 Status ClusterImpl::WithNodesOff(

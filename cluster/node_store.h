@@ -40,9 +40,10 @@
 //       same transaction as each change. Not replicated (scrub does not
 //       digest it): each file derives it from its own items.
 //
-// PRAGMA user_version is the schema's version (kSchemaVersion in the .cc):
-// a file at that version opens without any DDL; a new file is a copy of a
-// template with the whole schema; an older one is upgraded in place.
+// PRAGMA user_version is the schema's version (node_schema::kVersion in
+// cluster/schemas.h): a file at that version opens without any DDL; a new
+// file is the node file image made at build time (schema_images.h); an
+// older one is upgraded in place.
 //
 // Writes happen inside Begin()/Commit(): the node thread groups every record
 // that arrived together into one transaction (group commit).

@@ -285,4 +285,11 @@ Status ScrubStore::CorruptWal(uint64_t group, paxos::Lsn lsn) {
   return up->Bind(1, S(group)).Bind(2, S(lsn)).Bind(3, std::string_view(data)).Run();
 }
 
+Status ScrubStore::LoseWal(uint64_t group, paxos::Lsn lsn) {
+  auto del = db_->Prepare("DELETE FROM wal WHERE group_id=?1 AND lsn=?2");
+  if (!del.ok()) return del.status();
+  RETURN_IF_ERROR(del->Bind(1, S(group)).Bind(2, S(lsn)).Run());
+  return db_->Changes() == 1 ? Status::Ok() : Status::NotFound("no such WAL record");
+}
+
 }  // namespace ddb::cluster

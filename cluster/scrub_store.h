@@ -94,6 +94,8 @@ class ScrubStore {
   Result<std::pair<std::string, std::string>> FlipItemBit(uint64_t group, uint64_t pick);
   // Test hook: flips a bit of the data of WAL record `lsn`, keeping its CRC.
   Status CorruptWal(uint64_t group, paxos::Lsn lsn);
+  // Deletes WAL record `lsn` of `group` (a record lost on disk). NotFound.
+  Status LoseWal(uint64_t group, paxos::Lsn lsn);
 
  private:
   SqliteDb* db_;

@@ -123,22 +123,36 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
     return s;
   }
   std::unique_ptr<SqliteDb> out(new SqliteDb(db));
+  // Exclusive locking mode, set before anything reads the file (PRAGMA
+  // synchronous reads the schema): the process holds one connection per
+  // file, so the WAL index lives in this connection's memory rather than in
+  // a shared -shm file, and a read transaction takes no file lock (make
+  // bench at 16 connections: GetItem +2%, PutItem +3%). The first read,
+  // before journal_mode is set (setting it first opens a WAL-mode file with
+  // a -shm file after all), takes the file lock, held until the connection
+  // closes: a second process cannot use the same files (it gives up after
+  // the busy timeout).
+  std::string pragmas = "PRAGMA busy_timeout=1000; PRAGMA locking_mode=EXCLUSIVE; SELECT count(*) FROM sqlite_master;";
   // WAL mode: a commit is a write() to the -wal file, which survives kill -9
   // of the process. Without -fsync nothing is synced at all, checkpoints
   // included: the promise is survival of the process, not of the host (a
   // checkpoint's fsync otherwise stalls a group commit for tens of ms).
-  // With -fsync, every commit is synced.
-  // synchronous first: switching a new file to WAL mode under the default
-  // (FULL) cost four fdatasyncs per file, most of the start-up time.
-  std::string pragmas = fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
-  pragmas += "PRAGMA journal_mode=WAL; PRAGMA busy_timeout=5000;";
+  // With -fsync, every commit is synced. synchronous before journal_mode:
+  // switching a new file to WAL mode under the default (FULL) cost four
+  // fdatasyncs per file, most of the start-up time.
+  pragmas += fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
+  pragmas += "PRAGMA journal_mode=WAL;";
   // Checkpoint every 100 WAL pages rather than SQLite's 1000: the group
   // commit that runs a checkpoint copies a tenth as much, which keeps write
   // latency even (make bench, PutItem at 16 connections: p99/p50 2.7
   // against 3.1, the same throughput, ~3% more CPU).
   pragmas += "PRAGMA wal_autocheckpoint=100;";
   if (path == ":memory:") pragmas = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
-  RETURN_IF_ERROR(out->Exec(pragmas));
+  Status set = out->Exec(pragmas);
+  if (!set.ok() && sqlite3_errcode(db) == SQLITE_BUSY) {
+    return Status::IoError("cannot open " + path + ": it is in use by another process (another ddb-local on this -dbPath?)");
+  }
+  RETURN_IF_ERROR(set);
   out->begin_ = out->PrepareLater("BEGIN IMMEDIATE");
   out->commit_ = out->PrepareLater("COMMIT");
   out->rollback_ = out->PrepareLater("ROLLBACK");
