@@ -268,8 +268,11 @@ TEST_CASE("node store: a transaction's hard state and applied LSN are written at
   CHECK(state() == std::make_pair(paxos::Lsn{4}, paxos::Lsn{4}));
 }
 
-// The leader's last LSN of the table's only partition.
+// The leader's last LSN of the table's only partition. A consistent read
+// first: it is answered only by an elected leader (CreateTable returns as the
+// first election starts).
 uint64_t LastLsn(Cluster& c, const TableMeta& t) {
+  REQUIRE(c.Get(t, Key{"probe", "r"}, /*consistent=*/true).ok());
   for (const TableInfo& ti : c.Snapshot().tables) {
     if (ti.meta.id != t.id) continue;
     REQUIRE(ti.partitions.size() == 1);
