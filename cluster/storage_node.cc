@@ -138,7 +138,9 @@ void StorageNode::Deliver(paxos::Message m) { Post(Task{std::move(m), nullptr, n
 
 void StorageNode::FailAll(const Status& why) {
   for (auto& [id, g] : groups_) {
-    for (auto& [lsn, p] : g.pending) p.done(Reply(why));
+    for (auto& [lsn, p] : g.pending) {
+      if (p.done) p.done(Reply(why));  // empty: answered once committed
+    }
     for (auto& [lsn, w] : g.after_commit) w.second(Reply(why));
     for (Group::LeaseWaiter& w : g.lease_waiters) w.reply(Reply(Status::Unavailable("storage node powered off")));
     g.pending.clear();
@@ -215,6 +217,8 @@ void StorageNode::FlushReady() {
       if (g.replica->HasReady()) readies.emplace_back(&g, g.replica->TakeReady());
     }
     if (readies.empty()) return;
+    // A leader's Ready that only commits answers its plain writes first.
+    for (auto& [g, ready] : readies) AnswerCommitted(g, ready);
     Status s = PersistAndApply(readies);
     if (!s.ok()) {
       // Nothing may be sent or acknowledged that is not on disk; a node that

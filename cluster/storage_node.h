@@ -244,6 +244,10 @@ class StorageNode {
       std::vector<std::string> item_keys;  // ItemKey() of the items it writes, for the overlay
       NodeReply reply;           // sent once committed (status set then)
       ReplyFn done;
+      // A plain put, delete or batch with no global index writes to wait
+      // for: it may be answered once committed, before this leader applies
+      // it (AnswerCommitted); `done` is then empty.
+      bool answer_early = false;
     };
     std::map<paxos::Lsn, Pending> pending;
     // Leader only: the newest proposed, not yet applied version of each item
@@ -360,6 +364,11 @@ class StorageNode {
   void RunMutator(Group* g, const Key& key, const Mutator& mutator, ReplyFn done);
   void ProposeBatch(Group* g, std::vector<BatchStep>& steps, ReplyFn done);
   void Settle(Group* g, const paxos::Ready& ready);
+  // A leader's Ready that only commits (no new records, no messages but
+  // commit notices): sends the notices and answers its committed plain
+  // writes now, before the group commit that applies them, which then
+  // leaves the critical path of a write (see FlushReady).
+  void AnswerCommitted(Group* g, paxos::Ready& ready);
   // Transactions (storage_node_txn.cc).
   Status LoadTxnState(Group* g);
   // The effect of a transaction record on g's lock and decision maps;

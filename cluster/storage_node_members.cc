@@ -93,7 +93,9 @@ void StorageNode::InstallFetched(uint64_t group, NodeReply fetched) {
 void StorageNode::ForgetGroup(uint64_t group, const Status& why) {
   Group* g = FindGroup(group);
   if (g == nullptr) return;
-  for (auto& [lsn, p] : g->pending) p.done(Reply(why));
+  for (auto& [lsn, p] : g->pending) {
+    if (p.done) p.done(Reply(why));  // empty: answered once committed
+  }
   for (auto& [lsn, w] : g->after_commit) w.second(Reply(why));
   for (Group::LeaseWaiter& w : g->lease_waiters) w.reply(Reply(why));
   groups_.erase(group);

@@ -49,6 +49,7 @@ void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, Re
     g->pending[*lsn] = Group::Pending{g->replica->ballot(), {}, std::move(reply), std::move(done)};
     return;
   }
+  const bool early = !reply.wait_for_indexes;
   if (record.op == WalRecord::Op::kBatch) {  // an overlay entry per item, the last write of each
     std::vector<std::string> keys;
     keys.reserve(record.writes.size());
@@ -58,14 +59,40 @@ void StorageNode::Propose(Group* g, const WalRecord& record, NodeReply reply, Re
       if (w.op == WalRecord::Op::kPut) version = w.item;
       g->overlay[keys.back()] = {*lsn, std::move(version)};
     }
-    g->pending[*lsn] = Group::Pending{g->replica->ballot(), std::move(keys), std::move(reply), std::move(done)};
+    g->pending[*lsn] = Group::Pending{g->replica->ballot(), std::move(keys), std::move(reply), std::move(done), early};
     return;
   }
   std::string key = ItemKey(record.hash_key, record.range_key);
   std::optional<std::string> version;
   if (record.op == WalRecord::Op::kPut) version = record.item;
   g->overlay[key] = {*lsn, std::move(version)};
-  g->pending[*lsn] = Group::Pending{g->replica->ballot(), {std::move(key)}, std::move(reply), std::move(done)};
+  const bool plain = record.op == WalRecord::Op::kPut || record.op == WalRecord::Op::kDelete;
+  g->pending[*lsn] =
+      Group::Pending{g->replica->ballot(), {std::move(key)}, std::move(reply), std::move(done), plain && early};
+}
+
+// Safe to answer before applying: the record is committed (a majority of
+// the group persisted it at our ballot), so it survives any crash; the
+// notices go out first, so an eventually consistent read sent after the
+// answer finds every replica knowing it committed (and waiting for its
+// apply, WaitForApplied); and this node runs nothing else before the group
+// commit that applies it, so its own reads and read-modify-writes see it.
+void StorageNode::AnswerCommitted(Group* g, paxos::Ready& ready) {
+  if (!g->replica->IsLeader() || ready.committed.empty() || !ready.entries.empty() || !ready.abandoned.empty() ||
+      ready.snapshot) {
+    return;
+  }
+  for (const paxos::Message& m : ready.messages) {
+    if (m.type != paxos::Message::Type::kHeartbeat) return;
+  }
+  for (paxos::Message& m : ready.messages) transport_->Send(std::move(m));
+  ready.messages.clear();
+  for (const paxos::Record& r : ready.committed) {
+    auto it = g->pending.find(r.lsn);
+    if (it == g->pending.end() || !it->second.answer_early || it->second.ballot != r.ballot) continue;
+    it->second.done(std::move(it->second.reply));
+    it->second.done = nullptr;
+  }
 }
 
 Result<std::optional<std::string>> StorageNode::Latest(Group* g, const Key& key, paxos::Lsn* pending_lsn) {
@@ -195,7 +222,7 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
       // Another leader decided this LSN; it may have re-proposed our value
       // (recovered from the accepted records), so the outcome is unknown.
       if (!ours) p.reply = Reply(Status::Uncertain("write superseded by a new leader"));
-      p.done(std::move(p.reply));
+      if (p.done) p.done(std::move(p.reply));  // empty: answered before the apply (AnswerCommitted)
       g->pending.erase(it);
     }
     for (auto w = g->after_commit.begin(); w != g->after_commit.end() && w->first <= r.lsn;) {
@@ -207,7 +234,9 @@ void StorageNode::Settle(Group* g, const paxos::Ready& ready) {
   for (paxos::Lsn lsn : ready.abandoned) {
     auto it = g->pending.find(lsn);
     if (it == g->pending.end()) continue;
-    it->second.done(Reply(Status::Uncertain("leader changed with the write in flight"), g->replica->leader_hint()));
+    if (it->second.done) {
+      it->second.done(Reply(Status::Uncertain("leader changed with the write in flight"), g->replica->leader_hint()));
+    }
     g->pending.erase(it);
   }
   // Every answer waiting on an abandoned version fails; the client retries

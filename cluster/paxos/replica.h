@@ -13,7 +13,11 @@
 //      with an LSN that is already stored replaces it; its `kind` is stored
 //      with it), durably enough for the promise the driver makes (a SQLite
 //      transaction per Ready);
-//   2. only then send `messages`;
+//   2. only then send `messages` (except a leader's Ready with no `entries`
+//      whose messages are all heartbeats: those carry only what is already
+//      persisted, ballot, last LSN, a commit LSN a majority persisted and a
+//      trim LSN every member did, and may go first, as may the answers to
+//      the clients whose records `committed` holds);
 //   3. apply `committed` in order (they are contiguous and start right after
 //      the last LSN applied by this replica): a kData record with non-empty
 //      data is a client write, applied to the items only when `apply_items`
