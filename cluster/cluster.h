@@ -451,7 +451,10 @@ class Cluster {
   // is called (the server calls it once it listens, so that the files open
   // while it already answers: ListTables and DescribeTable need none of
   // them). A request that needs a node waits until its file is open.
-  virtual void OpenStorage() = 0;
+  // `one_at_a_time`: the nodes open their files one after another (each
+  // asks the next once it is done), leaving the other core to the requests;
+  // otherwise all at once (-seed needs them all before it can go on).
+  virtual void OpenStorage(bool one_at_a_time = false) = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

@@ -107,8 +107,20 @@ class ClusterImpl final : public Cluster {
   }
   std::vector<SnapshotInfo> ListSnapshots() override { return snapshots_.List(); }
   void Stop() override;
-  void OpenStorage() override {
-    for (auto& n : nodes_) n->OpenFile();
+  void OpenStorage(bool one_at_a_time) override {
+    if (!one_at_a_time) {
+      for (auto& n : nodes_) n->OpenFile();
+      return;
+    }
+    open_in_turn_ = true;
+    OpenNextNode();
+  }
+  // The next node in turn whose file is not open asks to open it; its
+  // on_open calls this again. Nodes opened by requests meanwhile are skipped.
+  void OpenNextNode() {
+    for (size_t i = next_open_.fetch_add(1); i < nodes_.size(); i = next_open_.fetch_add(1)) {
+      if (nodes_[i]->OpenFile()) return;
+    }
   }
 
  private:
@@ -150,6 +162,8 @@ class ClusterImpl final : public Cluster {
   std::unique_ptr<MetaStore> meta_;
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
+  std::atomic<bool> open_in_turn_{false};  // OpenStorage(true) was called
+  std::atomic<size_t> next_open_{0};       // the next node OpenNextNode asks
   std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
   std::mutex faults_mu_;
@@ -200,6 +214,9 @@ Status ClusterImpl::Init() {
         if (static_cast<paxos::NodeId>(other) != no.id) no.peer_ids.push_back(static_cast<paxos::NodeId>(other));
       }
       no.on_outbox = [this] { propagator_->Notify(); };
+      no.on_open = [this] {
+        if (open_in_turn_) OpenNextNode();
+      };
       no.peer = [this](paxos::NodeId id) -> StorageNode* {
         auto it = node_by_id_.find(id);
         return it == node_by_id_.end() ? nullptr : it->second;

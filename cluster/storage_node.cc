@@ -60,15 +60,19 @@ void StorageNode::Start(bool open_file) {
         std::fflush(stderr);
         std::_Exit(1);
       }
+      file_open_ = true;
+      if (options_.on_open) options_.on_open();
     }
     Run();
   });
 }
 
-void StorageNode::OpenFile() {
+bool StorageNode::OpenFile() {
+  if (file_open_) return false;
   std::lock_guard<std::mutex> lock(mu_);
   open_file_now_ = true;
   cv_.notify_one();
+  return true;
 }
 
 void StorageNode::Stop() { PowerOff(); }

@@ -124,6 +124,8 @@ struct NodeOptions {
   // Called (on the node thread) after a group commit that added global index
   // writes to an outbox, so the propagator need not poll.
   std::function<void()> on_outbox;
+  // Called on the node thread once its file is open (Start(true)).
+  std::function<void()> on_open;
   // Finds another node by id, for a replica that needs a snapshot from its
   // leader (a member added after the leader trimmed its log).
   std::function<class StorageNode*(paxos::NodeId)> peer;
@@ -143,7 +145,8 @@ class StorageNode {
   // a node that cannot open its file stops the process (exit code 1) with a
   // line on stderr that names it.
   void Start(bool open_file = false);
-  void OpenFile();
+  // False when the file is open already (nothing to do).
+  bool OpenFile();
   // Finishes queued work, fails what cannot finish, and joins the thread.
   void Stop();
 
@@ -414,6 +417,7 @@ class StorageNode {
   std::deque<Task> inbox_;  // guarded by mu_
   bool off_ = true;         // guarded by mu_; until Start()
   bool open_file_now_ = false;  // guarded by mu_: OpenFile() was called
+  std::atomic<bool> file_open_{false};  // set once Open() succeeded
   std::thread thread_;
 };
 

@@ -115,7 +115,9 @@ int main(int argc, char** argv) {
   // The line tools wait for: printed once the port accepts connections.
   std::printf("ddb-local listening on http://%s:%d\n", flags.host.c_str(), server.port());
   std::fflush(stdout);
-  (*cluster)->OpenStorage();  // the node files open while the server answers
+  // The node files open while the server answers, one at a time, so that
+  // they do not take both cores from the first requests.
+  (*cluster)->OpenStorage(/*one_at_a_time=*/true);
 
   // The server runs on its own thread; this one waits for a stop signal.
   // If the server fails on its own, it raises SIGTERM so that we stop too.
