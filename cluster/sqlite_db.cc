@@ -132,7 +132,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   // synchronous reads the schema): the process holds one connection per
   // file, so the WAL index lives in this connection's memory rather than in
   // a shared -shm file, and a read transaction takes no file lock (make
-  // bench at 16 connections: GetItem +2%, PutItem +3%). The first read,
+  // bench at 16 connections: GetItem +4%, PutItem +3%). The first read,
   // before journal_mode is set (setting it first opens a WAL-mode file with
   // a -shm file after all), takes the file lock, held until the connection
   // closes: a second process cannot use the same files (it gives up after
