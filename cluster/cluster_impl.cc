@@ -91,8 +91,6 @@ class ClusterImpl final : public Cluster {
   Result<BitRot> FlipItemBit(const std::string& node, uint64_t group, uint64_t pick) override;
   Status CorruptWalRecord(const std::string& node, uint64_t group, uint64_t lsn) override;
   Status LoseWalRecord(const std::string& node, uint64_t group, uint64_t lsn) override;
-  // Runs `fn` on node `node`'s thread (StorageNode::Inspect) and waits.
-  Status InspectNode(const std::string& node, uint64_t group, StorageNode::InspectFn fn);
   Status SetStaleReads(int delay_ms) override {
     for (auto& n : nodes_) n->SetStaleReads(std::chrono::milliseconds(delay_ms));
     stale_reads_ms_ = delay_ms;
@@ -115,6 +113,8 @@ class ClusterImpl final : public Cluster {
     open_in_turn_ = true;
     OpenNextNode();
   }
+
+ private:
   // The next node in turn whose file is not open asks to open it; its
   // on_open calls this again. Nodes opened by requests meanwhile are skipped.
   void OpenNextNode() {
@@ -122,8 +122,8 @@ class ClusterImpl final : public Cluster {
       if (nodes_[i]->OpenFile()) return;
     }
   }
-
- private:
+  // Runs `fn` on node `node`'s thread (StorageNode::Inspect) and waits.
+  Status InspectNode(const std::string& node, uint64_t group, StorageNode::InspectFn fn);
   Router& PickRouter();
   std::shared_ptr<const TableRoute> Route(const TableMeta& table);
   std::vector<paxos::NodeId> Place(uint64_t group) const;

@@ -5,7 +5,6 @@
 #include <zlib.h>
 
 #include <algorithm>
-#include <mutex>
 
 #include "cluster/schema_images.h"
 #include "cluster/schemas.h"

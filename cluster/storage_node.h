@@ -343,6 +343,8 @@ class StorageNode {
   // up; a new one has none yet): the running request is parked until the
   // lease is back or its deadline passes (true: it was parked or refused).
   bool WaitForLease(Group* g, const ReplyFn& done);
+  // Parks a request (RunLeaseWaiters runs it again); returns true.
+  bool Park(Group* g, Group::LeaseWaiter waiter);
   // A write at a replica whose election is under way (a table just
   // created, a failover), or that just won one and has not applied its
   // opening record: the running request is parked until the election is

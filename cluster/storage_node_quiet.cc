@@ -97,7 +97,11 @@ bool StorageNode::WaitForLease(Group* g, const ReplyFn& done) {
     return true;
   }
   Wake(g);  // a quiet leader asks its followers at once
-  g->lease_waiters.push_back(Group::LeaseWaiter{deadline, *running_, done});
+  return Park(g, Group::LeaseWaiter{deadline, *running_, done});
+}
+
+bool StorageNode::Park(Group* g, Group::LeaseWaiter waiter) {
+  g->lease_waiters.push_back(std::move(waiter));
   lease_waiting_.insert(g->row.group);
   return true;
 }
@@ -115,9 +119,7 @@ bool StorageNode::WaitForElection(Group* g, const ReplyFn& done) {
   const auto wait = std::chrono::milliseconds(std::min(options_.tick_ms * options_.election_ticks, 1000));
   const auto deadline = running_deadline_ != Clock::time_point{} ? running_deadline_ : now + wait;
   if (now >= deadline) return false;
-  g->lease_waiters.push_back(Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kElection});
-  lease_waiting_.insert(g->row.group);
-  return true;
+  return Park(g, Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kElection});
 }
 
 bool StorageNode::WaitForApplied(Group* g, const ReplyFn& done) {
@@ -127,10 +129,7 @@ bool StorageNode::WaitForApplied(Group* g, const ReplyFn& done) {
     return false;
   }
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
-  g->lease_waiters.push_back(
-      Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kApplied, commit});
-  lease_waiting_.insert(g->row.group);
-  return true;
+  return Park(g, Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kApplied, commit});
 }
 
 // Parked reads run again once the lease is back, leadership is lost, or
