@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/varint.h"
 #include "cluster/schema_images.h"
 #include "cluster/schemas.h"
 #include "cluster/wal_record.h"
@@ -15,8 +16,6 @@ namespace ddb::cluster {
 namespace {
 constexpr int64_t kSchemaVersion = node_schema::kVersion;
 constexpr const char* kSchema = node_schema::kTables;
-using node_schema::kItemStatsTable;
-using node_schema::kItemStatsTriggers;
 
 int64_t Crc(std::string_view d) {
   return static_cast<int64_t>(
@@ -27,7 +26,33 @@ int64_t Crc(std::string_view d) {
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 
+// The group of an item space, and which of its spaces it is (LocalSpace).
+uint64_t SpaceGroup(uint64_t space) { return space & ((uint64_t{1} << 48) - 1); }
+uint32_t SpaceIndex(uint64_t space) { return static_cast<uint32_t>(space >> 48); }
+
 }  // namespace
+
+std::string EncodeItemTotals(const GroupTotals& totals) {
+  std::string out;
+  for (size_t i = 0; i < totals.size(); ++i) {
+    if (totals[i].items == 0 && totals[i].bytes == 0) continue;
+    PutVarint(&out, i);
+    PutVarint(&out, U(totals[i].items));
+    PutVarint(&out, U(totals[i].bytes));
+  }
+  return out;
+}
+
+bool DecodeItemTotals(std::string_view bytes, GroupTotals* totals) {
+  *totals = GroupTotals{};
+  while (!bytes.empty()) {
+    uint64_t i = 0, items = 0, size = 0;
+    if (!GetVarint(&bytes, &i) || !GetVarint(&bytes, &items) || !GetVarint(&bytes, &size)) return false;
+    if (i >= totals->size()) return false;
+    (*totals)[i] = SpaceTotals{S(items), S(size)};
+  }
+  return true;
+}
 
 // A file emptied by a crash before its first write is filled with a
 // page-by-page copy (SqliteDb's backup API) of an in-memory database loaded
@@ -51,8 +76,6 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
   SqliteDb* sql = store->db_.get();
   if (in_memory) RETURN_IF_ERROR(sql->LoadImage(NodeFileImage()));
-  // Per connection: INSERT OR REPLACE fires item_stats' delete trigger.
-  RETURN_IF_ERROR(sql->Exec("PRAGMA recursive_triggers = ON"));
   auto version = sql->QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();
   if (*version != kSchemaVersion) {
@@ -77,30 +100,42 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
 }
 
 // A file written before user_version was kept (or by a later version): every
-// step is idempotent, as each ran at every start before.
+// step is idempotent, as each ran at every start before. One transaction.
 Status NodeStore::Upgrade(int64_t version) {
-  // One transaction for the whole schema (a commit per statement otherwise).
-  RETURN_IF_ERROR(db_->Exec(std::string("BEGIN;") + kSchema + "COMMIT;"));
-  // Columns added by the log-replica work.
-  RETURN_IF_ERROR(db_->AddColumnIfMissing("replicas", "config BLOB NOT NULL DEFAULT x''"));
-  RETURN_IF_ERROR(db_->AddColumnIfMissing("replicas", "joined_lsn INTEGER NOT NULL DEFAULT 0"));
-  RETURN_IF_ERROR(db_->AddColumnIfMissing("replicas", "log_replica INTEGER NOT NULL DEFAULT 0"));
-  RETURN_IF_ERROR(CreateItemStats());
-  if (version > kSchemaVersion) return Status::Ok();  // a later version's file keeps its number
-  return db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
-}
-
-// Files from before item_stats get it here, filled from their items once.
-Status NodeStore::CreateItemStats() {
-  auto exists = db_->Prepare("SELECT count(*) FROM sqlite_master WHERE type='table' AND name='item_stats'");
-  if (!exists.ok()) return exists.status();
-  auto row = exists->Step();
-  if (!row.ok()) return row.status();
-  const bool have = exists->Int(0) != 0;
-  exists->Reset();
   RETURN_IF_ERROR(db_->Begin());
-  Status s = have ? Status::Ok() : db_->Exec(kItemStatsTable);
-  if (s.ok()) s = db_->Exec(kItemStatsTriggers);
+  Status s = db_->Exec(kSchema);
+  // Columns added by the log-replica work, and version 2's item totals.
+  const char* const kColumns[] = {"config BLOB NOT NULL DEFAULT x''", "joined_lsn INTEGER NOT NULL DEFAULT 0",
+                                  "log_replica INTEGER NOT NULL DEFAULT 0", "item_totals BLOB NOT NULL DEFAULT x''"};
+  for (const char* column : kColumns) {
+    if (s.ok()) s = db_->AddColumnIfMissing("replicas", column);
+  }
+  // Version 1 kept the totals in item_stats, by triggers; older files kept
+  // none. Both count them from their items once.
+  if (s.ok() && version < 2) s = db_->Exec(node_schema::kDropItemStats);
+  if (s.ok() && version < 2) {
+    std::map<uint64_t, GroupTotals> counted;
+    auto count = db_->Prepare("SELECT group_id, count(*), sum(size) FROM items GROUP BY group_id");
+    s = count.status();
+    while (s.ok()) {
+      auto row = count->Step();
+      if (!row.ok() || !*row) {
+        s = row.status();
+        break;
+      }
+      const uint64_t space = U(count->Int(0));
+      if (SpaceIndex(space) <= kMaxLocalIndexes) {
+        counted[SpaceGroup(space)][SpaceIndex(space)] = SpaceTotals{count->Int(1), count->Int(2)};
+      }
+    }
+    auto save = db_->Prepare("UPDATE replicas SET item_totals=?2 WHERE group_id=?1");
+    if (s.ok()) s = save.status();
+    for (auto it = counted.begin(); s.ok() && it != counted.end(); ++it) {
+      s = save->Reset().Bind(1, S(it->first)).Bind(2, EncodeItemTotals(it->second)).Run();
+    }
+  }
+  // A later version's file keeps its number.
+  if (s.ok() && version < kSchemaVersion) s = db_->Exec("PRAGMA user_version=" + std::to_string(kSchemaVersion));
   if (!s.ok()) {
     (void)db_->Rollback();
     return s;
@@ -120,17 +155,19 @@ void NodeStore::PrepareStatements() {
       {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
       {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
-      {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
+      {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4 RETURNING size"},
+      {&item_size_, "SELECT size FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
       {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
       {&save_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4, applied_lsn=?5 WHERE group_id=?1"},
       {&set_config_, "UPDATE replicas SET config=?2 WHERE group_id=?1"},
+      {&set_totals_, "UPDATE replicas SET item_totals=?2 WHERE group_id=?1"},
+      {&applied_totals_, "UPDATE replicas SET applied_lsn=?2, item_totals=?3 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
                      "ORDER BY h,hk,rk LIMIT ?5"},
       {&scan_after_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND (h,hk,rk)>(?2,?3,?4) "
                      "AND h>=?6 AND h<=?7 ORDER BY h,hk,rk LIMIT ?5"},
-      {&stats_, "SELECT items, bytes FROM item_stats WHERE group_id=?1"},
       {&put_outbox_, "INSERT OR REPLACE INTO outbox(group_id,lsn,seq,data) VALUES(?1,?2,?3,?4)"},
       {&trim_outbox_, "DELETE FROM outbox WHERE group_id=?1 AND lsn<=?2"},
       {&clear_outbox_, "DELETE FROM outbox WHERE group_id=?1"},
@@ -151,10 +188,12 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
   std::vector<ReplicaRow> rows;
   auto q = db_->Prepare(
       "SELECT group_id,table_id,members,hash_lo,hash_hi,promised,commit_lsn,applied_lsn,trim_lsn,"
-      "config,joined_lsn,log_replica FROM replicas ORDER BY group_id");
+      "config,joined_lsn,log_replica,item_totals FROM replicas ORDER BY group_id");
   if (!q.ok()) return q.status();
   auto w = db_->Prepare("SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 ORDER BY lsn");
   if (!w.ok()) return w.status();
+  totals_.clear();
+  totals_loaded_ = false;
   for (;;) {
     auto more = q->Step();
     if (!more.ok()) return more.status();
@@ -176,6 +215,11 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
     }
     r.joined_lsn = U(q->Int(10));
     r.log_replica = q->Int(11) != 0;
+    if (std::string_view totals = q->BlobView(12); !totals.empty()) {
+      if (!DecodeItemTotals(totals, &totals_[r.group])) {
+        return Status::Corruption("item totals of group " + std::to_string(r.group) + " are malformed");
+      }
+    }
     // The replica needs every record above min(applied, trim): peers may
     // still ask for those (see the memory rule in paxos/replica.h).
     paxos::Lsn keep_above = std::min(r.state.applied_lsn, r.state.hard_state.trim_lsn);
@@ -194,7 +238,88 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
     }
     rows.push_back(std::move(r));
   }
+  totals_loaded_ = true;
   return rows;
+}
+
+Status NodeStore::LoadTotals() {
+  if (totals_loaded_) return Status::Ok();
+  auto q = db_->Prepare("SELECT group_id, item_totals FROM replicas WHERE item_totals != x''");
+  if (!q.ok()) return q.status();
+  for (;;) {
+    auto row = q->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    if (!DecodeItemTotals(q->BlobView(1), &totals_[U(q->Int(0))])) {
+      return Status::Corruption("item totals of group " + std::to_string(q->Int(0)) + " are malformed");
+    }
+  }
+  totals_loaded_ = true;
+  return Status::Ok();
+}
+
+Status NodeStore::PendingTotals(uint64_t group, GroupTotals** totals) {
+  if (!in_transaction_) return Status::Internal("items changed outside a transaction");
+  RETURN_IF_ERROR(LoadTotals());
+  UnsavedState& u = unsaved_[group];
+  if (!u.totals) {
+    auto it = totals_.find(group);
+    u.totals = it == totals_.end() ? GroupTotals{} : it->second;
+  }
+  *totals = &*u.totals;
+  return Status::Ok();
+}
+
+Status NodeStore::PutItemRow(uint64_t space, const std::string& h, const std::string& hk, const std::string& rk,
+                             const std::string& item, uint32_t size) {
+  if (SpaceIndex(space) > kMaxLocalIndexes) return Status::Internal("no such item space");
+  GroupTotals* totals = nullptr;
+  RETURN_IF_ERROR(PendingTotals(SpaceGroup(space), &totals));
+  item_size_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk);
+  auto old = item_size_.Step();
+  if (!old.ok()) return old.status();
+  SpaceTotals& t = (*totals)[SpaceIndex(space)];
+  if (*old) {
+    t.items -= 1;
+    t.bytes -= item_size_.Int(0);
+  }
+  item_size_.Reset();
+  put_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk).Bind(5, item).Bind(6, int64_t{size});
+  RETURN_IF_ERROR(put_item_.Run());
+  t.items += 1;
+  t.bytes += size;
+  return Status::Ok();
+}
+
+Status NodeStore::DeleteItemRow(uint64_t space, const std::string& h, const std::string& hk, const std::string& rk) {
+  if (SpaceIndex(space) > kMaxLocalIndexes) return Status::Internal("no such item space");
+  GroupTotals* totals = nullptr;
+  RETURN_IF_ERROR(PendingTotals(SpaceGroup(space), &totals));
+  delete_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk);
+  auto deleted = delete_item_.Step();
+  if (!deleted.ok()) return deleted.status();
+  if (*deleted) {
+    SpaceTotals& t = (*totals)[SpaceIndex(space)];
+    t.items -= 1;
+    t.bytes -= delete_item_.Int(0);
+  }
+  // RETURNING: the delete is done by the first step; reset ends the statement.
+  delete_item_.Reset();
+  return Status::Ok();
+}
+
+Status NodeStore::RecountTotals(uint64_t group) {
+  GroupTotals* totals = nullptr;
+  RETURN_IF_ERROR(PendingTotals(group, &totals));
+  auto count = db_->Prepare("SELECT count(*), coalesce(sum(size), 0) FROM items WHERE group_id=?1");
+  if (!count.ok()) return count.status();
+  for (uint32_t i = 0; i <= kMaxLocalIndexes; ++i) {
+    count->Reset().Bind(1, S(LocalSpace(group, i)));
+    auto row = count->Step();
+    if (!row.ok()) return row.status();
+    (*totals)[i] = SpaceTotals{count->Int(0), count->Int(1)};
+  }
+  return Status::Ok();
 }
 
 Status NodeStore::CreateReplica(const ReplicaRow& row) {
@@ -208,23 +333,29 @@ Status NodeStore::CreateReplica(const ReplicaRow& row) {
 
 Status NodeStore::DropReplica(uint64_t group) {
   std::string g = std::to_string(group);
-  RETURN_IF_ERROR(db_->Begin());
+  RETURN_IF_ERROR(Begin());
   Status s = ClearGroup(group);
   if (s.ok()) {
     s = db_->Exec("DELETE FROM wal WHERE group_id=" + g + "; DELETE FROM locks WHERE group_id=" + g +
                   "; DELETE FROM decisions WHERE group_id=" + g + "; DELETE FROM replicas WHERE group_id=" + g);
   }
   if (!s.ok()) {
-    (void)db_->Rollback();
+    (void)Rollback();
     return s;
   }
-  return db_->Commit();
+  unsaved_.erase(group);  // its row is gone
+  RETURN_IF_ERROR(Commit());
+  totals_.erase(group);
+  return Status::Ok();
 }
 
 Status NodeStore::ClearGroup(uint64_t group) {
+  GroupTotals* totals = nullptr;
+  RETURN_IF_ERROR(PendingTotals(group, &totals));
   for (uint32_t i = 0; i <= kMaxLocalIndexes; ++i) {
     RETURN_IF_ERROR(truncate_.Reset().Bind(1, S(LocalSpace(group, i))).Run());
   }
+  *totals = GroupTotals{};
   outbox_groups_.erase(group);
   return clear_outbox_.Reset().Bind(1, S(group)).Run();
 }
@@ -234,10 +365,9 @@ Status NodeStore::ApplyIndexWrites(uint64_t group, uint64_t lsn, const std::vect
   for (const IndexWrite& w : writes) {
     if (w.local_index > 0 && w.local_index <= kMaxLocalIndexes) {
       std::string h = KeyHashBytes(KeyHash(w.key.hash));
-      Statement& st = w.erase ? delete_item_ : put_item_;
-      st.Reset().Bind(1, S(LocalSpace(group, w.local_index))).Bind(2, h).Bind(3, w.key.hash).Bind(4, w.key.range);
-      if (!w.erase) st.Bind(5, w.item).Bind(6, int64_t{w.size});
-      RETURN_IF_ERROR(st.Run());
+      const uint64_t space = LocalSpace(group, w.local_index);
+      RETURN_IF_ERROR(w.erase ? DeleteItemRow(space, h, w.key.hash, w.key.range)
+                              : PutItemRow(space, h, w.key.hash, w.key.range, w.item, w.size));
     } else if (w.global_table != 0) {
       std::string data;
       AppendIndexWrite(w, &data);
@@ -258,22 +388,41 @@ Status NodeStore::Begin() {
 
 Status NodeStore::Commit() {
   for (const auto& [group, u] : unsaved_) {
-    Statement& st = !u.hard_state ? set_applied_ : u.applied_lsn ? save_state_ : save_hard_state_;
-    st.Reset().Bind(1, S(group));
-    if (u.hard_state) {
-      st.Bind(2, S(u.hard_state->promised)).Bind(3, S(u.hard_state->commit_lsn)).Bind(4, S(u.hard_state->trim_lsn));
-      if (u.applied_lsn) st.Bind(5, S(*u.applied_lsn));
-    } else {
-      st.Bind(2, S(*u.applied_lsn));
+    Status s;
+    // The common shapes in one UPDATE: a follower's or leader's apply
+    // (applied_lsn with the totals), a persist (hard state), or both.
+    const bool totals_with_applied = u.totals && u.applied_lsn && !u.hard_state;
+    if (u.hard_state || u.applied_lsn) {
+      Statement& st = totals_with_applied ? applied_totals_
+                      : !u.hard_state     ? set_applied_
+                      : u.applied_lsn     ? save_state_
+                                          : save_hard_state_;
+      st.Reset().Bind(1, S(group));
+      if (u.hard_state) {
+        st.Bind(2, S(u.hard_state->promised)).Bind(3, S(u.hard_state->commit_lsn)).Bind(4, S(u.hard_state->trim_lsn));
+        if (u.applied_lsn) st.Bind(5, S(*u.applied_lsn));
+      } else {
+        st.Bind(2, S(*u.applied_lsn));
+        if (totals_with_applied) st.Bind(3, EncodeItemTotals(*u.totals));
+      }
+      s = st.Run();
     }
-    if (Status s = st.Run(); !s.ok()) {
+    if (s.ok() && u.totals && !totals_with_applied) {
+      s = set_totals_.Reset().Bind(1, S(group)).Bind(2, EncodeItemTotals(*u.totals)).Run();
+    }
+    if (!s.ok()) {
       (void)Rollback();
       return s;
     }
   }
-  unsaved_.clear();
+  std::map<uint64_t, UnsavedState> saved;
+  saved.swap(unsaved_);
   in_transaction_ = false;
-  return db_->Commit();
+  RETURN_IF_ERROR(db_->Commit());
+  for (auto& [group, u] : saved) {
+    if (u.totals) totals_[group] = *u.totals;
+  }
+  return Status::Ok();
 }
 
 Status NodeStore::Rollback() {
@@ -305,6 +454,15 @@ Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
 }
 
 Status NodeStore::Apply(uint64_t group, const paxos::Record& r, bool apply_items) {
+  if (!in_transaction_) {
+    RETURN_IF_ERROR(Begin());
+    Status s = Apply(group, r, apply_items);
+    if (!s.ok()) {
+      (void)Rollback();
+      return s;
+    }
+    return Commit();
+  }
   // Configuration records change the group, not its items.
   if (r.kind == paxos::RecordKind::kConfig) {
     RETURN_IF_ERROR(set_config_.Reset().Bind(1, S(group)).Bind(2, r.data).Run());
@@ -339,10 +497,9 @@ Status NodeStore::ApplyItemWrite(uint64_t group, uint64_t lsn, const WalRecord& 
     return Status::Corruption("staged record is not a put or delete");
   }
   std::string h = KeyHashBytes(KeyHash(rec.hash_key));
-  Statement& st = rec.op == WalRecord::Op::kPut ? put_item_ : delete_item_;
-  st.Reset().Bind(1, S(group)).Bind(2, h).Bind(3, rec.hash_key).Bind(4, rec.range_key);
-  if (rec.op == WalRecord::Op::kPut) st.Bind(5, rec.item).Bind(6, int64_t{rec.item_size});
-  RETURN_IF_ERROR(st.Run());
+  RETURN_IF_ERROR(rec.op == WalRecord::Op::kPut
+                      ? PutItemRow(group, h, rec.hash_key, rec.range_key, rec.item, rec.item_size)
+                      : DeleteItemRow(group, h, rec.hash_key, rec.range_key));
   return ApplyIndexWrites(group, lsn, rec.index_writes, seq);
 }
 
@@ -411,9 +568,9 @@ Result<std::map<std::string, bool>> NodeStore::LoadDecisions(uint64_t group) {
 }
 
 Status NodeStore::InstallSnapshot(uint64_t group, const GroupCopy& copy, const std::string& config) {
-  RETURN_IF_ERROR(db_->Begin());
+  RETURN_IF_ERROR(Begin());
   Status s = ClearGroup(group);
-  if (s.ok()) s = scrub_.Replace(group, copy);
+  if (s.ok()) s = ReplaceGroup(group, copy);
   if (s.ok()) s = set_config_.Reset().Bind(1, S(group)).Bind(2, config).Run();
   if (s.ok()) s = set_applied_.Reset().Bind(1, S(group)).Bind(2, S(copy.lsn)).Run();
   if (s.ok()) {
@@ -424,10 +581,15 @@ Status NodeStore::InstallSnapshot(uint64_t group, const GroupCopy& copy, const s
     for (const GroupCopy::Table& t : copy.tables) {
       if (t.name == "outbox" && !t.rows.empty()) outbox_groups_.insert(group);
     }
-    return db_->Commit();
+    return Commit();
   }
-  (void)db_->Rollback();
+  (void)Rollback();
   return s;
+}
+
+Status NodeStore::ReplaceGroup(uint64_t group, const GroupCopy& copy) {
+  RETURN_IF_ERROR(scrub_.Replace(group, copy));
+  return RecountTotals(group);
 }
 
 Result<std::string> NodeStore::StoredConfiguration(uint64_t group) {
@@ -523,14 +685,12 @@ Status NodeStore::Query(uint64_t group, const QuerySpec& spec, ScanPage* page) {
 }
 
 Status NodeStore::ItemTotals(uint64_t space, TableStats* stats) {
-  stats_.Reset().Bind(1, S(space));
-  auto row = stats_.Step();
-  if (!row.ok()) return row.status();
-  if (*row) {
-    stats->item_count += U(stats_.Int(0));
-    stats->size_bytes += U(stats_.Int(1));
-  }
-  stats_.Reset();
+  RETURN_IF_ERROR(LoadTotals());
+  auto it = totals_.find(SpaceGroup(space));
+  if (it == totals_.end() || SpaceIndex(space) > kMaxLocalIndexes) return Status::Ok();
+  const SpaceTotals& t = it->second[SpaceIndex(space)];
+  stats->item_count += U(t.items);
+  stats->size_bytes += U(t.bytes);
   return Status::Ok();
 }
 

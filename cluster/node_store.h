@@ -4,13 +4,20 @@
 // Schema (one file per node, e.g. az-a-node-1.sqlite):
 //   replicas(group_id PK, table_id, members TEXT "id,id,id", hash_lo, hash_hi,
 //            promised, commit_lsn, trim_lsn, applied_lsn, config BLOB,
-//            joined_lsn, log_replica)
+//            joined_lsn, log_replica, item_totals BLOB)
 //       promised, commit_lsn and trim_lsn are the replica's paxos::HardState.
 //       config is the group's configuration in force at applied_lsn (the
 //       data of the last kConfig record applied, paxos/configuration.h; empty
 //       before the first change), joined_lsn the LSN of the change that added
 //       this replica to a running group (0: a founding member), log_replica 1
 //       for a log replica (its items stay empty; see autoadmin.h).
+//       item_totals is the count and summed size of the group's `items` rows
+//       per item space (the base items and each local index), kept by every
+//       change to `items` in the same transaction (EncodeItemTotals). It
+//       lives in this row because the transaction that applies a record
+//       writes the row anyway (applied_lsn), so the totals cost no page of
+//       their own. Not replicated (scrub does not digest it): each file
+//       derives it from its own items.
 //   wal(group_id, lsn, ballot, data BLOB, crc, kind, PK(group_id, lsn))
 //       kind is paxos::RecordKind (0 data, 1 configuration).
 //       data is a WalRecord (wal_record.h) or empty for a no-op; crc is the
@@ -34,12 +41,6 @@
 //   decisions(group_id, txn BLOB, committed, PK(group_id, txn))
 //       the outcome of each transaction decided in this group (the first
 //       decide record of a txn wins). Never pruned yet.
-//   item_stats(group_id PK, items, bytes)
-//       per item space (a group or LocalSpace()), the count of its `items`
-//       rows and the sum of their size, kept by triggers on `items` in the
-//       same transaction as each change. Not replicated (scrub does not
-//       digest it): each file derives it from its own items.
-//
 // PRAGMA user_version is the schema's version (node_schema::kVersion in
 // cluster/schemas.h): a file at that version opens without any DDL; a new
 // file is the node file image made at build time (schema_images.h); an
@@ -51,6 +52,7 @@
 // Thread safety: owned by the node thread.
 #pragma once
 
+#include <array>
 #include <map>
 #include <memory>
 #include <optional>
@@ -80,6 +82,18 @@ struct OutboxRow {
 inline uint64_t LocalSpace(uint64_t group, uint32_t local_index) {
   return group | (static_cast<uint64_t>(local_index) << 48);
 }
+
+// The item count and summed size of each item space of a group: [0] its
+// base items, [i] its local index i (LocalSpace).
+struct SpaceTotals {
+  int64_t items = 0;
+  int64_t bytes = 0;
+};
+using GroupTotals = std::array<SpaceTotals, kMaxLocalIndexes + 1>;
+// item_totals' bytes: (space index, items, bytes) as varints for each space
+// that is not empty. Decode returns false on malformed bytes.
+std::string EncodeItemTotals(const GroupTotals& totals);
+bool DecodeItemTotals(std::string_view bytes, GroupTotals* totals);
 
 // One lock an applied prepare record holds.
 struct LockRow {
@@ -121,12 +135,16 @@ class NodeStore {
   Status SaveRecord(uint64_t group, const paxos::Record& r);
   // Applies one committed record to the items table (unless !apply_items:
   // a log replica) and moves applied_lsn; a kConfig record is stored as the
-  // group's configuration.
+  // group's configuration. Outside Begin()/Commit() it is its own
+  // transaction.
   Status Apply(uint64_t group, const paxos::Record& r, bool apply_items);
   // Replaces the group's replicated rows by a copy taken from another
   // replica at copy.lsn, whose configuration there was `config` (encoded);
   // applied_lsn and commit_lsn move to copy.lsn. Its own transaction.
   Status InstallSnapshot(uint64_t group, const GroupCopy& copy, const std::string& config);
+  // Within Begin()/Commit(): replaces the group's replicated rows by `copy`
+  // (ScrubStore::Replace) and recounts its item totals.
+  Status ReplaceGroup(uint64_t group, const GroupCopy& copy);
   // The group's stored configuration (encoded; empty: none yet).
   Result<std::string> StoredConfiguration(uint64_t group);
 
@@ -141,8 +159,8 @@ class NodeStore {
   // `space` is a group, or LocalSpace() of one of its local indexes.
   Status Scan(uint64_t space, const std::optional<Key>& after, size_t limit, size_t max_bytes,
               uint64_t hash_lo, uint64_t hash_hi, ScanPage* page);
-  // Adds the space's item count and bytes (one row of item_stats) and, in
-  // Stats, its outbox backlog (a count of its outbox rows).
+  // Adds the space's item count and bytes (the running totals, read from
+  // memory) and, in Stats, its outbox backlog (a count of its outbox rows).
   Status ItemTotals(uint64_t space, TableStats* stats);
   Status Stats(uint64_t space, TableStats* stats);
   // Reads spec.local_index's rows when it is set.
@@ -165,7 +183,6 @@ class NodeStore {
   explicit NodeStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)), scrub_(db_.get()) {}
   void PrepareStatements();
   Status Upgrade(int64_t version);
-  Status CreateItemStats();
   static Status CopySchemaTemplate(SqliteDb* dest);
   // Applies a put or delete record (and its index writes) of the record at
   // `lsn`; `seq` numbers the record's outbox rows.
@@ -175,19 +192,36 @@ class NodeStore {
   std::unique_ptr<SqliteDb> db_;
   Status ClearGroup(uint64_t group);  // items, local indexes and outbox
   Status SetApplied(uint64_t group, paxos::Lsn lsn);
+  // Every change to `items` goes through these two, which keep the item
+  // totals of the open transaction.
+  Status PutItemRow(uint64_t space, const std::string& h, const std::string& hk, const std::string& rk,
+                    const std::string& item, uint32_t size);
+  Status DeleteItemRow(uint64_t space, const std::string& h, const std::string& hk, const std::string& rk);
+  // Sets `totals` to the totals of `group` as the open transaction leaves
+  // them (a copy of the committed ones at its first change there).
+  Status PendingTotals(uint64_t group, GroupTotals** totals);
+  Status RecountTotals(uint64_t group);  // from its items, the slow way
+  Status LoadTotals();                   // totals_ from the replicas rows, once
   // The replicas-row changes of the open transaction, per group.
   struct UnsavedState {
     std::optional<paxos::HardState> hard_state;
     std::optional<paxos::Lsn> applied_lsn;
+    std::optional<GroupTotals> totals;
   };
   std::map<uint64_t, UnsavedState> unsaved_;
   bool in_transaction_ = false;
+  // The committed item totals of every group with items; loaded with the
+  // replicas rows (LoadReplicas) or at their first use.
+  std::map<uint64_t, GroupTotals> totals_;
+  bool totals_loaded_ = false;
   Statement create_replica_;
-  Statement save_hard_state_, save_record_, put_item_, delete_item_, truncate_, set_applied_, set_config_;
+  Statement save_hard_state_, save_record_, put_item_, delete_item_, item_size_, truncate_, set_applied_;
+  Statement set_config_, set_totals_;
   Statement save_state_;  // hard state and applied_lsn at once
+  Statement applied_totals_;  // applied_lsn and item_totals at once
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
-  Statement get_item_, scan_first_, scan_after_, stats_;
+  Statement get_item_, scan_first_, scan_after_;
   // Query statements, one per shape of bounds and direction, prepared on first use.
   std::map<std::string, Statement> queries_;
   std::set<uint64_t> outbox_groups_;

@@ -8,10 +8,12 @@
 namespace ddb::cluster {
 
 namespace node_schema {
-// PRAGMA user_version of a file that has the whole schema below (kTables,
-// item_stats and its triggers). Raise it with every schema change, and make
-// Upgrade() bring an older file to it.
-inline constexpr int64_t kVersion = 1;
+// PRAGMA user_version of a file that has the whole schema below. Raise it
+// with every schema change, and make NodeStore::Upgrade() bring an older
+// file to it. Version 2 keeps each replica's item totals in its replicas
+// row (item_totals), where version 1 kept them in an item_stats table
+// maintained by triggers.
+inline constexpr int64_t kVersion = 2;
 
 inline constexpr const char* kTables = R"sql(
 CREATE TABLE IF NOT EXISTS replicas(
@@ -20,7 +22,7 @@ CREATE TABLE IF NOT EXISTS replicas(
   promised INTEGER NOT NULL DEFAULT 0, commit_lsn INTEGER NOT NULL DEFAULT 0,
   trim_lsn INTEGER NOT NULL DEFAULT 0, applied_lsn INTEGER NOT NULL DEFAULT 0,
   config BLOB NOT NULL DEFAULT x'', joined_lsn INTEGER NOT NULL DEFAULT 0,
-  log_replica INTEGER NOT NULL DEFAULT 0);
+  log_replica INTEGER NOT NULL DEFAULT 0, item_totals BLOB NOT NULL DEFAULT x'');
 CREATE TABLE IF NOT EXISTS wal(
   group_id INTEGER NOT NULL, lsn INTEGER NOT NULL, ballot INTEGER NOT NULL,
   data BLOB NOT NULL, crc INTEGER NOT NULL, kind INTEGER NOT NULL DEFAULT 0,
@@ -42,30 +44,13 @@ CREATE TABLE IF NOT EXISTS decisions(
   PRIMARY KEY(group_id, txn)) WITHOUT ROWID;
 )sql";
 
-// Running totals of `items` per item space, kept by triggers in the same
-// transaction as every change to `items` (puts, deletes, truncates, snapshot
-// installs, scrub repairs, bit rot), so reading a partition's size is one
-// row, not a count(*) of the partition. INSERT OR REPLACE fires the delete
-// trigger for the row it replaces only with recursive_triggers on (Open).
-inline constexpr const char* kItemStatsTable = R"sql(
-CREATE TABLE item_stats(
-  group_id INTEGER PRIMARY KEY, items INTEGER NOT NULL, bytes INTEGER NOT NULL);
-INSERT INTO item_stats(group_id, items, bytes)
-  SELECT group_id, count(*), coalesce(sum(size), 0) FROM items GROUP BY group_id;
-)sql";
-inline constexpr const char* kItemStatsTriggers = R"sql(
-CREATE TRIGGER IF NOT EXISTS item_stats_insert AFTER INSERT ON items BEGIN
-  INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
-    ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
-END;
-CREATE TRIGGER IF NOT EXISTS item_stats_delete AFTER DELETE ON items BEGIN
-  UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
-END;
-CREATE TRIGGER IF NOT EXISTS item_stats_update AFTER UPDATE OF group_id, size ON items BEGIN
-  UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
-  INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
-    ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
-END;
+// What an upgrade to version 2 removes: version 1's item_stats table and
+// the triggers that kept it.
+inline constexpr const char* kDropItemStats = R"sql(
+DROP TRIGGER IF EXISTS item_stats_insert;
+DROP TRIGGER IF EXISTS item_stats_delete;
+DROP TRIGGER IF EXISTS item_stats_update;
+DROP TABLE IF EXISTS item_stats;
 )sql";
 }  // namespace node_schema
 

@@ -413,7 +413,7 @@ Status Scrubber::RepairOnce(uint64_t table, const PartitionRoute& p, paxos::Node
       if (!records.ok()) return records.status();
       if (records->size() != applied - c.lsn) return Status::Corruption("WAL records missing after the copy");
       RETURN_IF_ERROR(store.Begin());
-      Status s = store.scrub().Replace(group, c);
+      Status s = store.ReplaceGroup(group, c);
       for (size_t i = 0; s.ok() && i < records->size(); ++i) s = store.Apply(group, (*records)[i], true);
       if (!s.ok()) {
         store.Rollback();

@@ -51,8 +51,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   using namespace ddb::cluster;
-  const std::string node = Image(std::string("BEGIN;") + node_schema::kTables + node_schema::kItemStatsTable +
-                                 node_schema::kItemStatsTriggers + "PRAGMA user_version=" +
+  const std::string node = Image(std::string("BEGIN;") + node_schema::kTables + "PRAGMA user_version=" +
                                  std::to_string(node_schema::kVersion) + ";COMMIT;");
   const std::string meta = Image(std::string("BEGIN;") + meta_schema::kTables + "PRAGMA user_version=" +
                                  std::to_string(meta_schema::kVersion) + ";COMMIT;");

@@ -1,8 +1,9 @@
-// Per-partition item counts and bytes (the node store's item_stats, kept by
-// triggers) and the leader's lease time left, as the cluster snapshot shows
-// them: the running totals always equal a count of the rows, through puts,
-// replacements, deletes, local index rows, truncates and a file from before
-// item_stats; a table's partitions add up to its items.
+// Per-partition item counts and bytes (the node store's item totals, kept in
+// each replicas row) and the leader's lease time left, as the cluster
+// snapshot shows them: the running totals always equal a count of the rows,
+// through puts, replacements, deletes, local index rows, truncates, a
+// rolled-back transaction, a reopen and a version 1 file (item_stats kept by
+// triggers); a table's partitions add up to its items.
 #include <chrono>
 #include <filesystem>
 #include <string>
@@ -109,31 +110,75 @@ TEST_CASE("item stats: running totals follow puts, replacements, deletes and tru
   CHECK(Totals(*store, 999) == std::pair<uint64_t, uint64_t>{0, 0});
 }
 
-TEST_CASE("item stats: a file from before item_stats gets them from its items", "[unit]") {
+TEST_CASE("item stats: the totals survive a reopen; a rolled-back transaction leaves them", "[unit]") {
+  std::string dir = (std::filesystem::temp_directory_path() / "ddb-item-stats-XXXXXX").string();
+  REQUIRE(mkdtemp(dir.data()) != nullptr);
+  const std::string path = dir + "/node.sqlite";
+  {
+    auto store = OpenWithReplica(path);
+    for (int i = 0; i < 10; ++i) Apply(*store, i + 1, Put("k" + std::to_string(i), "", 5 + i));
+    REQUIRE(store->Begin().ok());
+    REQUIRE(store->Apply(kGroup, paxos::Record{11, 1, EncodeWalRecord(Put("gone", "", 100))}, true).ok());
+    REQUIRE(store->Rollback().ok());
+    CHECK(Totals(*store, kGroup) == std::pair<uint64_t, uint64_t>{10, 95});
+    CHECK(Totals(*store, kGroup) == Counted(*store, kGroup));
+  }
+  {
+    // Read at first use, and as LoadReplicas loads them.
+    auto reopened = NodeStore::Open(path, false);
+    REQUIRE(reopened.ok());
+    CHECK(Totals(**reopened, kGroup) == std::pair<uint64_t, uint64_t>{10, 95});
+    Apply(**reopened, 11, Del("k0", ""));
+    REQUIRE((*reopened)->LoadReplicas().ok());
+    CHECK(Totals(**reopened, kGroup) == std::pair<uint64_t, uint64_t>{9, 90});
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST_CASE("item stats: a version 1 file (item_stats kept by triggers) is upgraded", "[unit]") {
   std::string dir = (std::filesystem::temp_directory_path() / "ddb-item-stats-XXXXXX").string();
   REQUIRE(mkdtemp(dir.data()) != nullptr);
   const std::string path = dir + "/node.sqlite";
   {
     auto store = OpenWithReplica(path);
     for (int i = 0; i < 20; ++i) Apply(*store, i + 1, Put("k" + std::to_string(i), "", 5 + i));
-    // What an older binary left: items, and no item_stats.
-    REQUIRE(store->db()->Exec("DROP TRIGGER item_stats_insert; DROP TRIGGER item_stats_delete; "
-                              "DROP TRIGGER item_stats_update; DROP TABLE item_stats; "
-                              "PRAGMA user_version=0").ok());
-    // An older binary's writes are not counted anywhere.
-    Apply(*store, 21, Del("k0", ""));
+    // What version 1 left: no item_totals column, an item_stats table and
+    // the triggers that kept it (whose own counts the upgrade does not trust).
+    REQUIRE(store->db()->Exec(R"sql(
+      ALTER TABLE replicas DROP COLUMN item_totals;
+      CREATE TABLE item_stats(group_id INTEGER PRIMARY KEY, items INTEGER NOT NULL, bytes INTEGER NOT NULL);
+      INSERT INTO item_stats VALUES(7, 1000, 1000);
+      CREATE TRIGGER item_stats_insert AFTER INSERT ON items BEGIN
+        INSERT INTO item_stats(group_id, items, bytes) VALUES(new.group_id, 1, new.size)
+          ON CONFLICT(group_id) DO UPDATE SET items = items + 1, bytes = bytes + excluded.bytes;
+      END;
+      CREATE TRIGGER item_stats_delete AFTER DELETE ON items BEGIN
+        UPDATE item_stats SET items = items - 1, bytes = bytes - old.size WHERE group_id = old.group_id;
+      END;
+      CREATE TRIGGER item_stats_update AFTER UPDATE OF group_id, size ON items BEGIN
+        UPDATE item_stats SET items = items - 1 WHERE group_id = old.group_id;
+      END;
+      DELETE FROM items WHERE hk = CAST('k0' AS BLOB);
+      PRAGMA user_version=1;
+    )sql").ok());
   }
   {
     auto reopened = NodeStore::Open(path, false);
     REQUIRE(reopened.ok());
     NodeStore& store = **reopened;
+    auto version = store.db()->QueryInt("PRAGMA user_version");
+    REQUIRE(version.ok());
+    CHECK(*version == 2);
+    auto left = store.db()->QueryInt("SELECT count(*) FROM sqlite_master WHERE name LIKE 'item_stats%'");
+    REQUIRE(left.ok());
+    CHECK(*left == 0);
     CHECK(Totals(store, kGroup) == Counted(store, kGroup));
     CHECK(Totals(store, kGroup).first == 19);
     Apply(store, 22, Put("new", "", 4));
     CHECK(Totals(store, kGroup) == Counted(store, kGroup));
   }
   {
-    // Opening again keeps the totals (no second fill, no double count).
+    // Opening again keeps the totals (no second count, no double count).
     auto again = NodeStore::Open(path, false);
     REQUIRE(again.ok());
     CHECK(Totals(**again, kGroup).first == 20);

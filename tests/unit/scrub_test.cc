@@ -307,8 +307,8 @@ TEST_CASE("scrub: a flipped bit on one replica is found and repaired", "[scrub]"
     CHECK(p->result == "ok");
     for (const ReplicaScrub& r : p->replicas) CHECK(r.digest == p->reference_digest);
   }
-  // A repair replaced the victims' rows: the running item totals (item_stats,
-  // kept by triggers) still match on every replica of the group, and the
+  // A repair replaced the victims' rows: the running item totals (recounted
+  // by NodeStore::ReplaceGroup) still match on every replica of the group, and the
   // table's partitions add up to the 100 items.
   bool agree = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);

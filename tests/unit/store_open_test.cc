@@ -20,7 +20,8 @@
 namespace ddb::cluster {
 namespace {
 
-constexpr int64_t kVersion = 1;  // kSchemaVersion of node_store.cc and meta_store.cc
+constexpr int64_t kVersion = 2;      // node_schema::kVersion (cluster/schemas.h)
+constexpr int64_t kMetaVersion = 1;  // meta_schema::kVersion
 
 class TempDir {
  public:
@@ -63,8 +64,7 @@ std::set<std::string> SchemaNames(SqliteDb* db) {
 }
 
 const std::set<std::string> kNodeSchema = {
-    "replicas", "wal", "items", "outbox", "locks", "locks_by_txn", "decisions", "item_stats",
-    "item_stats_insert", "item_stats_delete", "item_stats_update"};
+    "replicas", "wal", "items", "outbox", "locks", "locks_by_txn", "decisions"};
 
 ReplicaRow Row(uint64_t group) {
   ReplicaRow row;
@@ -197,8 +197,8 @@ TEST_CASE("store open: a node file from before user_version is upgraded once", "
   TempDir dir;
   const std::string path = dir.File("old.sqlite");
   {
-    // An older binary's file: replicas without the log-replica columns, no
-    // item_stats, user_version 0, and items.
+    // An older binary's file: replicas without the log-replica columns and
+    // item totals, user_version 0, and items.
     auto db = SqliteDb::Open(path, false);
     REQUIRE(db.ok());
     REQUIRE((*db)->Exec(R"sql(
@@ -220,7 +220,7 @@ TEST_CASE("store open: a node file from before user_version is upgraded once", "
     CHECK(Int(db, "PRAGMA user_version") == kVersion);
     CHECK(SchemaNames(db) == kNodeSchema);
     CHECK(Int(db, "SELECT count(*) FROM pragma_table_info('replicas') WHERE name IN "
-                  "('config','joined_lsn','log_replica')") == 3);
+                  "('config','joined_lsn','log_replica','item_totals')") == 4);
     auto replicas = (*store)->LoadReplicas();
     REQUIRE(replicas.ok());
     REQUIRE(replicas->size() == 1);
@@ -252,7 +252,7 @@ TEST_CASE("store open: meta.sqlite new, and from before user_version", "[unit]")
   {
     auto meta = MetaStore::Open(dir.File("meta.sqlite"), false);
     REQUIRE(meta.ok());
-    CHECK(Int((*meta)->db(), "PRAGMA user_version") == kVersion);
+    CHECK(Int((*meta)->db(), "PRAGMA user_version") == kMetaVersion);
     CHECK(SchemaNames((*meta)->db()) ==
           std::set<std::string>{"tables", "partitions", "counters"});
     auto id = (*meta)->NextId("table_id");
@@ -274,7 +274,7 @@ TEST_CASE("store open: meta.sqlite new, and from before user_version", "[unit]")
   }
   auto meta = MetaStore::Open(old_path, false);
   REQUIRE(meta.ok());
-  CHECK(Int((*meta)->db(), "PRAGMA user_version") == kVersion);
+  CHECK(Int((*meta)->db(), "PRAGMA user_version") == kMetaVersion);
   auto all = (*meta)->LoadAll();
   REQUIRE(all.ok());
   REQUIRE(all->size() == 1);
