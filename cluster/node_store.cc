@@ -158,11 +158,12 @@ void NodeStore::PrepareStatements() {
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4 RETURNING size"},
       {&item_size_, "SELECT size FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
-      {&set_applied_, "UPDATE replicas SET applied_lsn=?2 WHERE group_id=?1"},
-      {&save_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4, applied_lsn=?5 WHERE group_id=?1"},
+      // item_totals: NULL keeps them (no item changed).
+      {&set_applied_, "UPDATE replicas SET applied_lsn=?2, item_totals=coalesce(?3,item_totals) WHERE group_id=?1"},
+      {&save_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4, applied_lsn=?5, "
+                     "item_totals=coalesce(?6,item_totals) WHERE group_id=?1"},
       {&set_config_, "UPDATE replicas SET config=?2 WHERE group_id=?1"},
       {&set_totals_, "UPDATE replicas SET item_totals=?2 WHERE group_id=?1"},
-      {&applied_totals_, "UPDATE replicas SET applied_lsn=?2, item_totals=?3 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
                      "ORDER BY h,hk,rk LIMIT ?5"},
@@ -389,27 +390,34 @@ Status NodeStore::Begin() {
 Status NodeStore::Commit() {
   for (const auto& [group, u] : unsaved_) {
     Status s;
-    // The common shapes in one UPDATE: a follower's or leader's apply
-    // (applied_lsn with the totals), a persist (hard state), or both.
-    const bool totals_with_applied = u.totals && u.applied_lsn && !u.hard_state;
+    // One UPDATE of the row: a persist (hard state), an apply (applied_lsn,
+    // with the item totals when items changed), or both; the totals alone
+    // (a snapshot install) have their own.
+    const std::string totals = u.totals ? EncodeItemTotals(*u.totals) : std::string();
+    int totals_at = 0;  // the statement's item_totals parameter, if it has one
     if (u.hard_state || u.applied_lsn) {
-      Statement& st = totals_with_applied ? applied_totals_
-                      : !u.hard_state     ? set_applied_
-                      : u.applied_lsn     ? save_state_
-                                          : save_hard_state_;
+      Statement& st = !u.hard_state ? set_applied_ : u.applied_lsn ? save_state_ : save_hard_state_;
       st.Reset().Bind(1, S(group));
       if (u.hard_state) {
         st.Bind(2, S(u.hard_state->promised)).Bind(3, S(u.hard_state->commit_lsn)).Bind(4, S(u.hard_state->trim_lsn));
-        if (u.applied_lsn) st.Bind(5, S(*u.applied_lsn));
+        if (u.applied_lsn) {
+          st.Bind(5, S(*u.applied_lsn));
+          totals_at = 6;
+        }
       } else {
         st.Bind(2, S(*u.applied_lsn));
-        if (totals_with_applied) st.Bind(3, EncodeItemTotals(*u.totals));
+        totals_at = 3;
+      }
+      if (totals_at != 0) {
+        if (u.totals) {
+          st.Bind(totals_at, totals);
+        } else {
+          st.BindNull(totals_at);
+        }
       }
       s = st.Run();
     }
-    if (s.ok() && u.totals && !totals_with_applied) {
-      s = set_totals_.Reset().Bind(1, S(group)).Bind(2, EncodeItemTotals(*u.totals)).Run();
-    }
+    if (s.ok() && u.totals && totals_at == 0) s = set_totals_.Reset().Bind(1, S(group)).Bind(2, totals).Run();
     if (!s.ok()) {
       (void)Rollback();
       return s;

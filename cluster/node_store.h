@@ -218,7 +218,6 @@ class NodeStore {
   Statement save_hard_state_, save_record_, put_item_, delete_item_, item_size_, truncate_, set_applied_;
   Statement set_config_, set_totals_;
   Statement save_state_;  // hard state and applied_lsn at once
-  Statement applied_totals_;  // applied_lsn and item_totals at once
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_;
