@@ -10,6 +10,8 @@
 #include <cstring>
 #include <mutex>
 
+#include "cluster/wal_write_buffer.h"
+
 namespace ddb::cluster {
 
 namespace {
@@ -114,6 +116,8 @@ void ConfigureOnce() {
     // No memory statistics: with them every SQLite allocation takes one
     // process-wide mutex, which the six node threads fought over.
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    // Each commit's WAL frames in one write() (wal_write_buffer.h).
+    InstallWalWriteBuffer();
   });
 }
 }  // namespace

@@ -1,0 +1,137 @@
+// The WAL write buffer (cluster/wal_write_buffer.h): what a process leaves
+// on disk the moment a COMMIT returns holds that commit, through group
+// commits of many pages, rolled-back transactions that spilled pages into
+// the WAL, checkpoints and WAL restarts. "What it leaves" is a byte copy of
+// the database and -wal files taken while the connection is still open (no
+// close, no checkpoint): what the kernel has, as after kill -9.
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <string>
+
+#include "cluster/sqlite_db.h"
+
+#undef CHECK
+#include <catch2/catch.hpp>
+
+namespace ddb::cluster {
+namespace {
+
+namespace fs = std::filesystem;
+
+class TempDir {
+ public:
+  TempDir() : path_((fs::temp_directory_path() / "ddb-wal-buffer-XXXXXX").string()) {
+    REQUIRE(mkdtemp(path_.data()) != nullptr);
+  }
+  ~TempDir() { fs::remove_all(path_); }
+  std::string File(const std::string& name) const { return path_ + "/" + name; }
+
+ private:
+  std::string path_;
+};
+
+// The rows of t in a copy of `path` (and its -wal) as the kernel has them now.
+int64_t RowsAfterCrash(const TempDir& dir, const std::string& path, int copy) {
+  const std::string crashed = dir.File("crashed" + std::to_string(copy) + ".sqlite");
+  fs::copy_file(path, crashed);
+  if (fs::exists(path + "-wal")) fs::copy_file(path + "-wal", crashed + "-wal");
+  auto db = SqliteDb::Open(crashed, false);
+  REQUIRE(db.ok());
+  auto rows = (*db)->QueryInt("SELECT count(*) FROM t");
+  REQUIRE(rows.ok());
+  auto check = (*db)->QueryInt("SELECT count(*) FROM t WHERE length(v) != 1000 OR v != zeroblob(1000)");
+  REQUIRE(check.ok());
+  CHECK(*check == 0);
+  return *rows;
+}
+
+Status InsertRows(SqliteDb& db, int from, int count) {
+  auto st = db.Prepare("INSERT INTO t(k, v) VALUES(?1, zeroblob(1000))");
+  if (!st.ok()) return st.status();
+  for (int i = from; i < from + count; ++i) {
+    if (Status s = st->Reset().Bind(1, int64_t{i}).Run(); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+TEST_CASE("wal write buffer: SQLite's default VFS is the buffering one", "[unit]") {
+  TempDir dir;
+  auto db = SqliteDb::Open(dir.File("any.sqlite"), false);  // installs it
+  REQUIRE(db.ok());
+  sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
+  REQUIRE(vfs != nullptr);
+  CHECK(std::string(vfs->zName) == "ddb-wal-buffer");
+}
+
+TEST_CASE("wal write buffer: every returned COMMIT is on disk, whatever came before it", "[unit]") {
+  TempDir dir;
+  const std::string path = dir.File("node.sqlite");
+  auto opened = SqliteDb::Open(path, false);
+  REQUIRE(opened.ok());
+  SqliteDb& db = **opened;
+  // A small page cache, so that a big transaction spills pages into the WAL
+  // before its COMMIT (and a rollback leaves those frames behind).
+  REQUIRE(db.Exec("PRAGMA cache_size=8; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
+  int copies = 0;
+  int64_t committed = 0;
+
+  // Group commits of many pages each (a 1000-byte row: ~4 per page).
+  for (int round = 0; round < 5; ++round) {
+    REQUIRE(db.Begin().ok());
+    REQUIRE(InsertRows(db, static_cast<int>(committed), 200).ok());
+    REQUIRE(db.Commit().ok());
+    committed += 200;
+    CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  }
+  // A transaction that spilled, then rolled back: its frames are not a commit.
+  REQUIRE(db.Begin().ok());
+  REQUIRE(InsertRows(db, 100000, 400).ok());
+  REQUIRE(db.Rollback().ok());
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  // Commits after it overwrite those frames; single-row commits too.
+  for (int i = 0; i < 30; ++i) {
+    REQUIRE(InsertRows(db, static_cast<int>(committed), 1).ok());
+    committed += 1;
+  }
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  // Enough commits for automatic checkpoints (every 100 WAL pages, set by
+  // SqliteDb::Open) and WAL restarts from its first frame.
+  for (int round = 0; round < 10; ++round) {
+    REQUIRE(db.Begin().ok());
+    REQUIRE(InsertRows(db, static_cast<int>(committed), 150).ok());
+    REQUIRE(db.Commit().ok());
+    committed += 150;
+  }
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  auto rows = db.QueryInt("SELECT count(*) FROM t");
+  REQUIRE(rows.ok());
+  CHECK(*rows == committed);
+}
+
+TEST_CASE("wal write buffer: a database shared through -shm writes its WAL straight through", "[unit]") {
+  TempDir dir;
+  const std::string path = dir.File("shared.sqlite");
+  // Two connections in normal locking mode, as SqliteDb::Open never makes:
+  // the reader sees every commit of the writer.
+  sqlite3* writer = nullptr;
+  sqlite3* reader = nullptr;
+  REQUIRE(sqlite3_open(path.c_str(), &writer) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(writer, "PRAGMA journal_mode=WAL; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB)",
+                       nullptr, nullptr, nullptr) == SQLITE_OK);
+  REQUIRE(sqlite3_open(path.c_str(), &reader) == SQLITE_OK);
+  for (int i = 0; i < 20; ++i) {
+    const std::string insert = "INSERT INTO t(k, v) VALUES(" + std::to_string(i) + ", zeroblob(1000))";
+    REQUIRE(sqlite3_exec(writer, insert.c_str(), nullptr, nullptr, nullptr) == SQLITE_OK);
+    sqlite3_stmt* count = nullptr;
+    REQUIRE(sqlite3_prepare_v2(reader, "SELECT count(*) FROM t", -1, &count, nullptr) == SQLITE_OK);
+    REQUIRE(sqlite3_step(count) == SQLITE_ROW);
+    CHECK(sqlite3_column_int(count, 0) == i + 1);
+    sqlite3_finalize(count);
+  }
+  sqlite3_close(reader);
+  sqlite3_close(writer);
+}
+
+}  // namespace
+}  // namespace ddb::cluster
