@@ -1,15 +1,19 @@
 // Transport: delivery, and the network faults a user can inject.
 #include "cluster/transport.h"
 
-#include <zlib.h>
-
 #include <string>
+
+#include "base/crc32c.h"
 
 namespace ddb::cluster {
 
 namespace {
 
-uLong Checksum(uLong crc, const unsigned char* p, size_t n) { return crc32(crc, p, static_cast<uInt>(n)); }
+// CRC-32C, with the CPU's crc32 instruction: zlib's CRC-32 cost ~120 ns a
+// call before its first byte, and every message is checked twice (it was
+// 2-3% of a PutItem's CPU; make bench at 16 connections, A B A B: PutItem
+// and BatchWriteItem +1%). The checksum never leaves the process.
+uint32_t Checksum(uint32_t crc, const unsigned char* p, size_t n) { return Crc32c(crc, p, n); }
 
 // Fields are fed to the CRC little-endian, one after another; they are
 // gathered in a buffer first, since each call costs more than the few bytes
@@ -27,7 +31,7 @@ class CrcFeed {
   }
   uint32_t Value() {
     Flush();
-    return static_cast<uint32_t>(crc_);
+    return crc_;
   }
 
  private:
@@ -35,7 +39,7 @@ class CrcFeed {
     if (n_ > 0) crc_ = Checksum(crc_, buf_, n_);
     n_ = 0;
   }
-  uLong crc_ = 0;
+  uint32_t crc_ = 0;
   unsigned char buf_[128];
   size_t n_ = 0;
 };
