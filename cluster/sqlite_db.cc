@@ -248,6 +248,17 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
   if (std::rename(temp.c_str(), path.c_str()) != 0) {
     return Status::IoError("cannot rename " + temp + ": " + std::strerror(errno));
   }
+  if (!fsync) return Status::Ok();
+  // The rename is an entry in the directory: with -fsync it is synced too,
+  // or a power cut could leave the file without its name.
+  const size_t slash = path.rfind('/');
+  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd < 0) return Status::IoError("cannot open " + dir + ": " + std::strerror(errno));
+  const bool synced = ::fsync(dir_fd) == 0;
+  const std::string why = synced ? "" : std::strerror(errno);
+  ::close(dir_fd);
+  if (!synced) return Status::IoError("cannot sync " + dir + ": " + why);
   return Status::Ok();
 }
 

@@ -92,8 +92,8 @@ class SqliteDb {
   // file's bytes, e.g. schema_images.h's), copied, as a rollback-journal
   // database: no statement may be running.
   Status LoadImage(std::string_view image);
-  // Writes `image` to PATH.new (synced when `fsync`) and renames it to PATH,
-  // so that PATH is never a partial file.
+  // Writes `image` to PATH.new and renames it to PATH, so that PATH is never
+  // a partial file. With `fsync`, the file and then its directory are synced.
   static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
   // Adds a column to an existing table unless it has it (files written by an
   // older version); `definition` is "name TYPE ...".

@@ -154,6 +154,11 @@ TEST_CASE("store open: new files are written whole; a stale .new and an empty fi
   CHECK(Int((*store)->db(), "PRAGMA user_version") == kVersion);
   CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "wal");
   CHECK(SchemaNames((*store)->db()) == kNodeSchema);
+  // With -fsync: the file, then its directory entry, synced.
+  auto synced = NodeStore::Open(dir.File("synced.sqlite"), true);
+  REQUIRE(synced.ok());
+  CHECK(SchemaNames((*synced)->db()) == kNodeSchema);
+  CHECK(!SqliteDb::CreateFile(dir.File("no-such-dir/x.sqlite"), "image", true).ok());
 }
 
 TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {
