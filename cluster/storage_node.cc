@@ -98,7 +98,7 @@ void StorageNode::PowerOff() {
   FailAll(Status::Uncertain("storage node powered off with the write in flight"));
   groups_.clear();
   awake_.clear();
-  lease_waiting_.clear();
+  parked_groups_.clear();
   locked_groups_.clear();
   peer_nodes_.clear();
 }
@@ -146,10 +146,10 @@ void StorageNode::FailAll(const Status& why) {
       if (p.done) p.done(Reply(why));  // empty: answered once committed
     }
     for (auto& [lsn, w] : g.after_commit) w.second(Reply(why));
-    for (Group::LeaseWaiter& w : g.lease_waiters) w.reply(Reply(Status::Unavailable("storage node powered off")));
+    for (Group::ParkedRequest& w : g.parked) w.reply(Reply(Status::Unavailable("storage node powered off")));
     g.pending.clear();
     g.after_commit.clear();
-    g.lease_waiters.clear();
+    g.parked.clear();
   }
 }
 
@@ -162,7 +162,7 @@ void StorageNode::Run() {
   for (;;) {
     std::deque<Task> batch;
     bool stop;
-    const auto wake_at = awake_.empty() && lease_waiting_.empty()
+    const auto wake_at = awake_.empty() && parked_groups_.empty()
                              ? next_tick + tick * (options_.heartbeat_ticks - 1 -
                                                    static_cast<int>(node_tick_ % options_.heartbeat_ticks))
                              : next_tick;
@@ -183,7 +183,7 @@ void StorageNode::Run() {
     for (Task& t : batch) RunTask(t);
     FlushReady();
     ApplyDueDelayed();
-    RunLeaseWaiters();
+    RunParked();
     SleepQuietGroups();
     if (stop) break;
   }

@@ -290,7 +290,7 @@ class StorageNode {
     // does settles: a consistent read waits for the leader's lease
     // (WaitForLease), a write for this replica's election (WaitForElection),
     // an eventually consistent read for this round's apply (WaitForApplied).
-    struct LeaseWaiter {
+    struct ParkedRequest {
       enum class For { kLease, kElection, kApplied };
       std::chrono::steady_clock::time_point deadline;
       std::function<void(ReplyFn)> fn;
@@ -298,7 +298,7 @@ class StorageNode {
       For what = For::kLease;
       paxos::Lsn applied = 0;  // kApplied: runs once the replica applied this far
     };
-    std::vector<LeaseWaiter> lease_waiters;
+    std::vector<ParkedRequest> parked;
   };
   // What this node hears of another node (quiet groups' failure detection).
   struct PeerNode {
@@ -343,8 +343,8 @@ class StorageNode {
   // up; a new one has none yet): the running request is parked until the
   // lease is back or its deadline passes (true: it was parked or refused).
   bool WaitForLease(Group* g, const ReplyFn& done);
-  // Parks a request (RunLeaseWaiters runs it again); returns true.
-  bool Park(Group* g, Group::LeaseWaiter waiter);
+  // Parks a request (RunParked runs it again); returns true.
+  bool Park(Group* g, Group::ParkedRequest request);
   // A write at a replica whose election is under way (a table just
   // created, a failover), or that just won one and has not applied its
   // opening record: the running request is parked until the election is
@@ -360,7 +360,7 @@ class StorageNode {
   // before it answers the write, so a read sent after that answer sees the
   // write at every replica, unless stale reads are on.
   bool WaitForApplied(Group* g, const ReplyFn& done);
-  void RunLeaseWaiters();
+  void RunParked();
   bool RefuseUnlessLeader(Group* g, const ReplyFn& reply);
   bool RefuseRead(uint64_t group, bool consistent, const ReplyFn& done);
   // Proposes `record` as leader; the reply is sent when it commits.
@@ -401,7 +401,7 @@ class StorageNode {
   // the groups with parked reads, the node's clock in ticks, what it hears
   // of the other nodes, and its own incarnation (changes at every power on).
   std::set<uint64_t> awake_;
-  std::set<uint64_t> lease_waiting_;
+  std::set<uint64_t> parked_groups_;  // the groups with parked requests
   std::set<uint64_t> locked_groups_;  // the groups with transaction locks (NoteLocked)
   uint64_t node_tick_ = 0;
   std::map<paxos::NodeId, PeerNode> peer_nodes_;

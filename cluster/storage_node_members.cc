@@ -97,10 +97,10 @@ void StorageNode::ForgetGroup(uint64_t group, const Status& why) {
     if (p.done) p.done(Reply(why));  // empty: answered once committed
   }
   for (auto& [lsn, w] : g->after_commit) w.second(Reply(why));
-  for (Group::LeaseWaiter& w : g->lease_waiters) w.reply(Reply(why));
+  for (Group::ParkedRequest& w : g->parked) w.reply(Reply(why));
   groups_.erase(group);
   awake_.erase(group);
-  lease_waiting_.erase(group);
+  parked_groups_.erase(group);
   locked_groups_.erase(group);
 }
 

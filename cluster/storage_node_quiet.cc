@@ -33,7 +33,7 @@ void StorageNode::SleepQuietGroups() {
   for (auto it = awake_.begin(); it != awake_.end();) {
     Group& g = groups_.at(*it);
     if (!g.replica->quiescent() || g.replica->HasReady() || !g.pending.empty() || !g.after_commit.empty() ||
-        !g.delayed.empty() || !g.lease_waiters.empty() || g.snapshot_in_flight) {
+        !g.delayed.empty() || !g.parked.empty() || g.snapshot_in_flight) {
       ++it;
       continue;
     }
@@ -97,12 +97,12 @@ bool StorageNode::WaitForLease(Group* g, const ReplyFn& done) {
     return true;
   }
   Wake(g);  // a quiet leader asks its followers at once
-  return Park(g, Group::LeaseWaiter{deadline, *running_, done});
+  return Park(g, Group::ParkedRequest{deadline, *running_, done});
 }
 
-bool StorageNode::Park(Group* g, Group::LeaseWaiter waiter) {
-  g->lease_waiters.push_back(std::move(waiter));
-  lease_waiting_.insert(g->row.group);
+bool StorageNode::Park(Group* g, Group::ParkedRequest request) {
+  g->parked.push_back(std::move(request));
+  parked_groups_.insert(g->row.group);
   return true;
 }
 
@@ -119,7 +119,7 @@ bool StorageNode::WaitForElection(Group* g, const ReplyFn& done) {
   const auto wait = std::chrono::milliseconds(std::min(options_.tick_ms * options_.election_ticks, 1000));
   const auto deadline = running_deadline_ != Clock::time_point{} ? running_deadline_ : now + wait;
   if (now >= deadline) return false;
-  return Park(g, Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kElection});
+  return Park(g, Group::ParkedRequest{deadline, *running_, done, Group::ParkedRequest::For::kElection});
 }
 
 bool StorageNode::WaitForApplied(Group* g, const ReplyFn& done) {
@@ -129,41 +129,41 @@ bool StorageNode::WaitForApplied(Group* g, const ReplyFn& done) {
     return false;
   }
   const auto deadline = Clock::now() + std::chrono::milliseconds(options_.tick_ms * options_.election_ticks);
-  return Park(g, Group::LeaseWaiter{deadline, *running_, done, Group::LeaseWaiter::For::kApplied, commit});
+  return Park(g, Group::ParkedRequest{deadline, *running_, done, Group::ParkedRequest::For::kApplied, commit});
 }
 
 // Parked reads run again once the lease is back, leadership is lost, or
 // their time is up (then they are refused, as before waiting); parked
 // writes once the election they wait for is decided, either way.
-void StorageNode::RunLeaseWaiters() {
-  if (lease_waiting_.empty()) return;
+void StorageNode::RunParked() {
+  if (parked_groups_.empty()) return;
   const auto now = Clock::now();
-  std::vector<Group::LeaseWaiter> ready;
-  for (auto it = lease_waiting_.begin(); it != lease_waiting_.end();) {
+  std::vector<Group::ParkedRequest> ready;
+  for (auto it = parked_groups_.begin(); it != parked_groups_.end();) {
     Group* g = FindGroup(*it);
     if (g != nullptr) {
       const bool lease_settled = g->replica->CanServeConsistentRead() || !g->replica->IsLeader();
       const bool election_settled = ElectionDecided(*g);
-      auto& waiters = g->lease_waiters;
-      for (auto w = waiters.begin(); w != waiters.end();) {
+      auto& requests = g->parked;
+      for (auto w = requests.begin(); w != requests.end();) {
         bool settled = lease_settled;
-        if (w->what == Group::LeaseWaiter::For::kElection) settled = election_settled;
-        if (w->what == Group::LeaseWaiter::For::kApplied) settled = g->replica->applied_lsn() >= w->applied;
+        if (w->what == Group::ParkedRequest::For::kElection) settled = election_settled;
+        if (w->what == Group::ParkedRequest::For::kApplied) settled = g->replica->applied_lsn() >= w->applied;
         if (settled || now >= w->deadline) {
           ready.push_back(std::move(*w));
-          w = waiters.erase(w);
+          w = requests.erase(w);
         } else {
           ++w;
         }
       }
-      if (!waiters.empty()) {
+      if (!requests.empty()) {
         ++it;
         continue;
       }
     }
-    it = lease_waiting_.erase(it);
+    it = parked_groups_.erase(it);
   }
-  for (Group::LeaseWaiter& w : ready) {
+  for (Group::ParkedRequest& w : ready) {
     running_ = &w.fn;
     running_deadline_ = w.deadline;
     w.fn(std::move(w.reply));
