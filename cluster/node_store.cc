@@ -154,7 +154,9 @@ void NodeStore::PrepareStatements() {
                          "joined_lsn,log_replica) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"},
       {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
-      {&put_item_, "INSERT OR REPLACE INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6)"},
+      // A new item is one statement; a replaced one reads its old size first.
+      {&put_item_, "INSERT INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO NOTHING"},
+      {&replace_item_, "UPDATE items SET item=?5, size=?6 WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4 RETURNING size"},
       {&item_size_, "SELECT size FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
@@ -276,20 +278,22 @@ Status NodeStore::PutItemRow(uint64_t space, const std::string& h, const std::st
   if (SpaceIndex(space) > kMaxLocalIndexes) return Status::Internal("no such item space");
   GroupTotals* totals = nullptr;
   RETURN_IF_ERROR(PendingTotals(SpaceGroup(space), &totals));
+  SpaceTotals& t = (*totals)[SpaceIndex(space)];
+  put_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk).Bind(5, item).Bind(6, int64_t{size});
+  RETURN_IF_ERROR(put_item_.Run());
+  if (db_->Changes() == 1) {
+    t.items += 1;
+    t.bytes += size;
+    return Status::Ok();
+  }
   item_size_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk);
   auto old = item_size_.Step();
   if (!old.ok()) return old.status();
-  SpaceTotals& t = (*totals)[SpaceIndex(space)];
-  if (*old) {
-    t.items -= 1;
-    t.bytes -= item_size_.Int(0);
-  }
+  if (!*old) return Status::Corruption("an item neither inserted nor found");
+  t.bytes += int64_t{size} - item_size_.Int(0);
   item_size_.Reset();
-  put_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk).Bind(5, item).Bind(6, int64_t{size});
-  RETURN_IF_ERROR(put_item_.Run());
-  t.items += 1;
-  t.bytes += size;
-  return Status::Ok();
+  replace_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk).Bind(5, item).Bind(6, int64_t{size});
+  return replace_item_.Run();
 }
 
 Status NodeStore::DeleteItemRow(uint64_t space, const std::string& h, const std::string& hk, const std::string& rk) {

@@ -215,7 +215,7 @@ class NodeStore {
   std::map<uint64_t, GroupTotals> totals_;
   bool totals_loaded_ = false;
   Statement create_replica_;
-  Statement save_hard_state_, save_record_, put_item_, delete_item_, item_size_, truncate_, set_applied_;
+  Statement save_hard_state_, save_record_, put_item_, replace_item_, delete_item_, item_size_, truncate_, set_applied_;
   Statement set_config_, set_totals_;
   Statement save_state_;  // hard state and applied_lsn at once
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
