@@ -26,9 +26,6 @@ int64_t Crc(std::string_view d) {
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 
-// The group of an item space, and which of its spaces it is (LocalSpace).
-uint64_t SpaceGroup(uint64_t space) { return space & ((uint64_t{1} << 48) - 1); }
-uint32_t SpaceIndex(uint64_t space) { return static_cast<uint32_t>(space >> 48); }
 
 }  // namespace
 
@@ -218,11 +215,7 @@ Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
     }
     r.joined_lsn = U(q->Int(10));
     r.log_replica = q->Int(11) != 0;
-    if (std::string_view totals = q->BlobView(12); !totals.empty()) {
-      if (!DecodeItemTotals(totals, &totals_[r.group])) {
-        return Status::Corruption("item totals of group " + std::to_string(r.group) + " are malformed");
-      }
-    }
+    RETURN_IF_ERROR(NoteStoredTotals(r.group, q->BlobView(12)));
     // The replica needs every record above min(applied, trim): peers may
     // still ask for those (see the memory rule in paxos/replica.h).
     paxos::Lsn keep_above = std::min(r.state.applied_lsn, r.state.hard_state.trim_lsn);
@@ -253,11 +246,17 @@ Status NodeStore::LoadTotals() {
     auto row = q->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    if (!DecodeItemTotals(q->BlobView(1), &totals_[U(q->Int(0))])) {
-      return Status::Corruption("item totals of group " + std::to_string(q->Int(0)) + " are malformed");
-    }
+    RETURN_IF_ERROR(NoteStoredTotals(U(q->Int(0)), q->BlobView(1)));
   }
   totals_loaded_ = true;
+  return Status::Ok();
+}
+
+Status NodeStore::NoteStoredTotals(uint64_t group, std::string_view bytes) {
+  if (bytes.empty()) return Status::Ok();
+  if (!DecodeItemTotals(bytes, &totals_[group])) {
+    return Status::Corruption("item totals of group " + std::to_string(group) + " are malformed");
+  }
   return Status::Ok();
 }
 

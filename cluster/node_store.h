@@ -78,10 +78,14 @@ struct OutboxRow {
   std::string data;  // an index_write (wal_record.h)
 };
 
-// The items-table space of a group's local index (0: the base items).
+// The items-table space of a group's local index (0: the base items), and
+// back: the group and local index of a space.
+inline constexpr int kLocalSpaceShift = 48;
 inline uint64_t LocalSpace(uint64_t group, uint32_t local_index) {
-  return group | (static_cast<uint64_t>(local_index) << 48);
+  return group | (static_cast<uint64_t>(local_index) << kLocalSpaceShift);
 }
+inline uint64_t SpaceGroup(uint64_t space) { return space & ((uint64_t{1} << kLocalSpaceShift) - 1); }
+inline uint32_t SpaceIndex(uint64_t space) { return static_cast<uint32_t>(space >> kLocalSpaceShift); }
 
 // The item count and summed size of each item space of a group: [0] its
 // base items, [i] its local index i (LocalSpace).
@@ -202,6 +206,8 @@ class NodeStore {
   Status PendingTotals(uint64_t group, GroupTotals** totals);
   Status RecountTotals(uint64_t group);  // from its items, the slow way
   Status LoadTotals();                   // totals_ from the replicas rows, once
+  // Notes a replicas row's item_totals (empty: none) in totals_.
+  Status NoteStoredTotals(uint64_t group, std::string_view bytes);
   // The replicas-row changes of the open transaction, per group.
   struct UnsavedState {
     std::optional<paxos::HardState> hard_state;

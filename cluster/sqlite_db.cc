@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <mutex>
 
 #include "cluster/wal_write_buffer.h"
@@ -251,8 +252,8 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
   if (!fsync) return Status::Ok();
   // The rename is an entry in the directory: with -fsync it is synced too,
   // or a power cut could leave the file without its name.
-  const size_t slash = path.rfind('/');
-  const std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  if (dir.empty()) dir = ".";
   const int dir_fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dir_fd < 0) return Status::IoError("cannot open " + dir + ": " + std::strerror(errno));
   const bool synced = ::fsync(dir_fd) == 0;
