@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <mutex>
 
+#include "cluster/page_cache.h"
 #include "cluster/wal_write_buffer.h"
 
 namespace ddb::cluster {
@@ -117,6 +118,9 @@ void ConfigureOnce() {
     // No memory statistics: with them every SQLite allocation takes one
     // process-wide mutex, which the six node threads fought over.
     (void)sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    // No scan of the whole page cache at every commit (page_cache.h);
+    // before anything initializes SQLite (finding a VFS does).
+    InstallPageCache();
     // Each commit's WAL frames in one write() (wal_write_buffer.h).
     InstallWalWriteBuffer();
   });
@@ -157,6 +161,11 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   // latency even (make bench, PutItem at 16 connections: p99/p50 2.7
   // against 3.1, the same throughput, ~3% more CPU).
   pragmas += "PRAGMA wal_autocheckpoint=100;";
+  // A 16 MB page cache per file rather than SQLite's 2 MB: a write's B-tree
+  // descent then finds its pages in memory instead of reading them back
+  // from the OS (12% of BatchWriteItem's CPU at 16 connections; with
+  // page_cache.h, +8% BatchWriteItem). It fills only as pages are used.
+  pragmas += "PRAGMA cache_size=-16384;";
   if (path == ":memory:") pragmas = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
   Status set = out->Exec(pragmas);
   if (!set.ok() && sqlite3_errcode(db) == SQLITE_BUSY) {
