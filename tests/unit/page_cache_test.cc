@@ -14,22 +14,14 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/temp_dir.h"
+
 namespace ddb::cluster {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() : path_((fs::temp_directory_path() / "ddb-page-cache-XXXXXX").string()) {
-    REQUIRE(mkdtemp(path_.data()) != nullptr);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ddb::testing::TempDir;
 
 // One transaction of `count` rows with random keys: page splits all over
 // the index, most of them reordering their new pages.
@@ -44,7 +36,7 @@ void InsertRandom(SqliteDb& db, std::mt19937_64& rng, int count) {
 
 TEST_CASE("page cache: commits after page splits skip pcache1's truncate; rollbacks still drop pages",
           "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-page-cache");
   auto opened = SqliteDb::Open(dir.File("splits.sqlite"), false);  // installs the wrapper
   REQUIRE(opened.ok());
   SqliteDb& db = **opened;

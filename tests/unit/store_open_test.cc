@@ -17,23 +17,15 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/temp_dir.h"
+
 namespace ddb::cluster {
 namespace {
 
 constexpr int64_t kVersion = 2;      // node_schema::kVersion (cluster/schemas.h)
 constexpr int64_t kMetaVersion = 1;  // meta_schema::kVersion
 
-class TempDir {
- public:
-  TempDir() : path_((std::filesystem::temp_directory_path() / "ddb-store-open-XXXXXX").string()) {
-    REQUIRE(mkdtemp(path_.data()) != nullptr);
-  }
-  ~TempDir() { std::filesystem::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ddb::testing::TempDir;
 
 int64_t Int(SqliteDb* db, const std::string& sql) {
   auto v = db->QueryInt(sql);
@@ -85,7 +77,7 @@ void Put(NodeStore& store, uint64_t group, paxos::Lsn lsn, const std::string& hk
 }
 
 TEST_CASE("store open: a new node file has the whole schema, its version, WAL mode", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-store-open");
   const std::string path = dir.File("node.sqlite");
   {
     auto store = NodeStore::Open(path, false);
@@ -128,7 +120,7 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
 // PATH.new left by a crash is overwritten, and an empty file (a crash of an
 // older version before its first write) gets the schema copied in.
 TEST_CASE("store open: new files are written whole; a stale .new and an empty file are handled", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-store-open");
   const std::string path = dir.File("node.sqlite");
   std::ofstream(path + ".new") << "half a file from a crash";
   {
@@ -162,7 +154,7 @@ TEST_CASE("store open: new files are written whole; a stale .new and an empty fi
 }
 
 TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-store-open");
   const std::string node_path = dir.File("node.sqlite");
   const std::string meta_path = dir.File("meta.sqlite");
   int64_t node_schema = 0, meta_schema = 0;
@@ -199,7 +191,7 @@ TEST_CASE("store open: in memory (the scrubber's reference) is a whole schema to
 }
 
 TEST_CASE("store open: a node file from before user_version is upgraded once", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-store-open");
   const std::string path = dir.File("old.sqlite");
   {
     // An older binary's file: replicas without the log-replica columns and
@@ -239,7 +231,7 @@ TEST_CASE("store open: a node file from before user_version is upgraded once", "
 }
 
 TEST_CASE("store open: a later version's node file opens and keeps its number", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-store-open");
   const std::string path = dir.File("later.sqlite");
   {
     auto store = NodeStore::Open(path, false);
@@ -253,7 +245,7 @@ TEST_CASE("store open: a later version's node file opens and keeps its number", 
 }
 
 TEST_CASE("store open: meta.sqlite new, and from before user_version", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-store-open");
   {
     auto meta = MetaStore::Open(dir.File("meta.sqlite"), false);
     REQUIRE(meta.ok());

@@ -14,22 +14,14 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/temp_dir.h"
+
 namespace ddb::cluster {
 namespace {
 
 namespace fs = std::filesystem;
 
-class TempDir {
- public:
-  TempDir() : path_((fs::temp_directory_path() / "ddb-wal-buffer-XXXXXX").string()) {
-    REQUIRE(mkdtemp(path_.data()) != nullptr);
-  }
-  ~TempDir() { fs::remove_all(path_); }
-  std::string File(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using ddb::testing::TempDir;
 
 // The rows of t in a copy of `path` (and its -wal) as the kernel has them now.
 int64_t RowsAfterCrash(const TempDir& dir, const std::string& path, int copy) {
@@ -56,7 +48,7 @@ Status InsertRows(SqliteDb& db, int from, int count) {
 }
 
 TEST_CASE("wal write buffer: SQLite's default VFS is the buffering one", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-wal-buffer");
   auto db = SqliteDb::Open(dir.File("any.sqlite"), false);  // installs it
   REQUIRE(db.ok());
   sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
@@ -65,7 +57,7 @@ TEST_CASE("wal write buffer: SQLite's default VFS is the buffering one", "[unit]
 }
 
 TEST_CASE("wal write buffer: every returned COMMIT is on disk, whatever came before it", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-wal-buffer");
   const std::string path = dir.File("node.sqlite");
   auto opened = SqliteDb::Open(path, false);
   REQUIRE(opened.ok());
@@ -110,7 +102,7 @@ TEST_CASE("wal write buffer: every returned COMMIT is on disk, whatever came bef
 }
 
 TEST_CASE("wal write buffer: a database shared through -shm writes its WAL straight through", "[unit]") {
-  TempDir dir;
+  TempDir dir("ddb-wal-buffer");
   const std::string path = dir.File("shared.sqlite");
   // Two connections in normal locking mode, as SqliteDb::Open never makes:
   // the reader sees every commit of the writer.
