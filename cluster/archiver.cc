@@ -173,9 +173,12 @@ bool Scrubber::Trim(const PartitionRoute& p) {
     const uint64_t group = p.group;
     Status s = CallNode(node, group, [group, archived, complete](NodeStore& store, const paxos::Replica* r) -> Status {
       if (r == nullptr) return Status::Ok();
-      // Records no member can still need (paxos/replica.h, memory rule)
-      // and that the archive holds.
-      const paxos::Lsn through = std::min({archived, r->applied_lsn(), r->trim_lsn()});
+      // Records no member can still need (paxos/replica.h, memory rule),
+      // that the archive holds, and that this file applied to its items
+      // (not just held back: a restart replays those from the WAL).
+      auto stored = store.scrub().AppliedLsn(group);
+      if (!stored.ok()) return stored.status();
+      const paxos::Lsn through = std::min({archived, r->applied_lsn(), *stored, r->trim_lsn()});
       if (through < archived) complete->store(false);
       auto first = store.scrub().FirstWalLsn(group);
       if (!first.ok() || *first == 0 || *first > through) return Status::Ok();

@@ -242,6 +242,15 @@ Result<paxos::Lsn> ScrubStore::FirstWalLsn(uint64_t group) {
   return static_cast<paxos::Lsn>(st->Int(0));
 }
 
+Result<paxos::Lsn> ScrubStore::AppliedLsn(uint64_t group) {
+  auto st = db_->Prepare("SELECT coalesce(max(applied_lsn),0) FROM replicas WHERE group_id=?1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group));
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return static_cast<paxos::Lsn>(st->Int(0));
+}
+
 Result<std::pair<std::string, std::string>> ScrubStore::FlipItemBit(uint64_t group, uint64_t pick) {
   auto count = db_->Prepare("SELECT count(*) FROM items WHERE group_id=?1");
   if (!count.ok()) return count.status();

@@ -87,6 +87,10 @@ class ScrubStore {
   Status TrimWal(uint64_t group, paxos::Lsn through);
   // The lowest LSN of the group's WAL on disk (0: none).
   Result<paxos::Lsn> FirstWalLsn(uint64_t group);
+  // The LSN through which the group's records are applied to its items in
+  // this file (it lags the replica's while a follower holds records back
+  // for stale reads).
+  Result<paxos::Lsn> AppliedLsn(uint64_t group);
 
   // Bit rot: flips one bit of the last byte of the stored item number
   // pick % count (in primary-key order), behind the WAL's back. Returns the

@@ -71,6 +71,10 @@ void StorageNode::InstallFetched(uint64_t group, NodeReply fetched) {
   // only a snapshot it took goes to the file, so the two never disagree.
   g->replica->InstallSnapshot(fetched.copy->lsn, *config);
   if (g->replica->applied_lsn() != fetched.copy->lsn) return;
+  // Records held back for stale reads are older than the snapshot, which
+  // already holds their effect: applied after it, they would undo newer
+  // writes.
+  g->delayed.clear();
   Status s = store_->InstallSnapshot(group, *fetched.copy, fetched.config);
   if (!s.ok()) {
     // The replica already holds the snapshot in memory: a node that cannot

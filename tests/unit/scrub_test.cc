@@ -246,6 +246,44 @@ TEST_CASE("scrub: archiving writes segments, trims the WAL, and a restart still 
   std::filesystem::remove_all(dir);
 }
 
+// Stale reads: a follower holds committed records back from its items but
+// its replica counts them applied. The archiver trims a node's WAL only
+// through what that node's file applied, so a follower powered off while it
+// holds records replays them from its WAL when it comes back.
+TEST_CASE("scrub: archiving keeps the WAL records a follower holds back for stale reads", "[scrub]") {
+  std::string dir = TempDir();
+  auto c = StartCluster(dir);
+  auto t = c->CreateTable("ns/held", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 40; ++i) REQUIRE(c->Put(*t, K(i), "early", 5).ok());
+  const PartitionInfo part = FirstPartition(*c, "ns/held");
+  const auto [leader, follower] = LeaderAndOther(*c, part);
+  REQUIRE(c->SetStaleReads(600000).ok());  // followers hold every later record
+  for (int i = 40; i < 160; ++i) REQUIRE(c->Put(*t, K(i), "late", 4).ok());
+  REQUIRE(c->ArchiveNow().ok());  // archives and trims every node's WAL
+  // Powered off while it still holds them: what it held is only in its WAL.
+  REQUIRE(c->PowerOff(NodeName(follower)).ok());
+  REQUIRE(c->PowerOn(NodeName(follower)).ok());
+  REQUIRE(c->SetStaleReads(0).ok());
+  auto report = c->ScrubNow("ns/held");
+  REQUIRE(report.ok());
+  for (const PartitionScrub& p : report->partitions) CHECK(p.result == "ok");
+  c->Stop();
+  c.reset();
+  // The follower's file holds every item of the partition, as the leader's.
+  auto Items = [&](uint32_t node) {
+    auto db = SqliteDb::Open((std::filesystem::path(dir) / (NodeName(node) + ".sqlite")).string(), false);
+    REQUIRE(db.ok());
+    auto n = (*db)->QueryInt("SELECT count(*) FROM items WHERE group_id=" + std::to_string(part.group));
+    REQUIRE(n.ok());
+    return *n;
+  };
+  const int64_t at_leader = Items(leader);
+  CHECK(at_leader > 40);
+  CHECK(Items(follower) == at_leader);
+  std::filesystem::remove_all(dir);
+}
+
 // A table deleted after a snapshot comes back with the restore, and so does
 // its WAL archive: the archiver must not then drop that archive as the
 // deleted table's (the restored WALs are trimmed behind it: holes).
