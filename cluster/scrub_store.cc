@@ -233,8 +233,8 @@ Status ScrubStore::TrimWal(uint64_t group, paxos::Lsn through) {
   return st->Bind(1, S(group)).Bind(2, S(through)).Run();
 }
 
-Result<paxos::Lsn> ScrubStore::FirstWalLsn(uint64_t group) {
-  auto st = db_->Prepare("SELECT coalesce(min(lsn),0) FROM wal WHERE group_id=?1");
+Result<paxos::Lsn> ScrubStore::GroupLsn(const char* sql, uint64_t group) {
+  auto st = db_->Prepare(sql);
   if (!st.ok()) return st.status();
   st->Bind(1, S(group));
   auto row = st->Step();
@@ -242,13 +242,12 @@ Result<paxos::Lsn> ScrubStore::FirstWalLsn(uint64_t group) {
   return static_cast<paxos::Lsn>(st->Int(0));
 }
 
+Result<paxos::Lsn> ScrubStore::FirstWalLsn(uint64_t group) {
+  return GroupLsn("SELECT coalesce(min(lsn),0) FROM wal WHERE group_id=?1", group);
+}
+
 Result<paxos::Lsn> ScrubStore::AppliedLsn(uint64_t group) {
-  auto st = db_->Prepare("SELECT coalesce(max(applied_lsn),0) FROM replicas WHERE group_id=?1");
-  if (!st.ok()) return st.status();
-  st->Bind(1, S(group));
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  return static_cast<paxos::Lsn>(st->Int(0));
+  return GroupLsn("SELECT coalesce(max(applied_lsn),0) FROM replicas WHERE group_id=?1", group);
 }
 
 Result<std::pair<std::string, std::string>> ScrubStore::FlipItemBit(uint64_t group, uint64_t pick) {

@@ -102,6 +102,9 @@ class ScrubStore {
   Status LoseWal(uint64_t group, paxos::Lsn lsn);
 
  private:
+  // The one integer `sql` selects for the group bound to ?1.
+  Result<paxos::Lsn> GroupLsn(const char* sql, uint64_t group);
+
   SqliteDb* db_;
   uint32_t node_id_ = 0;
   std::map<uint64_t, std::deque<MarkerDigest>> digests_;
