@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <mutex>
+#include <new>
 
 namespace ddb::cluster {
 
@@ -31,7 +32,12 @@ sqlite3_pcache* Create(int page_size, int extra, int purgeable) {
   if (pages == nullptr) return nullptr;
   // SQLite's locking page: the one holding byte 0x40000000 (PENDING_BYTE).
   const unsigned lock_page = 0x40000000u / static_cast<unsigned>(page_size) + 1;
-  return reinterpret_cast<sqlite3_pcache*>(new Cache{pages, lock_page});
+  Cache* c = new (std::nothrow) Cache{pages, lock_page};
+  if (c == nullptr) {  // SQLite reports out of memory; nothing may throw into C
+    inner.xDestroy(pages);
+    return nullptr;
+  }
+  return reinterpret_cast<sqlite3_pcache*>(c);
 }
 
 void Cachesize(sqlite3_pcache* p, int n) { inner.xCachesize(Of(p)->pages, n); }
