@@ -23,9 +23,12 @@ int64_t Crc(std::string_view d) {
 }
 
 // SQLite integers are signed 64-bit; hashes and ballots are stored bit for bit.
+// An item space's row count and summed size, per space (a WHERE or GROUP BY
+// clause follows; CountItems reads the rows).
+constexpr const char* kCountItems = "SELECT group_id, count(*), coalesce(sum(size), 0) FROM items";
+
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
-
 
 }  // namespace
 
@@ -112,19 +115,9 @@ Status NodeStore::Upgrade(int64_t version) {
   if (s.ok() && version < 2) s = db_->Exec(node_schema::kDropItemStats);
   if (s.ok() && version < 2) {
     std::map<uint64_t, GroupTotals> counted;
-    auto count = db_->Prepare("SELECT group_id, count(*), sum(size) FROM items GROUP BY group_id");
-    s = count.status();
-    while (s.ok()) {
-      auto row = count->Step();
-      if (!row.ok() || !*row) {
-        s = row.status();
-        break;
-      }
-      const uint64_t space = U(count->Int(0));
-      if (SpaceIndex(space) <= kMaxLocalIndexes) {
-        counted[SpaceGroup(space)][SpaceIndex(space)] = SpaceTotals{count->Int(1), count->Int(2)};
-      }
-    }
+    auto count = db_->Prepare(std::string(kCountItems) + " GROUP BY group_id");
+    s = count.ok() ? CountItems(*count, &counted) : count.status();
+    // Before PrepareStatements: a statement of its own.
     auto save = db_->Prepare("UPDATE replicas SET item_totals=?2 WHERE group_id=?1");
     if (s.ok()) s = save.status();
     for (auto it = counted.begin(); s.ok() && it != counted.end(); ++it) {
@@ -149,7 +142,11 @@ void NodeStore::PrepareStatements() {
   } const kStatements[] = {
       {&create_replica_, "INSERT OR IGNORE INTO replicas(group_id,table_id,members,hash_lo,hash_hi,promised,"
                          "joined_lsn,log_replica) VALUES(?1,?2,?3,?4,?5,?6,?7,?8)"},
-      {&save_hard_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4 WHERE group_id=?1"},
+      // The replica's changing state, one UPDATE for whatever changed (NULL:
+      // unchanged; SaveRow).
+      {&save_row_, "UPDATE replicas SET promised=coalesce(?2,promised), commit_lsn=coalesce(?3,commit_lsn), "
+                   "trim_lsn=coalesce(?4,trim_lsn), applied_lsn=coalesce(?5,applied_lsn), "
+                   "item_totals=coalesce(?6,item_totals) WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
       // A new item is one statement; a replaced one reads its old size first.
       {&put_item_, "INSERT INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO NOTHING"},
@@ -157,12 +154,7 @@ void NodeStore::PrepareStatements() {
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4 RETURNING size"},
       {&item_size_, "SELECT size FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
-      // item_totals: NULL keeps them (no item changed).
-      {&set_applied_, "UPDATE replicas SET applied_lsn=?2, item_totals=coalesce(?3,item_totals) WHERE group_id=?1"},
-      {&save_state_, "UPDATE replicas SET promised=?2, commit_lsn=?3, trim_lsn=?4, applied_lsn=?5, "
-                     "item_totals=coalesce(?6,item_totals) WHERE group_id=?1"},
       {&set_config_, "UPDATE replicas SET config=?2 WHERE group_id=?1"},
-      {&set_totals_, "UPDATE replicas SET item_totals=?2 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&scan_first_, "SELECT hk,rk,item FROM items WHERE group_id=?1 AND h>=?6 AND h<=?7 "
                      "ORDER BY h,hk,rk LIMIT ?5"},
@@ -315,15 +307,26 @@ Status NodeStore::DeleteItemRow(uint64_t space, const std::string& h, const std:
 Status NodeStore::RecountTotals(uint64_t group) {
   GroupTotals* totals = nullptr;
   RETURN_IF_ERROR(PendingTotals(group, &totals));
-  auto count = db_->Prepare("SELECT count(*), coalesce(sum(size), 0) FROM items WHERE group_id=?1");
+  auto count = db_->Prepare(std::string(kCountItems) + " WHERE group_id=?1");
   if (!count.ok()) return count.status();
+  std::map<uint64_t, GroupTotals> counted;
   for (uint32_t i = 0; i <= kMaxLocalIndexes; ++i) {
-    count->Reset().Bind(1, S(LocalSpace(group, i)));
-    auto row = count->Step();
-    if (!row.ok()) return row.status();
-    (*totals)[i] = SpaceTotals{count->Int(0), count->Int(1)};
+    RETURN_IF_ERROR(CountItems(count->Reset().Bind(1, S(LocalSpace(group, i))), &counted));
   }
+  *totals = counted[group];
   return Status::Ok();
+}
+
+Status NodeStore::CountItems(Statement& count, std::map<uint64_t, GroupTotals>* counted) {
+  for (;;) {
+    auto row = count.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return Status::Ok();
+    const uint64_t space = U(count.Int(0));
+    if (count.Int(1) > 0 && SpaceIndex(space) <= kMaxLocalIndexes) {
+      (*counted)[SpaceGroup(space)][SpaceIndex(space)] = SpaceTotals{count.Int(1), count.Int(2)};
+    }
+  }
 }
 
 Status NodeStore::CreateReplica(const ReplicaRow& row) {
@@ -392,36 +395,7 @@ Status NodeStore::Begin() {
 
 Status NodeStore::Commit() {
   for (const auto& [group, u] : unsaved_) {
-    Status s;
-    // One UPDATE of the row: a persist (hard state), an apply (applied_lsn,
-    // with the item totals when items changed), or both; the totals alone
-    // (a snapshot install) have their own.
-    const std::string totals = u.totals ? EncodeItemTotals(*u.totals) : std::string();
-    int totals_at = 0;  // the statement's item_totals parameter, if it has one
-    if (u.hard_state || u.applied_lsn) {
-      Statement& st = !u.hard_state ? set_applied_ : u.applied_lsn ? save_state_ : save_hard_state_;
-      st.Reset().Bind(1, S(group));
-      if (u.hard_state) {
-        st.Bind(2, S(u.hard_state->promised)).Bind(3, S(u.hard_state->commit_lsn)).Bind(4, S(u.hard_state->trim_lsn));
-        if (u.applied_lsn) {
-          st.Bind(5, S(*u.applied_lsn));
-          totals_at = 6;
-        }
-      } else {
-        st.Bind(2, S(*u.applied_lsn));
-        totals_at = 3;
-      }
-      if (totals_at != 0) {
-        if (u.totals) {
-          st.Bind(totals_at, totals);
-        } else {
-          st.BindNull(totals_at);
-        }
-      }
-      s = st.Run();
-    }
-    if (s.ok() && u.totals && totals_at == 0) s = set_totals_.Reset().Bind(1, S(group)).Bind(2, totals).Run();
-    if (!s.ok()) {
+    if (Status s = SaveRow(group, u); !s.ok()) {
       (void)Rollback();
       return s;
     }
@@ -436,6 +410,28 @@ Status NodeStore::Commit() {
   return Status::Ok();
 }
 
+// One UPDATE of the row: a persist (hard state), an apply (applied_lsn, with
+// the item totals when items changed), both, or the totals alone.
+Status NodeStore::SaveRow(uint64_t group, const UnsavedState& u) {
+  Statement& st = save_row_.Reset().Bind(1, S(group));
+  if (u.hard_state) {
+    st.Bind(2, S(u.hard_state->promised)).Bind(3, S(u.hard_state->commit_lsn)).Bind(4, S(u.hard_state->trim_lsn));
+  } else {
+    st.BindNull(2).BindNull(3).BindNull(4);
+  }
+  if (u.applied_lsn) {
+    st.Bind(5, S(*u.applied_lsn));
+  } else {
+    st.BindNull(5);
+  }
+  if (u.totals) {
+    st.Bind(6, EncodeItemTotals(*u.totals));
+  } else {
+    st.BindNull(6);
+  }
+  return st.Run();
+}
+
 Status NodeStore::Rollback() {
   unsaved_.clear();
   in_transaction_ = false;
@@ -447,8 +443,7 @@ Status NodeStore::SaveHardState(uint64_t group, const paxos::HardState& hs) {
     unsaved_[group].hard_state = hs;
     return Status::Ok();
   }
-  save_hard_state_.Reset().Bind(1, S(group)).Bind(2, S(hs.promised)).Bind(3, S(hs.commit_lsn));
-  return save_hard_state_.Bind(4, S(hs.trim_lsn)).Run();
+  return SaveRow(group, UnsavedState{hs, std::nullopt, std::nullopt});
 }
 
 Status NodeStore::SetApplied(uint64_t group, paxos::Lsn lsn) {
@@ -456,7 +451,7 @@ Status NodeStore::SetApplied(uint64_t group, paxos::Lsn lsn) {
     unsaved_[group].applied_lsn = lsn;
     return Status::Ok();
   }
-  return set_applied_.Reset().Bind(1, S(group)).Bind(2, S(lsn)).Run();
+  return SaveRow(group, UnsavedState{std::nullopt, lsn, std::nullopt});
 }
 
 Status NodeStore::SaveRecord(uint64_t group, const paxos::Record& r) {
@@ -583,7 +578,7 @@ Status NodeStore::InstallSnapshot(uint64_t group, const GroupCopy& copy, const s
   Status s = ClearGroup(group);
   if (s.ok()) s = ReplaceGroup(group, copy);
   if (s.ok()) s = set_config_.Reset().Bind(1, S(group)).Bind(2, config).Run();
-  if (s.ok()) s = set_applied_.Reset().Bind(1, S(group)).Bind(2, S(copy.lsn)).Run();
+  if (s.ok()) s = SetApplied(group, copy.lsn);
   if (s.ok()) {
     auto st = db_->Prepare("UPDATE replicas SET commit_lsn=max(commit_lsn,?2) WHERE group_id=?1");
     s = st.ok() ? st->Bind(1, S(group)).Bind(2, S(copy.lsn)).Run() : st.status();

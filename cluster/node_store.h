@@ -205,6 +205,9 @@ class NodeStore {
   // them (a copy of the committed ones at its first change there).
   Status PendingTotals(uint64_t group, GroupTotals** totals);
   Status RecountTotals(uint64_t group);  // from its items, the slow way
+  // Adds the rows of a kCountItems statement (space, count, bytes) to
+  // `counted`, by group and local index.
+  Status CountItems(Statement& count, std::map<uint64_t, GroupTotals>* counted);
   Status LoadTotals();                   // totals_ from the replicas rows, once
   // Notes a replicas row's item_totals (empty: none) in totals_.
   Status NoteStoredTotals(uint64_t group, std::string_view bytes);
@@ -215,15 +218,14 @@ class NodeStore {
     std::optional<GroupTotals> totals;
   };
   std::map<uint64_t, UnsavedState> unsaved_;
+  Status SaveRow(uint64_t group, const UnsavedState& u);  // what u holds, now
   bool in_transaction_ = false;
   // The committed item totals of every group with items; loaded with the
   // replicas rows (LoadReplicas) or at their first use.
   std::map<uint64_t, GroupTotals> totals_;
   bool totals_loaded_ = false;
   Statement create_replica_;
-  Statement save_hard_state_, save_record_, put_item_, replace_item_, delete_item_, item_size_, truncate_, set_applied_;
-  Statement set_config_, set_totals_;
-  Statement save_state_;  // hard state and applied_lsn at once
+  Statement save_row_, save_record_, put_item_, replace_item_, delete_item_, item_size_, truncate_, set_config_;
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_;
