@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Prepares `make bench`: wrk (Debian), dynalite (npm, pinned by
+# Prepares `make bench`: wrk and libcpp-httplib-dev (Debian), dynalite (npm, pinned by
 # bench/package-lock.json), the bare-HTTP ceiling server build/bare_server and
 # the start-up timer build/startup_probe.
 # Installs or builds only what is missing or out of date.
@@ -10,12 +10,17 @@ build="${1:-build}"
 
 sudo=""
 if [[ $(id -u) -ne 0 ]]; then sudo="sudo"; fi
-if ! dpkg-query -W -f='${Status}' wrk 2>/dev/null | grep -q "install ok installed"; then
-  echo "bench: installing wrk"
+missing=()
+for p in wrk libcpp-httplib-dev; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then missing+=("$p"); fi
+done
+if [[ ${#missing[@]} -gt 0 ]]; then
+  echo "bench: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
-  $sudo apt-get install -y -qq --no-install-recommends wrk
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+bash bench/fetch-httplib.sh
 
 # npm ci from the lock file; again only when the lock changed since the last install.
 if [[ ! -f bench/node_modules/.package-lock.json || bench/package-lock.json -nt bench/node_modules/.package-lock.json ]]; then
@@ -24,8 +29,8 @@ if [[ ! -f bench/node_modules/.package-lock.json || bench/package-lock.json -nt 
 fi
 
 mkdir -p "$build"
-# The ceiling server is built with cpp-httplib as ddb-local is (CMakeLists.txt):
-# the single header from .deps/ when it is there, else the shared library.
+# The ceiling server: cpp-httplib's single header from .deps/ when
+# bench/fetch-httplib.sh could fetch it, else Debian's shared library.
 httplib_header=.deps/cpp-httplib/httplib.h
 if [[ ! -x "$build/bare_server" || bench/bare_server.cc -nt "$build/bare_server" ||
       ( -f "$httplib_header" && "$httplib_header" -nt "$build/bare_server" ) ]]; then

@@ -1,13 +1,11 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages ddb-local needs to build and test, and only
-# those that are missing: nothing is downloaded when all are present. Then
-# packaging/fetch-httplib.sh puts cpp-httplib's single header (Debian's
-# source package) in .deps/.
+# those that are missing: nothing is downloaded when all are present.
 #   packaging/install-deps.sh          build and run
 #   packaging/install-deps.sh --test   also the test clients (AWS CLI v2, boto3, pytest)
 set -euo pipefail
 
-pkgs=(build-essential cmake pkg-config libcpp-httplib-dev rapidjson-dev libsqlite3-dev
+pkgs=(build-essential cmake pkg-config libhttp-parser-dev rapidjson-dev libsqlite3-dev
       zlib1g-dev libmd-dev)
 if [[ "${1:-}" == "--test" ]]; then
   pkgs+=(catch2 awscli python3-boto3 python3-pytest)
@@ -30,4 +28,3 @@ if [[ ${#missing[@]} -gt 0 ]]; then
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
-bash "$(dirname "$0")/fetch-httplib.sh"

@@ -1,10 +1,20 @@
-// HttpServer on cpp-httplib: routes, DynamoDB response headers, CORS, the
-// elastic worker pool.
+// HttpServer: the accept loop, the elastic worker pool (one worker per open
+// connection), the routes, DynamoDB's response headers and CORS. The HTTP/1.1
+// protocol itself is in http_wire.cc.
 #include "src/http_server.h"
 
-#include <httplib.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <unistd.h>
 #include <zlib.h>
 
+#include <arpa/inet.h>
+#include <netdb.h>
+
+#include <cerrno>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -12,54 +22,51 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <set>
 #include <shared_mutex>
 #include <sstream>
 #include <string_view>
-#include <strings.h>
 #include <thread>
 
+#include "src/http_wire.h"
 #include "webui/assets.h"
 
 namespace ddb {
 
 namespace {
 
-constexpr size_t kMinWorkers = 8;
 constexpr size_t kMaxWorkers = 1024;
+// An idle keep-alive connection is closed after this long; a client that
+// stops reading an answer for as long loses its connection too.
 constexpr time_t kKeepAliveSeconds = 60;
-constexpr size_t kKeepAliveMaxRequests = 1000000;
-constexpr size_t kMaxBodyBytes = 16 * 1024 * 1024;  // DynamoDB's request limit; more gets 413
-// httplib listens with a backlog of 5 (compiled into Debian's library); SDK
-// connection pools open dozens of connections at once, and a full backlog
-// drops SYNs that the client only retries a second later.
+// SDK connection pools open dozens of connections at once, and a full
+// backlog drops SYNs that the client only retries a second later.
 constexpr int kListenBacklog = 1024;
 
 // A worker pool that starts another thread whenever a connection arrives and
-// no worker is idle, up to kMaxWorkers; idle workers beyond kMinWorkers exit
-// after a while.
-class ElasticPool : public httplib::TaskQueue {
+// no worker is idle, up to kMaxWorkers; beyond that, connections wait for a
+// worker. Workers stay for the life of the server.
+class ElasticPool {
  public:
-  ElasticPool() = default;
-  ~ElasticPool() override { shutdown(); }
+  explicit ElasticPool(std::function<void(int)> serve) : serve_(std::move(serve)) {}
+  ~ElasticPool() { Shutdown(); }
 
-  void enqueue(std::function<void()> fn) override {
-    std::unique_lock<std::mutex> lock(mu_);
-    jobs_.push_back(std::move(fn));
-    // Each idle worker takes one job; start a worker for every job beyond
-    // them. (Comparing with idle_ == 0 would leave a second job queued
-    // behind one idle worker that has not woken up yet, and that worker may
-    // then hold a keep-alive connection for a minute.)
-    if (jobs_.size() > idle_ && threads_.size() < kMaxWorkers) {
-      threads_.emplace_back([this] { Work(); });
-    }
+  void Enqueue(int fd) {
+    std::lock_guard<std::mutex> lock(mu_);
+    fds_.push_back(fd);
+    // Each idle worker takes one connection; start a worker for every
+    // connection beyond them. (Comparing with idle_ == 0 would leave a second
+    // connection queued behind one idle worker that has not woken up yet,
+    // and that worker may then hold a keep-alive connection for a minute.)
+    if (fds_.size() > idle_ && threads_.size() < kMaxWorkers) threads_.emplace_back([this] { Work(); });
     cv_.notify_one();
   }
 
-  void shutdown() override {
+  // Joins every worker; each returns once its connection closes.
+  void Shutdown() {
     std::vector<std::thread> threads;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (stopped_) return;
       stopped_ = true;
       threads.swap(threads_);
     }
@@ -72,25 +79,25 @@ class ElasticPool : public httplib::TaskQueue {
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       ++idle_;
-      cv_.wait(lock, [&] { return stopped_ || !jobs_.empty(); });
+      cv_.wait(lock, [&] { return stopped_ || !fds_.empty(); });
       --idle_;
-      if (jobs_.empty()) return;  // stopped
-      auto fn = std::move(jobs_.front());
-      jobs_.pop_front();
+      if (fds_.empty()) return;  // stopped
+      int fd = fds_.front();
+      fds_.pop_front();
       lock.unlock();
-      fn();
+      serve_(fd);
       lock.lock();
     }
   }
 
+  const std::function<void(int)> serve_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
+  std::deque<int> fds_;  // accepted, waiting for a worker
   std::vector<std::thread> threads_;
   size_t idle_ = 0;
   bool stopped_ = false;
 };
-
 // DynamoDB's request ids: 52 characters of [A-Z0-9]; 12 from each 64-bit
 // draw (36^12 < 2^64), not one draw per character.
 std::string RequestId() {
@@ -104,16 +111,6 @@ std::string RequestId() {
     bits /= 36;
   }
   return id;
-}
-
-// The value of header `name` (ASCII case-insensitive), or nullptr: one pass
-// over the few headers of a request, where each of httplib's lookups is a
-// map search that lowercases both sides of every comparison.
-const std::string* FindHeader(const httplib::Headers& headers, std::string_view name) {
-  for (const auto& [key, value] : headers) {
-    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) return &value;
-  }
-  return nullptr;
 }
 
 // An RFC 7231 date, e.g. "Thu, 26 Nov 2026 01:05:49 GMT"; formatted once a
@@ -147,44 +144,64 @@ bool OriginAllowed(const std::string& cors, const std::string& origin) {
   return false;
 }
 
+bool StartsWith(const std::string& s, std::string_view prefix) { return s.compare(0, prefix.size(), prefix) == 0; }
+
+void SetTimeout(int fd, int option, time_t seconds) {
+  timeval tv{};
+  tv.tv_sec = seconds;
+  setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+}
+
 }  // namespace
 
 struct HttpServer::Impl {
   ServerOptions options;
   api::Handler* handler;
   api::AdminHandler* admin;
-  httplib::Server server;
   int port = 0;
-  socket_t listen_fd = INVALID_SOCKET;
+  int listen_fd = -1;
+  std::atomic<bool> stopping{false};
+  ElasticPool pool{[this](int fd) { ServeConnection(fd); }};
   // API requests hold it shared while they run; Drain() takes it exclusively,
   // which waits for every request in flight.
   std::shared_mutex in_flight;
   bool draining = false;  // guarded by in_flight
+  // Every open connection, so that the destructor can wake its worker.
+  std::mutex open_mu;
+  std::set<int> open_fds;  // guarded by open_mu
+
+  ~Impl() {
+    {
+      std::lock_guard<std::mutex> lock(open_mu);
+      for (int fd : open_fds) shutdown(fd, SHUT_RDWR);
+    }
+    pool.Shutdown();
+    if (listen_fd >= 0) close(listen_fd);
+  }
 
   // CORS headers go on every answer to a request with an allowed Origin
   // (none without one); a preflight (OPTIONS) also gets the allowed methods
   // and headers it asked for, and how long to cache them.
-  void AddCors(const httplib::Request& req, httplib::Response& res) {
-    const std::string* found = FindHeader(req.headers, "Origin");
-    if (found == nullptr) return;
-    const std::string& origin = *found;
-    if (!OriginAllowed(options.cors, origin)) return;
+  void AddCors(const WireRequest& req, WireResponse& res) {
+    const std::string* origin = req.Header("Origin");
+    if (origin == nullptr || !OriginAllowed(options.cors, *origin)) return;
     if (req.method == "OPTIONS") {
-      std::string methods = req.get_header_value("Access-Control-Request-Method");
-      res.set_header("Access-Control-Allow-Methods", methods.empty() ? "GET,POST,OPTIONS" : methods);
-      res.set_header("Access-Control-Allow-Headers", req.get_header_value("Access-Control-Request-Headers"));
-      res.set_header("Access-Control-Max-Age", "172800");
+      const std::string* methods = req.Header("Access-Control-Request-Method");
+      const std::string* headers = req.Header("Access-Control-Request-Headers");
+      res.Set("Access-Control-Allow-Methods", methods == nullptr || methods->empty() ? "GET,POST,OPTIONS" : *methods);
+      res.Set("Access-Control-Allow-Headers", headers == nullptr ? "" : *headers);
+      res.Set("Access-Control-Max-Age", "172800");
     }
-    res.set_header("Access-Control-Allow-Origin", options.cors == "*" ? "*" : origin);
-    res.set_header("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amz-crc32,x-amz-id-2");
+    res.Set("Access-Control-Allow-Origin", options.cors == "*" ? "*" : *origin);
+    res.Set("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amz-crc32,x-amz-id-2");
   }
 
-  void Api(const httplib::Request& req, httplib::Response& res) {
+  void Api(const WireRequest& req, WireResponse& res) {
     std::shared_lock<std::shared_mutex> running(in_flight);
     if (draining) {
       res.status = 503;
-      res.set_content(api::Handler::RenderError(api::Error::ServiceUnavailable("ddb-local is shutting down")),
-                      "application/x-amz-json-1.0");
+      res.Set("Content-Type", "application/x-amz-json-1.0");
+      res.body = api::Handler::RenderError(api::Error::ServiceUnavailable("ddb-local is shutting down"));
       return;
     }
     api::HttpRequest in;
@@ -200,13 +217,13 @@ struct HttpServer::Impl {
     in.body = req.body;
     api::HttpResponse out = handler->Handle(in);
     res.status = out.status;
-    res.set_header("x-amzn-RequestId", RequestId());
-    res.set_header("x-amz-crc32", Crc32(out.body));
-    res.set_header("Content-Type", "application/x-amz-json-1.0");
+    res.Set("x-amzn-RequestId", RequestId());
+    res.Set("x-amz-crc32", Crc32(out.body));
+    res.Set("Content-Type", "application/x-amz-json-1.0");
     res.body = std::move(out.body);
   }
 
-  void Admin(const httplib::Request& req, httplib::Response& res) {
+  void Admin(const WireRequest& req, WireResponse& res) {
     std::shared_lock<std::shared_mutex> running(in_flight);
     if (draining) {
       res.status = 503;
@@ -214,13 +231,15 @@ struct HttpServer::Impl {
     }
     api::HttpResponse out = admin->Handle(req.method, req.path, req.body);
     res.status = out.status;
-    res.set_content(out.body, "application/json");
+    res.Set("Content-Type", "application/json");
+    res.body = std::move(out.body);
   }
 
-  void Ui(const httplib::Request& req, httplib::Response& res) {
+  void Ui(const WireRequest& req, WireResponse& res) {
     std::string path = req.path.substr(3);  // strip "/ui"
     if (path.empty()) {
-      res.set_redirect("/ui/");
+      res.status = 302;
+      res.Set("Location", "/ui/");
       return;
     }
     if (path == "/") path = "/index.html";
@@ -236,49 +255,80 @@ struct HttpServer::Impl {
       }
       std::stringstream buf;
       buf << f.rdbuf();
-      res.set_content(buf.str(), webui::ContentTypeFor(path));
+      res.Set("Content-Type", webui::ContentTypeFor(path));
+      res.body = buf.str();
       return;
     }
     const webui::Asset* a = webui::FindAsset(path);
     if (a == nullptr) {
       res.status = 404;
-      res.set_content("not found\n", "text/plain");
+      res.Set("Content-Type", "text/plain");
+      res.body = "not found\n";
       return;
     }
-    res.set_content(std::string(a->data, a->size), webui::ContentTypeFor(path));
+    res.Set("Content-Type", webui::ContentTypeFor(path));
+    res.body.assign(a->data, a->size);
   }
 
-  void Routes() {
-    server.new_task_queue = [] { return new ElasticPool(); };
-    server.set_keep_alive_timeout(kKeepAliveSeconds);
-    server.set_keep_alive_max_count(kKeepAliveMaxRequests);
-    server.set_payload_max_length(kMaxBodyBytes);
-    server.set_tcp_nodelay(true);
-    // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, which would let
-    // a second ddb-local bind the same port and share its traffic.
-    server.set_socket_options([this](socket_t sock) {
-      int yes = 1;
-      setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-      listen_fd = sock;
-    });
-    // DynamoDB's health check names the host it was reached at.
-    server.Get("/", [](const httplib::Request& req, httplib::Response& res) {
-      res.set_content("healthy: " + req.get_header_value("Host"), "text/plain");
-    });
+  // The routes: DynamoDB's API and health check on /, the web UI under /ui/,
+  // the admin API under /admin/. HEAD is answered as GET without the body.
+  void Route(const WireRequest& req, WireResponse& res) {
+    const std::string& m = req.method;
+    const bool get = m == "GET" || m == "HEAD";
+    if (req.path == "/") {
+      if (m == "POST") {
+        Api(req, res);
+      } else if (get) {
+        // DynamoDB's health check names the host it was reached at.
+        const std::string* host = req.Header("Host");
+        res.Set("Content-Type", "text/plain");
+        res.body = "healthy: " + (host == nullptr ? std::string() : *host);
+      } else if (m != "OPTIONS") {  // a CORS preflight gets its headers below
+        res.status = 404;
+      }
+    } else if (get && (req.path == "/ui" || StartsWith(req.path, "/ui/"))) {
+      Ui(req, res);
+    } else if ((get || m == "POST" || m == "DELETE") && StartsWith(req.path, "/admin/")) {
+      Admin(req, res);
+    } else {
+      res.status = 404;
+    }
     // Every answer carries DynamoDB's Server and Date headers.
-    server.set_post_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-      res.set_header("Server", "Server");
-      res.set_header("Date", HttpDate());
-      AddCors(req, res);
-    });
-    server.Post("/", [this](const httplib::Request& req, httplib::Response& res) { Api(req, res); });
-    // A CORS preflight: the post-routing handler adds its headers.
-    server.Options("/", [](const httplib::Request&, httplib::Response&) {});
-    server.Get(R"(/ui(/.*)?)", [this](const httplib::Request& req, httplib::Response& res) { Ui(req, res); });
-    auto admin_route = [this](const httplib::Request& req, httplib::Response& res) { Admin(req, res); };
-    server.Get(R"(/admin/.*)", admin_route);
-    server.Post(R"(/admin/.*)", admin_route);
-    server.Delete(R"(/admin/.*)", admin_route);
+    res.Set("Server", "Server");
+    res.Set("Date", HttpDate());
+    AddCors(req, res);
+  }
+
+  // Serves one connection's requests in turn until it closes, then closes it.
+  void ServeConnection(int fd) {
+    {
+      std::lock_guard<std::mutex> lock(open_mu);
+      open_fds.insert(fd);
+    }
+    WireConnection conn(fd);
+    WireRequest req;
+    for (;;) {
+      WireConnection::Read read = conn.Next(&req);
+      if (read != WireConnection::Read::kRequest) {
+        if (read != WireConnection::Read::kClosed) {
+          WireResponse res;
+          res.status = read == WireConnection::Read::kTooLarge ? 413 : 400;
+          res.Set("Server", "Server");
+          res.Set("Date", HttpDate());
+          conn.Write(res, false, /*close=*/true, false);
+        }
+        break;
+      }
+      WireResponse res;
+      Route(req, res);
+      const bool close_after = !req.keep_alive || stopping.load(std::memory_order_relaxed);
+      if (!conn.Write(res, req.method == "HEAD", close_after, req.http10) || close_after) break;
+    }
+    {
+      std::lock_guard<std::mutex> lock(open_mu);
+      open_fds.erase(fd);
+    }
+    close(fd);
   }
 };
 
@@ -287,35 +337,79 @@ HttpServer::HttpServer(ServerOptions options, api::Handler* handler, api::AdminH
   impl_->options = std::move(options);
   impl_->handler = handler;
   impl_->admin = admin;
-  impl_->Routes();
 }
 
 HttpServer::~HttpServer() = default;
 
 Status HttpServer::Bind() {
-  bool bound = false;
-  if (impl_->options.port == 0) {
-    impl_->port = impl_->server.bind_to_any_port(impl_->options.host);
-    bound = impl_->port > 0;
-  } else if (impl_->server.bind_to_port(impl_->options.host.c_str(), impl_->options.port)) {
-    impl_->port = impl_->options.port;
-    bound = true;
+  auto fail = [&](int fd) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    return Status::IoError("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
+                           ": " + std::strerror(err));
+  };
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV;
+  addrinfo* found = nullptr;
+  const std::string service = std::to_string(impl_->options.port);
+  int rc = getaddrinfo(impl_->options.host.c_str(), service.c_str(), &hints, &found);
+  if (rc != 0) {
+    return Status::IoError("cannot listen on " + impl_->options.host + ":" + service + ": " + gai_strerror(rc));
   }
-  if (bound) {
-    // Listening again on a listening socket only raises its backlog.
-    if (impl_->listen_fd != INVALID_SOCKET) ::listen(impl_->listen_fd, kListenBacklog);
-    return Status::Ok();
+  int fd = -1;
+  for (addrinfo* ai = found; ai != nullptr; ai = ai->ai_next) {
+    fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+    if (fd < 0) continue;
+    // SO_REUSEADDR only: SO_REUSEPORT would let a second ddb-local bind the
+    // same port and share its traffic.
+    int yes = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+    if (bind(fd, ai->ai_addr, ai->ai_addrlen) == 0 && listen(fd, kListenBacklog) == 0) break;
+    int err = errno;
+    close(fd);
+    fd = -1;
+    errno = err;
   }
-  return Status::IoError("cannot listen on " + impl_->options.host + ":" + std::to_string(impl_->options.port) +
-                         ": " + std::strerror(errno));
+  freeaddrinfo(found);
+  if (fd < 0) return fail(-1);
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  if (getsockname(fd, reinterpret_cast<sockaddr*>(&bound), &len) != 0) return fail(fd);
+  impl_->port = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                                  : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  impl_->listen_fd = fd;
+  return Status::Ok();
 }
 
 int HttpServer::port() const { return impl_->port; }
 
-void HttpServer::Serve() { impl_->server.listen_after_bind(); }
+void HttpServer::Serve() {
+  while (!impl_->stopping.load()) {
+    int fd = accept4(impl_->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (impl_->stopping.load()) break;
+      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        // Out of descriptors or memory: wait for connections to close.
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        continue;
+      }
+      return;  // the listening socket failed
+    }
+    int yes = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
+    SetTimeout(fd, SO_RCVTIMEO, kKeepAliveSeconds);
+    SetTimeout(fd, SO_SNDTIMEO, kKeepAliveSeconds);
+    impl_->pool.Enqueue(fd);
+  }
+}
 
 void HttpServer::Drain() {
-  impl_->server.stop();
+  impl_->stopping.store(true);
+  // Wakes the accept() in Serve(); connections already open stay open.
+  if (impl_->listen_fd >= 0) shutdown(impl_->listen_fd, SHUT_RDWR);
   std::unique_lock<std::shared_mutex> exclusive(impl_->in_flight);
   impl_->draining = true;
 }

@@ -1,6 +1,6 @@
 // HttpServer: the HTTP front of ddb-local — DynamoDB's protocol on POST /, the
-// health check on GET /, the web UI under /ui/. The only file that includes
-// httplib.h is http_server.cc.
+// health check on GET /, the web UI under /ui/, the admin API under /admin/.
+// HTTP/1.1 itself (reading a request, writing an answer) is http_wire.h.
 //
 // Connections are served by an elastic worker pool: a keep-alive connection
 // holds a worker while it is open, so the pool grows (up to a bound) whenever
@@ -33,8 +33,8 @@ class HttpServer {
   // Binds the listening socket. IoError with a one-line reason on failure.
   Status Bind();
   int port() const;
-  // Serves until Drain(). It may not return while clients hold idle
-  // keep-alive connections (httplib's workers wait for them).
+  // Accepts connections until Drain(); the connections it handed to workers
+  // are served on their threads and may outlive it.
   void Serve();
   // Stops accepting connections, waits for the API requests in flight to be
   // answered, and answers any later request on an open connection with 503.

@@ -134,7 +134,7 @@ int main(int argc, char** argv) {
   cluster->reset();  // nodes finish their queues and close their files
   std::fprintf(stderr, "ddb-local stopped\n");
   std::fflush(stderr);
-  // Idle keep-alive connections may still hold httplib's workers; they have
+  // Idle keep-alive connections may still hold HTTP workers; they have
   // nothing left to do, so leave without waiting for them.
   std::_Exit(0);
 }

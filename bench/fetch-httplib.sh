@@ -1,16 +1,15 @@
 #!/usr/bin/env bash
 # Puts cpp-httplib's single header in .deps/cpp-httplib/, from Debian's source
 # package of the same version as the installed libcpp-httplib-dev (with
-# Debian's patches applied), so that CMake compiles the HTTP server into the
-# binary instead of linking Debian's shared library. That library is built
-# with TLS and brotli support: loading it maps libssl, libcrypto and three
-# brotli libraries into every start and runs OpenSSL's set-up, for a server
-# that speaks plain HTTP (see docs/architecture.md, "Start-up").
+# Debian's patches applied), for the benchmark's bare-HTTP ceiling server
+# (bench/bare_server.cc): compiled in, without TLS or brotli, it starts
+# without mapping libssl, libcrypto and three brotli libraries and without
+# OpenSSL's set-up. ddb-local itself does not use cpp-httplib (src/http_wire.h).
 #
 # apt fetches and verifies the source package with a private configuration
 # under .deps/apt (the machine's own apt sources are not changed). Nothing is
 # fetched when the header of the installed version is already there. If the
-# fetch fails, the build falls back to the shared library: this script then
+# fetch fails, bench/setup.sh builds against the shared library: this script then
 # says so and still exits 0.
 set -euo pipefail
 
@@ -37,7 +36,7 @@ apt_opts=(-o "Dir::Etc::SourceList=$apt_dir/sources.list" -o "Dir::Etc::SourcePa
           -o "Dir::State::Lists=$apt_dir/lists" -o "Dir::Cache=$apt_dir/cache"
           -o "APT::Sandbox::User=root" -qq)
 fallback() {
-  echo "fetch-httplib: $1; the build links Debian's shared libcpp-httplib instead" >&2
+  echo "fetch-httplib: $1; the bare server links Debian's shared libcpp-httplib instead" >&2
   rm -rf "$apt_dir" "$out"
   exit 0
 }
