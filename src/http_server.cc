@@ -15,6 +15,8 @@
 #include <netdb.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdio>
 #include <condition_variable>
 #include <cstring>
 #include <ctime>
@@ -23,6 +25,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <system_error>
 #include <shared_mutex>
 #include <sstream>
 #include <string_view>
@@ -42,10 +45,13 @@ constexpr time_t kKeepAliveSeconds = 60;
 // SDK connection pools open dozens of connections at once, and a full
 // backlog drops SYNs that the client only retries a second later.
 constexpr int kListenBacklog = 1024;
+// How long Drain() waits for answers still being written.
+constexpr int kDrainWriteSeconds = 5;
 
 // A worker pool that starts another thread whenever a connection arrives and
 // no worker is idle, up to kMaxWorkers; beyond that, connections wait for a
-// worker. Workers stay for the life of the server.
+// worker (a connection frees its worker when it closes, or after 60 s idle).
+// Workers stay for the life of the server.
 class ElasticPool {
  public:
   explicit ElasticPool(std::function<void(int)> serve) : serve_(std::move(serve)) {}
@@ -58,7 +64,18 @@ class ElasticPool {
     // connection beyond them. (Comparing with idle_ == 0 would leave a second
     // connection queued behind one idle worker that has not woken up yet,
     // and that worker may then hold a keep-alive connection for a minute.)
-    if (fds_.size() > idle_ && threads_.size() < kMaxWorkers) threads_.emplace_back([this] { Work(); });
+    if (fds_.size() > idle_ && threads_.size() < kMaxWorkers) {
+      try {
+        threads_.emplace_back([this] { Work(); });
+      } catch (const std::system_error&) {
+        // No thread to be had (a limit on processes): the connection waits
+        // for a worker, or is refused when there is none at all.
+        if (threads_.empty()) {
+          fds_.pop_back();
+          close(fd);
+        }
+      }
+    }
     cv_.notify_one();
   }
 
@@ -81,7 +98,11 @@ class ElasticPool {
       ++idle_;
       cv_.wait(lock, [&] { return stopped_ || !fds_.empty(); });
       --idle_;
-      if (fds_.empty()) return;  // stopped
+      if (stopped_) {
+        for (int fd : fds_) close(fd);  // never served
+        fds_.clear();
+        return;
+      }
       int fd = fds_.front();
       fds_.pop_front();
       lock.unlock();
@@ -161,22 +182,42 @@ struct HttpServer::Impl {
   int port = 0;
   int listen_fd = -1;
   std::atomic<bool> stopping{false};
-  ElasticPool pool{[this](int fd) { ServeConnection(fd); }};
-  // API requests hold it shared while they run; Drain() takes it exclusively,
-  // which waits for every request in flight.
+  // API and admin requests hold it shared while they run; Drain() takes it
+  // exclusively, which waits for every request in flight.
   std::shared_mutex in_flight;
   bool draining = false;  // guarded by in_flight
+  // Answers of admitted API and admin requests not yet written: Drain()
+  // waits for them too (for at most kDrainWriteSeconds: a client may not read).
+  std::mutex answers_mu;
+  std::condition_variable answers_cv;
+  int answers_owed = 0;  // guarded by answers_mu
   // Every open connection, so that the destructor can wake its worker.
   std::mutex open_mu;
   std::set<int> open_fds;  // guarded by open_mu
+  bool closing = false;    // guarded by open_mu
+  // Last: destroyed first, its workers joined before the members above go.
+  ElasticPool pool{[this](int fd) { ServeConnection(fd); }};
 
+  // Requires Drain() first when Serve() ran.
   ~Impl() {
     {
       std::lock_guard<std::mutex> lock(open_mu);
+      closing = true;
       for (int fd : open_fds) shutdown(fd, SHUT_RDWR);
     }
     pool.Shutdown();
     if (listen_fd >= 0) close(listen_fd);
+  }
+
+  // Called with in_flight held shared by a request that will be answered.
+  void OweAnswer() {
+    std::lock_guard<std::mutex> lock(answers_mu);
+    ++answers_owed;
+  }
+
+  void AnswerWritten() {
+    std::lock_guard<std::mutex> lock(answers_mu);
+    if (--answers_owed == 0) answers_cv.notify_all();
   }
 
   // CORS headers go on every answer to a request with an allowed Origin
@@ -196,7 +237,8 @@ struct HttpServer::Impl {
     res.Set("Access-Control-Expose-Headers", "x-amzn-RequestId,x-amz-crc32,x-amz-id-2");
   }
 
-  void Api(const WireRequest& req, WireResponse& res) {
+  // Sets *owed once the answer is owed (OweAnswer): not refused for draining.
+  void Api(const WireRequest& req, WireResponse& res, bool* owed) {
     std::shared_lock<std::shared_mutex> running(in_flight);
     if (draining) {
       res.status = 503;
@@ -204,6 +246,8 @@ struct HttpServer::Impl {
       res.body = api::Handler::RenderError(api::Error::ServiceUnavailable("ddb-local is shutting down"));
       return;
     }
+    OweAnswer();
+    *owed = true;
     api::HttpRequest in;
     for (const auto& [key, value] : req.headers) {
       auto is = [&key = key](std::string_view name) {
@@ -223,12 +267,14 @@ struct HttpServer::Impl {
     res.body = std::move(out.body);
   }
 
-  void Admin(const WireRequest& req, WireResponse& res) {
+  void Admin(const WireRequest& req, WireResponse& res, bool* owed) {
     std::shared_lock<std::shared_mutex> running(in_flight);
     if (draining) {
       res.status = 503;
       return;
     }
+    OweAnswer();
+    *owed = true;
     api::HttpResponse out = admin->Handle(req.method, req.path, req.body);
     res.status = out.status;
     res.Set("Content-Type", "application/json");
@@ -272,12 +318,13 @@ struct HttpServer::Impl {
 
   // The routes: DynamoDB's API and health check on /, the web UI under /ui/,
   // the admin API under /admin/. HEAD is answered as GET without the body.
-  void Route(const WireRequest& req, WireResponse& res) {
+  // Sets *owed as Api does.
+  void Route(const WireRequest& req, WireResponse& res, bool* owed) {
     const std::string& m = req.method;
     const bool get = m == "GET" || m == "HEAD";
     if (req.path == "/") {
       if (m == "POST") {
-        Api(req, res);
+        Api(req, res, owed);
       } else if (get) {
         // DynamoDB's health check names the host it was reached at.
         const std::string* host = req.Header("Host");
@@ -289,7 +336,7 @@ struct HttpServer::Impl {
     } else if (get && (req.path == "/ui" || StartsWith(req.path, "/ui/"))) {
       Ui(req, res);
     } else if ((get || m == "POST" || m == "DELETE") && StartsWith(req.path, "/admin/")) {
-      Admin(req, res);
+      Admin(req, res, owed);
     } else {
       res.status = 404;
     }
@@ -303,6 +350,7 @@ struct HttpServer::Impl {
   void ServeConnection(int fd) {
     {
       std::lock_guard<std::mutex> lock(open_mu);
+      if (closing) shutdown(fd, SHUT_RDWR);
       open_fds.insert(fd);
     }
     WireConnection conn(fd);
@@ -312,17 +360,31 @@ struct HttpServer::Impl {
       if (read != WireConnection::Read::kRequest) {
         if (read != WireConnection::Read::kClosed) {
           WireResponse res;
-          res.status = read == WireConnection::Read::kTooLarge ? 413 : 400;
+          res.status = read == WireConnection::Read::kTooLarge       ? 413
+                       : read == WireConnection::Read::kHeadTooLarge ? 431
+                                                                     : 400;
           res.Set("Server", "Server");
           res.Set("Date", HttpDate());
-          conn.Write(res, false, /*close=*/true, false);
+          if (conn.Write(res, false, /*close=*/true, false)) conn.Linger();
         }
         break;
       }
       WireResponse res;
-      Route(req, res);
+      bool owed = false;
+      try {
+        Route(req, res, &owed);
+      } catch (const std::exception& e) {
+        // Only the standard library throws here (bad_alloc, say): the
+        // request fails, the server stays up.
+        std::fprintf(stderr, "ddb-local: %s %s failed: %s\n", req.method.c_str(), req.path.c_str(), e.what());
+        res = WireResponse();
+        res.status = 500;
+        req.keep_alive = false;
+      }
       const bool close_after = !req.keep_alive || stopping.load(std::memory_order_relaxed);
-      if (!conn.Write(res, req.method == "HEAD", close_after, req.http10) || close_after) break;
+      const bool written = conn.Write(res, req.method == "HEAD", close_after, req.http10);
+      if (owed) AnswerWritten();
+      if (!written || close_after) break;
     }
     {
       std::lock_guard<std::mutex> lock(open_mu);
@@ -390,13 +452,12 @@ void HttpServer::Serve() {
     int fd = accept4(impl_->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
     if (fd < 0) {
       if (impl_->stopping.load()) break;
-      if (errno == EINTR || errno == ECONNABORTED) continue;
+      if (errno == EBADF || errno == EINVAL || errno == ENOTSOCK || errno == EFAULT) return;  // the socket failed
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
         // Out of descriptors or memory: wait for connections to close.
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
-        continue;
       }
-      return;  // the listening socket failed
+      continue;  // EINTR, ECONNABORTED, or a network error of that connection (accept(2))
     }
     int yes = 1;
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &yes, sizeof yes);
@@ -410,8 +471,14 @@ void HttpServer::Drain() {
   impl_->stopping.store(true);
   // Wakes the accept() in Serve(); connections already open stay open.
   if (impl_->listen_fd >= 0) shutdown(impl_->listen_fd, SHUT_RDWR);
-  std::unique_lock<std::shared_mutex> exclusive(impl_->in_flight);
-  impl_->draining = true;
+  {
+    std::unique_lock<std::shared_mutex> exclusive(impl_->in_flight);
+    impl_->draining = true;
+  }
+  // Every request admitted before has run; now let its answer go out.
+  std::unique_lock<std::mutex> lock(impl_->answers_mu);
+  impl_->answers_cv.wait_for(lock, std::chrono::seconds(kDrainWriteSeconds),
+                             [&] { return impl_->answers_owed == 0; });
 }
 
 }  // namespace ddb

@@ -4,9 +4,12 @@
 
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/uio.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <cstdio>
 
@@ -17,6 +20,17 @@ namespace {
 // Enough for any request line with its headers, and for most bodies in one
 // recv; a bigger body takes several.
 constexpr size_t kBufferBytes = 64 * 1024;
+// A body is given room for its declared length up to this; a bigger one
+// grows as it arrives, so a client cannot make us allocate by declaring.
+constexpr size_t kReserveBytesMax = 1024 * 1024;
+constexpr time_t kLingerSeconds = 5;
+constexpr size_t kLingerBytes = 2 * kMaxBodyBytes;
+
+// Optional whitespace after a header value is not part of it (RFC 9110
+// 5.5); http_parser keeps it.
+void TrimTrailingWhitespace(std::string* s) {
+  while (!s->empty() && (s->back() == ' ' || s->back() == '\t')) s->pop_back();
+}
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -80,9 +94,14 @@ WireConnection::Read WireConnection::Next(WireRequest* request) {
   parser_.data = this;
   request_ = request;
   request->headers.clear();
-  request->body.clear();
+  if (request->body.capacity() > kReserveBytesMax) {
+    std::string().swap(request->body);  // a big body's memory goes back between requests
+  } else {
+    request->body.clear();
+  }
   url_.clear();
   in_value_ = false;
+  headers_done_ = false;
   complete_ = false;
   too_large_ = false;
   for (;;) {
@@ -98,6 +117,7 @@ WireConnection::Read WireConnection::Next(WireRequest* request) {
     begin_ += http_parser_execute(&parser_, &settings, buffer_.data() + begin_, end_ - begin_);
     if (complete_) break;  // paused at the end of the request; the rest stays buffered
     if (too_large_) return Read::kTooLarge;
+    if (HTTP_PARSER_ERRNO(&parser_) == HPE_HEADER_OVERFLOW) return Read::kHeadTooLarge;
     if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) return Read::kBadRequest;
   }
   request->method = http_method_str(static_cast<http_method>(parser_.method));
@@ -115,6 +135,7 @@ int WireConnection::OnUrl(http_parser* p, const char* at, size_t n) {
 // A field or a value may come in pieces (split between two recvs).
 int WireConnection::OnHeaderField(http_parser* p, const char* at, size_t n) {
   WireConnection* c = Self(p);
+  if (c->headers_done_) return 0;  // a trailer does not replace a header
   if (c->in_value_ || c->request_->headers.empty()) c->request_->headers.emplace_back();
   c->in_value_ = false;
   c->request_->headers.back().first.append(at, n);
@@ -123,6 +144,7 @@ int WireConnection::OnHeaderField(http_parser* p, const char* at, size_t n) {
 
 int WireConnection::OnHeaderValue(http_parser* p, const char* at, size_t n) {
   WireConnection* c = Self(p);
+  if (c->headers_done_) return 0;
   c->in_value_ = true;
   c->request_->headers.back().second.append(at, n);
   return 0;
@@ -130,6 +152,8 @@ int WireConnection::OnHeaderValue(http_parser* p, const char* at, size_t n) {
 
 int WireConnection::OnHeadersComplete(http_parser* p) {
   WireConnection* c = Self(p);
+  c->headers_done_ = true;
+  for (auto& header : c->request_->headers) TrimTrailingWhitespace(&header.second);
   // content_length is ULLONG_MAX when the request did not give one.
   if (p->content_length != ULLONG_MAX && p->content_length > kMaxBodyBytes) {
     c->too_large_ = true;
@@ -140,7 +164,7 @@ int WireConnection::OnHeadersComplete(http_parser* p) {
     static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (!c->SendAll(kContinue, sizeof(kContinue) - 1, nullptr, 0)) return -1;
   }
-  if (p->content_length != ULLONG_MAX) c->request_->body.reserve(p->content_length);
+  if (p->content_length != ULLONG_MAX) c->request_->body.reserve(std::min<size_t>(p->content_length, kReserveBytesMax));
   return 0;
 }
 
@@ -184,6 +208,21 @@ bool WireConnection::Write(const WireResponse& response, bool head_only, bool cl
   head += "\r\n";
   if (head_only) return SendAll(head.data(), head.size(), nullptr, 0);
   return SendAll(head.data(), head.size(), response.body.data(), response.body.size());
+}
+
+void WireConnection::Linger() {
+  shutdown(fd_, SHUT_WR);
+  timeval tv{};
+  tv.tv_sec = 1;
+  setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kLingerSeconds);
+  size_t dropped = 0;
+  while (dropped < kLingerBytes && std::chrono::steady_clock::now() < deadline) {
+    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), 0);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return;  // the client closed, or a second without a byte
+    dropped += static_cast<size_t>(n);
+  }
 }
 
 // Both parts in one sendmsg (one TCP segment for a small answer, as

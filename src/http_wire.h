@@ -61,8 +61,9 @@ class WireConnection {
   enum class Read {
     kRequest,     // *request holds the next request
     kClosed,      // the peer closed, the socket failed or timed out
-    kBadRequest,  // not HTTP/1.x: answer 400 and close
-    kTooLarge,    // the body would pass kMaxBodyBytes: answer 413 and close
+    kBadRequest,    // not HTTP/1.x: answer 400 and close
+    kHeadTooLarge,  // request line and headers over 80 KB: answer 431 and close
+    kTooLarge,      // the body would pass kMaxBodyBytes: answer 413 and close
   };
   // Reads the next request, waiting as long as the socket's receive timeout.
   Read Next(WireRequest* request);
@@ -72,6 +73,13 @@ class WireConnection {
   // and `Connection: keep-alive` to an HTTP/1.0 client that keeps the
   // connection. False when the socket failed.
   bool Write(const WireResponse& response, bool head_only, bool close, bool http10);
+
+  // After an answer that closes the connection before the request was read
+  // whole (413, 400): stops sending, then reads and drops what the client
+  // still sends, for at most kLingerSeconds and kLingerBytes. Closing a
+  // socket with unread bytes makes the kernel send a reset, which can
+  // destroy the answer before the client reads it.
+  void Linger();
 
  private:
   static int OnUrl(http_parser* p, const char* at, size_t n);
@@ -90,6 +98,7 @@ class WireConnection {
   WireRequest* request_ = nullptr;
   std::string url_;
   bool in_value_ = false;  // the last header callback was a value
+  bool headers_done_ = false;  // later header callbacks are a chunked body's trailers
   bool complete_ = false;
   bool too_large_ = false;
 };

@@ -10,14 +10,14 @@ import zlib
 import ddb_support as ds
 
 
-def _request_bytes(port, op, payload, extra_headers=None, body_override=None, chunked=False):
+def _request_bytes(port, op, payload, extra_headers=None, body_override=None, chunked=False, trailer=b""):
     body = json.dumps(payload).encode()
     headers = ds.signed_headers(port, op, body)
     headers.update(extra_headers or {})
     if chunked:
         headers["Transfer-Encoding"] = "chunked"
         sent = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 5]), body[i:i + 5]) for i in range(0, len(body), 5))
-        sent += b"0\r\n\r\n"
+        sent += b"0\r\n" + trailer + b"\r\n"
     else:
         headers["Content-Length"] = str(len(body))
         sent = body if body_override is None else body_override
@@ -106,6 +106,10 @@ def test_chunked_body(module_server):
         # The connection stays usable after a chunked request.
         sock.sendall(_request_bytes(port, "ListTables", {}))
         _assert_list_tables(*reader.response())
+        # A trailer does not replace a header.
+        sock.sendall(_request_bytes(port, "ListTables", {}, chunked=True,
+                                    trailer=b"X-Amz-Target: DynamoDB_20120810.DescribeLimits\r\n"))
+        _assert_list_tables(*reader.response())
 
 
 def test_expect_100_continue(module_server):
@@ -166,6 +170,23 @@ def test_body_over_16_mb_is_413_before_it_is_sent(module_server):
         assert reader.closed()
     # The server still answers.
     assert ds.raw_call(port, "ListTables", {}).status == 200
+
+
+def test_body_over_16_mb_sent_whole_still_gets_its_413(module_server):
+    # A client that sends the whole body before it reads (as the SDKs do
+    # without Expect: 100-continue) reads the 413, not a reset: the server
+    # reads and drops the rest before it closes.
+    port = module_server.port
+    body = b"{" + b" " * (16 * 1024 * 1024) + b"}"
+    headers = ds.signed_headers(port, "ListTables", body)
+    headers["Content-Length"] = str(len(body))
+    head = ("POST / HTTP/1.1\r\n" + "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n").encode()
+    sock, reader = _connect(port)
+    with sock:
+        sock.sendall(head + body)
+        status, headers, _ = reader.response()
+        assert status == 413, status
+        assert headers.get("connection") == "close"
 
 
 def test_not_http_is_400_and_closed(module_server):
