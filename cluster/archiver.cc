@@ -2,6 +2,7 @@
 // the WAL archive, with checksum and sequence checks, and the trimming of the
 // live WAL behind it (see "Archiving" in scrub.h).
 #include <algorithm>
+#include <iterator>
 #include <set>
 
 #include "cluster/node_replies.h"
@@ -21,6 +22,12 @@ constexpr size_t kMaxSegmentRecords = 4096;
 constexpr paxos::Lsn kMinSegmentRecords = 1024;
 constexpr auto kMaxSegmentAge = std::chrono::seconds(10);
 constexpr int kMaxSegmentsPerPass = 16;
+// The most records one call on a node thread reads or trims. Such a call
+// holds the node's loop: 4,096 records read or 5,000 trimmed at once held it
+// for 4 to 18 ms, and every write queued behind it waited (PutItem's p99 at
+// 16 connections was 4.3 times its p50, 2.3 times without archiving). A
+// slice of 256 takes a few tenths of a millisecond.
+constexpr size_t kSliceRecords = 256;
 
 }  // namespace
 
@@ -93,17 +100,17 @@ Status Scrubber::ArchiveAll(bool force) {
 }
 
 Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
-                          std::vector<paxos::Record>* out, paxos::Lsn* applied) {
+                          size_t max, std::vector<paxos::Record>* out, paxos::Lsn* applied) {
   struct Read {
     std::vector<paxos::Record> records;
     paxos::Lsn applied = 0;
   };
   auto read = std::make_shared<Read>();
-  Status s = CallNode(node, group, [read, group, after, min_records](NodeStore& store, const paxos::Replica* r) -> Status {
+  Status s = CallNode(node, group, [read, group, after, min_records, max](NodeStore& store, const paxos::Replica* r) -> Status {
     if (r == nullptr) return Status::NotFound("no replica of the partition here");
     read->applied = r->applied_lsn();
     if (read->applied < after + min_records) return Status::Ok();
-    auto records = store.scrub().ReadWal(group, after, read->applied, kMaxSegmentRecords);
+    auto records = store.scrub().ReadWal(group, after, read->applied, max);
     if (!records.ok()) return records.status();
     read->records = std::move(records.value());
     return Status::Ok();
@@ -111,6 +118,21 @@ Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, p
   if (!s.ok()) return s;
   *out = std::move(read->records);
   *applied = read->applied;
+  return Status::Ok();
+}
+
+Status Scrubber::ReadSegment(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
+                             std::vector<paxos::Record>* out, paxos::Lsn* applied) {
+  RETURN_IF_ERROR(ReadFrom(node, group, after, min_records, kSliceRecords, out, applied));
+  // The rest in slices, up to what the first call found applied.
+  while (!out->empty() && out->size() < kMaxSegmentRecords && out->back().lsn < *applied && !stop_.load()) {
+    std::vector<paxos::Record> more;
+    paxos::Lsn ignored = 0;
+    RETURN_IF_ERROR(ReadFrom(node, group, out->back().lsn, 1, std::min(kSliceRecords, kMaxSegmentRecords - out->size()),
+                             &more, &ignored));
+    if (more.empty()) break;
+    std::move(more.begin(), more.end(), std::back_inserter(*out));
+  }
   return Status::Ok();
 }
 
@@ -133,7 +155,7 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool 
       if (node == nullptr || !node->powered_on()) continue;
       std::vector<paxos::Record> records;
       paxos::Lsn applied = 0;
-      Status s = ReadFrom(node, p.group, archived, min_records, &records, &applied);
+      Status s = ReadSegment(node, p.group, archived, min_records, &records, &applied);
       if (IsCorruption(s)) {
         Alarm(p.group, id, "wal-checksum", s.message());
         continue;
@@ -171,19 +193,29 @@ bool Scrubber::Trim(const PartitionRoute& p) {
       continue;
     }
     const uint64_t group = p.group;
-    Status s = CallNode(node, group, [group, archived, complete](NodeStore& store, const paxos::Replica* r) -> Status {
-      if (r == nullptr) return Status::Ok();
-      // Records no member can still need (paxos/replica.h, memory rule),
-      // that the archive holds, and that this file applied to its items
-      // (not just held back: a restart replays those from the WAL).
-      auto stored = store.scrub().AppliedLsn(group);
-      if (!stored.ok()) return stored.status();
-      const paxos::Lsn through = std::min({archived, r->applied_lsn(), *stored, r->trim_lsn()});
-      if (through < archived) complete->store(false);
-      auto first = store.scrub().FirstWalLsn(group);
-      if (!first.ok() || *first == 0 || *first > through) return Status::Ok();
-      return store.scrub().TrimWal(group, through);
-    });
+    // One slice per call, until the WAL is trimmed through what this
+    // replica may drop (`done`).
+    auto done = std::make_shared<std::atomic<bool>>(false);
+    Status s;
+    while (s.ok() && !done->load() && !stop_.load()) {
+      s = CallNode(node, group, [group, archived, complete, done](NodeStore& store, const paxos::Replica* r) -> Status {
+        done->store(true);
+        if (r == nullptr) return Status::Ok();
+        // Records no member can still need (paxos/replica.h, memory rule),
+        // that the archive holds, and that this file applied to its items
+        // (not just held back: a restart replays those from the WAL).
+        auto stored = store.scrub().AppliedLsn(group);
+        if (!stored.ok()) return stored.status();
+        const paxos::Lsn through = std::min({archived, r->applied_lsn(), *stored, r->trim_lsn()});
+        if (through < archived) complete->store(false);
+        auto first = store.scrub().FirstWalLsn(group);
+        if (!first.ok() || *first == 0 || *first > through) return Status::Ok();
+        const paxos::Lsn slice_end = std::min<paxos::Lsn>(through, *first + kSliceRecords - 1);
+        done->store(slice_end == through);
+        return store.scrub().TrimWal(group, slice_end);
+      });
+    }
+    if (!done->load()) complete->store(false);
     if (!s.ok()) complete->store(false);
   }
   return complete->load();
