@@ -16,18 +16,23 @@ namespace {
 using namespace scrub_internal;
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxSegmentRecords = 4096;
+// A segment ends after the record that brings it to this many bytes, so that
+// one of large items (up to 400 KB each) stays small in memory.
+constexpr size_t kMaxSegmentBytes = 8 * 1024 * 1024;
 // The periodic pass writes a segment once this many records wait, or once the
 // oldest waiting one has waited kMaxSegmentAge (and at once for a partition
 // that has none archived yet); a scrub or ArchiveNow archives everything.
 constexpr paxos::Lsn kMinSegmentRecords = 1024;
 constexpr auto kMaxSegmentAge = std::chrono::seconds(10);
 constexpr int kMaxSegmentsPerPass = 16;
-// The most records one call on a node thread reads or trims. Such a call
-// holds the node's loop: 4,096 records read or 5,000 trimmed at once held it
-// for 4 to 18 ms, and every write queued behind it waited (PutItem's p99 at
-// 16 connections was 4.3 times its p50, 2.3 times without archiving). A
-// slice of 256 takes a few tenths of a millisecond.
+// The most records (and, for reads, bytes) one call on a node thread reads
+// or trims. Such a call holds the node's loop: 4,096 records read or 5,000
+// trimmed at once held it for 4 to 18 ms, and every write queued behind it
+// waited (PutItem's p99 at 16 connections was 4.3 times its p50, 2.3 times
+// without archiving). A slice of 256 small records takes a few tenths of a
+// millisecond.
 constexpr size_t kSliceRecords = 256;
+constexpr size_t kSliceBytes = 256 * 1024;
 
 }  // namespace
 
@@ -110,7 +115,7 @@ Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, p
     if (r == nullptr) return Status::NotFound("no replica of the partition here");
     read->applied = r->applied_lsn();
     if (read->applied < after + min_records) return Status::Ok();
-    auto records = store.scrub().ReadWal(group, after, read->applied, max);
+    auto records = store.scrub().ReadWal(group, after, read->applied, max, kSliceBytes);
     if (!records.ok()) return records.status();
     read->records = std::move(records.value());
     return Status::Ok();
@@ -124,13 +129,17 @@ Status Scrubber::ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, p
 Status Scrubber::ReadSegment(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records,
                              std::vector<paxos::Record>* out, paxos::Lsn* applied) {
   RETURN_IF_ERROR(ReadFrom(node, group, after, min_records, kSliceRecords, out, applied));
+  size_t bytes = 0;
+  for (const paxos::Record& r : *out) bytes += r.data.size();
   // The rest in slices, up to what the first call found applied.
-  while (!out->empty() && out->size() < kMaxSegmentRecords && out->back().lsn < *applied && !stop_.load()) {
+  while (!out->empty() && out->size() < kMaxSegmentRecords && bytes < kMaxSegmentBytes &&
+         out->back().lsn < *applied && !stop_.load()) {
     std::vector<paxos::Record> more;
     paxos::Lsn ignored = 0;
     RETURN_IF_ERROR(ReadFrom(node, group, out->back().lsn, 1, std::min(kSliceRecords, kMaxSegmentRecords - out->size()),
                              &more, &ignored));
     if (more.empty()) break;
+    for (const paxos::Record& r : more) bytes += r.data.size();
     std::move(more.begin(), more.end(), std::back_inserter(*out));
   }
   return Status::Ok();
@@ -208,11 +217,11 @@ bool Scrubber::Trim(const PartitionRoute& p) {
         if (!stored.ok()) return stored.status();
         const paxos::Lsn through = std::min({archived, r->applied_lsn(), *stored, r->trim_lsn()});
         if (through < archived) complete->store(false);
-        auto first = store.scrub().FirstWalLsn(group);
-        if (!first.ok() || *first == 0 || *first > through) return Status::Ok();
-        const paxos::Lsn slice_end = std::min<paxos::Lsn>(through, *first + kSliceRecords - 1);
-        done->store(slice_end == through);
-        return store.scrub().TrimWal(group, slice_end);
+        auto end = store.scrub().WalSliceEnd(group, through, kSliceRecords, kSliceBytes);
+        if (!end.ok()) return end.status();
+        if (*end == 0) return Status::Ok();  // nothing at or below `through`
+        done->store(*end >= through);
+        return store.scrub().TrimWal(group, *end);
       });
     }
     if (!done->load()) complete->store(false);

@@ -114,8 +114,8 @@ class Scrubber {
   std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> AppliedLsns(
       const std::vector<std::shared_ptr<const TableRoute>>& routes);
   Status ArchivePartition(uint64_t table, const PartitionRoute& p, bool force);
-  // Up to `max` records above `after` that `node` applied, if at least
-  // `min_records`; *applied is the node's applied LSN.
+  // Up to `max` records (and kSliceBytes) above `after` that `node`
+  // applied, if at least `min_records`; *applied is the node's applied LSN.
   Status ReadFrom(StorageNode* node, uint64_t group, paxos::Lsn after, paxos::Lsn min_records, size_t max,
                   std::vector<paxos::Record>* out, paxos::Lsn* applied);
   // A segment's records (up to kMaxSegmentRecords) read as ReadFrom would,

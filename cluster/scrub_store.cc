@@ -205,13 +205,14 @@ std::optional<GroupCopy> ScrubStore::TakeCopy(uint64_t group, uint64_t scrub_id)
 }
 
 Result<std::vector<paxos::Record>> ScrubStore::ReadWal(uint64_t group, paxos::Lsn after, paxos::Lsn through,
-                                                       size_t max) {
+                                                       size_t max, size_t max_bytes) {
   auto st = db_->Prepare(
       "SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 AND lsn<=?3 ORDER BY lsn LIMIT ?4");
   if (!st.ok()) return st.status();
   st->Bind(1, S(group)).Bind(2, S(after)).Bind(3, S(through)).Bind(4, S(max));
   std::vector<paxos::Record> out;
-  for (;;) {
+  size_t bytes = 0;
+  while (bytes < max_bytes) {
     auto more = st->Step();
     if (!more.ok()) return more.status();
     if (!*more) break;
@@ -222,6 +223,7 @@ Result<std::vector<paxos::Record>> ScrubStore::ReadWal(uint64_t group, paxos::Ls
       return Status::Corruption("WAL record checksum mismatch: group " + std::to_string(group) + " lsn " +
                                 std::to_string(r.lsn));
     }
+    bytes += r.data.size();
     out.push_back(std::move(r));
   }
   return out;
@@ -233,6 +235,23 @@ Status ScrubStore::TrimWal(uint64_t group, paxos::Lsn through) {
   return st->Bind(1, S(group)).Bind(2, S(through)).Run();
 }
 
+Result<paxos::Lsn> ScrubStore::WalSliceEnd(uint64_t group, paxos::Lsn through, size_t max, size_t max_bytes) {
+  // length() of a blob comes from the record header: its overflow pages are not read.
+  auto st = db_->Prepare("SELECT lsn,length(data) FROM wal WHERE group_id=?1 AND lsn<=?2 ORDER BY lsn LIMIT ?3");
+  if (!st.ok()) return st.status();
+  st->Bind(1, S(group)).Bind(2, S(through)).Bind(3, S(max));
+  paxos::Lsn end = 0;
+  size_t bytes = 0;
+  while (bytes < max_bytes) {
+    auto more = st->Step();
+    if (!more.ok()) return more.status();
+    if (!*more) break;
+    end = static_cast<paxos::Lsn>(st->Int(0));
+    bytes += static_cast<size_t>(st->Int(1));
+  }
+  return end;
+}
+
 Result<paxos::Lsn> ScrubStore::GroupLsn(const char* sql, uint64_t group) {
   auto st = db_->Prepare(sql);
   if (!st.ok()) return st.status();
@@ -240,10 +259,6 @@ Result<paxos::Lsn> ScrubStore::GroupLsn(const char* sql, uint64_t group) {
   auto row = st->Step();
   if (!row.ok()) return row.status();
   return static_cast<paxos::Lsn>(st->Int(0));
-}
-
-Result<paxos::Lsn> ScrubStore::FirstWalLsn(uint64_t group) {
-  return GroupLsn("SELECT coalesce(min(lsn),0) FROM wal WHERE group_id=?1", group);
 }
 
 Result<paxos::Lsn> ScrubStore::AppliedLsn(uint64_t group) {

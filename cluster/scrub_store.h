@@ -79,14 +79,18 @@ class ScrubStore {
   // transaction.
   Status Replace(uint64_t group, const GroupCopy& copy);
 
-  // WAL records with after < lsn <= through, at most `max`, in LSN order.
+  // WAL records with after < lsn <= through, in LSN order: at most `max`,
+  // and none after the one that brings their data to `max_bytes`.
   // Corruption when a record's CRC does not match its data.
   Result<std::vector<paxos::Record>> ReadWal(uint64_t group, paxos::Lsn after, paxos::Lsn through,
-                                             size_t max);
+                                             size_t max, size_t max_bytes = SIZE_MAX);
   // Deletes the group's WAL records at or below `through`.
   Status TrimWal(uint64_t group, paxos::Lsn through);
-  // The lowest LSN of the group's WAL on disk (0: none).
-  Result<paxos::Lsn> FirstWalLsn(uint64_t group);
+  // The LSN of the last of the group's oldest WAL records at or below
+  // `through`: at most `max` of them, and none after the one that brings
+  // their data to `max_bytes` (0: no record at or below `through`).
+  // Reads no record's data.
+  Result<paxos::Lsn> WalSliceEnd(uint64_t group, paxos::Lsn through, size_t max, size_t max_bytes);
   // The LSN through which the group's records are applied to its items in
   // this file (it lags the replica's while a follower holds records back
   // for stale reads).
