@@ -148,11 +148,11 @@ void NodeStore::PrepareStatements() {
                    "trim_lsn=coalesce(?4,trim_lsn), applied_lsn=coalesce(?5,applied_lsn), "
                    "item_totals=coalesce(?6,item_totals) WHERE group_id=?1"},
       {&save_record_, "INSERT OR REPLACE INTO wal(group_id,lsn,ballot,data,crc,kind) VALUES(?1,?2,?3,?4,?5,?6)"},
-      // A new item is one statement; a replaced one reads its old size first.
-      {&put_item_, "INSERT INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6) ON CONFLICT DO NOTHING"},
-      {&replace_item_, "UPDATE items SET item=?5, size=?6 WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
+      // New or replaced, one statement; a replaced item's old size is
+      // recorded in replaced_size_ (PutItemRow).
+      {&put_item_, "INSERT INTO items(group_id,h,hk,rk,item,size) VALUES(?1,?2,?3,?4,?5,?6) "
+                   "ON CONFLICT DO UPDATE SET item=excluded.item, size=ddb_replaced(size,excluded.size)"},
       {&delete_item_, "DELETE FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4 RETURNING size"},
-      {&item_size_, "SELECT size FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
       {&truncate_, "DELETE FROM items WHERE group_id=?1"},
       {&set_config_, "UPDATE replicas SET config=?2 WHERE group_id=?1"},
       {&get_item_, "SELECT item FROM items WHERE group_id=?1 AND h=?2 AND hk=?3 AND rk=?4"},
@@ -174,6 +174,7 @@ void NodeStore::PrepareStatements() {
       {&group_decisions_, "SELECT txn,committed FROM decisions WHERE group_id=?1"},
   };
   for (const auto& s : kStatements) *s.stmt = db_->PrepareLater(s.sql);
+  CHECK(db_->DefineRecorder("ddb_replaced", &replaced_size_).ok());  // fails only out of memory
 }
 
 Result<std::vector<ReplicaRow>> NodeStore::LoadReplicas() {
@@ -270,21 +271,16 @@ Status NodeStore::PutItemRow(uint64_t space, const std::string& h, const std::st
   GroupTotals* totals = nullptr;
   RETURN_IF_ERROR(PendingTotals(SpaceGroup(space), &totals));
   SpaceTotals& t = (*totals)[SpaceIndex(space)];
+  replaced_size_ = -1;
   put_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk).Bind(5, item).Bind(6, int64_t{size});
   RETURN_IF_ERROR(put_item_.Run());
-  if (db_->Changes() == 1) {
+  if (replaced_size_ < 0) {
     t.items += 1;
     t.bytes += size;
-    return Status::Ok();
+  } else {
+    t.bytes += int64_t{size} - replaced_size_;
   }
-  item_size_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk);
-  auto old = item_size_.Step();
-  if (!old.ok()) return old.status();
-  if (!*old) return Status::Corruption("an item neither inserted nor found");
-  t.bytes += int64_t{size} - item_size_.Int(0);
-  item_size_.Reset();
-  replace_item_.Reset().Bind(1, S(space)).Bind(2, h).Bind(3, hk).Bind(4, rk).Bind(5, item).Bind(6, int64_t{size});
-  return replace_item_.Run();
+  return Status::Ok();
 }
 
 Status NodeStore::DeleteItemRow(uint64_t space, const std::string& h, const std::string& hk, const std::string& rk) {

@@ -225,7 +225,10 @@ class NodeStore {
   std::map<uint64_t, GroupTotals> totals_;
   bool totals_loaded_ = false;
   Statement create_replica_;
-  Statement save_row_, save_record_, put_item_, replace_item_, delete_item_, item_size_, truncate_, set_config_;
+  Statement save_row_, save_record_, put_item_, delete_item_, truncate_, set_config_;
+  // The old size of the item put_item_ replaced, recorded by the statement
+  // (SqliteDb::DefineRecorder); -1 when it inserted a new one.
+  int64_t replaced_size_ = -1;
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_;

@@ -216,6 +216,18 @@ Result<int64_t> SqliteDb::QueryInt(const std::string& sql) {
 
 int64_t SqliteDb::Changes() const { return sqlite3_changes64(db_); }
 
+Status SqliteDb::DefineRecorder(const char* name, int64_t* slot) {
+  auto record = [](sqlite3_context* ctx, int, sqlite3_value** args) {
+    *static_cast<int64_t*>(sqlite3_user_data(ctx)) = sqlite3_value_int64(args[0]);
+    sqlite3_result_value(ctx, args[1]);
+  };
+  // Not SQLITE_DETERMINISTIC: its effect is the point, it must run every time.
+  int rc = sqlite3_create_function_v2(db_, name, 2, SQLITE_UTF8 | SQLITE_DIRECTONLY, slot, record, nullptr, nullptr,
+                                      nullptr);
+  if (rc != SQLITE_OK) return Status::IoError(std::string("sqlite: ") + sqlite3_errmsg(db_));
+  return Status::Ok();
+}
+
 Status SqliteDb::CopyTo(SqliteDb* dest) {
   sqlite3_backup* b = sqlite3_backup_init(dest->db_, "main", db_, "main");
   if (b == nullptr) return SqlError(dest->db_, "sqlite backup");

@@ -95,6 +95,12 @@ class SqliteDb {
   // Writes `image` to PATH.new and renames it to PATH, so that PATH is never
   // a partial file. With `fsync`, the file and then its directory are synced.
   static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
+  // Defines the SQL function name(recorded, result) on this connection: it
+  // stores `recorded` (an integer) in *slot and returns `result`. An UPSERT
+  // reads the replaced row's old column through it (DO UPDATE SET
+  // size=name(size, excluded.size)), in the same statement. *slot must
+  // outlive this database.
+  Status DefineRecorder(const char* name, int64_t* slot);
   // Adds a column to an existing table unless it has it (files written by an
   // older version); `definition` is "name TYPE ...".
   Status AddColumnIfMissing(const std::string& table, const std::string& definition);

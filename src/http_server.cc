@@ -4,6 +4,7 @@
 #include "src/http_server.h"
 
 #include <netinet/in.h>
+#include <pthread.h>
 #include <netinet/tcp.h>
 #include <strings.h>
 #include <sys/socket.h>
@@ -93,6 +94,7 @@ class ElasticPool {
 
  private:
   void Work() {
+    pthread_setname_np(pthread_self(), "http-worker");  // for top -H and perf
     std::unique_lock<std::mutex> lock(mu_);
     for (;;) {
       ++idle_;
