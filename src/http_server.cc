@@ -32,6 +32,7 @@
 #include <string_view>
 #include <thread>
 
+#include "src/http_coding.h"
 #include "src/http_wire.h"
 #include "webui/assets.h"
 
@@ -261,13 +262,40 @@ struct HttpServer::Impl {
       else if (is("Host")) in.host = value;
     }
     in.body = req.body;
-    api::HttpResponse out = handler->Handle(in);
+    std::string decoded;  // a compressed request's body
+    std::string refused;  // why it cannot be decoded
+    if (const std::string* coding = req.Header("Content-Encoding")) {
+      decoded = req.body;
+      switch (Decode(*coding, kMaxBodyBytes, &decoded)) {
+        case DecodeResult::kOk: in.body = decoded; break;
+        case DecodeResult::kUnknownCoding: refused = "Unsupported Content-Encoding: " + *coding; break;
+        case DecodeResult::kDamaged: refused = "The request body is not valid " + *coding + " data"; break;
+        case DecodeResult::kTooLarge: refused = "The decompressed request body is over 16 MB"; break;
+      }
+    }
+    // DynamoDB answers a body it cannot decode with a 500.
+    api::HttpResponse out = refused.empty()
+                                ? handler->Handle(in)
+                                : api::HttpResponse{500, api::Handler::RenderError(api::Error::InternalServer(refused))};
     res.status = out.status;
     res.Set("x-amzn-RequestId", RequestId());
-    res.Set("x-amz-crc32", Crc32(out.body));
     res.Set("Content-Type", "application/x-amz-json-1.0");
+    // Compressed as DynamoDB does (http_coding.h); the CRC is of the bytes sent.
+    const std::string* accept = req.Header("Accept-Encoding");
+    if (accept != nullptr && out.body.size() > kCompressAboveBytes) {
+      const Coding coding = ChooseCoding(*accept);
+      if (coding != Coding::kIdentity) {
+        std::string compressed = Compress(coding, out.body);
+        if (!compressed.empty()) {
+          out.body.swap(compressed);
+          res.Set("Content-Encoding", CodingName(coding));
+        }
+      }
+    }
+    res.Set("x-amz-crc32", Crc32(out.body));
     res.body = std::move(out.body);
   }
+
 
   void Admin(const WireRequest& req, WireResponse& res, bool* owed) {
     std::shared_lock<std::shared_mutex> running(in_flight);
@@ -362,9 +390,7 @@ struct HttpServer::Impl {
       if (read != WireConnection::Read::kRequest) {
         if (read != WireConnection::Read::kClosed) {
           WireResponse res;
-          res.status = read == WireConnection::Read::kTooLarge       ? 413
-                       : read == WireConnection::Read::kHeadTooLarge ? 431
-                                                                     : 400;
+          res.status = read == WireConnection::Read::kTooLarge ? 413 : 400;
           res.Set("Server", "Server");
           res.Set("Date", HttpDate());
           if (conn.Write(res, false, /*close=*/true, false)) conn.Linger();

@@ -25,6 +25,8 @@ constexpr size_t kBufferBytes = 64 * 1024;
 constexpr size_t kReserveBytesMax = 1024 * 1024;
 constexpr time_t kLingerSeconds = 5;
 constexpr size_t kLingerBytes = 2 * kMaxBodyBytes;
+// DynamoDB refuses a request line, or headers, over 16 KB with a 400.
+constexpr uint32_t kMaxHeadBytes = 16 * 1024;
 
 // Optional whitespace after a header value is not part of it (RFC 9110
 // 5.5); http_parser keeps it.
@@ -80,6 +82,7 @@ WireConnection::WireConnection(int fd) : fd_(fd), buffer_(kBufferBytes) {}
 
 WireConnection::Read WireConnection::Next(WireRequest* request) {
   static const http_parser_settings settings = [] {
+    http_parser_set_max_header_size(kMaxHeadBytes);  // process-wide, set once here
     http_parser_settings s;
     http_parser_settings_init(&s);
     s.on_url = &WireConnection::OnUrl;
@@ -117,7 +120,6 @@ WireConnection::Read WireConnection::Next(WireRequest* request) {
     begin_ += http_parser_execute(&parser_, &settings, buffer_.data() + begin_, end_ - begin_);
     if (complete_) break;  // paused at the end of the request; the rest stays buffered
     if (too_large_) return Read::kTooLarge;
-    if (HTTP_PARSER_ERRNO(&parser_) == HPE_HEADER_OVERFLOW) return Read::kHeadTooLarge;
     if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) return Read::kBadRequest;
   }
   request->method = http_method_str(static_cast<http_method>(parser_.method));

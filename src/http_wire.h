@@ -11,9 +11,9 @@
 // getpeername() around the same recv. Measured with wrk on two cores, a
 // fixed answer: about 1.9 times the requests per second.
 //
-// Limits: a request head (request line and headers) of at most 80 KB
-// (http_parser's), a body of at most kMaxBodyBytes (DynamoDB's 16 MB; a
-// larger one gets 413 before it is read). Chunked bodies are decoded;
+// Limits: a request head (request line and headers) of at most 16 KB and a
+// body of at most kMaxBodyBytes (16 MB), DynamoDB's; a larger head gets 400,
+// a larger body 413 before it is read. Chunked bodies are decoded;
 // `Expect: 100-continue` gets its interim answer.
 //
 // Thread safety: a WireConnection belongs to the one thread serving its socket.
@@ -61,9 +61,8 @@ class WireConnection {
   enum class Read {
     kRequest,     // *request holds the next request
     kClosed,      // the peer closed, the socket failed or timed out
-    kBadRequest,    // not HTTP/1.x: answer 400 and close
-    kHeadTooLarge,  // request line and headers over 80 KB: answer 431 and close
-    kTooLarge,      // the body would pass kMaxBodyBytes: answer 413 and close
+    kBadRequest,  // not HTTP/1.x, or a head over 16 KB: answer 400 and close
+    kTooLarge,    // the body would pass kMaxBodyBytes: answer 413 and close
   };
   // Reads the next request, waiting as long as the socket's receive timeout.
   Read Next(WireRequest* request);

@@ -1,10 +1,13 @@
 """HTTP/1.1 as ddb-local's own server speaks it (src/http_wire.cc), on raw
 sockets: pipelined requests, a request that arrives in pieces, chunked
 bodies, Expect: 100-continue, HEAD, HTTP/1.0, Connection: close, an
-oversized body (413) and bytes that are not HTTP (400)."""
+oversized body (413) and bytes that are not HTTP (400); and DynamoDB's
+content codings (src/http_coding.h): compressed requests, compressed answers."""
 
+import gzip
 import json
 import socket
+import uuid
 import zlib
 
 import ddb_support as ds
@@ -211,3 +214,81 @@ def test_unknown_paths_and_methods_are_404(module_server):
     assert resp.status == 302 and resp.header("location") == "/ui/", resp
     resp = ds.raw_request(port, "GET", "/ui/?x=1")
     assert resp.status == 200 and b"<html" in resp.body.lower(), resp
+
+
+def _put_raw(port, table, item, coding, compress):
+    body = json.dumps({"TableName": table, "Item": item}).encode()
+    sent = compress(body)
+    headers = ds.signed_headers(port, "PutItem", sent)
+    headers["Content-Encoding"] = coding
+    return ds.raw_request(port, "POST", "/", sent, headers)
+
+
+def test_compressed_requests_are_decoded_and_bad_ones_change_nothing(module_server, ddb):
+    port = module_server.port
+    table = "coded_" + uuid.uuid4().hex[:12]
+    ds.create_table(ddb, table, range_key=None)
+    big = "x" * 10000
+    for coding, compress in (("gzip", gzip.compress), ("deflate", zlib.compress),
+                             ("gzip", lambda b: gzip.compress(b[:10]) + gzip.compress(b[10:]))):
+        resp = _put_raw(port, table, {"pk": {"S": coding}, "v": {"S": big}}, coding, compress)
+        assert resp.status == 200, resp
+        got = ddb.get_item(TableName=table, Key={"pk": {"S": coding}}, ConsistentRead=True)["Item"]
+        assert got["v"]["S"] == big
+    for coding, compress in (("garbage", lambda b: b), ("gzip", lambda b: b),
+                             ("gzip", lambda b: gzip.compress(b)[:-1]), ("deflate", lambda b: b"")):
+        resp = _put_raw(port, table, {"pk": {"S": "bad"}}, coding, compress)
+        assert resp.status == 500, (coding, resp)
+        assert resp.json()["__type"].endswith("InternalServerError"), resp
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "bad"}}, ConsistentRead=True)
+    ddb.delete_table(TableName=table)
+
+
+def test_answers_over_4_kb_are_compressed_as_accepted(module_server, ddb):
+    port = module_server.port
+    table = "zipped_" + uuid.uuid4().hex[:12]
+    ds.create_table(ddb, table, range_key=None)
+    ddb.put_item(TableName=table, Item={"pk": {"S": "big"}, "a": {"S": "x" * 3000}, "b": {"S": "y" * 3000}})
+
+    def get(accept, projection="a, b"):
+        body = json.dumps({"TableName": table, "Key": {"pk": {"S": "big"}}, "ConsistentRead": True,
+                           "ProjectionExpression": projection}).encode()
+        headers = ds.signed_headers(port, "GetItem", body)
+        if accept is not None:
+            headers["Accept-Encoding"] = accept
+        resp = ds.raw_request(port, "POST", "/", body, headers)
+        assert resp.status == 200, resp
+        # The CRC is of the bytes sent, compressed or not (as DynamoDB's).
+        assert int(resp.header("x-amz-crc32")) == zlib.crc32(resp.body)
+        return resp
+
+    for accept, coding, decompress in (("gzip", "gzip", gzip.decompress), ("deflate", "deflate", zlib.decompress),
+                                       ("br, deflate;q=0.5, *", "gzip", gzip.decompress)):
+        resp = get(accept)
+        assert resp.header("content-encoding") == coding, (accept, resp.headers)
+        assert len(resp.body) < 1000
+        assert json.loads(decompress(resp.body))["Item"]["b"] == {"S": "y" * 3000}
+    for accept in (None, "identity", "br", "gzip;q=0"):
+        resp = get(accept)
+        assert resp.header("content-encoding") is None, (accept, resp.headers)
+        assert resp.json()["Item"]["a"] == {"S": "x" * 3000}
+    small = get("gzip", projection="a")  # 3 KB: under DynamoDB's 4 KB threshold
+    assert small.header("content-encoding") is None
+    assert small.json()["Item"]["a"] == {"S": "x" * 3000}
+    ddb.delete_table(TableName=table)
+
+
+def test_request_line_or_headers_over_16_kb_are_400(module_server):
+    # DynamoDB's limits on the head of a request.
+    port = module_server.port
+    body = b"{}"
+    headers = ds.signed_headers(port, "ListTables", body)
+    headers.update({"Header1": "x" * 4000, "Header2": "y" * 4000})
+    assert ds.raw_request(port, "POST", "/", body, headers).status == 200
+    headers.update({"Header1": "x" * 8192, "Header2": "y" * 8192})
+    resp = ds.raw_request(port, "POST", "/", body, headers)
+    assert resp.status == 400, resp
+    headers = ds.signed_headers(port, "ListTables", body)
+    assert ds.raw_request(port, "POST", "/" + "x" * 100, body, headers).status == 404
+    assert ds.raw_request(port, "POST", "/" + "x" * 17000, body, headers).status == 400
+    assert ds.raw_call(port, "ListTables", {}).status == 200
