@@ -197,7 +197,7 @@ ApiResult<std::string> TagResource(Context& ctx, const JsonValue& req) {
   std::sort(s.tags.begin(), s.tags.end());
   auto saved = Save(ctx, s);
   if (!saved.ok()) return saved.error();
-  return std::string("{}");
+  return std::string();  // DynamoDB answers TagResource and UntagResource with an empty body
 }
 
 ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& req) {
@@ -219,7 +219,7 @@ ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& req) {
   }
   auto saved = Save(ctx, s);
   if (!saved.ok()) return saved.error();
-  return std::string("{}");
+  return std::string();  // DynamoDB answers TagResource and UntagResource with an empty body
 }
 
 ApiResult<std::string> ListTagsOfResource(Context& ctx, const JsonValue& req) {

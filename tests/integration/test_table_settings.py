@@ -41,6 +41,13 @@ def test_tags(module_server):
                                                                  {"Key": "b", "Value": "2"}]
     c.untag_resource(ResourceArn=arn, TagKeys=["a"])
     assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
+    # Both answer with an empty body, as DynamoDB does.
+    for op, payload in (("TagResource", {"ResourceArn": arn, "Tags": [{"Key": "c", "Value": "3"}]}),
+                        ("UntagResource", {"ResourceArn": arn, "TagKeys": ["c"]})):
+        resp = ds.raw_call(module_server.port, op, payload)
+        assert resp.status == 200 and resp.body == b"", resp
+        assert resp.header("x-amz-crc32") == "0"
+    assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "b", "Value": "2"}]
     missing = arn.rsplit("/", 1)[0] + "/nope_t"
     ds.assert_error(c.list_tags_of_resource, "ResourceNotFoundException",
                     "Requested resource not found: ResourcArn: %s not found" % missing, ResourceArn=missing)
