@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstddef>
+#include <filesystem>
 #include <functional>
 #include <istream>
 #include <string>
@@ -54,6 +55,8 @@ class Seeder {
       : handler_(handler), ns_(std::move(ns)), progress_(std::move(progress)) {}
 
   static constexpr size_t kProgressItems = 10000;
+  // Item files loaded at once.
+  static constexpr size_t kParallelFiles = 4;
 
   // Loads a file or folder; `state_path` empty for no state (-inMemory).
   Status SeedPath(const std::string& path, const std::string& state_path, SeedReport* report);
@@ -66,6 +69,8 @@ class Seeder {
   struct Line;
   Status Flush(const std::string& table, const std::string& source, std::vector<Line>* lines);
   Status PutOne(const std::string& table, const std::string& source, const Line& line);
+  // LoadItems of one .jsonl or .json.gz file, into the table it is named after.
+  Status LoadFile(const std::filesystem::path& f, SeedReport* report);
 
   Handler* handler_;
   std::string ns_;

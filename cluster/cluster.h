@@ -281,6 +281,9 @@ struct ClusterOptions {
   bool in_memory = false;
   bool pause_index_propagation = false;  // start with it paused (tests)
   bool fsync = false;            // fsync every group commit (power-cut safety)
+  // Open every node file at once, while meta.sqlite opens, instead of
+  // waiting for OpenStorage() (-seed: seeding needs them all).
+  bool open_storage_at_start = false;
   int azs = 3;
   int nodes_per_az = 2;
   int memds_nodes = 3;

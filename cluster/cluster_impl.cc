@@ -233,6 +233,14 @@ Status ClusterImpl::Init() {
   // own file on its own thread (Start(true)), later (OpenStorage): what is
   // posted to a node meanwhile waits in its inbox. Opening (or creating)
   // the six node files is most of the work of a start.
+  if (options_.open_storage_at_start) {
+    // The node threads create or open their files while this one opens
+    // meta.sqlite and loads the partition map.
+    for (auto& n : nodes_) {
+      n->Start(/*open_file=*/true);
+      n->OpenFile();
+    }
+  }
   auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
   if (!meta.ok()) return meta.status();
   meta_ = meta.take();
@@ -248,7 +256,9 @@ Status ClusterImpl::Init() {
       nodes, [this](const std::string& name, uint64_t id, const std::vector<WriteOp>& ops) {
         return ApplyIndexWrites(name, id, ops);
       });
-  for (auto& n : nodes_) n->Start(/*open_file=*/true);
+  if (!options_.open_storage_at_start) {
+    for (auto& n : nodes_) n->Start(/*open_file=*/true);
+  }
   txn_ = std::make_unique<TxnCoordinator>([this](const TableMeta& t) { return Route(t); },
                                           [this]() -> Router& { return PickRouter(); },
                                           [this](uint64_t group) { return RouteOfGroup(group); },

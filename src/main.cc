@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
   co.in_memory = flags.in_memory;
   co.data_dir = flags.db_path;
   co.fsync = flags.fsync;
+  co.open_storage_at_start = !flags.seed.empty();  // seeding needs every node file
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
   co.scrub_interval_ms = flags.scrub_interval_ms;
@@ -71,7 +72,6 @@ int main(int argc, char** argv) {
 
   ddb::api::Handler handler(cluster->get(), flags.shared_db);
   if (!flags.seed.empty()) {
-    (*cluster)->OpenStorage();  // seeding needs them all: open the node files in parallel now
     const size_t underscore = flags.seed_namespace.rfind('_');
     const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
                                              flags.seed_namespace.substr(underscore + 1));

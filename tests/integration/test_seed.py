@@ -127,6 +127,16 @@ def test_bad_input_names_file_and_line(tmp_path):
         assert out == ""  # never ready
         assert err.strip().endswith(message), err
 
+    # Item files load several at once; the error reported is still that of
+    # the first bad file in name order, every time.
+    users.write_text("not json\n")
+    (folder / "Orders.jsonl").write_text('{"Item": {"user": {"S": "u"}}}\n')
+    for _ in range(3):
+        rc, _, err = ds.run_binary(["-inMemory", "-port", "0", "-seed", str(folder)])
+        assert rc == 3, err
+        assert "Orders.jsonl:1: ValidationException" in err and "Users.jsonl" not in err, err
+    (folder / "Orders.jsonl").write_text("")
+
     users.write_text("")
     (folder / "Nope.jsonl").write_text('{"Item": {"id": {"S": "a"}}}\n')
     rc, _, err = ds.run_binary(["-inMemory", "-port", "0", "-seed", str(folder)])
