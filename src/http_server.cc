@@ -3,22 +3,21 @@
 // protocol itself is in http_wire.cc.
 #include "src/http_server.h"
 
+#include <arpa/inet.h>
+#include <netdb.h>
 #include <netinet/in.h>
-#include <pthread.h>
 #include <netinet/tcp.h>
+#include <pthread.h>
 #include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
 #include <zlib.h>
 
-#include <arpa/inet.h>
-#include <netdb.h>
-
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <condition_variable>
+#include <cstdio>
 #include <cstring>
 #include <ctime>
 #include <deque>
@@ -26,10 +25,10 @@
 #include <mutex>
 #include <random>
 #include <set>
-#include <system_error>
 #include <shared_mutex>
 #include <sstream>
 #include <string_view>
+#include <system_error>
 #include <thread>
 
 #include "src/http_coding.h"
@@ -263,39 +262,48 @@ struct HttpServer::Impl {
     }
     in.body = req.body;
     std::string decoded;  // a compressed request's body
-    std::string refused;  // why it cannot be decoded
-    if (const std::string* coding = req.Header("Content-Encoding")) {
-      decoded = req.body;
-      switch (Decode(*coding, kMaxBodyBytes, &decoded)) {
-        case DecodeResult::kOk: in.body = decoded; break;
-        case DecodeResult::kUnknownCoding: refused = "Unsupported Content-Encoding: " + *coding; break;
-        case DecodeResult::kDamaged: refused = "The request body is not valid " + *coding + " data"; break;
-        case DecodeResult::kTooLarge: refused = "The decompressed request body is over 16 MB"; break;
-      }
+    api::HttpResponse out;
+    if (Decoded(req, &decoded, &out)) {
+      if (req.Header("Content-Encoding") != nullptr) in.body = decoded;
+      out = handler->Handle(in);
     }
-    // DynamoDB answers a body it cannot decode with a 500.
-    api::HttpResponse out = refused.empty()
-                                ? handler->Handle(in)
-                                : api::HttpResponse{500, api::Handler::RenderError(api::Error::InternalServer(refused))};
     res.status = out.status;
     res.Set("x-amzn-RequestId", RequestId());
     res.Set("Content-Type", "application/x-amz-json-1.0");
-    // Compressed as DynamoDB does (http_coding.h); the CRC is of the bytes sent.
-    const std::string* accept = req.Header("Accept-Encoding");
-    if (accept != nullptr && out.body.size() > kCompressAboveBytes) {
-      const Coding coding = ChooseCoding(*accept);
-      if (coding != Coding::kIdentity) {
-        std::string compressed = Compress(coding, out.body);
-        if (!compressed.empty()) {
-          out.body.swap(compressed);
-          res.Set("Content-Encoding", CodingName(coding));
-        }
-      }
-    }
-    res.Set("x-amz-crc32", Crc32(out.body));
+    CompressAsAccepted(req, &out.body, &res);
+    res.Set("x-amz-crc32", Crc32(out.body));  // of the bytes sent, as DynamoDB's
     res.body = std::move(out.body);
   }
 
+  // Decodes a compressed request's body into *decoded (http_coding.h).
+  // False, with DynamoDB's answer in *refusal (a 500), when it cannot.
+  static bool Decoded(const WireRequest& req, std::string* decoded, api::HttpResponse* refusal) {
+    const std::string* coding = req.Header("Content-Encoding");
+    if (coding == nullptr) return true;
+    *decoded = req.body;
+    std::string why;
+    switch (Decode(*coding, kMaxBodyBytes, decoded)) {
+      case DecodeResult::kOk: return true;
+      case DecodeResult::kUnknownCoding: why = "Unsupported Content-Encoding: " + *coding; break;
+      case DecodeResult::kDamaged: why = "The request body is not valid " + *coding + " data"; break;
+      case DecodeResult::kTooLarge: why = "The decompressed request body is over 16 MB"; break;
+    }
+    *refusal = api::HttpResponse{500, api::Handler::RenderError(api::Error::InternalServer(why))};
+    return false;
+  }
+
+  // Compresses an answer over 4 KB when the request's Accept-Encoding asks
+  // for gzip or deflate, as DynamoDB does.
+  static void CompressAsAccepted(const WireRequest& req, std::string* body, WireResponse* res) {
+    const std::string* accept = req.Header("Accept-Encoding");
+    if (accept == nullptr || body->size() <= kCompressAboveBytes) return;
+    const Coding coding = ChooseCoding(*accept);
+    if (coding == Coding::kIdentity) return;
+    std::string compressed = Compress(coding, *body);
+    if (compressed.empty()) return;  // zlib failed (out of memory): send it as it is
+    body->swap(compressed);
+    res->Set("Content-Encoding", CodingName(coding));
+  }
 
   void Admin(const WireRequest& req, WireResponse& res, bool* owed) {
     std::shared_lock<std::shared_mutex> running(in_flight);
