@@ -19,6 +19,8 @@ const std::unordered_map<std::string, Operation>& Operations() {
       {"UpdateTable", &UpdateTable}, {"TagResource", &TagResource}, {"UntagResource", &UntagResource},
       {"ListTagsOfResource", &ListTagsOfResource}, {"DescribeTimeToLive", &DescribeTimeToLive},
       {"UpdateTimeToLive", &UpdateTimeToLive}, {"DescribeLimits", &DescribeLimits},
+      {"DescribeContinuousBackups", &DescribeContinuousBackups},
+      {"UpdateContinuousBackups", &UpdateContinuousBackups},
       {"DescribeEndpoints", &DescribeEndpoints},
       {"BatchGetItem", &BatchGetItem}, {"BatchWriteItem", &BatchWriteItem},
       {"TransactWriteItems", &TransactWriteItems}, {"TransactGetItems", &TransactGetItems},

@@ -49,6 +49,8 @@ ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& request);
 ApiResult<std::string> ListTagsOfResource(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DescribeTimeToLive(Context& ctx, const JsonValue& request);
 ApiResult<std::string> UpdateTimeToLive(Context& ctx, const JsonValue& request);
+ApiResult<std::string> DescribeContinuousBackups(Context& ctx, const JsonValue& request);
+ApiResult<std::string> UpdateContinuousBackups(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DescribeLimits(Context& ctx, const JsonValue& request);
 ApiResult<std::string> DescribeEndpoints(Context& ctx, const JsonValue& request);
 ApiResult<std::string> PutItem(Context& ctx, const JsonValue& request);

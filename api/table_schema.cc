@@ -100,6 +100,13 @@ std::string TableSchema::Serialize() const {
   w.EndArray();
   w.Key("Ttl");
   w.String(ttl_attribute);
+  if (pitr_since_ms != 0) {
+    w.Key("Pitr");
+    w.StartArray();
+    w.Int64(pitr_since_ms);
+    w.Int64(pitr_days);
+    w.EndArray();
+  }
   w.Key("Indexes");
   w.StartArray();
   for (const IndexDef& i : indexes) {
@@ -181,6 +188,15 @@ Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
   const JsonValue* tags = nullptr;
   if (!GetArray(d, "Tags", &tags).ok() || !GetString(d, "Ttl", &s.ttl_attribute).ok()) {
     return Status::Corruption("table schema: bad tags or TTL");
+  }
+  const JsonValue* pitr = nullptr;
+  if (!GetArray(d, "Pitr", &pitr).ok()) return Status::Corruption("table schema: bad Pitr");
+  if (pitr != nullptr) {
+    if (pitr->Size() != 2 || !(*pitr)[0].IsInt64() || !(*pitr)[1].IsInt64()) {
+      return Status::Corruption("table schema: bad Pitr");
+    }
+    s.pitr_since_ms = (*pitr)[0].GetInt64();
+    s.pitr_days = (*pitr)[1].GetInt64();
   }
   for (rapidjson::SizeType i = 0; tags != nullptr && i < tags->Size(); ++i) {
     const JsonValue& e = (*tags)[i];

@@ -67,6 +67,10 @@ struct TableSchema {
   std::string table_id;  // a UUID, as DescribeTable's TableId
   std::vector<std::pair<std::string, std::string>> tags;  // TagResource, in key order
   std::string ttl_attribute;  // UpdateTimeToLive; empty when disabled
+  // UpdateContinuousBackups: when point in time recovery was enabled (Unix
+  // ms; 0: disabled) and its recovery period.
+  int64_t pitr_since_ms = 0;
+  int64_t pitr_days = 35;
   std::vector<IndexDef> indexes;  // local ones first, in creation order
 
   const IndexDef* FindIndex(const std::string& name) const;

@@ -1,12 +1,14 @@
 // A table's settings after creation: UpdateTable (billing mode and
 // provisioned throughput), tags (TagResource, UntagResource,
-// ListTagsOfResource), time to live (DescribeTimeToLive, UpdateTimeToLive)
-// and DescribeLimits. Each setting lives in the table's schema blob, replaced
+// ListTagsOfResource), time to live (DescribeTimeToLive, UpdateTimeToLive),
+// point in time recovery (DescribeContinuousBackups, UpdateContinuousBackups:
+// the setting only; no restore to a point in time) and DescribeLimits. Each setting lives in the table's schema blob, replaced
 // through Cluster::UpdateSchema.
 //
 // Time to live is recorded here; api/ttl_sweeper.cc deletes expired items.
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 
 #include "api/index_builder.h"
 #include "api/operations.h"
@@ -16,6 +18,10 @@ namespace ddb::api {
 namespace {
 
 constexpr size_t kMaxTags = 50;
+constexpr int64_t kRecoveryDaysMax = 35;
+constexpr int64_t kDayMs = 24 * 3600 * 1000;
+// LatestRestorableDateTime is "typically 5 minutes before the current time".
+constexpr int64_t kLatestRestorableLagMs = 5 * 60 * 1000;
 
 std::string Quote(const std::string& s) { return "'" + s + "'"; }
 
@@ -310,6 +316,115 @@ ApiResult<std::string> UpdateTimeToLive(Context& ctx, const JsonValue& req) {
   w.EndObject();
   w.EndObject();
   return std::string(buf.GetString());
+}
+
+namespace {
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The continuous-backup operations' TableName: a table's name or its ARN.
+// A missing table is TableNotFoundException here, not ResourceNotFound.
+ApiResult<ResolvedTable> BackupTable(Context& ctx, const JsonValue& req) {
+  std::string given;
+  auto got = GetString(req, "TableName", &given);
+  if (!got.ok()) return got.error();
+  const std::string marker = ":table/";
+  const size_t at = given.find(marker);
+  std::string name;
+  if (*got && given.rfind("arn:aws:dynamodb:", 0) == 0 && at != std::string::npos) {
+    name = given.substr(at + marker.size());
+  } else {
+    auto n = ReadTableName(req);
+    if (!n.ok()) return n.error();
+    name = *n;
+  }
+  auto t = ResolveTable(ctx, name, "");
+  if (!t.ok() && t.error().type == "ResourceNotFoundException") {
+    return Error{400, "TableNotFoundException", "Table not found: " + name};
+  }
+  return t;
+}
+
+// {"ContinuousBackupsDescription": ...} for `s`. Continuous backups are
+// ENABLED on every table (DynamoDB's documentation); point in time recovery
+// as UpdateContinuousBackups left it.
+std::string ContinuousBackups(const TableSchema& s) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("ContinuousBackupsDescription");
+  w.StartObject();
+  w.Key("ContinuousBackupsStatus");
+  w.String("ENABLED");
+  w.Key("PointInTimeRecoveryDescription");
+  w.StartObject();
+  if (s.pitr_since_ms == 0) {
+    w.Key("PointInTimeRecoveryStatus");
+    w.String("DISABLED");
+  } else {
+    const int64_t now = NowMs();
+    const int64_t earliest = std::max(s.pitr_since_ms, now - s.pitr_days * kDayMs);
+    const int64_t latest = std::max(earliest, now - kLatestRestorableLagMs);
+    w.Key("EarliestRestorableDateTime");
+    w.Double(static_cast<double>(earliest) / 1000);
+    w.Key("LatestRestorableDateTime");
+    w.Double(static_cast<double>(latest) / 1000);
+    w.Key("PointInTimeRecoveryStatus");
+    w.String("ENABLED");
+    w.Key("RecoveryPeriodInDays");
+    w.Int64(s.pitr_days);
+  }
+  w.EndObject();
+  w.EndObject();
+  w.EndObject();
+  return std::string(buf.GetString());
+}
+
+}  // namespace
+
+ApiResult<std::string> DescribeContinuousBackups(Context& ctx, const JsonValue& req) {
+  auto t = BackupTable(ctx, req);
+  if (!t.ok()) return t.error();
+  return ContinuousBackups(*t->schema);
+}
+
+ApiResult<std::string> UpdateContinuousBackups(Context& ctx, const JsonValue& req) {
+  const JsonValue* spec = nullptr;
+  auto got = GetObject(req, "PointInTimeRecoverySpecification", &spec);
+  if (!got.ok()) return got.error();
+  bool enabled = false;
+  int64_t days = kRecoveryDaysMax;
+  Constraints c;
+  c.NotNull(spec != nullptr, "pointInTimeRecoverySpecification");
+  if (spec != nullptr) {
+    auto e = GetBool(*spec, "PointInTimeRecoveryEnabled", &enabled);
+    if (!e.ok()) return e.error();
+    c.NotNull(*e, "pointInTimeRecoverySpecification.pointInTimeRecoveryEnabled");
+    auto d = GetInt64(*spec, "RecoveryPeriodInDays", &days);
+    if (!d.ok()) return d.error();
+    const std::string path = "pointInTimeRecoverySpecification.recoveryPeriodInDays";
+    if (*d && days < 1) c.Fail(Quote(std::to_string(days)), path, "Member must have value greater than or equal to 1");
+    if (*d && days > kRecoveryDaysMax) {
+      c.Fail(Quote(std::to_string(days)), path, "Member must have value less than or equal to 35");
+    }
+  }
+  if (!c.ok()) return c.ToError();
+  auto t = BackupTable(ctx, req);
+  if (!t.ok()) return t.error();
+  TableSchema s = *t->schema;
+  if (enabled) {
+    if (s.pitr_since_ms == 0) s.pitr_since_ms = NowMs();
+    s.pitr_days = days;
+  } else {
+    s.pitr_since_ms = 0;
+    s.pitr_days = kRecoveryDaysMax;
+  }
+  auto saved = Save(ctx, s);
+  if (!saved.ok()) return saved.error();
+  return ContinuousBackups(s);
 }
 
 ApiResult<std::string> DescribeLimits(Context&, const JsonValue&) {

@@ -136,3 +136,56 @@ def test_cors_headers_only_with_an_origin(module_server):
     assert pre.header("access-control-max-age") is not None
     got = ds.raw_request(port, "GET", "/", headers={"Origin": "http://example.com"})
     assert got.header("access-control-allow-origin") == "*" and got.header("access-control-max-age") is None
+
+
+def test_continuous_backups(module_server):
+    c = ds.make_client(module_server.endpoint)
+    ds.create_table(c, "pitr_t")
+    arn = c.describe_table(TableName="pitr_t")["Table"]["TableArn"]
+    got = c.describe_continuous_backups(TableName="pitr_t")["ContinuousBackupsDescription"]
+    assert got == {"ContinuousBackupsStatus": "ENABLED",
+                   "PointInTimeRecoveryDescription": {"PointInTimeRecoveryStatus": "DISABLED"}}
+    before = time.time()
+    on = c.update_continuous_backups(TableName="pitr_t", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": True})["ContinuousBackupsDescription"]
+    pitr = on["PointInTimeRecoveryDescription"]
+    assert on["ContinuousBackupsStatus"] == "ENABLED"
+    assert pitr["PointInTimeRecoveryStatus"] == "ENABLED"
+    earliest = pitr["EarliestRestorableDateTime"].timestamp()
+    assert before - 1 <= earliest <= time.time() + 1
+    assert pitr["LatestRestorableDateTime"].timestamp() >= earliest
+    # RecoveryPeriodInDays (newer than Debian's botocore, so sent raw): 35 by
+    # default, 1 to 35.
+    resp = ds.raw_call(module_server.port, "DescribeContinuousBackups", {"TableName": "pitr_t"})
+    assert resp.json()["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 35
+    resp = ds.raw_call(module_server.port, "UpdateContinuousBackups", {"TableName": "pitr_t",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 7}})
+    assert resp.status == 200, resp
+    assert resp.json()["ContinuousBackupsDescription"]["PointInTimeRecoveryDescription"]["RecoveryPeriodInDays"] == 7
+    resp = ds.raw_call(module_server.port, "UpdateContinuousBackups", {"TableName": "pitr_t",
+        "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True, "RecoveryPeriodInDays": 36}})
+    assert resp.status == 400 and resp.json()["message"] == (
+        "1 validation error detected: Value '36' at 'pointInTimeRecoverySpecification.recoveryPeriodInDays' "
+        "failed to satisfy constraint: Member must have value less than or equal to 35"), resp
+    # By ARN too; the setting stays until it is turned off.
+    again = c.describe_continuous_backups(TableName=arn)["ContinuousBackupsDescription"]
+    assert again["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
+    assert again["PointInTimeRecoveryDescription"]["EarliestRestorableDateTime"].timestamp() == earliest
+    off = c.update_continuous_backups(TableName="pitr_t", PointInTimeRecoverySpecification={
+        "PointInTimeRecoveryEnabled": False})["ContinuousBackupsDescription"]
+    assert off["PointInTimeRecoveryDescription"] == {"PointInTimeRecoveryStatus": "DISABLED"}
+
+    ds.assert_error(c.describe_continuous_backups, "TableNotFoundException", "Table not found: nope_pitr",
+                    TableName="nope_pitr")
+    ds.assert_error(c.update_continuous_backups, "TableNotFoundException", "Table not found: nope_pitr",
+                    TableName="nope_pitr", PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True})
+    raw = ds.make_client(module_server.endpoint, validate=False)
+    ds.assert_error(raw.describe_continuous_backups, "ValidationException",
+                    "1 validation error detected: Value null at 'tableName' failed to satisfy constraint: "
+                    "Member must not be null")
+    ds.assert_error(raw.update_continuous_backups, "ValidationException",
+                    "1 validation error detected: Value null at 'pointInTimeRecoverySpecification' failed to "
+                    "satisfy constraint: Member must not be null", TableName="pitr_t")
+    assert c.describe_continuous_backups(TableName="pitr_t")["ContinuousBackupsDescription"][
+        "PointInTimeRecoveryDescription"] == {"PointInTimeRecoveryStatus": "DISABLED"}
+    c.delete_table(TableName="pitr_t")
