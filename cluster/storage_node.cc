@@ -3,6 +3,7 @@
 
 #include <pthread.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -60,9 +61,15 @@ void StorageNode::Start(bool open_file) {
       }
       Status s = Open();
       if (!s.ok()) {
-        std::fprintf(stderr, "ddb-local: %s: %s\n", options_.name.c_str(), s.message().c_str());
-        std::fflush(stderr);
-        std::_Exit(1);
+        // One line however many nodes fail at once (all of them, when
+        // another process holds the -dbPath).
+        static std::atomic_flag reported = ATOMIC_FLAG_INIT;
+        if (!reported.test_and_set()) {
+          std::fprintf(stderr, "ddb-local: %s: %s\n", options_.name.c_str(), s.message().c_str());
+          std::fflush(stderr);
+          std::_Exit(1);
+        }
+        for (;;) std::this_thread::sleep_for(std::chrono::seconds(1));  // the first one is ending the process
       }
       file_open_ = true;
       if (options_.on_open) options_.on_open();
