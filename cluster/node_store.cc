@@ -22,11 +22,11 @@ int64_t Crc(std::string_view d) {
       crc32(0, reinterpret_cast<const Bytef*>(d.data()), static_cast<uInt>(d.size())));
 }
 
-// SQLite integers are signed 64-bit; hashes and ballots are stored bit for bit.
 // An item space's row count and summed size, per space (a WHERE or GROUP BY
 // clause follows; CountItems reads the rows).
 constexpr const char* kCountItems = "SELECT group_id, count(*), coalesce(sum(size), 0) FROM items";
 
+// SQLite integers are signed 64-bit; hashes and ballots are stored bit for bit.
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
 uint64_t U(int64_t v) { return static_cast<uint64_t>(v); }
 

@@ -250,7 +250,11 @@ struct HttpServer::Impl {
     }
     OweAnswer();
     *owed = true;
+    // The headers that matter, in one pass (the codings: the first of each,
+    // as DynamoDB reads them).
     api::HttpRequest in;
+    const std::string* content_encoding = nullptr;
+    const std::string* accept_encoding = nullptr;
     for (const auto& [key, value] : req.headers) {
       auto is = [&key = key](std::string_view name) {
         return key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0;
@@ -259,33 +263,35 @@ struct HttpServer::Impl {
       else if (is("Content-Type")) in.content_type = value;
       else if (is("Authorization")) in.authorization = value;
       else if (is("Host")) in.host = value;
+      else if (is("Content-Encoding") && content_encoding == nullptr) content_encoding = &value;
+      else if (is("Accept-Encoding") && accept_encoding == nullptr) accept_encoding = &value;
     }
     in.body = req.body;
     std::string decoded;  // a compressed request's body
     api::HttpResponse out;
-    if (Decoded(req, &decoded, &out)) {
-      if (req.Header("Content-Encoding") != nullptr) in.body = decoded;
+    if (content_encoding == nullptr || Decoded(*content_encoding, req.body, &decoded, &out)) {
+      if (content_encoding != nullptr) in.body = decoded;
       out = handler->Handle(in);
     }
     res.status = out.status;
     res.Set("x-amzn-RequestId", RequestId());
     res.Set("Content-Type", "application/x-amz-json-1.0");
-    CompressAsAccepted(req, &out.body, &res);
+    if (accept_encoding != nullptr) CompressAsAccepted(*accept_encoding, &out.body, &res);
     res.Set("x-amz-crc32", Crc32(out.body));  // of the bytes sent, as DynamoDB's
     res.body = std::move(out.body);
   }
 
-  // Decodes a compressed request's body into *decoded (http_coding.h).
-  // False, with DynamoDB's answer in *refusal (a 500), when it cannot.
-  static bool Decoded(const WireRequest& req, std::string* decoded, api::HttpResponse* refusal) {
-    const std::string* coding = req.Header("Content-Encoding");
-    if (coding == nullptr) return true;
-    *decoded = req.body;
+  // Decodes a body sent with Content-Encoding `coding` into *decoded
+  // (http_coding.h). False, with DynamoDB's answer in *refusal (a 500), when
+  // it cannot.
+  static bool Decoded(const std::string& coding, const std::string& body, std::string* decoded,
+                      api::HttpResponse* refusal) {
+    *decoded = body;
     std::string why;
-    switch (Decode(*coding, kMaxBodyBytes, decoded)) {
+    switch (Decode(coding, kMaxBodyBytes, decoded)) {
       case DecodeResult::kOk: return true;
-      case DecodeResult::kUnknownCoding: why = "Unsupported Content-Encoding: " + *coding; break;
-      case DecodeResult::kDamaged: why = "The request body is not valid " + *coding + " data"; break;
+      case DecodeResult::kUnknownCoding: why = "Unsupported Content-Encoding: " + coding; break;
+      case DecodeResult::kDamaged: why = "The request body is not valid " + coding + " data"; break;
       case DecodeResult::kTooLarge: why = "The decompressed request body is over 16 MB"; break;
     }
     *refusal = api::HttpResponse{500, api::Handler::RenderError(api::Error::InternalServer(why))};
@@ -294,10 +300,9 @@ struct HttpServer::Impl {
 
   // Compresses an answer over 4 KB when the request's Accept-Encoding asks
   // for gzip or deflate, as DynamoDB does.
-  static void CompressAsAccepted(const WireRequest& req, std::string* body, WireResponse* res) {
-    const std::string* accept = req.Header("Accept-Encoding");
-    if (accept == nullptr || body->size() <= kCompressAboveBytes) return;
-    const Coding coding = ChooseCoding(*accept);
+  static void CompressAsAccepted(const std::string& accept, std::string* body, WireResponse* res) {
+    if (body->size() <= kCompressAboveBytes) return;
+    const Coding coding = ChooseCoding(accept);
     if (coding == Coding::kIdentity) return;
     std::string compressed = Compress(coding, *body);
     if (compressed.empty()) return;  // zlib failed (out of memory): send it as it is

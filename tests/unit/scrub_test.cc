@@ -53,6 +53,20 @@ std::string NodeName(uint32_t id) {
   return std::string("az-") + static_cast<char>('a' + (id - 1) / 2) + "-node-" + std::to_string((id - 1) % 2 + 1);
 }
 
+// (count, lowest LSN) of the WAL rows node file `node` of `dir` holds for
+// `group`, or for every group when `group` is 0. The cluster must be closed.
+std::pair<int64_t, int64_t> WalRows(const std::string& dir, const std::string& node, uint64_t group) {
+  auto db = SqliteDb::Open((std::filesystem::path(dir) / (node + ".sqlite")).string(), false);
+  REQUIRE(db.ok());
+  auto st = (*db)->Prepare("SELECT count(*), coalesce(min(lsn), 0) FROM wal WHERE ?1=0 OR group_id=?1");
+  REQUIRE(st.ok());
+  st->Bind(1, static_cast<int64_t>(group));
+  auto row = st->Step();
+  REQUIRE(row.ok());
+  REQUIRE(*row);
+  return {st->Int(0), st->Int(1)};
+}
+
 PartitionInfo FirstPartition(Cluster& c, const std::string& table) {
   for (const TableInfo& t : c.Snapshot().tables) {
     if (t.meta.name == table) return t.partitions.front();
@@ -218,17 +232,10 @@ TEST_CASE("scrub: archiving writes segments, trims the WAL, and a restart still 
   CHECK(std::filesystem::exists(std::filesystem::path(dir) / "archive" / "MANIFEST"));
   // The live WAL of every node lost its archived prefix.
   for (const char* node : {"az-a-node-1", "az-a-node-2"}) {
-    auto db = SqliteDb::Open((std::filesystem::path(dir) / (std::string(node) + ".sqlite")).string(), false);
-    REQUIRE(db.ok());
-    auto st = (*db)->Prepare("SELECT count(*), coalesce(min(lsn), 0) FROM wal WHERE group_id=?1");
-    REQUIRE(st.ok());
-    st->Bind(1, static_cast<int64_t>(group));
-    auto row = st->Step();
-    REQUIRE(row.ok());
-    if (!*row) continue;
-    if (st->Int(0) > 0) {
-      CHECK(st->Int(1) > 1);
-      CHECK(st->Int(0) < 60);
+    const auto [count, lowest] = WalRows(dir, node, group);
+    if (count > 0) {
+      CHECK(lowest > 1);
+      CHECK(count < 60);
     }
   }
   auto c = StartCluster(dir);
@@ -273,15 +280,7 @@ TEST_CASE("scrub: large records are archived and trimmed in slices bounded by by
   c.reset();  // closes the files
   // Every node's WAL kept at most a few records of the 40 (the trim stops at
   // what a member may still need).
-  for (uint32_t id = 1; id <= 6; ++id) {
-    auto db = SqliteDb::Open((std::filesystem::path(dir) / (NodeName(id) + ".sqlite")).string(), false);
-    REQUIRE(db.ok());
-    auto st = (*db)->Prepare("SELECT count(*) FROM wal");
-    REQUIRE(st.ok());
-    auto row = st->Step();
-    REQUIRE(row.ok());
-    CHECK(st->Int(0) < 10);
-  }
+  for (uint32_t id = 1; id <= 6; ++id) CHECK(WalRows(dir, NodeName(id), 0).first < 10);
   std::filesystem::remove_all(dir);
 }
 
