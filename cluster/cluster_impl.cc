@@ -228,22 +228,29 @@ Status ClusterImpl::Init() {
       nodes_.push_back(std::move(node));
     }
   }
-  // The node threads start now, each waiting to open its own file (Start(true))
-  // until OpenStorage() or the first message posted to it; with
-  // open_storage_at_start (-seed) they open at once, while this thread opens
-  // meta.sqlite: the partition map and the first answers (ListTables,
-  // DescribeTable) need only it. Opening (or creating) the six node files
-  // is most of the work of a start. The index propagator exists before
-  // them: a node that applies a global index write notifies it.
+  // The index propagator exists before any node thread runs: a node that
+  // applies a global index write notifies it.
   std::vector<StorageNode*> nodes;
   for (auto& n : nodes_) nodes.push_back(n.get());
   propagator_ = std::make_unique<IndexPropagator>(
       nodes, [this](const std::string& name, uint64_t id, const std::vector<WriteOp>& ops) {
         return ApplyIndexWrites(name, id, ops);
       });
-  for (auto& n : nodes_) {
-    n->Start(/*open_file=*/true);
-    if (options_.open_storage_at_start) n->OpenFile();
+  // meta.sqlite opens on this thread: the partition map and the first
+  // answers (ListTables, DescribeTable) need only it. Each node opens its
+  // own file on its own thread (Start(true)), later (OpenStorage): what is
+  // posted to a node meanwhile waits in its inbox. Opening (or creating)
+  // the six node files is most of the work of a start. With
+  // open_storage_at_start (-seed) the nodes start first and open their files
+  // while meta.sqlite opens; otherwise they start only once it is open, so
+  // that a start that fails there (another process holds the -dbPath) opens
+  // no node file (a node stopped before it opened still opens its file:
+  // PowerOn needs it).
+  if (options_.open_storage_at_start) {
+    for (auto& n : nodes_) {
+      n->Start(/*open_file=*/true);
+      n->OpenFile();
+    }
   }
   auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
   if (!meta.ok()) return meta.status();
@@ -253,6 +260,9 @@ Status ClusterImpl::Init() {
   for (auto& m : memds_) memds.push_back(m.get());
   for (int i = 0; i < options_.routers; ++i) {
     routers_.push_back(std::make_unique<Router>(memds, node_by_id_, options_.request_timeout_ms));
+  }
+  if (!options_.open_storage_at_start) {
+    for (auto& n : nodes_) n->Start(/*open_file=*/true);
   }
   txn_ = std::make_unique<TxnCoordinator>([this](const TableMeta& t) { return Route(t); },
                                           [this]() -> Router& { return PickRouter(); },
