@@ -51,6 +51,7 @@ class ArchiveBucket {
   virtual Result<std::map<std::string, std::string>> ReadAll() = 0;
   virtual Status ReplaceAll(const std::map<std::string, std::string>& objects) = 0;
 
+  // Objects are files under `dir`, a folder made when the first one is written.
   static Result<std::unique_ptr<ArchiveBucket>> OnDisk(const std::string& dir);
   static std::unique_ptr<ArchiveBucket> InMemory();
 };

@@ -146,6 +146,26 @@ TEST_CASE("archive: segments and manifest, read back after reopening", "[scrub]"
   std::filesystem::remove_all(dir);
 }
 
+TEST_CASE("archive: the folder is made by the first object written", "[scrub]") {
+  const std::filesystem::path dir = std::filesystem::path(TempDir()) / "archive";
+  auto bucket = ArchiveBucket::OnDisk(dir.string());
+  REQUIRE(bucket.ok());
+  CHECK_FALSE(std::filesystem::exists(dir));
+  auto all = (*bucket)->ReadAll();
+  REQUIRE(all.ok());
+  CHECK(all->empty());
+  CHECK((*bucket)->Get("MANIFEST").status().code() == Status::Code::kNotFound);
+  REQUIRE((*bucket)->ReplaceAll({}).ok());  // a snapshot restored before anything was archived
+  CHECK_FALSE(std::filesystem::exists(dir));
+  REQUIRE((*bucket)->ReplaceAll({{"4/9/a.seg", "x"}}).ok());
+  CHECK(std::filesystem::exists(dir / "4" / "9" / "a.seg"));
+  REQUIRE((*bucket)->Append("MANIFEST", "line\n").ok());
+  auto m = (*bucket)->Get("MANIFEST");
+  REQUIRE(m.ok());
+  CHECK(*m == "line\n");
+  std::filesystem::remove_all(dir.parent_path());
+}
+
 TEST_CASE("archive: a torn manifest line is dropped and the manifest rewritten", "[scrub]") {
   std::string dir = TempDir();
   {
