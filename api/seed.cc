@@ -325,16 +325,25 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
     }
     loads[first].status = LoadFile(loads[first].file, &loads[first].counts);
     for (auto& t : threads) t.join();
+    // The state file is written once per round (each write makes a file):
+    // with the files loaded before the first failure, if any.
+    Status failed = Status::Ok();
+    size_t recorded = 0;
     for (size_t i = first; i < end; ++i) {
-      if (!loads[i].status.ok()) return loads[i].status;
+      if (!loads[i].status.ok()) {
+        failed = loads[i].status;
+        break;
+      }
       report->items += loads[i].counts.items;
       ++report->files_loaded;
-      if (!state_path.empty()) {
-        state[loads[i].name] = loads[i].print;
-        Status w = WriteState(state_path, state);
-        if (!w.ok()) return w;
-      }
+      state[loads[i].name] = loads[i].print;
+      ++recorded;
     }
+    if (!state_path.empty() && recorded > 0) {
+      Status w = WriteState(state_path, state);
+      if (!w.ok()) return w;
+    }
+    if (!failed.ok()) return failed;
   }
   return Status::Ok();
 }

@@ -325,13 +325,15 @@ Status NodeStore::CountItems(Statement& count, std::map<uint64_t, GroupTotals>* 
   }
 }
 
-Status NodeStore::CreateReplica(const ReplicaRow& row) {
+Status NodeStore::CreateReplica(const ReplicaRow& row, bool* inserted) {
   std::string members = JoinNodeIds(row.members);
   Statement& st = create_replica_.Reset();
   st.Bind(1, S(row.group)).Bind(2, S(row.table_id)).BindText(3, members);
   st.Bind(4, S(row.hash_lo)).Bind(5, S(row.hash_hi)).Bind(6, S(row.state.hard_state.promised));
   st.Bind(7, S(row.joined_lsn)).Bind(8, int64_t{row.log_replica ? 1 : 0});
-  return st.Run();
+  RETURN_IF_ERROR(st.Run());
+  if (inserted != nullptr) *inserted = db_->Changes() == 1;
+  return Status::Ok();
 }
 
 Status NodeStore::DropReplica(uint64_t group) {

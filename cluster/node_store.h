@@ -126,7 +126,8 @@ class NodeStore {
   static Result<std::unique_ptr<NodeStore>> Open(const std::string& path, bool fsync);
 
   Result<std::vector<ReplicaRow>> LoadReplicas();
-  Status CreateReplica(const ReplicaRow& row);
+  // `inserted` (optional): false when the group's row was there already.
+  Status CreateReplica(const ReplicaRow& row, bool* inserted = nullptr);
   Status DropReplica(uint64_t group);
 
   // Within Begin()/Commit(), SaveHardState and Apply's move of applied_lsn

@@ -280,7 +280,7 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   DropRemoved();
 }
 
-void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
+void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted, bool created) {
   paxos::ReplicaConfig config;
   config.whole_group_restarted = whole_group_restarted;
   config.group = row.group;
@@ -299,6 +299,7 @@ void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted) {
   uint64_t id = g.row.group;
   Group& added = groups_[id] = std::move(g);
   awake_.insert(id);
+  if (created) return;
   Status s = LoadTxnState(&added);
   CHECK(s.ok() && "cannot load transaction state");
 }

@@ -323,7 +323,9 @@ class StorageNode {
   void FlushReady();
   Status PersistAndApply(std::vector<std::pair<Group*, paxos::Ready>>& readies);
   void Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies);
-  void AddGroup(ReplicaRow row, bool whole_group_restarted = false);
+  // `created`: its row was just inserted, so it has no transaction state
+  // (locks, decisions) to load.
+  void AddGroup(ReplicaRow row, bool whole_group_restarted = false, bool created = false);
   // Stale reads: applies a committed record now or queues it (in a
   // transaction of the caller); applies what is due, or all of it.
   Status ApplyCommitted(Group* g, const paxos::Record& r, bool apply_items);

@@ -8,8 +8,9 @@ namespace ddb::cluster {
 void StorageNode::CreateReplica(ReplicaRow row, ReplyFn reply) {
   Request(std::move(reply), [this, row = std::move(row)](ReplyFn done) mutable {
     if (FindGroup(row.group) != nullptr) return done(Reply(Status::Ok()));
-    Status s = store_->CreateReplica(row);
-    if (s.ok()) AddGroup(std::move(row));
+    bool inserted = false;
+    Status s = store_->CreateReplica(row, &inserted);
+    if (s.ok()) AddGroup(std::move(row), /*whole_group_restarted=*/false, /*created=*/inserted);
     done(Reply(s));
   });
 }
