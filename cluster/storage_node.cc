@@ -2,6 +2,7 @@
 #include "cluster/storage_node.h"
 
 #include <pthread.h>
+#include <sched.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,6 +14,8 @@ namespace ddb::cluster {
 namespace {
 using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxReadyRounds = 16;
+// A node thread woken for fewer tasks than this yields once (Run).
+constexpr size_t kYieldBelowTasks = 4;
 
 }  // namespace
 
@@ -182,6 +185,17 @@ void StorageNode::Run() {
       cv_.wait_until(lock, wake_at, [&] { return !inbox_.empty() || off_; });
       batch.swap(inbox_);
       stop = off_;
+    }
+    // Woken for only a few tasks: give the core up once (sched_yield), so
+    // that the threads about to hand this node more work (HTTP workers with
+    // requests parsed, peers with messages) do so first, and this round's
+    // group commit takes it all. With nothing else runnable it returns at
+    // once. make bench, PutItem at 16 connections: +4 to 6%, and a lower p99.
+    if (!stop && !batch.empty() && batch.size() < kYieldBelowTasks) {
+      sched_yield();
+      std::lock_guard<std::mutex> lock(mu_);
+      for (Task& t : inbox_) batch.push_back(std::move(t));
+      inbox_.clear();
     }
     // The clock first, so that a replica woken by a task below is handed
     // every tick it slept through.
