@@ -380,6 +380,10 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route) {
       row.members = p.members;
       row.hash_lo = p.hash_lo;
       row.hash_hi = p.hash_hi;
+      // Every member promised to the first one's ballot of round 1, so that
+      // it can lead without an election (paxos::Replica::LeadNewGroup).
+      // Rows already there (a create finished after a crash) keep theirs.
+      row.state.hard_state.promised = paxos::MakeBallot(1, p.members.front());
       node_by_id_[n]->CreateReplica(row, barrier.Slot(slot++));
     }
   }
@@ -429,7 +433,9 @@ Result<TableMeta> ClusterImpl::CreateTable(const std::string& name, const std::s
   }
   RETURN_IF_ERROR(meta_->SaveTable(*route));
   RETURN_IF_ERROR(CreateReplicas(*route));
-  for (const PartitionRoute& p : route->partitions) node_by_id_[p.members.front()]->Campaign(p.group);
+  for (const PartitionRoute& p : route->partitions) {
+    node_by_id_[p.members.front()]->Campaign(p.group, /*new_group=*/true);
+  }
   route->meta.state = TableState::kActive;
   RETURN_IF_ERROR(meta_->SaveTable(*route));
   PublishRoute(route);

@@ -178,8 +178,10 @@ class StorageNode {
 
   // Requests (answered through `reply`, on the node thread).
   void CreateReplica(ReplicaRow row, ReplyFn reply);
-  // Starts an election for `group` on this node now (no reply).
-  void Campaign(uint64_t group);
+  // Starts an election for `group` on this node now (no reply). new_group:
+  // the group was just created with every member promised to (1, this
+  // node), so its replica here leads at once (paxos::Replica::LeadNewGroup).
+  void Campaign(uint64_t group, bool new_group = false);
   void DropReplica(uint64_t group, ReplyFn reply);
   // Leader only: proposes `next` as the group's configuration
   // (paxos::Replica::ProposeConfig); the reply's lsn is the change's LSN and

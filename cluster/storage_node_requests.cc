@@ -15,11 +15,15 @@ void StorageNode::CreateReplica(ReplicaRow row, ReplyFn reply) {
   });
 }
 
-void StorageNode::Campaign(uint64_t group) {
-  Request(nullptr, [this, group](ReplyFn) {
+void StorageNode::Campaign(uint64_t group, bool new_group) {
+  Request(nullptr, [this, group, new_group](ReplyFn) {
     if (Group* g = FindGroup(group)) {
       Wake(g);
-      g->replica->Campaign();
+      if (new_group) {
+        g->replica->LeadNewGroup();
+      } else {
+        g->replica->Campaign();
+      }
     }
   });
 }

@@ -266,6 +266,10 @@ void Replica::Campaign() {
   impl_->Wake(0, true);
   impl_->Campaign();
 }
+void Replica::LeadNewGroup() {
+  impl_->Wake(0, true);
+  impl_->LeadNewGroup();
+}
 void Replica::Step(const Message& m) {
   impl_->Wake(0, true);
   impl_->Step(m);

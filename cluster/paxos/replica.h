@@ -439,6 +439,17 @@ class Replica {
   // Ignored on a replica that may not lead (a log replica, a removed one, or
   // one that does not know its configuration yet).
   void Campaign();
+  // The first leader of a new group, without phase 1: the driver created
+  // every member of the group empty and promised to MakeBallot(1, L), each
+  // persisted before this call on L. Phase 1 at that ballot could only learn
+  // what it already knows (a majority, all of them, promised it and
+  // accepted nothing; no ballot below it was ever used, since a campaign
+  // from such a promise is at round 2), so L leads at once: it writes its
+  // opening record and sends Accepts. Only while this replica is a follower
+  // with an empty log, commit LSN 0, no joined_lsn and exactly that promise;
+  // otherwise this is Campaign(). The first write to a new table then waits
+  // for one round of Accepts instead of a Prepare round before it.
+  void LeadNewGroup();
 
   void Step(const Message& m);
   void Tick();

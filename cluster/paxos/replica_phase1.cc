@@ -38,6 +38,23 @@ void Replica::Impl::Campaign() {
   MaybeBecomeLeader();  // a group of one
 }
 
+void Replica::Impl::LeadNewGroup() {
+  if (removed_ || !CanLead() || role_ != Role::kFollower || log_.last_lsn() != 0 || commit_lsn_ != 0 ||
+      config_.joined_lsn != 0 || promised_ != MakeBallot(1, config_.self)) {
+    return Campaign();
+  }
+  prevoting_ = false;
+  leader_ = 0;
+  match_lsn_ = commit_lsn_;
+  flush_accepts_ = false;
+  recover_from_ = commit_lsn_ + 1;
+  recovered_.clear();
+  recovered_configs_.clear();
+  peers_.clear();
+  ResetElectionTimer();
+  BecomeLeader();
+}
+
 // Sends a Prepare to every member of the recovery chain not asked yet.
 void Replica::Impl::PrepareChainMembers() {
   const Configuration* base = ConfigAt(commit_lsn_);

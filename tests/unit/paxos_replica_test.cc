@@ -224,6 +224,57 @@ TEST_CASE("paxos: Campaign elects a leader that commits after one Accepted", "[u
   CHECK(g.r(3).trim_lsn() == 2);
 }
 
+TEST_CASE("paxos: LeadNewGroup leads a new group without phase 1", "[unit]") {
+  Group g;
+  // As CreateReplicas does: every member created promised to (1, 2).
+  for (NodeId id : {1, 2, 3}) {
+    g.node(id).disk.hard_state.promised = MakeBallot(1, 2);
+    g.Start(id);
+  }
+  g.r(2).LeadNewGroup();
+  REQUIRE(g.r(2).IsLeader());
+  CHECK(g.r(2).ballot() == MakeBallot(1, 2));
+  std::vector<Message> sent = g.Drain(2);
+  for (const Message& m : sent) CHECK(m.type != Type::kPrepare);
+  // The opening no-op, then a write, each committed by one follower's Accepted.
+  REQUIRE(To(sent, 1).size() == 1);
+  CHECK(To(sent, 1)[0].type == Type::kAccept);
+  auto lsn = g.r(2).Propose("put a");
+  REQUIRE(lsn.ok());
+  CHECK(*lsn == 2);
+  for (const Message& m : g.Drain(2)) sent.push_back(m);
+  for (const Message& m : To(sent, 1)) {
+    for (const Message& ack : g.Deliver(m)) g.r(2).Step(ack);
+  }
+  g.Drain(2);
+  CHECK(g.r(2).commit_lsn() == 2);
+  CHECK(g.node(2).applied == std::vector<std::string>{"", "put a"});
+  CHECK(g.r(1).leader_hint() == 2);
+
+  // Not new any more: another member's LeadNewGroup is a campaign (phase 1)
+  // at a higher round, once the lease it granted has run out.
+  g.Idle({1}, 10);
+  g.r(1).LeadNewGroup();
+  CHECK_FALSE(g.r(1).IsLeader());
+  std::vector<Message> prepares = g.Drain(1);
+  REQUIRE_FALSE(prepares.empty());
+  for (const Message& m : prepares) {
+    CHECK(m.type == Type::kPrepare);
+    CHECK(m.ballot == MakeBallot(2, 1));
+  }
+}
+
+TEST_CASE("paxos: LeadNewGroup campaigns unless every member promised its ballot (1, self)", "[unit]") {
+  Group g;  // members created without the promise: a plain campaign
+  g.r(1).LeadNewGroup();
+  CHECK_FALSE(g.r(1).IsLeader());
+  std::vector<Message> prepares = g.Drain(1);
+  REQUIRE(prepares.size() == 2);
+  for (const Message& m : prepares) CHECK(m.type == Type::kPrepare);
+  g.Settle(prepares);
+  CHECK(g.r(1).IsLeader());
+}
+
 TEST_CASE("paxos: a non-leader refuses proposals", "[unit]") {
   Group g;
   auto lsn = g.r(2).Propose("x");

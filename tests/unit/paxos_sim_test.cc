@@ -9,7 +9,11 @@
 // that skip the pre-vote; one global clock that ticks every live replica at
 // once; and configuration changes: a down member is replaced by a log
 // replica on a spare node, and later a full replica comes back and the log
-// replica leaves. Most seeds let idle groups go quiet (quiesce_ticks): the
+// replica leaves. Half the seeds start the group as the cluster creates a
+// table's partition: every member's disk already promised ballot (1, L) and
+// L is told LeadNewGroup(), which leads without phase 1; explicit campaigns
+// are then sometimes LeadNewGroup() calls, which must fall back to a
+// campaign whenever the group is not new any more. Most seeds let idle groups go quiet (quiesce_ticks): the
 // simulator then stops ticking a quiet replica, wakes it with the ticks it
 // missed before anything reaches it, and wakes it when a member's node
 // becomes unreachable or restarts (the driver's per-node heartbeats; here an
@@ -163,9 +167,17 @@ class Sim {
   explicit Sim(uint64_t seed) : seed_(seed), rng_(seed) {
     DrawProfile();
     for (NodeId id = 1; id <= kNodes; ++id) node(id).id = id;
+    // As ClusterImpl::CreateReplicas and CreateTable do, on half the seeds.
+    new_group_ = rng_.Percent(50);
+    const NodeId first = static_cast<NodeId>(1 + rng_.Uniform(kInitial));
     for (NodeId id = 1; id <= kInitial; ++id) {
       node(id).exists = true;
+      if (new_group_) node(id).disk.hard_state.promised = ddb::paxos::MakeBallot(1, first);
       Start(node(id));
+    }
+    if (new_group_) {
+      node(first).replica->LeadNewGroup();
+      Drive(node(first));
     }
   }
 
@@ -336,7 +348,11 @@ class Sim {
     if (SimNode* n = RandomNode(true)) {
       Touch(*n);
       if (!n->replica) return;
-      n->replica->Campaign();
+      if (new_group_ && rng_.Percent(50)) {
+        n->replica->LeadNewGroup();  // not new any more (or not its ballot): a campaign
+      } else {
+        n->replica->Campaign();
+      }
       Drive(*n);
     }
   }
@@ -823,6 +839,7 @@ class Sim {
   std::map<Ballot, NodeId> leaders_;
   std::map<Ballot, ServeInterval> serving_;
   std::string failure_;
+  bool new_group_ = false;  // started by LeadNewGroup()
 };
 
 TEST_CASE("paxos sim: safety under faults, then convergence", "[sim]") {
