@@ -11,7 +11,6 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
-#include <cstdio>
 
 namespace ddb {
 
@@ -189,10 +188,11 @@ int WireConnection::OnMessageComplete(http_parser* p) {
 bool WireConnection::Write(const WireResponse& response, bool head_only, bool close, bool http10) {
   std::string head;
   head.reserve(256);
-  const char* reason = http_status_str(static_cast<http_status>(response.status));
-  char line[64];
-  std::snprintf(line, sizeof line, "HTTP/1.1 %d %s\r\n", response.status, reason);
-  head += line;
+  head += "HTTP/1.1 ";
+  head += std::to_string(response.status);
+  head += ' ';
+  head += http_status_str(static_cast<http_status>(response.status));
+  head += "\r\n";
   for (const auto& [name, value] : response.headers) {
     head += name;
     head += ": ";
