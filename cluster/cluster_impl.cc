@@ -415,23 +415,21 @@ void ClusterImpl::PublishRoute(std::shared_ptr<const TableRoute> route) {
 Result<TableMeta> ClusterImpl::CreateTable(const std::string& name, const std::string& schema) {
   std::lock_guard<std::mutex> lock(ddl_mu_);
   if (memds_.front()->Lookup(name)) return Status::AlreadyExists(name);
-  auto id = meta_->NextId("table_id");
-  if (!id.ok()) return id.status();
   auto route = std::make_shared<TableRoute>();
-  route->meta = TableMeta{name, *id, schema, NowMs(), TableState::kCreating, options_.partitions_per_table};
   const uint64_t n = options_.partitions_per_table;
-  const uint64_t span = UINT64_MAX / n;
-  auto groups = meta_->NextId("group_id", n);
-  if (!groups.ok()) return groups.status();
-  for (uint64_t i = 0; i < n; ++i) {
-    PartitionRoute p;
-    p.group = *groups + i;
-    p.hash_lo = i == 0 ? 0 : i * span + 1;
-    p.hash_hi = i + 1 == n ? UINT64_MAX : (i + 1) * span;
-    p.members = Place(p.group);
-    route->partitions.push_back(std::move(p));
-  }
-  RETURN_IF_ERROR(meta_->SaveTable(*route));
+  // Its ids and its row in state kCreating, in one transaction of meta.sqlite.
+  RETURN_IF_ERROR(meta_->CreateTable(route.get(), n, [&](uint64_t id, uint64_t first_group) {
+    route->meta = TableMeta{name, id, schema, NowMs(), TableState::kCreating, options_.partitions_per_table};
+    const uint64_t span = UINT64_MAX / n;
+    for (uint64_t i = 0; i < n; ++i) {
+      PartitionRoute p;
+      p.group = first_group + i;
+      p.hash_lo = i == 0 ? 0 : i * span + 1;
+      p.hash_hi = i + 1 == n ? UINT64_MAX : (i + 1) * span;
+      p.members = Place(p.group);
+      route->partitions.push_back(std::move(p));
+    }
+  }));
   RETURN_IF_ERROR(CreateReplicas(*route));
   for (const PartitionRoute& p : route->partitions) {
     node_by_id_[p.members.front()]->Campaign(p.group, /*new_group=*/true);

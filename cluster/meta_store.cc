@@ -91,13 +91,17 @@ Result<std::vector<TableRoute>> MetaStore::LoadAll() {
 }
 
 Result<uint64_t> MetaStore::NextId(const std::string& counter, uint64_t count) {
-  CHECK(count > 0);
   std::lock_guard<std::mutex> lock(mu_);
+  return NextIdLocked(counter, count);
+}
+
+Result<uint64_t> MetaStore::NextIdLocked(const std::string& counter, uint64_t count) {
+  CHECK(count > 0);
   Statement& up = next_id_.Reset();
   up.BindText(1, counter).Bind(2, static_cast<int64_t>(count));
   auto row = up.Step();
   const uint64_t v = row.ok() && *row ? static_cast<uint64_t>(up.Int(0)) - count + 1 : 0;
-  up.Reset();  // finishes the statement: its write transaction commits
+  up.Reset();  // finishes the statement (outside a transaction, it commits)
   if (!row.ok()) return row.status();
   CHECK(*row);
   return v;
@@ -106,6 +110,35 @@ Result<uint64_t> MetaStore::NextId(const std::string& counter, uint64_t count) {
 Status MetaStore::SaveTable(const TableRoute& route) {
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(db_->Begin());
+  Status s = SaveRows(route);
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
+}
+
+// Three commits before (two ids, then the rows), each a write to the WAL:
+// one here, on the path of every CreateTable (and of a -seed start).
+Status MetaStore::CreateTable(TableRoute* route, uint64_t groups,
+                              const std::function<void(uint64_t table_id, uint64_t first_group)>& fill) {
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(db_->Begin());
+  auto id = NextIdLocked("table_id", 1);
+  Result<uint64_t> first = id.ok() ? NextIdLocked("group_id", groups) : Result<uint64_t>(id.status());
+  Status s = first.status();
+  if (s.ok()) {
+    fill(*id, *first);
+    s = SaveRows(*route);
+  }
+  if (!s.ok()) {
+    db_->Rollback();
+    return s;
+  }
+  return db_->Commit();
+}
+
+Status MetaStore::SaveRows(const TableRoute& route) {
   const TableMeta& m = route.meta;
   Statement& t = save_table_.Reset();
   t.BindText(1, m.name).Bind(2, static_cast<int64_t>(m.id)).Bind(3, m.schema);
@@ -121,11 +154,7 @@ Status MetaStore::SaveTable(const TableRoute& route) {
     p.Bind(5, static_cast<int64_t>(pr.hash_hi)).BindText(6, members).BindText(7, log_members);
     s = p.Run();
   }
-  if (!s.ok()) {
-    db_->Rollback();
-    return s;
-  }
-  return db_->Commit();
+  return s;
 }
 
 Status MetaStore::DeleteTable(const TableMeta& meta) {

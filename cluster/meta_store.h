@@ -15,6 +15,7 @@
 // Thread safety: every method may be called from any thread (one mutex).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -34,6 +35,11 @@ class MetaStore {
   // "group_id") in one transaction; returns the first of them.
   Result<uint64_t> NextId(const std::string& counter, uint64_t count = 1);
   Status SaveTable(const TableRoute& route);  // inserts or replaces table and partitions
+  // A new table, in one transaction: hands out its id and `groups` group
+  // ids, calls `fill` with them to complete `route` (its meta.id and
+  // partitions), and saves it.
+  Status CreateTable(TableRoute* route, uint64_t groups,
+                     const std::function<void(uint64_t table_id, uint64_t first_group)>& fill);
   Status DeleteTable(const TableMeta& meta);
   // The database itself, for snapshots (cluster/snapshots.h), used only
   // while no table operation runs (ClusterImpl holds its DDL mutex).
@@ -41,6 +47,10 @@ class MetaStore {
 
  private:
   explicit MetaStore(std::unique_ptr<SqliteDb> db) : db_(std::move(db)) {}
+  // The parts of the methods above, with mu_ held: NextIdLocked commits on
+  // its own outside a transaction; SaveRows needs one.
+  Result<uint64_t> NextIdLocked(const std::string& counter, uint64_t count);
+  Status SaveRows(const TableRoute& route);
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // guarded by mu_
   Statement next_id_, save_table_, save_partition_;  // guarded by mu_; prepared on first use

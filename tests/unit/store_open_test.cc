@@ -6,6 +6,7 @@
 // on first use report a bad statement from Step() and never crash.
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 #include <string>
 
@@ -255,6 +256,28 @@ TEST_CASE("store open: meta.sqlite new, and from before user_version", "[unit]")
     auto id = (*meta)->NextId("table_id");
     REQUIRE(id.ok());
     CHECK(*id == 1);
+    // CreateTable: the next ids and the row, in one transaction.
+    for (const char* name : {"ns/a", "ns/b"}) {
+      TableRoute route;
+      REQUIRE((*meta)->CreateTable(&route, 2, [&](uint64_t table_id, uint64_t first_group) {
+        route.meta.name = name;
+        route.meta.id = table_id;
+        for (uint64_t g = first_group; g < first_group + 2; ++g) {
+          PartitionRoute p;
+          p.group = g;
+          p.members = {1, 3, 5};
+          route.partitions.push_back(p);
+        }
+      }).ok());
+    }
+    auto tables = (*meta)->LoadAll();
+    REQUIRE(tables.ok());
+    REQUIRE(tables->size() == 2);
+    std::map<std::string, std::vector<uint64_t>> groups;
+    for (const TableRoute& t : *tables) {
+      for (const PartitionRoute& p : t.partitions) groups[t.meta.name + "#" + std::to_string(t.meta.id)].push_back(p.group);
+    }
+    CHECK(groups == std::map<std::string, std::vector<uint64_t>>{{"ns/a#2", {1, 2}}, {"ns/b#3", {3, 4}}});
   }
   const std::string old_path = dir.File("old-meta.sqlite");
   {
