@@ -314,10 +314,13 @@ class StorageNode {
     std::optional<paxos::Message> message;
     std::function<void(ReplyFn)> fn;
     ReplyFn reply;
+    // A write to propose, or a replication message (Accept, Accepted): work
+    // for the round's group commit, worth gathering more of (Run).
+    bool write = false;
   };
 
   void Post(Task t);
-  void Request(ReplyFn reply, std::function<void(ReplyFn)> body);
+  void Request(ReplyFn reply, std::function<void(ReplyFn)> body, bool write = false);
   void FailAll(const Status& why);
   void Run();
   void RunTask(Task& t);

@@ -44,7 +44,7 @@ void StorageNode::Write(uint64_t group, WalRecord record, ReplyFn reply) {
       if (!locked.ok()) return done(Reply(locked));
     }
     Propose(g, record, NodeReply(), std::move(done));
-  });
+  }, /*write=*/true);
 }
 
 void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply) {
@@ -52,7 +52,7 @@ void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply
     Group* g = FindGroup(group);
     if (RefuseUnlessLeader(g, done)) return;
     RunMutator(g, key, mutator, std::move(done));
-  });
+  }, /*write=*/true);
 }
 
 // Reads: a consistent one only from a leader that holds a valid lease and

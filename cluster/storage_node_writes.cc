@@ -141,7 +141,7 @@ void StorageNode::WriteBatch(uint64_t group, std::vector<BatchStep> steps, Reply
     Group* g = FindGroup(group);
     if (RefuseUnlessLeader(g, done)) return;
     ProposeBatch(g, steps, std::move(done));
-  });
+  }, /*write=*/true);
 }
 
 void StorageNode::ProposeBatch(Group* g, std::vector<BatchStep>& steps, ReplyFn done) {
