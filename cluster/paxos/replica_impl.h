@@ -101,6 +101,7 @@ struct Replica::Impl {
   // replica_phase1.cc: elections.
   void Campaign();
   void LeadNewGroup();
+  void BeginRound();
   void HandlePrepare(const Message& m);
   void HandlePromise(const Message& m);
   void PrepareChainMembers();

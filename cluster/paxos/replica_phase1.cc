@@ -22,27 +22,30 @@ void Replica::Impl::Campaign() {
   if (removed_ || !CanLead() || !MayPromise()) return;
   LeaveLeadership();
   role_ = Role::kCandidate;
-  prevoting_ = false;
+  BeginRound();
   promised_ = MakeBallot(BallotRound(std::max(promised_, seen_ballot_)) + 1, config_.self);
   hard_state_dirty_ = true;  // persisted before the Prepares leave
-  leader_ = 0;
-  match_lsn_ = commit_lsn_;
-  flush_accepts_ = false;
-  recover_from_ = commit_lsn_ + 1;
-  recovered_.clear();
-  recovered_configs_.clear();
   for (Lsn lsn = recover_from_; lsn <= log_.last_lsn(); ++lsn) MergeRecovered(log_.At(lsn));
-  peers_.clear();
   PrepareChainMembers();
   ResetElectionTimer();
   MaybeBecomeLeader();  // a group of one
 }
 
+// A new group's first leader (see replica.h): phase 1 at its ballot would
+// learn nothing, so it is skipped.
 void Replica::Impl::LeadNewGroup() {
   if (removed_ || !CanLead() || role_ != Role::kFollower || log_.last_lsn() != 0 || commit_lsn_ != 0 ||
       config_.joined_lsn != 0 || promised_ != MakeBallot(1, config_.self)) {
     return Campaign();
   }
+  BeginRound();
+  ResetElectionTimer();
+  BecomeLeader();
+}
+
+// Forgets the leader and the state of any earlier round: where phase 1
+// (and leading a new group) starts from.
+void Replica::Impl::BeginRound() {
   prevoting_ = false;
   leader_ = 0;
   match_lsn_ = commit_lsn_;
@@ -51,8 +54,6 @@ void Replica::Impl::LeadNewGroup() {
   recovered_.clear();
   recovered_configs_.clear();
   peers_.clear();
-  ResetElectionTimer();
-  BecomeLeader();
 }
 
 // Sends a Prepare to every member of the recovery chain not asked yet.
