@@ -118,8 +118,8 @@ Status MetaStore::SaveTable(const TableRoute& route) {
   return db_->Commit();
 }
 
-// Three commits before (two ids, then the rows), each a write to the WAL:
-// one here, on the path of every CreateTable (and of a -seed start).
+// One commit (one write to the WAL) on the path of every CreateTable, and
+// of a -seed start, where NextId twice and SaveTable made three.
 Status MetaStore::CreateTable(TableRoute* route, uint64_t groups,
                               const std::function<void(uint64_t table_id, uint64_t first_group)>& fill) {
   std::lock_guard<std::mutex> lock(mu_);

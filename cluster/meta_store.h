@@ -37,7 +37,8 @@ class MetaStore {
   Status SaveTable(const TableRoute& route);  // inserts or replaces table and partitions
   // A new table, in one transaction: hands out its id and `groups` group
   // ids, calls `fill` with them to complete `route` (its meta.id and
-  // partitions), and saves it.
+  // partitions), and saves it. `fill` runs with the store's mutex held: it
+  // must not call the store.
   Status CreateTable(TableRoute* route, uint64_t groups,
                      const std::function<void(uint64_t table_id, uint64_t first_group)>& fill);
   Status DeleteTable(const TableMeta& meta);
