@@ -204,65 +204,74 @@ std::optional<GroupCopy> ScrubStore::TakeCopy(uint64_t group, uint64_t scrub_id)
   return c;
 }
 
+ScrubStore::ScrubStore(SqliteDb* db)
+    : db_(db),
+      read_wal_(db->PrepareLater(
+          "SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 AND lsn<=?3 ORDER BY lsn LIMIT ?4")),
+      trim_wal_(db->PrepareLater("DELETE FROM wal WHERE group_id=?1 AND lsn<=?2")),
+      // length() of a blob comes from the record header: its overflow pages are not read.
+      wal_slice_end_(db->PrepareLater(
+          "SELECT lsn,length(data) FROM wal WHERE group_id=?1 AND lsn<=?2 ORDER BY lsn LIMIT ?3")),
+      applied_lsn_(db->PrepareLater("SELECT coalesce(max(applied_lsn),0) FROM replicas WHERE group_id=?1")) {}
+
 Result<std::vector<paxos::Record>> ScrubStore::ReadWal(uint64_t group, paxos::Lsn after, paxos::Lsn through,
                                                        size_t max, size_t max_bytes) {
-  auto st = db_->Prepare(
-      "SELECT lsn,ballot,data,crc,kind FROM wal WHERE group_id=?1 AND lsn>?2 AND lsn<=?3 ORDER BY lsn LIMIT ?4");
-  if (!st.ok()) return st.status();
-  st->Bind(1, S(group)).Bind(2, S(after)).Bind(3, S(through)).Bind(4, S(max));
+  Statement& st = read_wal_.Reset();
+  st.Bind(1, S(group)).Bind(2, S(after)).Bind(3, S(through)).Bind(4, S(max));
   std::vector<paxos::Record> out;
   size_t bytes = 0;
-  while (bytes < max_bytes) {
-    auto more = st->Step();
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    paxos::Record r{static_cast<uint64_t>(st->Int(0)), static_cast<uint64_t>(st->Int(1)), st->Blob(2)};
-    r.kind = static_cast<paxos::RecordKind>(st->Int(4));
+  Status s;
+  while (s.ok() && bytes < max_bytes) {
+    auto more = st.Step();
+    if (!more.ok()) s = more.status();
+    if (!s.ok() || !*more) break;
+    paxos::Record r{static_cast<uint64_t>(st.Int(0)), static_cast<uint64_t>(st.Int(1)), st.Blob(2)};
+    r.kind = static_cast<paxos::RecordKind>(st.Int(4));
     uLong crc = crc32(0, reinterpret_cast<const Bytef*>(r.data.data()), static_cast<uInt>(r.data.size()));
-    if (static_cast<int64_t>(crc) != st->Int(3)) {
-      return Status::Corruption("WAL record checksum mismatch: group " + std::to_string(group) + " lsn " +
-                                std::to_string(r.lsn));
+    if (static_cast<int64_t>(crc) != st.Int(3)) {
+      s = Status::Corruption("WAL record checksum mismatch: group " + std::to_string(group) + " lsn " +
+                             std::to_string(r.lsn));
+      break;
     }
     bytes += r.data.size();
     out.push_back(std::move(r));
   }
+  st.Reset();  // ends its read, which may have stopped early
+  if (!s.ok()) return s;
   return out;
 }
 
 Status ScrubStore::TrimWal(uint64_t group, paxos::Lsn through) {
-  auto st = db_->Prepare("DELETE FROM wal WHERE group_id=?1 AND lsn<=?2");
-  if (!st.ok()) return st.status();
-  return st->Bind(1, S(group)).Bind(2, S(through)).Run();
+  return trim_wal_.Reset().Bind(1, S(group)).Bind(2, S(through)).Run();
 }
 
 Result<paxos::Lsn> ScrubStore::WalSliceEnd(uint64_t group, paxos::Lsn through, size_t max, size_t max_bytes) {
-  // length() of a blob comes from the record header: its overflow pages are not read.
-  auto st = db_->Prepare("SELECT lsn,length(data) FROM wal WHERE group_id=?1 AND lsn<=?2 ORDER BY lsn LIMIT ?3");
-  if (!st.ok()) return st.status();
-  st->Bind(1, S(group)).Bind(2, S(through)).Bind(3, S(max));
+  Statement& st = wal_slice_end_.Reset();
+  st.Bind(1, S(group)).Bind(2, S(through)).Bind(3, S(max));
   paxos::Lsn end = 0;
   size_t bytes = 0;
+  Status s;
   while (bytes < max_bytes) {
-    auto more = st->Step();
-    if (!more.ok()) return more.status();
-    if (!*more) break;
-    end = static_cast<paxos::Lsn>(st->Int(0));
-    bytes += static_cast<size_t>(st->Int(1));
+    auto more = st.Step();
+    if (!more.ok()) s = more.status();
+    if (!s.ok() || !*more) break;
+    end = static_cast<paxos::Lsn>(st.Int(0));
+    bytes += static_cast<size_t>(st.Int(1));
   }
+  st.Reset();  // ends its read, which may have stopped early
+  if (!s.ok()) return s;
   return end;
 }
 
-Result<paxos::Lsn> ScrubStore::GroupLsn(const char* sql, uint64_t group) {
-  auto st = db_->Prepare(sql);
-  if (!st.ok()) return st.status();
-  st->Bind(1, S(group));
-  auto row = st->Step();
-  if (!row.ok()) return row.status();
-  return static_cast<paxos::Lsn>(st->Int(0));
-}
 
 Result<paxos::Lsn> ScrubStore::AppliedLsn(uint64_t group) {
-  return GroupLsn("SELECT coalesce(max(applied_lsn),0) FROM replicas WHERE group_id=?1", group);
+  Statement& st = applied_lsn_.Reset();
+  st.Bind(1, S(group));
+  auto row = st.Step();
+  const paxos::Lsn lsn = row.ok() && *row ? static_cast<paxos::Lsn>(st.Int(0)) : 0;
+  st.Reset();
+  if (!row.ok()) return row.status();
+  return lsn;
 }
 
 Result<std::pair<std::string, std::string>> ScrubStore::FlipItemBit(uint64_t group, uint64_t pick) {

@@ -63,7 +63,7 @@ struct GroupCopy {
 
 class ScrubStore {
  public:
-  explicit ScrubStore(SqliteDb* db) : db_(db) {}
+  explicit ScrubStore(SqliteDb* db);
   void set_node_id(uint32_t id) { node_id_ = id; }
 
   // Called by NodeStore::Apply when it applies a scrub marker at `lsn`.
@@ -106,10 +106,10 @@ class ScrubStore {
   Status LoseWal(uint64_t group, paxos::Lsn lsn);
 
  private:
-  // The one integer `sql` selects for the group bound to ?1.
-  Result<paxos::Lsn> GroupLsn(const char* sql, uint64_t group);
-
   SqliteDb* db_;
+  // The archiver's statements, prepared once: it reads and trims in
+  // slices, each a call here (scrub.h, "Archiving").
+  Statement read_wal_, trim_wal_, wal_slice_end_, applied_lsn_;
   uint32_t node_id_ = 0;
   std::map<uint64_t, std::deque<MarkerDigest>> digests_;
   std::map<std::pair<uint64_t, uint64_t>, GroupCopy> copies_;
