@@ -1,11 +1,12 @@
 // Content codings with zlib; see http_coding.h.
 #include "src/http_coding.h"
 
-#include <strings.h>
 #include <zlib.h>
 
 #include <cstdlib>
 #include <vector>
+
+#include "src/http_text.h"
 
 namespace ddb {
 
@@ -20,10 +21,6 @@ std::string_view Trim(std::string_view s) {
   while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
   while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
   return s;
-}
-
-bool EqualsNoCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && strncasecmp(a.data(), b.data(), a.size()) == 0;
 }
 
 // A q-value: digits, at most one '.', an optional sign. Unreadable: 1.
@@ -76,17 +73,17 @@ Coding ChooseCoding(std::string_view accept_encoding) {
         const std::string_view param = params.substr(0, next);
         params = next == std::string_view::npos ? std::string_view() : params.substr(next + 1);
         const size_t eq = param.find('=');
-        if (eq != std::string_view::npos && EqualsNoCase(Trim(param.substr(0, eq)), "q")) {
+        if (eq != std::string_view::npos && EqualsIgnoreCase(Trim(param.substr(0, eq)), "q")) {
           q = QValue(param.substr(eq + 1));
           break;
         }
       }
     }
     const Acceptance a{q, true, position};
-    if (EqualsNoCase(name, "gzip") && !gzip_seen) {
+    if (EqualsIgnoreCase(name, "gzip") && !gzip_seen) {
       gzip = a;
       gzip_seen = true;
-    } else if (EqualsNoCase(name, "deflate") && !deflate_seen) {
+    } else if (EqualsIgnoreCase(name, "deflate") && !deflate_seen) {
       deflate = a;
       deflate_seen = true;
     } else if (name == "*" && !any_seen) {
@@ -131,9 +128,9 @@ std::string Compress(Coding coding, std::string_view body) {
 
 DecodeResult Decode(std::string_view content_encoding, size_t max_bytes, std::string* body) {
   const std::string_view coding = Trim(content_encoding);
-  if (coding.empty() || EqualsNoCase(coding, "identity")) return DecodeResult::kOk;
-  const bool gzip = EqualsNoCase(coding, "gzip");
-  if (!gzip && !EqualsNoCase(coding, "deflate")) return DecodeResult::kUnknownCoding;
+  if (coding.empty() || EqualsIgnoreCase(coding, "identity")) return DecodeResult::kOk;
+  const bool gzip = EqualsIgnoreCase(coding, "gzip");
+  if (!gzip && !EqualsIgnoreCase(coding, "deflate")) return DecodeResult::kUnknownCoding;
   if (body->empty()) return DecodeResult::kDamaged;
   std::string out;
   std::vector<char> chunk(kChunkBytes);

@@ -8,7 +8,6 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <pthread.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -32,6 +31,7 @@
 #include <thread>
 
 #include "src/http_coding.h"
+#include "src/http_text.h"
 #include "src/http_wire.h"
 #include "webui/assets.h"
 
@@ -256,9 +256,7 @@ struct HttpServer::Impl {
     const std::string* content_encoding = nullptr;
     const std::string* accept_encoding = nullptr;
     for (const auto& [key, value] : req.headers) {
-      auto is = [&key = key](std::string_view name) {
-        return key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0;
-      };
+      auto is = [&key = key](std::string_view name) { return EqualsIgnoreCase(key, name); };
       if (is("X-Amz-Target")) in.target = value;
       else if (is("Content-Type")) in.content_type = value;
       else if (is("Authorization")) in.authorization = value;

@@ -2,7 +2,6 @@
 // http_parser's callbacks; see http_wire.h.
 #include "src/http_wire.h"
 
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/uio.h>
@@ -11,6 +10,8 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+
+#include "src/http_text.h"
 
 namespace ddb {
 
@@ -72,7 +73,7 @@ WireConnection* Self(http_parser* p) { return static_cast<WireConnection*>(p->da
 
 const std::string* WireRequest::Header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (key.size() == name.size() && strncasecmp(key.data(), name.data(), name.size()) == 0) return &value;
+    if (EqualsIgnoreCase(key, name)) return &value;
   }
   return nullptr;
 }
@@ -161,7 +162,7 @@ int WireConnection::OnHeadersComplete(http_parser* p) {
     return -1;
   }
   const std::string* expect = c->request_->Header("Expect");
-  if (expect != nullptr && strcasecmp(expect->c_str(), "100-continue") == 0 && p->http_minor >= 1) {
+  if (expect != nullptr && EqualsIgnoreCase(*expect, "100-continue") && p->http_minor >= 1) {
     static const char kContinue[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (!c->SendAll(kContinue, sizeof(kContinue) - 1, nullptr, 0)) return -1;
   }
