@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <optional>
 
 #include "api/index_builder.h"
 #include "api/operations.h"
@@ -41,8 +42,15 @@ ApiResult<ResolvedTable> Named(Context& ctx, const JsonValue& req) {
   return ResolveTable(ctx, *name, "Requested resource not found: Table: " + *name + " not found");
 }
 
-// "arn:aws:dynamodb:<region>:<account>:table/<name>" names a table of the
-// caller's namespace.
+// The table name in "arn:aws:dynamodb:<region>:<account>:table/<name>"
+// (a table of the caller's namespace); nullopt when `arn` is not a table ARN.
+std::optional<std::string> TableOfArn(const std::string& arn) {
+  const std::string marker = ":table/";
+  const size_t at = arn.find(marker);
+  if (arn.rfind("arn:aws:dynamodb:", 0) != 0 || at == std::string::npos) return std::nullopt;
+  return arn.substr(at + marker.size());
+}
+
 ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
   std::string arn;
   auto got = GetString(req, "ResourceArn", &arn);
@@ -51,14 +59,10 @@ ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
     return Error::Validation("1 validation error detected: Value null at 'resourceArn' failed to satisfy "
                              "constraint: Member must not be null");
   }
-  const std::string marker = ":table/";
-  size_t at = arn.find(marker);
-  if (arn.rfind("arn:aws:dynamodb:", 0) != 0 || at == std::string::npos) {
-    return Error::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
-  }
-  std::string name = arn.substr(at + marker.size());
+  const std::optional<std::string> name = TableOfArn(arn);
+  if (!name) return Error::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
   // DynamoDB's message has this typo.
-  return ResolveTable(ctx, name, "Requested resource not found: ResourcArn: " + arn + " not found");
+  return ResolveTable(ctx, *name, "Requested resource not found: ResourcArn: " + arn + " not found");
 }
 
 // Characters of UTF-8 text (code points), and whether each is one a tag may
@@ -331,19 +335,15 @@ ApiResult<ResolvedTable> BackupTable(Context& ctx, const JsonValue& req) {
   std::string given;
   auto got = GetString(req, "TableName", &given);
   if (!got.ok()) return got.error();
-  const std::string marker = ":table/";
-  const size_t at = given.find(marker);
-  std::string name;
-  if (*got && given.rfind("arn:aws:dynamodb:", 0) == 0 && at != std::string::npos) {
-    name = given.substr(at + marker.size());
-  } else {
+  std::optional<std::string> name = *got ? TableOfArn(given) : std::nullopt;
+  if (!name) {
     auto n = ReadTableName(req);
     if (!n.ok()) return n.error();
     name = *n;
   }
-  auto t = ResolveTable(ctx, name, "");
+  auto t = ResolveTable(ctx, *name, "");
   if (!t.ok() && t.error().type == "ResourceNotFoundException") {
-    return Error{400, "TableNotFoundException", "Table not found: " + name};
+    return Error{400, "TableNotFoundException", "Table not found: " + *name};
   }
   return t;
 }
