@@ -114,7 +114,7 @@ const char* CodingName(Coding coding) {
 std::string Compress(Coding coding, std::string_view body) {
   z_stream z{};
   const int bits = coding == Coding::kGzip ? kGzipWindowBits : kWindowBits;
-  if (deflateInit2(&z, kLevel, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::string(body);
+  if (deflateInit2(&z, kLevel, Z_DEFLATED, bits, 8, Z_DEFAULT_STRATEGY) != Z_OK) return std::string();
   std::string out(deflateBound(&z, static_cast<uLong>(body.size())), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(body.data()));
   z.avail_in = static_cast<uInt>(body.size());

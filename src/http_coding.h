@@ -38,7 +38,8 @@ Coding ChooseCoding(std::string_view accept_encoding);
 // The name of `coding` for Content-Encoding ("gzip", "deflate"; "" for identity).
 const char* CodingName(Coding coding);
 
-// `body` compressed with `coding` (gzip or deflate).
+// `body` compressed with `coding` (gzip or deflate); empty when zlib fails
+// (out of memory).
 std::string Compress(Coding coding, std::string_view body);
 
 enum class DecodeResult { kOk, kUnknownCoding, kDamaged, kTooLarge };
