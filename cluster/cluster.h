@@ -284,6 +284,11 @@ struct ClusterOptions {
   // Open every node file at once, while meta.sqlite opens, instead of
   // waiting for OpenStorage() (-seed: seeding needs them all).
   bool open_storage_at_start = false;
+  // Leave the periodic threads (archiving and scrub, the transaction sweep,
+  // autoadmin's healer) to StartPeriodicWork() instead of starting them in
+  // Start(): the server starts them once it listens, so that making them is
+  // not on the way to its first answer.
+  bool defer_periodic_work = false;
   int azs = 3;
   int nodes_per_az = 2;
   int memds_nodes = 3;
@@ -458,6 +463,11 @@ class Cluster {
   // asks the next once it is done), leaving the other core to the requests;
   // otherwise all at once (-seed needs them all before it can go on).
   virtual void OpenStorage(bool one_at_a_time = false) = 0;
+
+  // Starts the periodic threads that ClusterOptions::defer_periodic_work
+  // held back (what any of them would do can also be asked for at once:
+  // ScrubNow, ArchiveNow). Idempotent; a no-op when none was held back.
+  virtual void StartPeriodicWork() = 0;
 
   // Stops every thread after finishing queued work; every acknowledged write
   // is in the node files. Idempotent.

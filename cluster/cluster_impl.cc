@@ -105,6 +105,7 @@ class ClusterImpl final : public Cluster {
   }
   std::vector<SnapshotInfo> ListSnapshots() override { return snapshots_.List(); }
   void Stop() override;
+  void StartPeriodicWork() override;
   void OpenStorage(bool one_at_a_time) override {
     if (!one_at_a_time) {
       for (auto& n : nodes_) n->OpenFile();
@@ -166,6 +167,9 @@ class ClusterImpl final : public Cluster {
   std::atomic<size_t> next_open_{0};       // the next node OpenNextNode asks
   std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
+  std::mutex periodic_mu_;
+  bool periodic_started_ = false;  // StartPeriodicWork() ran
+  bool stopping_ = false;          // Stop() ran
   std::mutex faults_mu_;
   NetworkFaults network_;  // guarded by faults_mu_
   std::unique_ptr<Scrubber> scrubber_;
@@ -303,7 +307,6 @@ Status ClusterImpl::Init() {
   if (!archive.ok()) return archive.status();
   scrubber_ = std::make_unique<Scrubber>(options_, archive.take(), memds_.front().get(), routers_.front().get());
   RETURN_IF_ERROR(scrubber_->Start());
-  txn_->StartSweep(nodes, std::chrono::milliseconds(options_.txn_recovery_ms));
   Healer::Hooks hooks;
   hooks.routes = [this] { return memds_.front()->List(""); };
   hooks.routes_version = [this] { return memds_.front()->version(); };
@@ -313,8 +316,19 @@ Status ClusterImpl::Init() {
   };
   hooks.link_cut = [this](paxos::NodeId a, paxos::NodeId b) { return transport_.IsCut(a, b); };
   healer_ = std::make_unique<Healer>(options_, nodes, std::move(hooks));
-  healer_->Start();
+  if (!options_.defer_periodic_work) StartPeriodicWork();
   return Status::Ok();
+}
+
+void ClusterImpl::StartPeriodicWork() {
+  std::lock_guard<std::mutex> lock(periodic_mu_);
+  if (periodic_started_ || stopping_) return;
+  periodic_started_ = true;
+  std::vector<StorageNode*> nodes;
+  for (auto& n : nodes_) nodes.push_back(n.get());
+  scrubber_->StartLoop();
+  txn_->StartSweep(std::move(nodes), std::chrono::milliseconds(options_.txn_recovery_ms));
+  healer_->Start();
 }
 
 Status ClusterImpl::SetPartitionMembers(const std::string& table, uint64_t table_id, uint64_t group,
@@ -336,6 +350,10 @@ Status ClusterImpl::SetPartitionMembers(const std::string& table, uint64_t table
 
 void ClusterImpl::Stop() {
   std::call_once(stopped_, [this] {
+    {
+      std::lock_guard<std::mutex> lock(periodic_mu_);
+      stopping_ = true;  // a later StartPeriodicWork() starts nothing
+    }
     if (healer_) healer_->Stop();
     if (propagator_) propagator_->Stop();
     if (scrubber_) scrubber_->Stop();

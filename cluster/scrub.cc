@@ -59,10 +59,13 @@ Scrubber::~Scrubber() { Stop(); }
 Status Scrubber::Start() {
   next_id_ = static_cast<uint64_t>(NowMs()) << 16;
   if (!archive_->load_error().empty()) Alarm(0, 0, "archive-corrupt", archive_->load_error());
+  return Status::Ok();
+}
+
+void Scrubber::StartLoop() {
   if (options_.archive_interval_ms > 0 || options_.scrub_interval_ms > 0) {
     thread_ = std::thread([this] { Loop(); });
   }
-  return Status::Ok();
 }
 
 // Tables deleted before the capture leave nothing in it.

@@ -78,8 +78,10 @@ class Scrubber {
   Scrubber(const ClusterOptions& options, std::unique_ptr<WalArchive> archive, MemdsNode* memds, Router* router);
   ~Scrubber();
 
-  // Opens the reference store; starts the background thread when an interval is set.
+  // Opens the reference store.
   Status Start();
+  // Starts the background thread when an interval is set; once, after Start().
+  void StartLoop();
   void Stop();
 
   // Scrubs the partitions of `routes` now; see Cluster::ScrubNow.

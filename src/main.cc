@@ -57,6 +57,7 @@ int main(int argc, char** argv) {
   co.data_dir = flags.db_path;
   co.fsync = flags.fsync;
   co.open_storage_at_start = !flags.seed.empty();  // seeding needs every node file
+  co.defer_periodic_work = true;                   // started below, once serving
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
   co.scrub_interval_ms = flags.scrub_interval_ms;
@@ -102,7 +103,6 @@ int main(int argc, char** argv) {
   ddb::api::TtlSweeper ttl(cluster->get(), std::chrono::milliseconds(flags.ttl_sweep_ms));
   ttl.set_gate(handler.gate());
   ttl.set_index_builder(handler.index_builder());
-  ttl.Start();
   ddb::HttpServer server(so, &handler, &admin);
   ddb::Status bound = server.Bind();
   if (!bound.ok()) {
@@ -126,6 +126,11 @@ int main(int argc, char** argv) {
     kill(getpid(), SIGTERM);
   });
   serving.detach();
+  // The periodic threads (archiving, scrub, the transaction sweep, the
+  // healer, TTL deletes) start now rather than before the first answer:
+  // making them took 0.2 to 1 ms of the main thread's start.
+  (*cluster)->StartPeriodicWork();
+  ttl.Start();
   int sig = 0;
   sigwait(&stop_signals, &sig);
   server.Drain();   // every request in flight has been answered

@@ -636,6 +636,37 @@ TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scr
   CHECK(CountAlarms(r, "replica-mismatch", part.members[1]) >= 1);
 }
 
+TEST_CASE("scrub: deferred periodic work starts with StartPeriodicWork, once", "[scrub]") {
+  ClusterOptions o;
+  o.in_memory = true;
+  o.partitions_per_table = 1;
+  o.archive_interval_ms = 20;
+  o.defer_periodic_work = true;
+  auto c = Cluster::Start(o);
+  REQUIRE(c.ok());
+  auto t = (*c)->CreateTable("ns/d1", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 20; ++i) REQUIRE((*c)->Put(*t, K(i), "z" + std::to_string(i), 2).ok());
+  const uint64_t group = FirstPartition(**c, "ns/d1").group;
+  // Ten archive intervals go by with no archiving thread.
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  const ScrubReport before = (*c)->ScrubState();
+  const PartitionScrub* p = Find(before, group);
+  CHECK((p == nullptr || p->archived_lsn == 0));
+  (*c)->StartPeriodicWork();
+  (*c)->StartPeriodicWork();  // idempotent
+  // Bounded wait for the archiving thread: at most 10 s.
+  paxos::Lsn archived = 0;
+  for (int attempt = 0; attempt < 500 && archived < 20; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ScrubReport r = (*c)->ScrubState();
+    if (const PartitionScrub* q = Find(r, group)) archived = q->archived_lsn;
+  }
+  CHECK(archived >= 20);
+  (*c)->Stop();
+  (*c)->StartPeriodicWork();  // after Stop: starts nothing, returns
+}
+
 TEST_CASE("transport: writes go on while messages are corrupted in flight", "[scrub]") {
   auto c = StartCluster();
   auto t = c->CreateTable("ns/n1", "s");
