@@ -31,10 +31,14 @@ class NodeReplies {
   // The reply function of slot `i`; call it once.
   ReplyFn Slot(size_t i) {
     return [state = state_, i](NodeReply r) {
-      std::lock_guard<std::mutex> lock(state->mu);
-      if (!r.status.ok() && state->status.ok()) state->status = r.status;
-      state->replies[i] = std::move(r);
-      if (--state->left == 0) state->cv.notify_all();
+      bool last;
+      {
+        std::lock_guard<std::mutex> lock(state->mu);
+        if (!r.status.ok() && state->status.ok()) state->status = r.status;
+        state->replies[i] = std::move(r);
+        last = --state->left == 0;
+      }
+      if (last) state->cv.notify_all();
     };
   }
 

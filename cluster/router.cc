@@ -52,9 +52,11 @@ NodeReply Router::CallNode(paxos::NodeId node, const Call& call) {
   }
   auto w = std::make_shared<Waiter>();
   call(it->second, [w](NodeReply reply) {
-    std::lock_guard<std::mutex> lock(w->mu);
-    w->reply = std::move(reply);
-    w->done = true;
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->reply = std::move(reply);
+      w->done = true;
+    }
     w->cv.notify_one();
   });
   std::unique_lock<std::mutex> lock(w->mu);

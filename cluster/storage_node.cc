@@ -137,9 +137,10 @@ bool StorageNode::powered_on() const {
 
 void StorageNode::Post(Task t) {
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (!off_) {
       inbox_.push_back(std::move(t));
+      lock.unlock();
       cv_.notify_one();
       return;
     }
