@@ -444,11 +444,13 @@ class Replica {
   // persisted before this call on L. Phase 1 at that ballot could only learn
   // what it already knows (a majority, all of them, promised it and
   // accepted nothing; no ballot below it was ever used, since a campaign
-  // from such a promise is at round 2), so L leads at once: it writes its
-  // opening record and sends Accepts. Only while this replica is a follower
-  // with an empty log, commit LSN 0, no joined_lsn and exactly that promise;
-  // otherwise this is Campaign(). The first write to a new table then waits
-  // for one round of Accepts instead of a Prepare round before it.
+  // from such a promise is at round 2), so L leads at once. It writes no
+  // opening record either (that record commits a recovered tail, and there
+  // is none): it sends heartbeats, whose answers start its lease, and its
+  // first proposal is LSN 1. Only while this replica is a follower with an
+  // empty log, commit LSN 0, no joined_lsn and exactly that promise;
+  // otherwise this is Campaign(). The first write to a new table then
+  // waits for its own round of Accepts only.
   void LeadNewGroup();
 
   void Step(const Message& m);

@@ -106,7 +106,7 @@ struct Replica::Impl {
   void HandlePromise(const Message& m);
   void PrepareChainMembers();
   void MaybeBecomeLeader();
-  void BecomeLeader();
+  void BecomeLeader(bool opening_record = true);
   void MergeRecovered(const Record& r);
 
   // replica_phase2.cc: replication.

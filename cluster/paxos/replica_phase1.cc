@@ -32,7 +32,8 @@ void Replica::Impl::Campaign() {
 }
 
 // A new group's first leader (see replica.h): phase 1 at its ballot would
-// learn nothing, so it is skipped.
+// learn nothing, so it is skipped, and so is the opening record, which
+// would commit a recovered tail that cannot exist.
 void Replica::Impl::LeadNewGroup() {
   if (removed_ || !CanLead() || role_ != Role::kFollower || log_.last_lsn() != 0 || commit_lsn_ != 0 ||
       config_.joined_lsn != 0 || promised_ != MakeBallot(1, config_.self)) {
@@ -40,7 +41,7 @@ void Replica::Impl::LeadNewGroup() {
   }
   BeginRound();
   ResetElectionTimer();
-  BecomeLeader();
+  BecomeLeader(/*opening_record=*/false);
 }
 
 // Forgets the leader and the state of any earlier round: where phase 1
@@ -181,8 +182,10 @@ void Replica::Impl::MaybeBecomeLeader() {
 // Re-proposes the recovered tail at our ballot: for each LSN above our commit
 // LSN the highest-ballot value reported, a no-op where nobody in the majority
 // reported one (nothing can have been chosen there), then one more no-op (the
-// opening record) so that committing it commits the whole tail.
-void Replica::Impl::BecomeLeader() {
+// opening record) so that committing it commits the whole tail. Without an
+// opening record (a new group: no tail, nothing committed or applied) the
+// leader sends heartbeats instead, whose answers start its lease at once.
+void Replica::Impl::BecomeLeader(bool opening_record) {
   role_ = Role::kLeader;
   leader_ = config_.self;
   Lsn end = log_.last_lsn();
@@ -195,8 +198,12 @@ void Replica::Impl::BecomeLeader() {
       WriteRecord(Record{lsn, promised_, std::move(it->second.data), it->second.kind});
     }
   }
-  opening_lsn_ = end + 1;
-  WriteRecord(Record{opening_lsn_, promised_, std::string(), RecordKind::kData});
+  if (opening_record) {
+    opening_lsn_ = end + 1;
+    WriteRecord(Record{opening_lsn_, promised_, std::string(), RecordKind::kData});
+  } else {
+    opening_lsn_ = end;
+  }
   recovered_.clear();
   recovered_configs_.clear();
   self_match_ = commit_lsn_;
@@ -208,6 +215,7 @@ void Replica::Impl::BecomeLeader() {
   }
   heartbeat_elapsed_ = 0;
   flush_accepts_ = true;
+  if (!opening_record) BroadcastHeartbeats(/*timed=*/false);
 }
 
 }  // namespace ddb::paxos
