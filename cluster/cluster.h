@@ -286,8 +286,8 @@ struct ClusterOptions {
   bool open_storage_at_start = false;
   // Leave the periodic threads (archiving and scrub, the transaction sweep,
   // autoadmin's healer) to StartPeriodicWork() instead of starting them in
-  // Start(): the server starts them once it listens, so that making them is
-  // not on the way to its first answer.
+  // Start(): the server starts them 100 ms after it listens, so that making
+  // them is not on the way to its first answers.
   bool defer_periodic_work = false;
   int azs = 3;
   int nodes_per_az = 2;
