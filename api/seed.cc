@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -140,7 +143,8 @@ struct Seeder::Line {
   rapidjson::Document item;  // the Item object
 };
 
-Status Seeder::CreateTables(const std::string& text, const std::string& source, SeedReport* report) {
+Status Seeder::CreateTables(const std::string& text, const std::string& source, SeedReport* report,
+                            const std::function<void(const std::string&)>& on_table) {
   rapidjson::Document doc;
   // A single object, or an array of them.
   const std::string wrapped = "{\"t\":" + text + "}";
@@ -163,6 +167,8 @@ Status Seeder::CreateTables(const std::string& text, const std::string& source, 
     } else {
       return Status::InvalidArgument(where + "CreateTable: " + ErrorText(created.error()));
     }
+    const JsonValue* name = Member(*requests[i], "TableName");
+    if (on_table && name != nullptr && name->IsString()) on_table(name->GetString());
   }
   return Status::Ok();
 }
@@ -284,13 +290,6 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
   } else {
     return Status::NotFound("no file or folder " + path);
   }
-  for (const fs::path& f : files) {
-    if (KindOf(f) != Kind::kTables) continue;
-    auto text = ReadFile(f);
-    if (!text.ok()) return text.status();
-    Status s = CreateTables(*text, f.string(), report);
-    if (!s.ok()) return s;
-  }
   std::map<std::string, std::string> state;
   if (!state_path.empty()) state = ReadState(state_path);
   // The item files to load: those not recorded as loaded with the same content.
@@ -313,17 +312,64 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
     }
     loads.push_back(Load{f, name, *print, Status::Ok(), SeedReport{}});
   }
+  // The tables are created on this thread while the first round's other item
+  // files wait, each on a thread of its own, for their table: a file starts
+  // loading as soon as its table exists, while the next tables are created.
+  // A file whose table no tables file creates waits for all of them (the
+  // table may exist from an earlier start).
+  struct Tables {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::set<std::string> ready;
+    bool done = false;
+    bool failed = false;  // a tables file failed: nothing more is loaded
+  } tables;
+  auto table_ready = [&tables](const std::string& name) {
+    {
+      std::lock_guard<std::mutex> lock(tables.mu);
+      tables.ready.insert(name);
+    }
+    tables.cv.notify_all();
+  };
+  auto load_when_ready = [this, &tables](Load* l) {
+    const std::string table = TableOfFile(l->file);
+    {
+      std::unique_lock<std::mutex> lock(tables.mu);
+      tables.cv.wait(lock, [&] { return tables.done || tables.ready.count(table) > 0; });
+      if (tables.failed) return;
+    }
+    l->status = LoadFile(l->file, &l->counts);
+  };
   // Several files at once (each its own table, as a rule): their writes go to
   // different replication groups and overlap instead of waiting in turn.
   // Results are taken in file order: the first failure is the one reported,
-  // and the state file records the files loaded before it.
-  for (size_t first = 0; first < loads.size(); first += kParallelFiles) {
+  // and the state file records the files loaded before it. A tables file's
+  // failure comes before any of theirs, and then nothing is recorded.
+  for (size_t first = 0; first < std::max<size_t>(loads.size(), 1); first += kParallelFiles) {
     const size_t end = std::min(loads.size(), first + kParallelFiles);
     std::vector<std::thread> threads;
-    for (size_t i = first + 1; i < end; ++i) {
-      threads.emplace_back([this, &l = loads[i]] { l.status = LoadFile(l.file, &l.counts); });
+    for (size_t i = first + 1; i < end; ++i) threads.emplace_back(load_when_ready, &loads[i]);
+    if (first == 0) {
+      Status created;
+      for (const fs::path& f : files) {
+        if (KindOf(f) != Kind::kTables) continue;
+        auto text = ReadFile(f);
+        created = text.ok() ? CreateTables(*text, f.string(), report, table_ready) : text.status();
+        if (!created.ok()) break;
+      }
+      {
+        std::lock_guard<std::mutex> lock(tables.mu);
+        tables.done = true;
+        tables.failed = !created.ok();
+      }
+      tables.cv.notify_all();
+      if (!created.ok()) {
+        for (auto& t : threads) t.join();
+        return created;
+      }
+      if (loads.empty()) break;
     }
-    loads[first].status = LoadFile(loads[first].file, &loads[first].counts);
+    load_when_ready(&loads[first]);
     for (auto& t : threads) t.join();
     // The state file is written once per round (each write makes a file):
     // with the files loaded before the first failure, if any.

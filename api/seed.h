@@ -61,7 +61,9 @@ class Seeder {
   // Loads a file or folder; `state_path` empty for no state (-inMemory).
   Status SeedPath(const std::string& path, const std::string& state_path, SeedReport* report);
   // Creates the tables of one definition text; `source` names it in errors.
-  Status CreateTables(const std::string& text, const std::string& source, SeedReport* report);
+  // `on_table(name)`, if given, is called for each table created or kept.
+  Status CreateTables(const std::string& text, const std::string& source, SeedReport* report,
+                      const std::function<void(const std::string&)>& on_table = {});
   // Writes the items of JSON lines from `in` to `table`.
   Status LoadItems(std::istream& in, const std::string& table, const std::string& source, SeedReport* report);
 

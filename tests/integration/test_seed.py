@@ -55,6 +55,27 @@ def test_seed_folder_with_the_ready_line(server_factory, tmp_path):
     assert "2 tables created" in server.stderr_text()
 
 
+def test_items_wait_for_a_table_defined_in_a_later_tables_file(server_factory, tmp_path):
+    # Item files start loading while the tables are still being created, each
+    # once its own table exists: Users.jsonl and Zed.jsonl sort before both
+    # tables files, and Zed is defined only in the last one. Three starts,
+    # since which file waits for how long varies from start to start.
+    folder = tmp_path / "seed"
+    folder.mkdir()
+    (folder / "a_tables.json").write_text(json.dumps(USERS))
+    (folder / "z_tables.json").write_text(json.dumps([ORDERS, dict(USERS, TableName="Zed")]))
+    write_lines(folder / "Users.jsonl", [{"id": {"S": "u%d" % i}} for i in range(30)])
+    write_lines(folder / "Zed.jsonl", [{"id": {"S": "z%d" % i}} for i in range(40)])
+    for _ in range(3):
+        server = server_factory.start(extra_args=["-seed", str(folder)])
+        client = ds.make_client(server.endpoint, access_key="local")
+        assert sorted(client.list_tables()["TableNames"]) == ["Orders", "Users", "Zed"]
+        assert len(ds.scan_all(client, "Users")) == 30
+        assert len(ds.scan_all(client, "Zed")) == 40
+        assert "3 tables created, 0 kept, 70 items from 2 files" in server.stderr_text()
+        assert server.stop() == 0
+
+
 def test_seed_gzip_export_files(server_factory, tmp_path):
     # DynamoDB's export to S3 writes gzip'd JSON lines (*.json.gz).
     folder = tmp_path / "export"
