@@ -57,7 +57,7 @@ int main(int argc, char** argv) {
   co.data_dir = flags.db_path;
   co.fsync = flags.fsync;
   co.open_storage_at_start = !flags.seed.empty();  // seeding needs every node file
-  co.defer_periodic_work = true;                   // started below, once serving
+  co.defer_periodic_work = true;                   // started below, 100 ms after listening
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
   co.scrub_interval_ms = flags.scrub_interval_ms;
