@@ -345,32 +345,33 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
   // Results are taken in file order: the first failure is the one reported,
   // and the state file records the files loaded before it. A tables file's
   // failure comes before any of theirs, and then nothing is recorded.
-  for (size_t first = 0; first < std::max<size_t>(loads.size(), 1); first += kParallelFiles) {
+  std::vector<std::thread> threads;  // the current round's files but its first
+  for (size_t i = 1; i < std::min(loads.size(), kParallelFiles); ++i) threads.emplace_back(load_when_ready, &loads[i]);
+  Status created;
+  for (const fs::path& f : files) {
+    if (KindOf(f) != Kind::kTables) continue;
+    auto text = ReadFile(f);
+    created = text.ok() ? CreateTables(*text, f.string(), report, table_ready) : text.status();
+    if (!created.ok()) break;
+  }
+  {
+    std::lock_guard<std::mutex> lock(tables.mu);
+    tables.done = true;
+    tables.failed = !created.ok();
+  }
+  tables.cv.notify_all();
+  if (!created.ok()) {
+    for (auto& t : threads) t.join();
+    return created;
+  }
+  for (size_t first = 0; first < loads.size(); first += kParallelFiles) {
     const size_t end = std::min(loads.size(), first + kParallelFiles);
-    std::vector<std::thread> threads;
-    for (size_t i = first + 1; i < end; ++i) threads.emplace_back(load_when_ready, &loads[i]);
-    if (first == 0) {
-      Status created;
-      for (const fs::path& f : files) {
-        if (KindOf(f) != Kind::kTables) continue;
-        auto text = ReadFile(f);
-        created = text.ok() ? CreateTables(*text, f.string(), report, table_ready) : text.status();
-        if (!created.ok()) break;
-      }
-      {
-        std::lock_guard<std::mutex> lock(tables.mu);
-        tables.done = true;
-        tables.failed = !created.ok();
-      }
-      tables.cv.notify_all();
-      if (!created.ok()) {
-        for (auto& t : threads) t.join();
-        return created;
-      }
-      if (loads.empty()) break;
+    if (first > 0) {
+      for (size_t i = first + 1; i < end; ++i) threads.emplace_back(load_when_ready, &loads[i]);
     }
     load_when_ready(&loads[first]);
     for (auto& t : threads) t.join();
+    threads.clear();
     // The state file is written once per round (each write makes a file):
     // with the files loaded before the first failure, if any.
     Status failed = Status::Ok();
