@@ -123,6 +123,11 @@ class ClusterImpl final : public Cluster {
       if (nodes_[i]->OpenFile()) return;
     }
   }
+  std::vector<StorageNode*> NodePointers() const {
+    std::vector<StorageNode*> out;
+    for (const auto& n : nodes_) out.push_back(n.get());
+    return out;
+  }
   // Runs `fn` on node `node`'s thread (StorageNode::Inspect) and waits.
   Status InspectNode(const std::string& node, uint64_t group, StorageNode::InspectFn fn);
   Router& PickRouter();
@@ -234,8 +239,7 @@ Status ClusterImpl::Init() {
   }
   // The index propagator exists before any node thread runs: a node that
   // applies a global index write notifies it.
-  std::vector<StorageNode*> nodes;
-  for (auto& n : nodes_) nodes.push_back(n.get());
+  const std::vector<StorageNode*> nodes = NodePointers();
   propagator_ = std::make_unique<IndexPropagator>(
       nodes, [this](const std::string& name, uint64_t id, const std::vector<WriteOp>& ops) {
         return ApplyIndexWrites(name, id, ops);
@@ -324,10 +328,8 @@ void ClusterImpl::StartPeriodicWork() {
   std::lock_guard<std::mutex> lock(periodic_mu_);
   if (periodic_started_ || stopping_) return;
   periodic_started_ = true;
-  std::vector<StorageNode*> nodes;
-  for (auto& n : nodes_) nodes.push_back(n.get());
   scrubber_->StartLoop();
-  txn_->StartSweep(std::move(nodes), std::chrono::milliseconds(options_.txn_recovery_ms));
+  txn_->StartSweep(NodePointers(), std::chrono::milliseconds(options_.txn_recovery_ms));
   healer_->Start();
 }
 
