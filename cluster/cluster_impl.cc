@@ -280,7 +280,8 @@ Status ClusterImpl::Init() {
   // Load the partition map, finish any table operation a crash interrupted,
   // and ask AZ a's replicas to lead so that the first requests need not wait
   // for an election timeout.
-  auto tables = meta_->LoadAll();
+  // A meta.sqlite made now has no tables to read.
+  auto tables = meta_->created() ? std::vector<TableRoute>{} : meta_->LoadAll();
   if (!tables.ok()) return tables.status();
   for (TableRoute& route : tables.value()) {
     if (route.meta.state == TableState::kDeleting) {

@@ -23,9 +23,8 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   // switched to WAL mode and given its tables: it is on the path to a fresh
   // start's first answer. An in-memory one loads that image.
   const bool in_memory = path == ":memory:";
-  if (!in_memory && ::access(path.c_str(), F_OK) != 0) {
-    RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
-  }
+  const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
+  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
@@ -40,6 +39,9 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   store->save_partition_ = sql->PrepareLater(
       "INSERT OR REPLACE INTO partitions(table_id,idx,group_id,hash_lo,hash_hi,members,log_members) "
       "VALUES(?1,?2,?3,?4,?5,?6,?7)");
+  // The image has the whole schema at this version, and no rows.
+  store->created_ = created;
+  if (created) return store;
   auto version = sql->QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();
   if (*version == kSchemaVersion) return store;  // the whole schema: no DDL

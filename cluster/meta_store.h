@@ -30,6 +30,8 @@ class MetaStore {
  public:
   static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync);
 
+  // Open made the file from the image: it had no rows then.
+  bool created() const { return created_; }
   Result<std::vector<TableRoute>> LoadAll();
   // Hands out the next `count` ids of a counter ("table_id" or
   // "group_id") in one transaction; returns the first of them.
@@ -55,6 +57,7 @@ class MetaStore {
   std::mutex mu_;
   std::unique_ptr<SqliteDb> db_;  // guarded by mu_
   Statement next_id_, save_table_, save_partition_;  // guarded by mu_; prepared on first use
+  bool created_ = false;
 };
 
 }  // namespace ddb::cluster

@@ -68,14 +68,21 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   // A new file is the node file image written out (no DDL, no rollback
   // journal created and deleted), an in-memory database that image loaded.
   const bool in_memory = path == ":memory:";
-  if (!in_memory && ::access(path.c_str(), F_OK) != 0) {
-    RETURN_IF_ERROR(SqliteDb::CreateFile(path, NodeFileImage(), fsync));
-  }
+  const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
+  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, NodeFileImage(), fsync));
   auto db = SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
   SqliteDb* sql = store->db_.get();
   if (in_memory) RETURN_IF_ERROR(sql->LoadImage(NodeFileImage()));
+  if (created) {
+    // The image: the whole schema at this version, and no rows (no outbox
+    // groups, no item totals).
+    store->PrepareStatements();
+    store->created_ = true;
+    store->totals_loaded_ = true;
+    return store;
+  }
   auto version = sql->QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status();
   if (*version != kSchemaVersion) {

@@ -125,6 +125,9 @@ class NodeStore {
  public:
   static Result<std::unique_ptr<NodeStore>> Open(const std::string& path, bool fsync);
 
+  // Open made the file from the image: it had no rows then (StorageNode
+  // reads no replicas from it).
+  bool created() const { return created_; }
   Result<std::vector<ReplicaRow>> LoadReplicas();
   // `inserted` (optional): false when the group's row was there already.
   Status CreateReplica(const ReplicaRow& row, bool* inserted = nullptr);
@@ -225,6 +228,7 @@ class NodeStore {
   // replicas rows (LoadReplicas) or at their first use.
   std::map<uint64_t, GroupTotals> totals_;
   bool totals_loaded_ = false;
+  bool created_ = false;
   Statement create_replica_;
   Statement save_row_, save_record_, put_item_, delete_item_, truncate_, set_config_;
   // The old size of the item put_item_ replaced, recorded by the statement

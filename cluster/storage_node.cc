@@ -37,6 +37,7 @@ Status StorageNode::Open() {
   if (!store.ok()) return store.status();
   store_ = store.take();
   store_->scrub().set_node_id(options_.id);
+  if (store_->created()) return Status::Ok();  // a new file: no replicas yet
   auto rows = store_->LoadReplicas();
   if (!rows.ok()) return rows.status();
   // The process is starting: every replica of every group restarts now, and

@@ -83,6 +83,7 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
   {
     auto store = NodeStore::Open(path, false);
     REQUIRE(store.ok());
+    CHECK((*store)->created());  // StorageNode reads no replicas from it
     SqliteDb* db = (*store)->db();
     CHECK(Int(db, "PRAGMA user_version") == kVersion);
     CHECK(Text(db, "PRAGMA journal_mode") == "wal");
@@ -103,6 +104,7 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
   }
   auto again = NodeStore::Open(path, false);
   REQUIRE(again.ok());
+  CHECK(!(*again)->created());
   auto replicas = (*again)->LoadReplicas();
   REQUIRE(replicas.ok());
   REQUIRE(replicas->size() == 1);
@@ -136,8 +138,14 @@ TEST_CASE("store open: new files are written whole; a stale .new and an empty fi
   {
     auto meta = MetaStore::Open(meta_path, false);
     REQUIRE(meta.ok());
+    CHECK((*meta)->created());
     CHECK(Text((*meta)->db(), "PRAGMA journal_mode") == "wal");
     CHECK(SchemaNames((*meta)->db()) == std::set<std::string>{"tables", "partitions", "counters"});
+  }
+  {
+    auto meta = MetaStore::Open(meta_path, false);
+    REQUIRE(meta.ok());
+    CHECK(!(*meta)->created());
   }
   CHECK(!std::filesystem::exists(meta_path + ".new"));
   const std::string empty = dir.File("empty.sqlite");
