@@ -70,10 +70,16 @@ uint64_t Scrubber::AppliedRecords() const {
 Status Scrubber::ArchiveAll(bool force) {
   std::lock_guard<std::mutex> lock(mu_);
   DropForgotten();
-  // Nothing applied anywhere since an idle pass: nothing new to archive or
-  // trim, so an idle cluster costs no pass.
+  // Nothing applied anywhere since a pass that found nothing new: nothing
+  // to archive, so an idle cluster costs no pass over its nodes. What may be
+  // left is WAL to trim behind the archive, tried again every tenth pass for
+  // those groups alone (a group goes quiet a little after its last write,
+  // and its trim LSN reaches the archived one only then).
   const uint64_t applied_now = AppliedRecords();
-  if (!force && idle_ && applied_now == idle_applied_) return Status::Ok();
+  if (!force && idle_ && applied_now == idle_applied_) {
+    if (!untrimmed_.empty() && ++passes_ % 10 == 0) TrimUntrimmed();
+    return Status::Ok();
+  }
   Status first;
   const auto routes = Routes();
   const auto applied = AppliedLsns(routes);
@@ -91,7 +97,7 @@ Status Scrubber::ArchiveAll(bool force) {
         if (it != applied.end()) newest = std::max(newest, it->second);
       }
       if (newest <= archive_->archived_lsn(p.group)) {
-        if (trim_idle && untrimmed_.count(p.group) && Trim(p)) untrimmed_.erase(p.group);
+        if (trim_idle && untrimmed_.count(p.group)) NoteTrim(p.group, Trim(p));
         continue;
       }
       idle = false;
@@ -99,7 +105,7 @@ Status Scrubber::ArchiveAll(bool force) {
       if (!s.ok() && first.ok()) first = s;
     }
   }
-  idle_ = idle && untrimmed_.empty() && first.ok();
+  idle_ = idle && first.ok();
   idle_applied_ = applied_now;
   return first;
 }
@@ -179,6 +185,7 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool 
               "WAL sequence hole after lsn " + std::to_string(archived) + " (applied " + std::to_string(applied) + ")");
         continue;
       }
+      NoteTrim(p.group, false);  // the archive moves ahead of the live WAL's trim
       RETURN_IF_ERROR(archive_->Append(table, p.group, records));
       last_archive_[p.group] = Clock::now();
       more = records.back().lsn < applied;
@@ -186,8 +193,27 @@ Status Scrubber::ArchivePartition(uint64_t table, const PartitionRoute& p, bool 
     }
     if (!more) break;
   }
-  if (!Trim(p)) untrimmed_.insert(p.group);
+  NoteTrim(p.group, Trim(p));
   return Status::Ok();
+}
+
+void Scrubber::TrimUntrimmed() {
+  for (const auto& route : Routes()) {
+    for (const PartitionRoute& p : route->partitions) {
+      if (stop_.load()) return;
+      if (untrimmed_.count(p.group)) NoteTrim(p.group, Trim(p));
+    }
+  }
+}
+
+void Scrubber::NoteTrim(uint64_t group, bool trimmed) {
+  if (trimmed) {
+    untrimmed_.erase(group);
+  } else {
+    untrimmed_.insert(group);
+  }
+  std::lock_guard<std::mutex> lock(state_mu_);
+  state_[group].wal_trimmed = trimmed;
 }
 
 bool Scrubber::Trim(const PartitionRoute& p) {

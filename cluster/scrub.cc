@@ -176,6 +176,7 @@ void Scrubber::DropForgotten() {
     if (reference_ != nullptr) reference_->DropReplica(g);
     reference_applied_.erase(g);
     last_archive_.erase(g);
+    untrimmed_.erase(g);
     archive_->Forget(g);
   }
 }
@@ -376,6 +377,7 @@ void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {
   PartitionScrub& slot = state_[p.group];
   st.mismatches = slot.mismatches + mismatches;
   st.repairs = slot.repairs + repairs;
+  st.wal_trimmed = slot.wal_trimmed;  // the archiver's
   slot = std::move(st);
 }
 

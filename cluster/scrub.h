@@ -126,6 +126,10 @@ class Scrubber {
                      std::vector<paxos::Record>* out, paxos::Lsn* applied);
   // True when every member that is on trimmed through the archived LSN.
   bool Trim(const PartitionRoute& p);
+  // Trim on each partition of untrimmed_; those done leave it.
+  void TrimUntrimmed();
+  // Records a Trim's result in untrimmed_ and in the report (wal_trimmed).
+  void NoteTrim(uint64_t group, bool trimmed);
   // The committed records applied by every node so far (StorageNode::applied_records).
   uint64_t AppliedRecords() const;
   // The reference's digest at marker `scrub_id` (applies archived records
@@ -157,8 +161,9 @@ class Scrubber {
   // Groups whose WAL is not yet trimmed through their archived LSN (the
   // trim LSN follows the archive), tried again every tenth pass.
   std::set<uint64_t> untrimmed_;
-  // The last pass found nothing to archive or trim, with the nodes' applied
-  // counts at idle_applied_: while they stay there, passes are skipped.
+  // The last pass found nothing to archive, with the nodes' applied counts
+  // at idle_applied_: while they stay there, passes skip the nodes and only
+  // retry untrimmed_ (TrimUntrimmed).
   bool idle_ = false;
   uint64_t idle_applied_ = 0;
   std::atomic<bool> stop_{false};  // Stop() was called: passes end early
