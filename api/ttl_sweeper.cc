@@ -54,13 +54,10 @@ size_t TtlSweeper::SweepOnce() {
                             std::chrono::system_clock::now().time_since_epoch())
                             .count();
   size_t deleted = 0;
-  for (const cluster::TableMeta& listed : cluster_->ListTables("")) {
-    // Most tables have no TTL: known from the cached schema without the gate.
-    auto listed_schema = schemas_.Get(listed);
-    if (listed_schema.ok() && (*listed_schema)->ttl_attribute.empty()) continue;
+  for (const std::string& name : TablesWithTtl()) {
     std::shared_lock<std::shared_mutex> gate;
     if (indexes_ != nullptr) gate = indexes_->WriteGate();
-    auto fresh = cluster_->GetTable(listed.name);  // the schema as of now, under the gate
+    auto fresh = cluster_->GetTable(name);  // the schema as of now, under the gate
     if (!fresh.ok()) continue;
     const cluster::TableMeta& meta = fresh.value();
     auto schema = schemas_.Get(meta);
@@ -69,6 +66,24 @@ size_t TtlSweeper::SweepOnce() {
   }
   deleted_ += deleted;
   return deleted;
+}
+
+// Most tables have no TTL: known from the cached schemas without the gate.
+// Listed again only when the tables changed, so that a sweep of many idle
+// tables without TTL costs nothing.
+std::vector<std::string> TtlSweeper::TablesWithTtl() {
+  std::lock_guard<std::mutex> lock(list_mu_);
+  const uint64_t version = cluster_->TablesVersion();
+  if (listed_ && version == listed_version_) return ttl_tables_;
+  ttl_tables_.clear();
+  for (const cluster::TableMeta& listed : cluster_->ListTables("")) {
+    auto schema = schemas_.Get(listed);
+    if (schema.ok() && (*schema)->ttl_attribute.empty()) continue;
+    ttl_tables_.push_back(listed.name);
+  }
+  listed_ = true;
+  listed_version_ = version;
+  return ttl_tables_;
 }
 
 size_t TtlSweeper::SweepTable(const cluster::TableMeta& meta, std::shared_ptr<const TableSchema> table,

@@ -15,7 +15,9 @@
 #include <condition_variable>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "api/table_schema.h"
 #include "api/index_builder.h"
@@ -44,6 +46,9 @@ class TtlSweeper {
 
  private:
   size_t SweepTable(const cluster::TableMeta& meta, std::shared_ptr<const TableSchema> table, int64_t now_s);
+  // The names of the tables with a TTL attribute (or a schema that did not
+  // parse), as of the cluster's TablesVersion().
+  std::vector<std::string> TablesWithTtl();
 
   cluster::Cluster* cluster_;
   RequestGate* gate_ = nullptr;
@@ -51,6 +56,10 @@ class TtlSweeper {
   std::chrono::milliseconds interval_;
   SchemaCache schemas_;
   std::atomic<uint64_t> deleted_{0};
+  std::mutex list_mu_;  // guards the three below
+  bool listed_ = false;
+  uint64_t listed_version_ = 0;
+  std::vector<std::string> ttl_tables_;
   std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;  // guarded by mu_

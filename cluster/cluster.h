@@ -225,6 +225,9 @@ struct PartitionScrub {
   uint64_t table_id = 0;
   uint64_t archived_lsn = 0;     // highest LSN in the archive
   uint64_t archive_segments = 0;
+  // Every replica's live WAL is trimmed through archived_lsn (false while a
+  // member still holds records the archive has: it is tried again).
+  bool wal_trimmed = true;
   int64_t last_scrub_ms = 0;     // Unix epoch ms of the last scrub; 0: never
   uint64_t scrub_lsn = 0;        // the LSN the replicas were compared at
   // "" (never), "ok", "mismatch" (not repaired), "repaired", "error"
@@ -328,6 +331,9 @@ class Cluster {
   virtual Result<TableMeta> GetTable(const std::string& name) = 0;
   // Tables whose names start with `prefix`, in name order.
   virtual std::vector<TableMeta> ListTables(const std::string& prefix) = 0;
+  // Moves at every change of a table's metadata (create, delete, schema,
+  // partition members): unchanged, ListTables answers as it did.
+  virtual uint64_t TablesVersion() = 0;
   // Replaces a table's schema blob (UpdateTable, tags, TTL settings).
   virtual Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) = 0;
   // Returns the table as it was, in state kDeleting; its data is dropped.

@@ -52,6 +52,7 @@ class ClusterImpl final : public Cluster {
   Result<TableMeta> CreateTable(const std::string& name, const std::string& schema) override;
   Result<TableMeta> GetTable(const std::string& name) override;
   std::vector<TableMeta> ListTables(const std::string& prefix) override;
+  uint64_t TablesVersion() override { return memds_.back()->version(); }  // the last one PublishRoute updates
   Result<TableMeta> DeleteTable(const std::string& name) override;
   Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) override;
   TableStats Stats(const TableMeta& table, uint32_t local_index) override;
