@@ -14,7 +14,8 @@ every 60 s by default, falls in it). Prints CPU as a percentage of one core
 for both, the difference, the messages the cluster sent per second
 (/admin/cluster network.messagesSent) and the RSS; exits non-zero on any
 error. Environment: DDB_LOCAL (binary, default ./ddb-local), TABLES,
-SECONDS, SETTLE.
+SECONDS, SETTLE, DDB_ARGS (more flags for both servers, space-separated,
+e.g. "-scrubIntervalMs 0" to leave the periodic scrub out).
 """
 
 import http.client
@@ -33,6 +34,7 @@ BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
 TABLES = int(os.environ.get("TABLES", "10000"))
 SECONDS = float(os.environ.get("SECONDS", "60"))
 SETTLE = float(os.environ.get("SETTLE", "20"))
+DDB_ARGS = os.environ.get("DDB_ARGS", "").split()
 CONNECTIONS = 4
 CREATE_TIMEOUT_S = 600
 QUIET_TIMEOUT_S = 120
@@ -88,7 +90,7 @@ def wait_quiet(port, n):
 def measure(tables):
     data = tempfile.mkdtemp(prefix="ddb-idle-")
     port = free_port()
-    proc = subprocess.Popen([BINARY, "-port", str(port), "-dbPath", data, "-partitions", "1"],
+    proc = subprocess.Popen([BINARY, "-port", str(port), "-dbPath", data, "-partitions", "1"] + DDB_ARGS,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         if not proc.stdout.readline().startswith(b"ddb-local listening"):
