@@ -9,6 +9,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <sstream>
@@ -101,12 +102,13 @@ Result<std::string> Fingerprint(const fs::path& p) {
   if (!f) return Status::IoError("cannot read " + p.string());
   uLong crc = crc32(0L, Z_NULL, 0);
   uint64_t size = 0;
-  std::vector<char> chunk(1 << 16);
+  constexpr size_t kChunk = 1 << 16;
+  std::unique_ptr<char[]> chunk(new char[kChunk]);  // not zeroed: a small file touches one page of it
   while (f) {
-    f.read(chunk.data(), static_cast<std::streamsize>(chunk.size()));
+    f.read(chunk.get(), static_cast<std::streamsize>(kChunk));
     std::streamsize n = f.gcount();
     if (n <= 0) break;
-    crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.data()), static_cast<uInt>(n));
+    crc = crc32(crc, reinterpret_cast<const Bytef*>(chunk.get()), static_cast<uInt>(n));
     size += static_cast<uint64_t>(n);
   }
   char hex[9];
@@ -296,7 +298,7 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
   struct Load {
     fs::path file;
     std::string name;   // absolute, the state file's key
-    std::string print;  // its fingerprint
+    std::string print;  // its fingerprint ("": taken by the thread that loads it)
     Status status;
     SeedReport counts;
   };
@@ -304,13 +306,19 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
   for (const fs::path& f : files) {
     if (!IsItems(KindOf(f))) continue;
     const std::string name = fs::absolute(f, ec).lexically_normal().string();
-    auto print = Fingerprint(f);
-    if (!print.ok()) return print.status();
-    if (!state_path.empty() && state.count(name) && state[name] == *print) {
-      ++report->files_unchanged;
-      continue;
+    std::string print;
+    // Only a file the state records is read here, to compare; any other is
+    // loaded anyway, and its fingerprint is taken just before, on its thread.
+    if (!state_path.empty() && state.count(name)) {
+      auto taken = Fingerprint(f);
+      if (!taken.ok()) return taken.status();
+      if (state[name] == *taken) {
+        ++report->files_unchanged;
+        continue;
+      }
+      print = *taken;
     }
-    loads.push_back(Load{f, name, *print, Status::Ok(), SeedReport{}});
+    loads.push_back(Load{f, name, print, Status::Ok(), SeedReport{}});
   }
   // The tables are created on this thread while the first round's other item
   // files wait, each on a thread of its own, for their table: a file starts
@@ -337,6 +345,14 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
       std::unique_lock<std::mutex> lock(tables.mu);
       tables.cv.wait(lock, [&] { return tables.done || tables.ready.count(table) > 0; });
       if (tables.failed) return;
+    }
+    if (l->print.empty()) {
+      auto taken = Fingerprint(l->file);  // before loading: a later change shows at the next start
+      if (!taken.ok()) {
+        l->status = taken.status();
+        return;
+      }
+      l->print = *taken;
     }
     l->status = LoadFile(l->file, &l->counts);
   };
