@@ -28,7 +28,6 @@ void IndexBuilder::Start() {
       }
     }
   }
-  thread_ = std::thread([this] { Run(); });
 }
 
 void IndexBuilder::Stop() {
@@ -49,6 +48,9 @@ void IndexBuilder::Schedule(const std::string& table) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     queue_.push_back(table);
+    // The thread starts with the first work: most servers never change an
+    // index, and a start (-seed) is quicker without one more thread.
+    if (!stop_ && !thread_.joinable()) thread_ = std::thread([this] { Run(); });
   }
   cv_.notify_all();
 }

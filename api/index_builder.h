@@ -36,8 +36,8 @@ class IndexBuilder {
   IndexBuilder(cluster::Cluster* cluster, SchemaCache* schemas) : cluster_(cluster), schemas_(schemas) {}
   ~IndexBuilder() { Stop(); }
 
-  // Starts the thread and schedules every table with an index change left
-  // unfinished.
+  // Schedules every table with an index change left unfinished. The thread
+  // starts with the first table scheduled.
   void Start();
   // Stops after the step in progress; unfinished work resumes at the next Start.
   void Stop();
@@ -62,7 +62,7 @@ class IndexBuilder {
   std::condition_variable cv_;
   std::deque<std::string> queue_;  // guarded by mu_
   bool stop_ = false;              // guarded by mu_
-  std::thread thread_;
+  std::thread thread_;             // started under mu_ (Schedule), joined by Stop
 };
 
 }  // namespace ddb::api

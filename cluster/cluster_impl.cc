@@ -298,8 +298,11 @@ Status ClusterImpl::Init() {
     for (const PartitionRoute& p : route.partitions) node_by_id_[p.members.front()]->Campaign(p.group);
     PublishRoute(std::make_shared<TableRoute>(std::move(route)));
   }
+  // The propagator's thread starts with the periodic work, or with the first
+  // write that fills an outbox (IndexPropagator::Notify), if sooner; not
+  // before this point, where everything it calls exists.
   propagator_->SetPaused(options_.pause_index_propagation);
-  propagator_->Start();
+  propagator_->Enable();
   // The WAL archive: archive/ under the data directory (the emulated S3).
   std::unique_ptr<ArchiveBucket> bucket;
   if (options_.in_memory) {
@@ -330,6 +333,7 @@ void ClusterImpl::StartPeriodicWork() {
   std::lock_guard<std::mutex> lock(periodic_mu_);
   if (periodic_started_ || stopping_) return;
   periodic_started_ = true;
+  propagator_->Start();  // what an earlier run left in the outboxes
   scrubber_->StartLoop();
   txn_->StartSweep(NodePointers(), std::chrono::milliseconds(options_.txn_recovery_ms));
   healer_->Start();

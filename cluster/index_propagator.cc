@@ -17,7 +17,21 @@ constexpr size_t kRowsPerGroup = 512;
 IndexPropagator::IndexPropagator(std::vector<StorageNode*> nodes, ApplyFn apply)
     : nodes_(std::move(nodes)), apply_(std::move(apply)) {}
 
-void IndexPropagator::Start() { thread_ = std::thread([this] { Run(); }); }
+void IndexPropagator::Enable() {
+  std::lock_guard<std::mutex> lock(mu_);
+  enabled_ = true;
+  if (notified_) StartLocked();
+}
+
+void IndexPropagator::Start() {
+  std::lock_guard<std::mutex> lock(mu_);
+  enabled_ = true;
+  StartLocked();
+}
+
+void IndexPropagator::StartLocked() {
+  if (enabled_ && !stop_ && !thread_.joinable()) thread_ = std::thread([this] { Run(); });
+}
 
 void IndexPropagator::Stop() {
   {
@@ -41,6 +55,7 @@ void IndexPropagator::Notify() {
   {
     std::lock_guard<std::mutex> lock(mu_);
     notified_ = true;
+    StartLocked();
   }
   cv_.notify_all();
 }

@@ -45,6 +45,10 @@ class IndexPropagator {
   IndexPropagator(std::vector<StorageNode*> nodes, ApplyFn apply);
   ~IndexPropagator() { Stop(); }
 
+  // From Enable() on, the first Notify starts the thread (at once, if one
+  // came before): a write that fills an outbox does not wait for Start,
+  // which starts it in any case. Once each; no-ops after Stop.
+  void Enable();
   void Start();
   void Stop();
   void Notify();
@@ -59,6 +63,7 @@ class IndexPropagator {
 
  private:
   void Run();
+  void StartLocked();  // with mu_ held
   // Propagates what `node` holds; true when it may hold more.
   bool Drain(StorageNode* node);
   // Applies one group's rows in order; the rows up to the first failure are done.
@@ -74,7 +79,8 @@ class IndexPropagator {
   bool notified_ = false;  // guarded by mu_
   bool stop_ = false;      // guarded by mu_
   bool paused_ = false;    // guarded by mu_
-  std::thread thread_;
+  bool enabled_ = false;   // guarded by mu_
+  std::thread thread_;     // started under mu_, joined by Stop
 };
 
 }  // namespace ddb::cluster
