@@ -85,6 +85,7 @@ Status Scrubber::RestoreArchive(const std::map<std::string, std::string>& object
   idle_ = false;
   std::lock_guard<std::mutex> state(state_mu_);
   state_.clear();
+  for (uint64_t g : untrimmed_) state_[g].wal_trimmed = false;  // still retried
   // Tables deleted since the snapshot are the snapshot's again: their
   // archives, just restored, must not be forgotten by the next pass (their
   // replicas' WALs, trimmed behind those archives, would show holes).
