@@ -607,24 +607,31 @@ TEST_CASE("scrub: a rotten archive segment raises an alarm; the replicas' majori
   std::filesystem::remove_all(dir);
 }
 
-TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scrub]") {
-  ClusterOptions o;
+// An in-memory cluster with `o`'s periodic work and one-partition tables,
+// holding table `name` with 20 items (K(0) to K(19)).
+std::unique_ptr<Cluster> PeriodicCluster(ClusterOptions o, const std::string& name) {
   o.in_memory = true;
   o.partitions_per_table = 1;
-  o.archive_interval_ms = 50;
-  o.scrub_interval_ms = 100;
   auto c = Cluster::Start(o);
   REQUIRE(c.ok());
-  auto t = (*c)->CreateTable("ns/p1", "s");
+  auto t = (*c)->CreateTable(name, "s");
   REQUIRE(t.ok());
   for (int i = 0; i < 20; ++i) REQUIRE((*c)->Put(*t, K(i), "z" + std::to_string(i), 2).ok());
-  PartitionInfo part = FirstPartition(**c, "ns/p1");
-  REQUIRE((*c)->FlipItemBit(NodeName(part.members[1]), part.group, 3).ok());
+  return std::move(c.value());
+}
+
+TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scrub]") {
+  ClusterOptions o;
+  o.archive_interval_ms = 50;
+  o.scrub_interval_ms = 100;
+  auto c = PeriodicCluster(o, "ns/p1");
+  PartitionInfo part = FirstPartition(*c, "ns/p1");
+  REQUIRE(c->FlipItemBit(NodeName(part.members[1]), part.group, 3).ok());
   // Bounded wait for the background thread: at most 10 s.
   const PartitionScrub* p = nullptr;
   ScrubReport r;
   for (int attempt = 0; attempt < 500; ++attempt) {
-    r = (*c)->ScrubState();
+    r = c->ScrubState();
     p = Find(r, part.group);
     if (p != nullptr && p->repairs >= 1 && p->archived_lsn > 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -638,33 +645,27 @@ TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scr
 
 TEST_CASE("scrub: deferred periodic work starts with StartPeriodicWork, once", "[scrub]") {
   ClusterOptions o;
-  o.in_memory = true;
-  o.partitions_per_table = 1;
   o.archive_interval_ms = 20;
   o.defer_periodic_work = true;
-  auto c = Cluster::Start(o);
-  REQUIRE(c.ok());
-  auto t = (*c)->CreateTable("ns/d1", "s");
-  REQUIRE(t.ok());
-  for (int i = 0; i < 20; ++i) REQUIRE((*c)->Put(*t, K(i), "z" + std::to_string(i), 2).ok());
-  const uint64_t group = FirstPartition(**c, "ns/d1").group;
+  auto c = PeriodicCluster(o, "ns/d1");
+  const uint64_t group = FirstPartition(*c, "ns/d1").group;
   // Ten archive intervals go by with no archiving thread.
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  const ScrubReport before = (*c)->ScrubState();
+  const ScrubReport before = c->ScrubState();
   const PartitionScrub* p = Find(before, group);
   CHECK((p == nullptr || p->archived_lsn == 0));
-  (*c)->StartPeriodicWork();
-  (*c)->StartPeriodicWork();  // idempotent
+  c->StartPeriodicWork();
+  c->StartPeriodicWork();  // idempotent
   // Bounded wait for the archiving thread: at most 10 s.
   paxos::Lsn archived = 0;
   for (int attempt = 0; attempt < 500 && archived < 20; ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ScrubReport r = (*c)->ScrubState();
+    ScrubReport r = c->ScrubState();
     if (const PartitionScrub* q = Find(r, group)) archived = q->archived_lsn;
   }
   CHECK(archived >= 20);
-  (*c)->Stop();
-  (*c)->StartPeriodicWork();  // after Stop: starts nothing, returns
+  c->Stop();
+  c->StartPeriodicWork();  // after Stop: starts nothing, returns
 }
 
 // The trim LSN reaches the archived LSN only once the group has told every
@@ -673,23 +674,17 @@ TEST_CASE("scrub: deferred periodic work starts with StartPeriodicWork, once", "
 // trim of those groups until it is done.
 TEST_CASE("scrub: an idle group's WAL is trimmed through its archive by the periodic passes", "[scrub]") {
   ClusterOptions o;
-  o.in_memory = true;
-  o.partitions_per_table = 1;
   o.archive_interval_ms = 20;
   o.scrub_interval_ms = 0;
-  auto c = Cluster::Start(o);
-  REQUIRE(c.ok());
-  auto t = (*c)->CreateTable("ns/t1", "s");
-  REQUIRE(t.ok());
-  for (int i = 0; i < 20; ++i) REQUIRE((*c)->Put(*t, K(i), "y" + std::to_string(i), 2).ok());
-  const uint64_t group = FirstPartition(**c, "ns/t1").group;
+  auto c = PeriodicCluster(o, "ns/t1");
+  const uint64_t group = FirstPartition(*c, "ns/t1").group;
   // Bounded wait: at most 10 s (the group goes quiet after 0.3 s; the trim
   // is retried every tenth pass, 0.2 s).
   bool trimmed = false;
   paxos::Lsn archived = 0;
   for (int attempt = 0; attempt < 500 && !(trimmed && archived >= 20); ++attempt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    ScrubReport r = (*c)->ScrubState();
+    ScrubReport r = c->ScrubState();
     if (const PartitionScrub* q = Find(r, group)) {
       archived = q->archived_lsn;
       trimmed = q->wal_trimmed;
@@ -697,7 +692,7 @@ TEST_CASE("scrub: an idle group's WAL is trimmed through its archive by the peri
   }
   CHECK(archived >= 20);
   CHECK(trimmed);
-  (*c)->Stop();
+  c->Stop();
 }
 
 TEST_CASE("transport: writes go on while messages are corrupted in flight", "[scrub]") {
