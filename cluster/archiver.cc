@@ -38,8 +38,9 @@ constexpr size_t kSliceBytes = 256 * 1024;
 
 Status Scrubber::ArchiveNow() { return ArchiveAll(true); }
 
-// The applied LSN of every replica on every node of `routes`: one Describe
-// per node, so that an idle partition costs no call of its own.
+// The applied LSN of every replica on every node of `routes`: one
+// StorageNode::AppliedLsns per node, so that an idle partition costs no call
+// of its own.
 std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
     const std::vector<std::shared_ptr<const TableRoute>>& routes) {
   std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> out;
@@ -51,7 +52,7 @@ std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
     StorageNode* node = router_->Node(id);
     if (node == nullptr || !node->powered_on()) continue;
     NodeReplies reply(1);
-    node->Describe(reply.Slot(0), /*item_totals=*/false);
+    node->AppliedLsns(reply.Slot(0));
     if (!reply.WaitAll(kNodeTimeout)) continue;
     const auto answer = reply.Take(0);
     for (const ReplicaInfo& r : answer->replicas) out[{id, r.group}] = r.applied_lsn;

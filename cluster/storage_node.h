@@ -214,6 +214,10 @@ class StorageNode {
   // left, and (with `item_totals`) its item count and bytes (one item_stats
   // row per replica).
   void Describe(ReplyFn reply, bool item_totals = true);
+  // Each replica's group and applied LSN alone (the other ReplicaInfo
+  // fields left empty): what the archiver and the scrub look at, without
+  // Describe's member lists and Paxos positions for every replica.
+  void AppliedLsns(ReplyFn reply);
   // Committed records applied on this node so far (any thread): unchanged
   // means no replica here moved, so periodic passes may skip their work.
   uint64_t applied_records() const { return applied_records_.load(std::memory_order_relaxed); }

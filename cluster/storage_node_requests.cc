@@ -152,6 +152,21 @@ void StorageNode::Describe(ReplyFn reply, bool item_totals) {
   });
 }
 
+void StorageNode::AppliedLsns(ReplyFn reply) {
+  Request(std::move(reply), [this](ReplyFn done) {
+    NodeReply r;
+    r.replicas.reserve(groups_.size());
+    for (const auto& [id, g] : groups_) {
+      ReplicaInfo info;
+      info.group = id;
+      info.node = options_.id;
+      info.applied_lsn = g.replica->applied_lsn();
+      r.replicas.push_back(std::move(info));
+    }
+    done(std::move(r));
+  });
+}
+
 void StorageNode::Inspect(uint64_t group, InspectFn fn, ReplyFn reply) {
   Request(std::move(reply), [this, group, fn = std::move(fn)](ReplyFn done) {
     Group* g = FindGroup(group);
