@@ -43,7 +43,9 @@
 // intervals old (so bit rot in an idle partition is still found). A partition
 // clean and unchanged since (its newest applied LSN is still the marker's) is
 // otherwise skipped: a large idle cluster costs a bounded, small amount of
-// work per interval. A scrub asked for (ScrubNow) checks every partition.
+// work per interval. So is one never written (every replica that answered
+// has applied nothing: a new table), until its first write. A scrub asked
+// for (ScrubNow) checks every partition.
 //
 // Thread safety: every public method may be called from any thread; the work
 // itself runs one pass at a time (mu_), on the caller's thread or the
