@@ -40,7 +40,7 @@ Options (one dash or two; "-flag value" or "-flag=value"):
   -partitions N        partitions per new table (default 2, 1 to 64)
   -ttlSweepMs N        how often expired items (time to live) are deleted (default 5000)
   -archiveIntervalMs N how often committed WAL records are archived (default 1000, 0: only when asked)
-  -scrubIntervalMs N   how often every partition is scrubbed (default 60000, 0: only when asked)
+  -scrubIntervalMs N   how often the periodic scrub runs (default 60000, 0: only when asked)
   -staleReadsMs N      followers apply committed writes N ms late, so eventually
                        consistent reads can be stale (default 0: off; up to 60000)
   -faultInjection      allow the fault endpoints of /admin/ (power, network, slow
