@@ -301,8 +301,7 @@ Status ClusterImpl::Init() {
   // The propagator's thread starts with the periodic work, or with the first
   // write that fills an outbox (IndexPropagator::Notify), if sooner; not
   // before this point, where everything it calls exists.
-  propagator_->SetPaused(options_.pause_index_propagation);
-  propagator_->Enable();
+  propagator_->Enable(options_.pause_index_propagation);
   // The WAL archive: archive/ under the data directory (the emulated S3).
   std::unique_ptr<ArchiveBucket> bucket;
   if (options_.in_memory) {

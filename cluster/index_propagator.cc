@@ -17,10 +17,11 @@ constexpr size_t kRowsPerGroup = 512;
 IndexPropagator::IndexPropagator(std::vector<StorageNode*> nodes, ApplyFn apply)
     : nodes_(std::move(nodes)), apply_(std::move(apply)) {}
 
-void IndexPropagator::Enable() {
+void IndexPropagator::Enable(bool paused) {
   std::lock_guard<std::mutex> lock(mu_);
+  paused_ = paused;
   enabled_ = true;
-  if (notified_) StartLocked();
+  if (notified_) StartLocked();  // a node notified before
 }
 
 void IndexPropagator::Start() {

@@ -45,10 +45,11 @@ class IndexPropagator {
   IndexPropagator(std::vector<StorageNode*> nodes, ApplyFn apply);
   ~IndexPropagator() { Stop(); }
 
-  // From Enable() on, the first Notify starts the thread (at once, if one
-  // came before): a write that fills an outbox does not wait for Start,
-  // which starts it in any case. Once each; no-ops after Stop.
-  void Enable();
+  // From Enable() on (paused or not, as SetPaused), the first Notify starts
+  // the thread (at once, if one came before): a write that fills an outbox
+  // does not wait for Start, which starts it in any case. Once each; no-ops
+  // after Stop.
+  void Enable(bool paused);
   void Start();
   void Stop();
   void Notify();
