@@ -41,9 +41,8 @@ Status Scrubber::ArchiveNow() { return ArchiveAll(true); }
 // The applied LSN of every replica on every node of `routes`: one
 // StorageNode::AppliedLsns per node, so that an idle partition costs no call
 // of its own.
-std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
-    const std::vector<std::shared_ptr<const TableRoute>>& routes) {
-  std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> out;
+Scrubber::AppliedMap Scrubber::AppliedLsns(const std::vector<std::shared_ptr<const TableRoute>>& routes) {
+  AppliedMap out;
   std::set<paxos::NodeId> ids;
   for (const auto& route : routes) {
     for (const PartitionRoute& p : route->partitions) ids.insert(p.members.begin(), p.members.end());
@@ -58,6 +57,15 @@ std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> Scrubber::AppliedLsns(
     for (const ReplicaInfo& r : answer->replicas) out[{id, r.group}] = r.applied_lsn;
   }
   return out;
+}
+
+std::optional<paxos::Lsn> Scrubber::NewestApplied(const AppliedMap& applied, const PartitionRoute& p) {
+  std::optional<paxos::Lsn> newest;
+  for (paxos::NodeId m : p.members) {
+    auto it = applied.find({m, p.group});
+    if (it != applied.end()) newest = std::max(newest.value_or(0), it->second);
+  }
+  return newest;
 }
 
 uint64_t Scrubber::AppliedRecords() const {
@@ -92,12 +100,7 @@ Status Scrubber::ArchiveAll(bool force) {
   for (const auto& route : routes) {
     for (const PartitionRoute& p : route->partitions) {
       if (stop_.load()) return first;
-      paxos::Lsn newest = 0;
-      for (paxos::NodeId m : p.members) {
-        auto it = applied.find({m, p.group});
-        if (it != applied.end()) newest = std::max(newest, it->second);
-      }
-      if (newest <= archive_->archived_lsn(p.group)) {
+      if (NewestApplied(applied, p).value_or(0) <= archive_->archived_lsn(p.group)) {
         if (trim_idle && untrimmed_.count(p.group)) NoteTrim(p.group, Trim(p));
         continue;
       }

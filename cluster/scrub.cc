@@ -295,17 +295,11 @@ void Scrubber::ScrubChanged() {
     std::lock_guard<std::mutex> state(state_mu_);
     for (const auto& route : routes) {
       for (const PartitionRoute& p : route->partitions) {
-        paxos::Lsn newest = 0;
-        bool answered = false;
-        for (paxos::NodeId m : p.members) {
-          auto it = applied.find({m, p.group});
-          if (it == applied.end()) continue;
-          answered = true;
-          newest = std::max(newest, it->second);
-        }
+        const std::optional<paxos::Lsn> newest_applied = NewestApplied(applied, p);
         // Never written (a new table's group starts with no record): nothing
         // to compare yet; its first write makes it due.
-        if (answered && newest == 0) continue;
+        if (newest_applied == paxos::Lsn{0}) continue;
+        const paxos::Lsn newest = newest_applied.value_or(0);
         auto it = state_.find(p.group);
         const bool idle = it != state_.end() && it->second.result == "ok" && it->second.scrub_lsn == newest;
         const int64_t last = it == state_.end() ? 0 : it->second.last_scrub_ms;

@@ -115,8 +115,12 @@ class Scrubber {
   // `force`: archive whatever is there; otherwise wait for a full segment
   // (see kMinSegmentRecords in archiver.cc).
   Status ArchiveAll(bool force);
-  std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn> AppliedLsns(
-      const std::vector<std::shared_ptr<const TableRoute>>& routes);
+  // (node, group) -> the LSN that replica applied.
+  using AppliedMap = std::map<std::pair<paxos::NodeId, uint64_t>, paxos::Lsn>;
+  AppliedMap AppliedLsns(const std::vector<std::shared_ptr<const TableRoute>>& routes);
+  // The highest LSN a member of `p` applied, of those in `applied`; none
+  // when no member answered.
+  static std::optional<paxos::Lsn> NewestApplied(const AppliedMap& applied, const PartitionRoute& p);
   Status ArchivePartition(uint64_t table, const PartitionRoute& p, bool force);
   // Up to `max` records (and kSliceBytes) above `after` that `node`
   // applied, if at least `min_records`; *applied is the node's applied LSN.
