@@ -317,7 +317,7 @@ Status ClusterImpl::Init() {
   RETURN_IF_ERROR(scrubber_->Start());
   Healer::Hooks hooks;
   hooks.routes = [this] { return memds_.front()->List(""); };
-  hooks.routes_version = [this] { return memds_.front()->version(); };
+  hooks.routes_version = [this] { return TablesVersion(); };
   hooks.set_members = [this](const std::string& table, uint64_t table_id, uint64_t group,
                              std::vector<paxos::NodeId> members, std::vector<paxos::NodeId> log_members) {
     return SetPartitionMembers(table, table_id, group, std::move(members), std::move(log_members));
