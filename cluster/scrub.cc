@@ -5,7 +5,14 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <map>
+#include <memory>
+#include <set>
 #include <tuple>
+#include <utility>
+#include <vector>
+
+#include <md5.h>
 
 #include "cluster/node_replies.h"
 #include "cluster/scrub_internal.h"
@@ -38,6 +45,42 @@ constexpr int64_t kAlarmRepeatMs = 60000;
 constexpr auto kMarkTimeout = std::chrono::milliseconds(3000);
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
 constexpr int kRepairAttempts = 3;
+// About this many items per scrub slice (a digest of 2,000 items takes a few
+// ms on the node thread), and at most this many slices per partition.
+constexpr uint64_t kSliceItems = 2000;
+constexpr uint64_t kMaxSlices = 256;
+
+// Slice i of n of the partition's hash range [hash_lo, hash_hi], as marker
+// bounds: KeyHashBytes values, "" for the first's lower and the last's
+// upper bound (open, so that no row is left out).
+std::pair<std::string, std::string> SliceBounds(const PartitionRoute& p, size_t i, size_t n) {
+  const unsigned __int128 span = static_cast<unsigned __int128>(p.hash_hi - p.hash_lo) + 1;
+  auto at = [&](size_t k) { return KeyHashBytes(p.hash_lo + static_cast<uint64_t>(span * k / n)); };
+  return {i == 0 ? std::string() : at(i), i + 1 == n ? std::string() : at(i + 1)};
+}
+
+// One digest for a replica's (or the reference's) digests of every slice, in
+// slice order: the slice's own when there is one; "" when any is missing.
+std::string Combined(const std::vector<std::string>& slices) {
+  if (slices.size() == 1) return slices.front();
+  std::string all;
+  for (const std::string& d : slices) {
+    if (d.empty()) return "";
+    all += d;
+  }
+  MD5_CTX ctx;
+  MD5Init(&ctx);
+  MD5Update(&ctx, reinterpret_cast<const uint8_t*>(all.data()), all.size());
+  uint8_t md[MD5_DIGEST_LENGTH];
+  MD5Final(md, &ctx);
+  static const char kDigits[] = "0123456789abcdef";
+  std::string hex;
+  for (uint8_t b : md) {
+    hex.push_back(kDigits[b >> 4]);
+    hex.push_back(kDigits[b & 15]);
+  }
+  return hex;
+}
 
 // The digest more than half of `members` reported (empty: none).
 std::string Majority(const std::map<paxos::NodeId, std::string>& by_node, size_t members) {
@@ -232,9 +275,12 @@ std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, u
   return d ? d->digest : "";
 }
 
-Result<Scrubber::Digests> Scrubber::Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source) {
+Result<Scrubber::Digests> Scrubber::Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source,
+                                         const std::string& lo, const std::string& hi) {
   WalRecord marker;
   marker.op = WalRecord::Op::kScrubMarker;
+  marker.hash_key = lo;
+  marker.range_key = hi;
   marker.scrub_id = scrub_id;
   marker.scrub_source = source;
   NodeReply r = router_->ToLeader(p, [&](StorageNode* n, ReplyFn done) { n->Write(p.group, marker, std::move(done)); });
@@ -318,36 +364,82 @@ void Scrubber::ScrubChanged() {
   }
 }
 
+size_t Scrubber::SliceCount(const PartitionRoute& p) {
+  auto items = std::make_shared<uint64_t>(0);
+  const uint64_t group = p.group;
+  for (paxos::NodeId id : p.members) {
+    StorageNode* node = router_->Node(id);
+    if (node == nullptr || !node->powered_on()) continue;
+    Status s = CallNode(node, group, [items, group](NodeStore& store, const paxos::Replica*) -> Status {
+      TableStats stats;
+      RETURN_IF_ERROR(store.ItemTotals(group, &stats));
+      *items = stats.item_count;
+      return Status::Ok();
+    });
+    if (s.ok()) break;
+  }
+  return static_cast<size_t>(std::clamp<uint64_t>((*items + kSliceItems - 1) / kSliceItems, 1, kMaxSlices));
+}
+
 void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {
   PartitionScrub st;
   st.group = p.group;
   st.table_id = table;
   st.last_scrub_ms = NowMs();
-  const uint64_t id = NextScrubId();
-  auto marked = Mark(p, id, 0);
-  std::string expected;
-  if (marked.ok()) {
-    st.scrub_lsn = marked->lsn;
-    st.reference_digest = ReferenceDigest(table, p, id, marked->lsn);
-    expected = st.reference_digest.empty() ? Majority(marked->by_node, p.members.size()) : st.reference_digest;
+  // 1. Every slice's marker, and the replicas' digests at it.
+  const size_t slices = SliceCount(p);
+  std::vector<uint64_t> ids;
+  std::vector<Digests> marks;
+  Status marked = Status::Ok();
+  for (size_t i = 0; i < slices && marked.ok() && !stop_.load(); ++i) {
+    const auto [lo, hi] = SliceBounds(p, i, slices);
+    ids.push_back(NextScrubId());
+    auto m = Mark(p, ids.back(), 0, lo, hi);
+    if (m.ok()) {
+      marks.push_back(std::move(*m));
+    } else {
+      marked = m.status();
+    }
   }
+  if (marked.ok() && marks.size() != slices) marked = Status::Unavailable("the scrub was stopped");
+  // 2. The expected digest of each slice: the reference's (which applies the
+  // archive up to each marker in turn), else the majority's. A replica is
+  // bad when any slice of it differs, and unchecked when it missed one.
+  std::map<paxos::NodeId, std::vector<std::string>> by_node;
+  std::vector<std::string> reference, expected;
+  std::set<paxos::NodeId> differs;
+  for (size_t i = 0; marked.ok() && i < slices; ++i) {
+    st.scrub_lsn = marks[i].lsn;
+    reference.push_back(ReferenceDigest(table, p, ids[i], marks[i].lsn));
+    expected.push_back(reference.back().empty() ? Majority(marks[i].by_node, p.members.size()) : reference.back());
+    for (paxos::NodeId m : p.members) {
+      auto d = marks[i].by_node.find(m);
+      by_node[m].push_back(d == marks[i].by_node.end() ? "" : d->second);
+      if (d != marks[i].by_node.end() && !expected.back().empty() && d->second != expected.back()) differs.insert(m);
+    }
+  }
+  st.reference_digest = marked.ok() ? Combined(reference) : "";
+  const std::string expected_all = marked.ok() ? Combined(expected) : "";
+  const bool any_expected = std::any_of(expected.begin(), expected.end(), [](const std::string& e) { return !e.empty(); });
   std::vector<paxos::NodeId> bad, good;
   for (paxos::NodeId m : p.members) {
     ReplicaScrub rs;
     rs.node = m;
     rs.state = "unchecked";
-    if (marked.ok() && marked->by_node.count(m)) {
-      rs.digest = marked->by_node.at(m);
-      rs.state = expected.empty() ? "unchecked" : rs.digest == expected ? "ok" : "mismatch";
-      if (rs.state == "ok") good.push_back(m);
-      if (rs.state == "mismatch") bad.push_back(m);
+    if (marked.ok()) rs.digest = Combined(by_node[m]);
+    if (differs.count(m)) {
+      rs.state = "mismatch";
+      bad.push_back(m);
+    } else if (!rs.digest.empty() && !expected_all.empty()) {
+      rs.state = "ok";
+      good.push_back(m);
     }
     st.replicas.push_back(std::move(rs));
   }
   if (!marked.ok()) {
     st.result = "error";
-    st.detail = marked.status().message();
-  } else if (expected.empty()) {
+    st.detail = marked.message();
+  } else if (!any_expected) {
     st.result = "error";
     st.detail = "no reference from the archive and no majority among the replicas";
   } else {
@@ -357,7 +449,9 @@ void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {
   for (paxos::NodeId b : bad) {
     ++mismatches;
     Alarm(p.group, b, "replica-mismatch",
-          "digest " + marked->by_node.at(b) + " at lsn " + std::to_string(marked->lsn) + ", expected " + expected);
+          "digest " + Combined(by_node[b]) + " at lsn " + std::to_string(st.scrub_lsn) + ", expected " +
+              (expected_all.empty() ? "a majority's" : expected_all) +
+              (slices > 1 ? " (" + std::to_string(slices) + " slices)" : ""));
     Status s = good.empty() ? Status::Unavailable("no good replica to copy from") : Repair(table, p, b, good.front());
     for (ReplicaScrub& rs : st.replicas) {
       if (rs.node == b && s.ok()) rs.state = "repaired";

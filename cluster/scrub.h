@@ -21,12 +21,19 @@
 //   1. the leader proposes a scrub marker (WalRecord kScrubMarker with a
 //      fresh id); every replica computes the digest of the partition's rows
 //      when it applies it (scrub_store.h), so all digests are taken at the
-//      same LSN, whatever writes run before and after;
+//      same LSN, whatever writes run before and after. A partition of more
+//      than kSliceItems items is scrubbed in slices of its hash range, one
+//      marker each (about kSliceItems items a slice): a replica computes a
+//      digest on its node thread, inside a group commit, and the
+//      partition's writes wait for it (a whole 50,000-item partition held
+//      PutItem for ~200 ms);
 //   2. the digests are collected (a replica that is down or does not answer
 //      within the timeout is "unchecked");
 //   3. the archive is brought up to the marker and the reference applies it:
 //      its digest is the expected one (when the archive cannot be read, the
-//      majority of the replicas' digests is);
+//      majority of the replicas' digests is). A replica is bad when any
+//      slice differs; the digests reported are of all the slices together
+//      (Combined);
 //   4. every replica whose digest differs raises an alarm (log + report) and
 //      is repaired: a second marker names a good replica as the source,
 //      which keeps a copy of its rows at that marker's LSN R; once the bad
@@ -141,8 +148,13 @@ class Scrubber {
   // The reference's digest at marker `scrub_id` (applies archived records
   // up to `lsn` first). Empty when the archive cannot give it.
   std::string ReferenceDigest(uint64_t table, const PartitionRoute& p, uint64_t scrub_id, paxos::Lsn lsn);
-  // Proposes a marker and collects the replicas' digests at it.
-  Result<Digests> Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source);
+  // Proposes a marker (of the slice [lo, hi) of KeyHashBytes values; empty
+  // bounds: the whole partition) and collects the replicas' digests at it.
+  Result<Digests> Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source,
+                       const std::string& lo = "", const std::string& hi = "");
+  // How many slices a scrub of the partition takes: its item count (as a
+  // member's running totals say) over kSliceItems, at least one.
+  size_t SliceCount(const PartitionRoute& p);
   void ScrubPartition(uint64_t table, const PartitionRoute& p);
   Status Repair(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source);
   Status RepairOnce(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source);

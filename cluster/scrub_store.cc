@@ -20,24 +20,26 @@ namespace {
 // The tables that hold a group's replicated state: its items, its local
 // indexes' rows (items in the spaces LocalSpace(group, i)), its outbox of
 // global index writes, and its transaction locks and decisions. `types` has one letter per column: 'b' blob, 'i'
-// integer. `order` is the primary key after group_id.
+// integer. `order` is the primary key after group_id; `hashed` tables have
+// an h column first in it, by which a scrub marker's slice selects rows.
 struct ReplicatedTable {
   const char* name;
   const char* columns;
   const char* types;
   const char* order;
   uint32_t local_index;  // rows under group_id = LocalSpace(group, local_index)
+  bool hashed;
 };
 constexpr ReplicatedTable kReplicatedTables[] = {
-    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 0},
-    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 1},
-    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 2},
-    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 3},
-    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 4},
-    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 5},
-    {"outbox", "lsn,seq,data", "iib", "lsn,seq", 0},
-    {"locks", "hk,rk,txn,shared,decision_group,staged", "bbbiib", "hk,rk,txn", 0},
-    {"decisions", "txn,committed", "bi", "txn", 0},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 0, true},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 1, true},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 2, true},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 3, true},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 4, true},
+    {"items", "h,hk,rk,item,size", "bbbbi", "h,hk,rk", 5, true},
+    {"outbox", "lsn,seq,data", "iib", "lsn,seq", 0, false},
+    {"locks", "hk,rk,txn,shared,decision_group,staged", "bbbiib", "hk,rk,txn", 0, false},
+    {"decisions", "txn,committed", "bi", "txn", 0, false},
 };
 static_assert(kMaxLocalIndexes == 5, "one items entry per local index space");
 constexpr size_t kDigestsKept = 8;
@@ -55,18 +57,28 @@ std::string Hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-std::string SelectSql(const ReplicatedTable& t) {
-  return std::string("SELECT ") + t.columns + " FROM " + t.name + " WHERE group_id=?1 ORDER BY " + t.order;
+// A table's rows of a group, in digest order; for a hashed table, only those
+// with h >= ?2 (when `lo`) and h < ?3 (when `hi`).
+std::string SelectSql(const ReplicatedTable& t, bool lo, bool hi) {
+  std::string sql = std::string("SELECT ") + t.columns + " FROM " + t.name + " WHERE group_id=?1";
+  if (t.hashed && lo) sql += " AND h>=?2";
+  if (t.hashed && hi) sql += " AND h<?3";
+  return sql + " ORDER BY " + t.order;
 }
 
-// Streams every replicated row of a group to `row` (one call per row, with
-// the table's index), in digest order.
+// Streams the replicated rows of a group's slice [lo, hi) to `row` (one
+// call per row, with the table's index), in digest order: an empty bound is
+// open, and the tables without h belong to the slice with no lower bound.
 template <typename RowFn>
-Status ForEachRow(SqliteDb* db, uint64_t group, RowFn row) {
+Status ForEachRow(SqliteDb* db, uint64_t group, std::string_view lo, std::string_view hi, RowFn row) {
   for (size_t t = 0; t < std::size(kReplicatedTables); ++t) {
-    auto st = db->Prepare(SelectSql(kReplicatedTables[t]));
+    const ReplicatedTable& table = kReplicatedTables[t];
+    if (!table.hashed && !lo.empty()) continue;
+    auto st = db->Prepare(SelectSql(table, !lo.empty(), !hi.empty()));
     if (!st.ok()) return st.status();
-    st->Bind(1, S(LocalSpace(group, kReplicatedTables[t].local_index)));
+    st->Bind(1, S(LocalSpace(group, table.local_index)));
+    if (table.hashed && !lo.empty()) st->Bind(2, lo);
+    if (table.hashed && !hi.empty()) st->Bind(3, hi);
     for (;;) {
       auto more = st->Step();
       if (!more.ok()) return more.status();
@@ -79,13 +91,14 @@ Status ForEachRow(SqliteDb* db, uint64_t group, RowFn row) {
 
 }  // namespace
 
-Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows) {
+Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows, std::string_view lo,
+                                 std::string_view hi) {
   MD5_CTX ctx;
   MD5Init(&ctx);
   *rows = 0;
   size_t last_table = SIZE_MAX;
   std::string buf;
-  Status s = ForEachRow(db_, group, [&](size_t t, Statement& st) {
+  Status s = ForEachRow(db_, group, lo, hi, [&](size_t t, Statement& st) {
     const ReplicatedTable& table = kReplicatedTables[t];
     buf.clear();
     if (t != last_table) {
@@ -117,7 +130,7 @@ Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* 
 Result<GroupCopy> ScrubStore::Copy(uint64_t group) {
   GroupCopy copy;
   for (const ReplicatedTable& t : kReplicatedTables) copy.tables.push_back(GroupCopy::Table{t.name, {}});
-  Status s = ForEachRow(db_, group, [&](size_t t, Statement& st) {
+  Status s = ForEachRow(db_, group, {}, {}, [&](size_t t, Statement& st) {
     const char* types = kReplicatedTables[t].types;
     std::vector<GroupCopy::Value> row;
     for (int c = 0; types[c] != '\0'; ++c) {
@@ -173,10 +186,11 @@ Status ScrubStore::OnMarker(uint64_t group, paxos::Lsn lsn, const WalRecord& mar
   MarkerDigest d;
   d.scrub_id = marker.scrub_id;
   d.lsn = lsn;
-  RETURN_IF_ERROR(ComputeDigest(group, &d.digest, &d.rows));
+  RETURN_IF_ERROR(ComputeDigest(group, &d.digest, &d.rows, marker.hash_key, marker.range_key));
   auto& list = digests_[group];
   list.push_back(std::move(d));
   while (list.size() > kDigestsKept) list.pop_front();
+  // A repair's copy is of the whole partition: its marker names no slice.
   if (marker.scrub_source != 0 && marker.scrub_source == node_id_) {
     auto copy = Copy(group);
     if (!copy.ok()) return copy.status();

@@ -14,7 +14,12 @@
 //
 // Scrub markers (WalRecord::Op::kScrubMarker): NodeStore::Apply calls
 // OnMarker inside the apply transaction, so every replica computes its digest
-// at exactly the marker's LSN, whatever writes come before and after it. The
+// at exactly the marker's LSN, whatever writes come before and after it. A
+// marker may name a slice of the partition: the items (every item space)
+// whose h lies in [lo, hi), an empty bound being open; the slice with no
+// lower bound also holds the tables without h (outbox, locks, decisions).
+// Slices keep each digest short: the node thread computes it inside a group
+// commit, and the partition's writes wait for it. The
 // digests of the last few markers per group are kept in memory until the
 // scrubber collects them (a moment later). A marker naming this node as its
 // source also keeps a copy of the rows, for a repair (TakeCopy).
@@ -27,6 +32,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -72,8 +78,10 @@ class ScrubStore {
   // The copy a marker naming this node kept; moved out (nullopt: none).
   std::optional<GroupCopy> TakeCopy(uint64_t group, uint64_t scrub_id);
 
-  // The digest of the group's replicated rows now.
-  Status ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows);
+  // The digest of the group's replicated rows now: all of them, or the
+  // slice [lo, hi) of KeyHashBytes values (an empty bound is open).
+  Status ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows, std::string_view lo = {},
+                       std::string_view hi = {});
   Result<GroupCopy> Copy(uint64_t group);
   // Replaces the group's replicated rows by `copy`; inside the caller's
   // transaction.

@@ -34,10 +34,13 @@
 //   index_write := varint(local_index) varint(global_table) bytes(global_name)
 //                  byte(erase) bytes(hash_key) bytes(range_key)
 //                  [erase = 0: varint(item_size) bytes(item)]
-//   marker  := bytes("") bytes("") varint(scrub_id) varint(source_node)
+//   marker  := bytes(lo) bytes(hi) varint(scrub_id) varint(source_node)
 //              every replica computes its scrub digest when it applies it
-//              (cluster/scrub_store.h); source_node != 0 also keeps a copy
-//              of that node's replicated rows for a repair
+//              (cluster/scrub_store.h), of the items whose h (KeyHashBytes)
+//              lies in [lo, hi), an empty bound being open (both empty: the
+//              whole partition, as every marker before slices was);
+//              source_node != 0 also keeps a copy of that node's replicated
+//              rows for a repair (its marker names no slice)
 //   bytes(x):= varint(len(x)) x
 // An empty payload is a Paxos no-op and is not a WalRecord.
 //
