@@ -419,8 +419,8 @@ void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {
     }
   }
   st.reference_digest = marked.ok() ? Combined(reference) : "";
+  // "" when a slice has no expected digest: the partition is then not checked.
   const std::string expected_all = marked.ok() ? Combined(expected) : "";
-  const bool any_expected = std::any_of(expected.begin(), expected.end(), [](const std::string& e) { return !e.empty(); });
   std::vector<paxos::NodeId> bad, good;
   for (paxos::NodeId m : p.members) {
     ReplicaScrub rs;
@@ -439,7 +439,7 @@ void Scrubber::ScrubPartition(uint64_t table, const PartitionRoute& p) {
   if (!marked.ok()) {
     st.result = "error";
     st.detail = marked.message();
-  } else if (!any_expected) {
+  } else if (expected_all.empty()) {
     st.result = "error";
     st.detail = "no reference from the archive and no majority among the replicas";
   } else {
