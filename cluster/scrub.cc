@@ -12,10 +12,9 @@
 #include <utility>
 #include <vector>
 
-#include <md5.h>
-
 #include "cluster/node_replies.h"
 #include "cluster/scrub_internal.h"
+#include "cluster/scrub_store.h"
 
 namespace ddb::cluster {
 
@@ -68,18 +67,7 @@ std::string Combined(const std::vector<std::string>& slices) {
     if (d.empty()) return "";
     all += d;
   }
-  MD5_CTX ctx;
-  MD5Init(&ctx);
-  MD5Update(&ctx, reinterpret_cast<const uint8_t*>(all.data()), all.size());
-  uint8_t md[MD5_DIGEST_LENGTH];
-  MD5Final(md, &ctx);
-  static const char kDigits[] = "0123456789abcdef";
-  std::string hex;
-  for (uint8_t b : md) {
-    hex.push_back(kDigits[b >> 4]);
-    hex.push_back(kDigits[b & 15]);
-  }
-  return hex;
+  return Md5Hex(all);
 }
 
 // The digest more than half of `members` reported (empty: none).

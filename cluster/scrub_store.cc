@@ -91,6 +91,15 @@ Status ForEachRow(SqliteDb* db, uint64_t group, std::string_view lo, std::string
 
 }  // namespace
 
+std::string Md5Hex(std::string_view bytes) {
+  MD5_CTX ctx;
+  MD5Init(&ctx);
+  MD5Update(&ctx, reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size());
+  uint8_t md[MD5_DIGEST_LENGTH];
+  MD5Final(md, &ctx);
+  return Hex(md, sizeof md);
+}
+
 Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows, std::string_view lo,
                                  std::string_view hi) {
   MD5_CTX ctx;

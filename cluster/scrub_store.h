@@ -67,6 +67,9 @@ struct GroupCopy {
   size_t bytes = 0;
 };
 
+// The MD5 of `bytes` as 32 hex digits, as digests are shown.
+std::string Md5Hex(std::string_view bytes);
+
 class ScrubStore {
  public:
   explicit ScrubStore(SqliteDb* db);
