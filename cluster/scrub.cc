@@ -358,7 +358,8 @@ size_t Scrubber::SliceCount(const PartitionRoute& p) {
   for (paxos::NodeId id : p.members) {
     StorageNode* node = router_->Node(id);
     if (node == nullptr || !node->powered_on()) continue;
-    Status s = CallNode(node, group, [items, group](NodeStore& store, const paxos::Replica*) -> Status {
+    Status s = CallNode(node, group, [items, group](NodeStore& store, const paxos::Replica* r) -> Status {
+      if (r == nullptr) return Status::NotFound("no replica of the partition here");
       TableStats stats;
       RETURN_IF_ERROR(store.ItemTotals(group, &stats));
       *items = stats.item_count;

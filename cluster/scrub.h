@@ -152,8 +152,9 @@ class Scrubber {
   // bounds: the whole partition) and collects the replicas' digests at it.
   Result<Digests> Mark(const PartitionRoute& p, uint64_t scrub_id, paxos::NodeId source,
                        const std::string& lo = "", const std::string& hi = "");
-  // How many slices a scrub of the partition takes: its item count (as a
-  // member's running totals say) over kSliceItems, at least one.
+  // How many slices a scrub of the partition takes: its item count (as the
+  // running totals of the first member that holds a replica say) over
+  // kSliceItems, at least one.
   size_t SliceCount(const PartitionRoute& p);
   void ScrubPartition(uint64_t table, const PartitionRoute& p);
   Status Repair(uint64_t table, const PartitionRoute& p, paxos::NodeId bad, paxos::NodeId source);
