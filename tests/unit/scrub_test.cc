@@ -94,6 +94,17 @@ const PartitionScrub* Find(const ScrubReport& r, uint64_t group) {
   return nullptr;
 }
 
+// Scrubs `table` again and checks that partition `group` is clean: every
+// replica's digest equals the reference's.
+void CheckScrubbedClean(Cluster& c, const std::string& table, uint64_t group) {
+  auto again = c.ScrubNow(table);
+  REQUIRE(again.ok());
+  const PartitionScrub* p = Find(*again, group);
+  REQUIRE(p != nullptr);
+  CHECK(p->result == "ok");
+  for (const ReplicaScrub& r : p->replicas) CHECK(r.digest == p->reference_digest);
+}
+
 size_t CountAlarms(const ScrubReport& r, const std::string& kind, uint32_t node) {
   size_t n = 0;
   for (const ScrubAlarm& a : r.alarms) n += a.kind == kind && a.node == node ? 1 : 0;
@@ -396,12 +407,7 @@ TEST_CASE("scrub: a flipped bit on one replica is found and repaired", "[scrub]"
     CHECK(CountAlarms(*report, "replica-mismatch", victim) >= 1);
     CHECK(CountAlarms(*report, "replica-repaired", victim) >= 1);
     // Scrubbed again: every replica equals the reference.
-    auto again = c->ScrubNow("ns/s1");
-    REQUIRE(again.ok());
-    p = Find(*again, part.group);
-    REQUIRE(p != nullptr);
-    CHECK(p->result == "ok");
-    for (const ReplicaScrub& r : p->replicas) CHECK(r.digest == p->reference_digest);
+    CheckScrubbedClean(*c, "ns/s1", part.group);
   }
   // A repair replaced the victims' rows: the running item totals (recounted
   // by NodeStore::ReplaceGroup) still match on every replica of the group, and the
@@ -487,12 +493,7 @@ TEST_CASE("scrub: a large partition is scrubbed in slices, and bit rot in any sl
     REQUIRE(p != nullptr);
     CHECK(p->result == "repaired");
     for (const ReplicaScrub& r : p->replicas) CHECK(r.state == (r.node == victim ? "repaired" : "ok"));
-    auto again = c->ScrubNow("ns/big");
-    REQUIRE(again.ok());
-    p = Find(*again, part.group);
-    REQUIRE(p != nullptr);
-    CHECK(p->result == "ok");
-    for (const ReplicaScrub& r : p->replicas) CHECK(r.digest == p->reference_digest);
+    CheckScrubbedClean(*c, "ns/big", part.group);
   }
 }
 
