@@ -295,6 +295,13 @@ test('web UI against the real binary', { timeout: 90000 }, async (t) => {
 
     const partitions = page.locator('.table-card[data-table="local_us-east-1/Faults"] tbody tr');
     await partitions.first().waitFor();
+    // A group may be between leaders for a moment (an election after a late
+    // heartbeat on a loaded machine): the page shows "no leader" until the
+    // next refresh, so wait until it shows one.
+    await page.waitForFunction(() => {
+      const r = document.querySelector('.table-card[data-table="local_us-east-1/Faults"] tbody tr');
+      return r !== null && r.dataset.leader !== '';
+    }, null, { timeout: kWaitMs });
     const victim = await partitions.first().getAttribute('data-leader');
     assert.ok(victim, 'the first partition shows a leader');
     await page.locator(`.node[data-node=${victim}] header button`).click();
