@@ -226,7 +226,7 @@ std::string Scrubber::ReferenceDigest(uint64_t table, const PartitionRoute& p, u
     if (!options_.in_memory) {
       path = (std::filesystem::path(options_.data_dir) / "reference.sqlite").string();
       std::error_code ec;
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+      for (const char* suffix : {"", "-journal", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
     }
     auto ref = NodeStore::Open(path, false);
     if (!ref.ok()) return "";  // the replicas' majority decides

@@ -12,7 +12,7 @@
 #include <mutex>
 
 #include "cluster/page_cache.h"
-#include "cluster/wal_write_buffer.h"
+#include "cluster/journal_write_buffer.h"
 
 namespace ddb::cluster {
 
@@ -121,8 +121,8 @@ void ConfigureOnce() {
     // No scan of the whole page cache at every commit (page_cache.h);
     // before anything initializes SQLite (finding a VFS does).
     InstallPageCache();
-    // Each commit's WAL frames in one write() (wal_write_buffer.h).
-    InstallWalWriteBuffer();
+    // Each commit's journal in one or two write()s (journal_write_buffer.h).
+    InstallJournalWriteBuffer();
   });
 }
 }  // namespace
@@ -139,28 +139,44 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   std::unique_ptr<SqliteDb> out(new SqliteDb(db));
   // Exclusive locking mode, set before anything reads the file (PRAGMA
   // synchronous reads the schema): the process holds one connection per
-  // file, so the WAL index lives in this connection's memory rather than in
-  // a shared -shm file, and a read transaction takes no file lock (make
-  // bench at 16 connections: GetItem +4%, PutItem +3%). The first read,
-  // before journal_mode is set (setting it first opens a WAL-mode file with
-  // a -shm file after all), takes the file lock, held until the connection
+  // file, so a read transaction takes no file lock, and a WAL's index (with
+  // -fsync) lives in this connection's memory rather than in a shared -shm
+  // file (make bench at 16 connections, with the WAL: GetItem +4%, PutItem
+  // +3%). The first read, before journal_mode is set (setting it first
+  // opens a WAL-mode file with a -shm file after all), takes the file lock, held until the connection
   // closes: a second process cannot use the same files (it gives up after
   // the busy timeout).
   std::string pragmas = "PRAGMA busy_timeout=1000; PRAGMA locking_mode=EXCLUSIVE; SELECT count(*) FROM sqlite_master;";
-  // WAL mode: a commit is a write() to the -wal file, which survives kill -9
-  // of the process. Without -fsync nothing is synced at all, checkpoints
-  // included: the promise is survival of the process, not of the host (a
-  // checkpoint's fsync otherwise stalls a group commit for tens of ms).
-  // With -fsync, every commit is synced. synchronous before journal_mode:
-  // switching a new file to WAL mode under the default (FULL) cost four
-  // fdatasyncs per file, most of the start-up time.
-  pragmas += fsync ? "PRAGMA synchronous=FULL;" : "PRAGMA synchronous=OFF;";
-  pragmas += "PRAGMA journal_mode=WAL;";
-  // Checkpoint every 100 WAL pages rather than SQLite's 1000: the group
-  // commit that runs a checkpoint copies a tenth as much, which keeps write
-  // latency even (make bench, PutItem at 16 connections: p99/p50 2.7
-  // against 3.1, the same throughput, ~3% more CPU).
-  pragmas += "PRAGMA wal_autocheckpoint=100;";
+  // Without -fsync, a rollback journal kept between transactions
+  // (journal_mode=PERSIST): a commit writes the old content of the pages it
+  // changes to the -journal file, its pages in place into the database,
+  // then zeroes the journal's header, which is the commit. All of it is in
+  // the kernel before the COMMIT returns (journal_write_buffer.h), which
+  // survives kill -9 of the process; nothing is synced: the promise is
+  // survival of the process, not of the host. Each changed page is copied
+  // twice by the kernel (journal, database), where the WAL copied it three
+  // times (the frame, then the checkpoint read it back and wrote it into
+  // the database) and checksummed every word of it. Side by side, server
+  // CPU per request at 16 connections: BatchWriteItem -15 to -20%,
+  // GetItem -12% (a page read looks up no WAL index), PutItem -1 to -8%.
+  // With -fsync, WAL mode with synchronous=FULL: one fsync per commit,
+  // where a rollback journal needs three (journal, database, header).
+  // synchronous before journal_mode: switching a new file to WAL mode
+  // under the default (FULL) cost four fdatasyncs per file, most of the
+  // start-up time.
+  if (fsync) {
+    pragmas += "PRAGMA synchronous=FULL; PRAGMA journal_mode=WAL;";
+    // Checkpoint every 100 WAL pages rather than SQLite's 1000: the group
+    // commit that runs a checkpoint copies a tenth as much, which keeps
+    // write latency even (make bench, PutItem at 16 connections: p99/p50
+    // 2.7 against 3.1, the same throughput, ~3% more CPU).
+    pragmas += "PRAGMA wal_autocheckpoint=100;";
+  } else {
+    // The journal keeps its size between transactions (its header zeroed),
+    // up to 4 MB: a larger one (a snapshot restore's) is cut back after
+    // its commit.
+    pragmas += "PRAGMA synchronous=OFF; PRAGMA journal_mode=PERSIST; PRAGMA journal_size_limit=4194304;";
+  }
   // A 16 MB page cache per file rather than SQLite's 2 MB: a write's B-tree
   // descent then finds its pages in memory instead of reading them back
   // from the OS (12% of BatchWriteItem's CPU at 16 connections; with
@@ -242,8 +258,6 @@ Status SqliteDb::LoadImage(std::string_view image) {
   auto* bytes = static_cast<unsigned char*>(sqlite3_malloc64(image.size()));
   if (bytes == nullptr) return Status::IoError("sqlite image: out of memory");
   std::memcpy(bytes, image.data(), image.size());
-  bytes[18] = 1;  // file format versions: rollback journal (an in-memory
-  bytes[19] = 1;  // database has no WAL)
   const auto size = static_cast<sqlite3_int64>(image.size());
   // FREEONCLOSE: SQLite owns `bytes` from here on, on failure too.
   if (sqlite3_deserialize(db_, "main", bytes, size, size,
@@ -254,19 +268,31 @@ Status SqliteDb::LoadImage(std::string_view image) {
 }
 
 Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync) {
+  if (image.size() < 100) return Status::InvalidArgument("sqlite image: no database header");
+  // A journal left by an earlier file of this name would be played back
+  // into the new one (a hot rollback journal) or its frames read (a WAL).
+  for (const char* suffix : {"-journal", "-wal"}) (void)::unlink((path + suffix).c_str());
   const std::string temp = path + ".new";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(errno));
-  size_t done = 0;
-  while (done < image.size()) {
-    const ssize_t n = ::write(fd, image.data() + done, image.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = n < 0 ? std::strerror(errno) : "short write";
-      ::close(fd);
-      return Status::IoError("cannot write " + temp + ": " + why);
+  // The images are rollback-journal files; with -fsync the file is a
+  // WAL-mode one from its first byte (header bytes 18 and 19, the file
+  // format's write and read versions), which SqliteDb::Open then finds as
+  // it sets it, with no switch.
+  std::string header(image.substr(0, 100));
+  if (fsync) header[18] = header[19] = 2;
+  for (std::string_view part : {std::string_view(header), image.substr(100)}) {
+    size_t done = 0;
+    while (done < part.size()) {
+      const ssize_t n = ::write(fd, part.data() + done, part.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) {
+        const std::string why = n < 0 ? std::strerror(errno) : "short write";
+        ::close(fd);
+        return Status::IoError("cannot write " + temp + ": " + why);
+      }
+      done += static_cast<size_t>(n);
     }
-    done += static_cast<size_t>(n);
   }
   if (fsync && ::fsync(fd) != 0) {
     const std::string why = std::strerror(errno);

@@ -93,7 +93,9 @@ class SqliteDb {
   // database: no statement may be running.
   Status LoadImage(std::string_view image);
   // Writes `image` to PATH.new and renames it to PATH, so that PATH is never
-  // a partial file. With `fsync`, the file and then its directory are synced.
+  // a partial file, after removing any journal an earlier PATH left. With
+  // `fsync`, the file is a WAL-mode one (the journal Open then gives it),
+  // and the file and then its directory are synced.
   static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
   // Defines the SQL function name(recorded, result) on this connection: it
   // stores `recorded` (an integer) in *slot and returns `result`. An UPSERT

@@ -1,6 +1,7 @@
 // Writes the C++ source of cluster/schema_images.h's functions: builds each
-// schema of cluster/schemas.h in an in-memory SQLite database, serializes it,
-// marks it as a WAL-mode file and prints its bytes as an array. Run by the
+// schema of cluster/schemas.h in an in-memory SQLite database, serializes it
+// (a rollback-journal file: SqliteDb::CreateFile marks it as a WAL-mode one
+// with -fsync) and prints its bytes as an array. Run by the
 // build (CMakeLists.txt), with the SQLite the binary links.
 //
 // Usage: gen OUT.cc. Exit 1 on any SQLite or write error.
@@ -13,7 +14,7 @@
 
 namespace {
 
-// The database made by `sql` as the bytes of a WAL-mode file; empty on error.
+// The database made by `sql` as the bytes of a file; empty on error.
 std::string Image(const std::string& sql) {
   sqlite3* db = nullptr;
   std::string out;
@@ -25,11 +26,7 @@ std::string Image(const std::string& sql) {
   }
   sqlite3_int64 size = 0;
   unsigned char* bytes = sqlite3_serialize(db, "main", &size, 0);
-  if (bytes != nullptr && size >= 100) {
-    out.assign(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
-    out[18] = 2;  // file format write version: WAL
-    out[19] = 2;  // file format read version: WAL
-  }
+  if (bytes != nullptr && size >= 100) out.assign(reinterpret_cast<const char*>(bytes), static_cast<size_t>(size));
   sqlite3_free(bytes);
   sqlite3_close(db);
   return out;

@@ -1,5 +1,6 @@
 // Opening storage files: a new node file is the schema template's file image
-// (the whole schema, PRAGMA user_version set, WAL mode), an empty one gets a
+// (the whole schema, PRAGMA user_version set; a rollback journal, or a WAL
+// with -fsync, either way from the first byte), an empty one gets a
 // copy of the template; a file at the
 // current version opens as it is; a file from before user_version is
 // upgraded once; a later version's file keeps its number. Statements prepared
@@ -43,6 +44,15 @@ std::string Text(SqliteDb* db, const std::string& sql) {
   return st->Blob(0);
 }
 
+// A database file's format write and read versions (header bytes 18 and
+// 19): 1 for a rollback journal, 2 for a WAL.
+std::pair<int, int> HeaderVersions(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  char header[20] = {};
+  REQUIRE(f.read(header, sizeof(header)));
+  return {header[18], header[19]};
+}
+
 std::set<std::string> SchemaNames(SqliteDb* db) {
   auto st = db->Prepare("SELECT name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'");
   REQUIRE(st.ok());
@@ -77,7 +87,7 @@ void Put(NodeStore& store, uint64_t group, paxos::Lsn lsn, const std::string& hk
   REQUIRE(store.Apply(group, paxos::Record{lsn, 1, EncodeWalRecord(r)}, true).ok());
 }
 
-TEST_CASE("store open: a new node file has the whole schema, its version, WAL mode", "[unit]") {
+TEST_CASE("store open: a new node file has the whole schema, its version, a rollback journal", "[unit]") {
   TempDir dir("ddb-store-open");
   const std::string path = dir.File("node.sqlite");
   {
@@ -86,7 +96,7 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
     CHECK((*store)->created());  // StorageNode reads no replicas from it
     SqliteDb* db = (*store)->db();
     CHECK(Int(db, "PRAGMA user_version") == kVersion);
-    CHECK(Text(db, "PRAGMA journal_mode") == "wal");
+    CHECK(Text(db, "PRAGMA journal_mode") == "persist");
     CHECK(SchemaNames(db) == kNodeSchema);
     REQUIRE((*store)->CreateReplica(Row(7)).ok());
     REQUIRE((*store)->Begin().ok());
@@ -94,14 +104,11 @@ TEST_CASE("store open: a new node file has the whole schema, its version, WAL mo
     Put(**store, 7, 2, "b", 20);
     REQUIRE((*store)->Commit().ok());
   }
-  // The file header says WAL (bytes 18 and 19 are 2), as SQLite writes it.
-  {
-    std::ifstream f(path, std::ios::binary);
-    char header[20] = {};
-    REQUIRE(f.read(header, sizeof(header)));
-    CHECK(header[18] == 2);
-    CHECK(header[19] == 2);
-  }
+  // The file header says rollback journal (bytes 18 and 19 are 1), and the
+  // journal is kept, its header zeroed: nothing to play back.
+  CHECK(HeaderVersions(path) == std::make_pair(1, 1));
+  CHECK(std::filesystem::exists(path + "-journal"));
+  CHECK(!std::filesystem::exists(path + "-wal"));
   auto again = NodeStore::Open(path, false);
   REQUIRE(again.ok());
   CHECK(!(*again)->created());
@@ -139,7 +146,7 @@ TEST_CASE("store open: new files are written whole; a stale .new and an empty fi
     auto meta = MetaStore::Open(meta_path, false);
     REQUIRE(meta.ok());
     CHECK((*meta)->created());
-    CHECK(Text((*meta)->db(), "PRAGMA journal_mode") == "wal");
+    CHECK(Text((*meta)->db(), "PRAGMA journal_mode") == "persist");
     CHECK(SchemaNames((*meta)->db()) == std::set<std::string>{"tables", "partitions", "counters"});
   }
   {
@@ -153,13 +160,49 @@ TEST_CASE("store open: new files are written whole; a stale .new and an empty fi
   auto store = NodeStore::Open(empty, false);
   REQUIRE(store.ok());
   CHECK(Int((*store)->db(), "PRAGMA user_version") == kVersion);
-  CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "wal");
+  CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
   CHECK(SchemaNames((*store)->db()) == kNodeSchema);
-  // With -fsync: the file, then its directory entry, synced.
+  // With -fsync: a WAL-mode file as written, then the file and its
+  // directory entry synced.
   auto synced = NodeStore::Open(dir.File("synced.sqlite"), true);
   REQUIRE(synced.ok());
+  CHECK(HeaderVersions(dir.File("synced.sqlite")) == std::make_pair(2, 2));
+  CHECK(Text((*synced)->db(), "PRAGMA journal_mode") == "wal");
   CHECK(SchemaNames((*synced)->db()) == kNodeSchema);
-  CHECK(!SqliteDb::CreateFile(dir.File("no-such-dir/x.sqlite"), "image", true).ok());
+  CHECK(!SqliteDb::CreateFile(dir.File("no-such-dir/x.sqlite"), std::string(4096, '\0'), true).ok());
+  CHECK(!SqliteDb::CreateFile(dir.File("short.sqlite"), "not a database", false).ok());
+}
+
+// The journal follows -fsync: a file written with it (WAL) and opened
+// without it gets a rollback journal, and the other way round, with its
+// rows; a new file never meets the journal of an earlier one of its name.
+TEST_CASE("store open: the journal follows -fsync, and a new file ignores an old journal", "[unit]") {
+  TempDir dir("ddb-store-open");
+  const std::string path = dir.File("node.sqlite");
+  for (bool fsync : {true, false, true}) {
+    auto store = NodeStore::Open(path, fsync);
+    REQUIRE(store.ok());
+    CHECK(Text((*store)->db(), "PRAGMA journal_mode") == (fsync ? "wal" : "persist"));
+    if ((*store)->created()) {
+      REQUIRE((*store)->CreateReplica(Row(7)).ok());
+      REQUIRE((*store)->Begin().ok());
+      Put(**store, 7, 1, "a", 10);
+      REQUIRE((*store)->Commit().ok());
+    }
+    auto item = (*store)->Get(7, Key{"a", ""});
+    REQUIRE(item.ok());
+    CHECK(item->has_value());
+  }
+  // A journal that a removed file left (as after a crash: a journal whose
+  // header is not zeroed would be played back into any file of that name).
+  const std::string other = dir.File("other.sqlite");
+  std::ofstream(other + "-journal") << std::string(4096, 'j');
+  std::ofstream(other + "-wal") << std::string(4096, 'w');
+  auto fresh = NodeStore::Open(other, false);
+  REQUIRE(fresh.ok());
+  CHECK((*fresh)->created());
+  CHECK(SchemaNames((*fresh)->db()) == kNodeSchema);
+  CHECK(!std::filesystem::exists(other + "-wal"));
 }
 
 TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {

@@ -1,9 +1,11 @@
-// The WAL write buffer (cluster/wal_write_buffer.h): what a process leaves
-// on disk the moment a COMMIT returns holds that commit, through group
-// commits of many pages, rolled-back transactions that spilled pages into
-// the WAL, checkpoints and WAL restarts. "What it leaves" is a byte copy of
-// the database and -wal files taken while the connection is still open (no
-// close, no checkpoint): what the kernel has, as after kill -9.
+// The journal write buffer (cluster/journal_write_buffer.h): what a process
+// leaves on disk the moment a COMMIT returns holds that commit, and what it
+// leaves in the middle of a transaction holds none of it, through group
+// commits of many pages, transactions that spilled pages before their end
+// (into the database file itself with a rollback journal), rollbacks, and
+// with a WAL checkpoints and WAL restarts. "What it leaves" is a byte copy
+// of the database and its journal taken while the connection is still open
+// (no close, no checkpoint): what the kernel has, as after kill -9.
 #include <sqlite3.h>
 
 #include <filesystem>
@@ -23,11 +25,14 @@ namespace fs = std::filesystem;
 
 using ddb::testing::TempDir;
 
-// The rows of t in a copy of `path` (and its -wal) as the kernel has them now.
+// The rows of t in a copy of `path` (and its journal) as the kernel has
+// them now; opening the copy plays a rollback journal back.
 int64_t RowsAfterCrash(const TempDir& dir, const std::string& path, int copy) {
   const std::string crashed = dir.File("crashed" + std::to_string(copy) + ".sqlite");
   fs::copy_file(path, crashed);
-  if (fs::exists(path + "-wal")) fs::copy_file(path + "-wal", crashed + "-wal");
+  for (const char* journal : {"-journal", "-wal"}) {
+    if (fs::exists(path + journal)) fs::copy_file(path + journal, crashed + journal);
+  }
   auto db = SqliteDb::Open(crashed, false);
   REQUIRE(db.ok());
   auto rows = (*db)->QueryInt("SELECT count(*) FROM t");
@@ -47,23 +52,34 @@ Status InsertRows(SqliteDb& db, int from, int count) {
   return Status::Ok();
 }
 
-TEST_CASE("wal write buffer: SQLite's default VFS is the buffering one", "[unit]") {
-  TempDir dir("ddb-wal-buffer");
+TEST_CASE("journal write buffer: SQLite's default VFS is the buffering one", "[unit]") {
+  TempDir dir("ddb-journal-buffer");
   auto db = SqliteDb::Open(dir.File("any.sqlite"), false);  // installs it
   REQUIRE(db.ok());
   sqlite3_vfs* vfs = sqlite3_vfs_find(nullptr);
   REQUIRE(vfs != nullptr);
-  CHECK(std::string(vfs->zName) == "ddb-wal-buffer");
+  CHECK(std::string(vfs->zName) == "ddb-journal-buffer");
 }
 
-TEST_CASE("wal write buffer: every returned COMMIT is on disk, whatever came before it", "[unit]") {
-  TempDir dir("ddb-wal-buffer");
+// `fsync` picks the journal as SqliteDb::Open does: a rollback journal
+// without it, a WAL with it.
+void CheckCommitsSurvive(bool fsync) {
+  TempDir dir("ddb-journal-buffer");
   const std::string path = dir.File("node.sqlite");
-  auto opened = SqliteDb::Open(path, false);
+  auto opened = SqliteDb::Open(path, fsync);
   REQUIRE(opened.ok());
   SqliteDb& db = **opened;
-  // A small page cache, so that a big transaction spills pages into the WAL
-  // before its COMMIT (and a rollback leaves those frames behind).
+  {
+    auto mode = db.Prepare("PRAGMA journal_mode");
+    REQUIRE(mode.ok());
+    auto row = mode->Step();
+    REQUIRE(row.ok());
+    REQUIRE(*row);
+    CHECK(mode->Blob(0) == (fsync ? "wal" : "persist"));
+  }
+  // A small page cache, so that a big transaction spills pages before its
+  // COMMIT: into the WAL, or into the database file over pages whose old
+  // content the rollback journal must already hold.
   REQUIRE(db.Exec("PRAGMA cache_size=8; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
   int copies = 0;
   int64_t committed = 0;
@@ -76,12 +92,25 @@ TEST_CASE("wal write buffer: every returned COMMIT is on disk, whatever came bef
     committed += 200;
     CHECK(RowsAfterCrash(dir, path, copies++) == committed);
   }
-  // A transaction that spilled, then rolled back: its frames are not a commit.
+  // A transaction that spilled and changed pages already committed (rows
+  // replaced in place), then rolled back: before and after its end, none
+  // of it is there.
   REQUIRE(db.Begin().ok());
   REQUIRE(InsertRows(db, 100000, 400).ok());
+  REQUIRE(db.Exec("UPDATE t SET v = randomblob(1000) WHERE k < 600").ok());
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  // Two pages more at a time: whenever the last pages spilled are ones
+  // whose old content was journaled just before, a copy taken then shows
+  // whether that content reached the kernel before the page was
+  // overwritten.
+  for (int i = 0; i < 24; ++i) {
+    const std::string first = std::to_string(600 + 8 * i);
+    REQUIRE(db.Exec("UPDATE t SET v = randomblob(1000) WHERE k BETWEEN " + first + " AND " + first + " + 7").ok());
+    CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  }
   REQUIRE(db.Rollback().ok());
   CHECK(RowsAfterCrash(dir, path, copies++) == committed);
-  // Commits after it overwrite those frames; single-row commits too.
+  // Commits after it overwrite that journal; single-row commits too.
   for (int i = 0; i < 30; ++i) {
     REQUIRE(InsertRows(db, static_cast<int>(committed), 1).ok());
     committed += 1;
@@ -101,8 +130,16 @@ TEST_CASE("wal write buffer: every returned COMMIT is on disk, whatever came bef
   CHECK(*rows == committed);
 }
 
-TEST_CASE("wal write buffer: a database shared through -shm writes its WAL straight through", "[unit]") {
-  TempDir dir("ddb-wal-buffer");
+TEST_CASE("journal write buffer: every returned COMMIT is on disk, and no unfinished one (rollback journal)", "[unit]") {
+  CheckCommitsSurvive(/*fsync=*/false);
+}
+
+TEST_CASE("journal write buffer: every returned COMMIT is on disk, and no unfinished one (WAL, -fsync)", "[unit]") {
+  CheckCommitsSurvive(/*fsync=*/true);
+}
+
+TEST_CASE("journal write buffer: a database shared through -shm writes its WAL straight through", "[unit]") {
+  TempDir dir("ddb-journal-buffer");
   const std::string path = dir.File("shared.sqlite");
   // Two connections in normal locking mode, as SqliteDb::Open never makes:
   // the reader sees every commit of the writer.

@@ -1,0 +1,50 @@
+// The journal write buffer: a SQLite VFS, installed as the default, that
+// wraps the platform's VFS and gathers the writes a transaction makes to its
+// journal (the rollback journal, or the -wal file with -fsync) into as few
+// write() calls as the journal's layout allows.
+//
+// Why: SQLite writes a rollback journal's page record as three write()
+// calls (page number, page, checksum) and a WAL frame as two (header,
+// page), so a group commit of N dirty pages was 2N or 3N system calls on
+// the node thread; with the buffer a commit's journal goes out in one or
+// two. With the WAL, make bench at 16 connections, A B A B
+// against the binary without it: PutItem +7%, BatchWriteItem +19%.
+// Database files and temporary files pass straight through.
+//
+// The contract that keeps acknowledged writes safe, in both journal modes:
+// - Every byte SQLite wrote to a journal is in the kernel (a write() done)
+//   before the COMMIT that wrote it returns. SQLite tells the main database
+//   file SQLITE_FCNTL_COMMIT_PHASETWO at the end of every commit, after the
+//   journal is finished (WAL frames written; a rollback journal's header
+//   zeroed, which is what commits it) and before sqlite3_step() returns;
+//   the buffer is written then.
+// - Every byte SQLite wrote to a journal is in the kernel before anything
+//   is written to the database file, truncates it or syncs it: a rollback
+//   journal must hold a page's old content before the page is overwritten
+//   in place (at a commit, or when a large transaction spills its cache).
+// Nothing is acknowledged before that step returns, so kill -9 loses only
+// transactions nobody was told about, as without the buffer. Anything else
+// that looks at the journal (a read, sync, truncate, size, file control,
+// close) writes the buffer first, so SQLite itself never sees the
+// difference (a WAL checkpoint reads frames back; -fsync syncs them).
+//
+// Only a connection that keeps its WAL index in its own memory may buffer a
+// WAL: SqliteDb::Open sets locking_mode=EXCLUSIVE before the first read, and
+// SQLite then never maps the shared-memory (-shm) index. A database whose
+// file is asked for shared memory (another connection could read frames
+// that are indexed but still buffered) stops buffering its journal for good.
+//
+// Not a cache: nothing is held across commits, and reads are never served
+// from the buffer.
+//
+// Thread safety: a file is used by one connection, which SQLite serializes;
+// installing is done once (InstallJournalWriteBuffer is idempotent).
+#pragma once
+
+namespace ddb::cluster {
+
+// Makes the buffering VFS SQLite's default. Call before the first
+// sqlite3_open (SqliteDb::Open does).
+void InstallJournalWriteBuffer();
+
+}  // namespace ddb::cluster
