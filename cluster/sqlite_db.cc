@@ -156,9 +156,10 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   // survival of the process, not of the host. Each changed page is copied
   // twice by the kernel (journal, database), where the WAL copied it three
   // times (the frame, then the checkpoint read it back and wrote it into
-  // the database) and checksummed every word of it. Side by side, server
-  // CPU per request at 16 connections: BatchWriteItem -15 to -20%,
-  // GetItem -12% (a page read looks up no WAL index), PutItem -1 to -8%.
+  // the database) and checksummed every word of it. Side by side with the
+  // WAL, three rounds A B at 16 connections, server CPU per request:
+  // BatchWriteItem -2, -15 and -18% (requests/s +2 to +21%), PutItem 0 to
+  // -6%, GetItem +2 to -18% (a page read looks up no WAL index).
   // With -fsync, WAL mode with synchronous=FULL: one fsync per commit,
   // where a rollback journal needs three (journal, database, header).
   // synchronous before journal_mode: switching a new file to WAL mode
