@@ -143,9 +143,9 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   // -fsync) lives in this connection's memory rather than in a shared -shm
   // file (make bench at 16 connections, with the WAL: GetItem +4%, PutItem
   // +3%). The first read, before journal_mode is set (setting it first
-  // opens a WAL-mode file with a -shm file after all), takes the file lock, held until the connection
-  // closes: a second process cannot use the same files (it gives up after
-  // the busy timeout).
+  // opens a WAL-mode file with a -shm file after all), takes the file lock,
+  // held until the connection closes: a second process cannot use the same
+  // files (it gives up after the busy timeout).
   std::string pragmas = "PRAGMA busy_timeout=1000; PRAGMA locking_mode=EXCLUSIVE; SELECT count(*) FROM sqlite_master;";
   // Without -fsync, a rollback journal kept between transactions
   // (journal_mode=PERSIST): a commit writes the old content of the pages it

@@ -203,6 +203,7 @@ TEST_CASE("store open: the journal follows -fsync, and a new file ignores an old
   CHECK((*fresh)->created());
   CHECK(SchemaNames((*fresh)->db()) == kNodeSchema);
   CHECK(!std::filesystem::exists(other + "-wal"));
+  CHECK(!std::filesystem::exists(other + "-journal"));  // removed, not yet made again (no write)
 }
 
 TEST_CASE("store open: reopening a current file changes no schema (schema_version)", "[unit]") {
