@@ -16,6 +16,7 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/sqlite_text.h"
 #include "tests/unit/temp_dir.h"
 
 namespace ddb::cluster {
@@ -69,27 +70,24 @@ void CheckCommitsSurvive(bool fsync) {
   auto opened = SqliteDb::Open(path, fsync);
   REQUIRE(opened.ok());
   SqliteDb& db = **opened;
-  {
-    auto mode = db.Prepare("PRAGMA journal_mode");
-    REQUIRE(mode.ok());
-    auto row = mode->Step();
-    REQUIRE(row.ok());
-    REQUIRE(*row);
-    CHECK(mode->Blob(0) == (fsync ? "wal" : "persist"));
-  }
+  CHECK(ddb::testing::Text(&db, "PRAGMA journal_mode") == (fsync ? "wal" : "persist"));
   // A small page cache, so that a big transaction spills pages before its
   // COMMIT: into the WAL, or into the database file over pages whose old
   // content the rollback journal must already hold.
   REQUIRE(db.Exec("PRAGMA cache_size=8; CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
   int copies = 0;
   int64_t committed = 0;
+  // One transaction of `rows` new rows.
+  auto commit_rows = [&](int rows) {
+    REQUIRE(db.Begin().ok());
+    REQUIRE(InsertRows(db, static_cast<int>(committed), rows).ok());
+    REQUIRE(db.Commit().ok());
+    committed += rows;
+  };
 
   // Group commits of many pages each (a 1000-byte row: ~4 per page).
   for (int round = 0; round < 5; ++round) {
-    REQUIRE(db.Begin().ok());
-    REQUIRE(InsertRows(db, static_cast<int>(committed), 200).ok());
-    REQUIRE(db.Commit().ok());
-    committed += 200;
+    commit_rows(200);
     CHECK(RowsAfterCrash(dir, path, copies++) == committed);
   }
   // A transaction that spilled and changed pages already committed (rows
@@ -118,12 +116,7 @@ void CheckCommitsSurvive(bool fsync) {
   CHECK(RowsAfterCrash(dir, path, copies++) == committed);
   // Enough commits for automatic checkpoints (every 100 WAL pages, set by
   // SqliteDb::Open) and WAL restarts from its first frame.
-  for (int round = 0; round < 10; ++round) {
-    REQUIRE(db.Begin().ok());
-    REQUIRE(InsertRows(db, static_cast<int>(committed), 150).ok());
-    REQUIRE(db.Commit().ok());
-    committed += 150;
-  }
+  for (int round = 0; round < 10; ++round) commit_rows(150);
   CHECK(RowsAfterCrash(dir, path, copies++) == committed);
   auto rows = db.QueryInt("SELECT count(*) FROM t");
   REQUIRE(rows.ok());

@@ -19,6 +19,7 @@
 #undef CHECK
 #include <catch2/catch.hpp>
 
+#include "tests/unit/sqlite_text.h"
 #include "tests/unit/temp_dir.h"
 
 namespace ddb::cluster {
@@ -28,20 +29,12 @@ constexpr int64_t kVersion = 2;      // node_schema::kVersion (cluster/schemas.h
 constexpr int64_t kMetaVersion = 1;  // meta_schema::kVersion
 
 using ddb::testing::TempDir;
+using ddb::testing::Text;
 
 int64_t Int(SqliteDb* db, const std::string& sql) {
   auto v = db->QueryInt(sql);
   REQUIRE(v.ok());
   return *v;
-}
-
-std::string Text(SqliteDb* db, const std::string& sql) {
-  auto st = db->Prepare(sql);
-  REQUIRE(st.ok());
-  auto row = st->Step();
-  REQUIRE(row.ok());
-  REQUIRE(*row);
-  return st->Blob(0);
 }
 
 // A database file's format write and read versions (header bytes 18 and
