@@ -451,7 +451,7 @@ TEST_CASE("scrub: a flipped bit on one replica is found and repaired", "[scrub]"
   CHECK(c->FlipItemBit(NodeName(part.members[0]), 999999, 0).status().IsNotFound());
 }
 
-// A partition of more than 2,000 items (kSliceItems) is scrubbed in slices
+// A partition of more than 500 items (kSliceItems) is scrubbed in slices
 // of its hash range, one marker each, so that no replica's node thread
 // digests the whole partition inside one group commit. Every slice is
 // checked: bit rot in the first or a later slice is found and repaired.
@@ -459,7 +459,7 @@ TEST_CASE("scrub: a large partition is scrubbed in slices, and bit rot in any sl
   auto c = StartCluster();
   auto t = c->CreateTable("ns/big", "s");
   REQUIRE(t.ok());
-  constexpr int kItems = 9000;  // ~4,500 a partition: three slices each
+  constexpr int kItems = 2600;  // ~1,300 a partition: three slices each
   for (int first = 0; first < kItems; first += 100) {
     std::vector<Cluster::WriteOp> ops;
     for (int i = first; i < first + 100; ++i) {
