@@ -53,7 +53,7 @@ constexpr int kRepairAttempts = 3;
 // wait for it): 2,000 items took a few ms. A scrub 1 s into a 5 s PutItem
 // run at 16 connections, on partitions of ~45,000 items, three runs A B:
 // slices of 2,000 gave p99 7.6-8.5 ms (p99/p50 3.3-3.6), slices of 500
-// 6.2-6.3 ms (2.8-3.0) and 10% more requests; slices of 250 were no better
+// 6.2-6.3 ms (2.8-3.0) and 6-19% more requests; slices of 250 were no better
 // than 500, and each slice is one more marker.
 constexpr uint64_t kSliceItems = 500;
 constexpr uint64_t kMaxSlices = 256;
