@@ -1,14 +1,19 @@
 // The journal write buffer (journal_write_buffer.h): a VFS shim over the
 // platform's VFS. Each open file is a File whose platform file is stored
 // right after it; every method forwards to that file. A journal (-journal or
-// -wal) of a database opened through this VFS appends contiguous writes to
-// `pending` and writes them out at the database's COMMIT_PHASETWO, before
-// anything is written to the database file, or before anything else touches
-// the journal.
+// -wal) of a database opened through this VFS copies a write that lies in
+// the part of the file already written into its shared mapping of the file,
+// and appends other contiguous writes to `pending`, written out at the
+// database's COMMIT_PHASETWO, before anything is written to the database
+// file, or before anything else touches the journal.
 #include "cluster/journal_write_buffer.h"
 
 #include <sqlite3.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 
+#include <atomic>
+#include <cstring>
 #include <mutex>
 #include <string>
 
@@ -19,6 +24,12 @@ namespace {
 // per call (a longer write fails as "disk full"); a commit that dirties more
 // goes out in several writes.
 constexpr size_t kPendingBytesMax = 64 * 1024;
+// The smallest mapping of a journal: SqliteDb::Open's journal_size_limit,
+// which a rollback journal is cut back to after a larger transaction. A
+// journal that outgrows its mapping is mapped again, twice as long as it is.
+constexpr size_t kMapBytesMin = size_t{4} << 20;
+
+std::atomic<unsigned long long> g_mapped_bytes{0};
 
 struct File {
   sqlite3_file base;    // first: what SQLite holds
@@ -28,6 +39,14 @@ struct File {
   std::string* pending; // a journal that buffers: bytes not yet written
   sqlite3_int64 pending_at;
   bool shared;          // a database file asked for shared memory: its journal never buffers
+  int fd;               // a journal that buffers: its platform file's descriptor, or -1
+  char* map;            // a journal that buffers: a shared mapping of its file, or null
+  size_t map_bytes;     // the mapping's length, which may reach past the file's end
+  // A journal that buffers: [0, written) of its file is written by this
+  // connection since it opened it, with no hole, so it has its blocks; a
+  // copy into the mapping there cannot fault for want of disk space, nor
+  // past the end of the file.
+  sqlite3_int64 written;
 };
 
 // Where the platform file starts inside SQLite's allocation of szOsFile bytes.
@@ -39,10 +58,62 @@ sqlite3_vfs g_vfs;
 File* AsFile(sqlite3_file* f) { return reinterpret_cast<File*>(f); }
 const sqlite3_io_methods* Real(File* f) { return f->real->pMethods; }
 
+void Unmap(File* f) {
+  if (f->map != nullptr) (void)munmap(f->map, f->map_bytes);
+  f->map = nullptr;
+  f->map_bytes = 0;
+}
+
+// The descriptor of the platform file, for mapping it: the unix VFS's file
+// object starts with its methods, its VFS, its inode record and then the
+// descriptor (os_unix.c, the same since SQLite 3.7). It is used only if it
+// is a regular file with the device and inode of `name`; -1 otherwise, and
+// the journal is then not mapped. Never closed here: closing any
+// descriptor of a file drops the process's POSIX locks on it.
+int DescriptorOf(File* f, const char* name) {
+  struct UnixFileHead {
+    const sqlite3_io_methods* methods;
+    sqlite3_vfs* vfs;
+    void* inode;
+    int fd;
+  };
+  if (std::strcmp(g_base->zName, "unix") != 0) return -1;
+  const int fd = reinterpret_cast<const UnixFileHead*>(f->real)->fd;
+  struct stat by_fd {};
+  struct stat by_name {};
+  if (fd < 0 || fstat(fd, &by_fd) != 0 || stat(name, &by_name) != 0) return -1;
+  if (!S_ISREG(by_fd.st_mode) || by_fd.st_dev != by_name.st_dev || by_fd.st_ino != by_name.st_ino) return -1;
+  return fd;
+}
+
+// Maps the first max(kMapBytesMin, 2 x `bytes`, rounded up to a power of
+// two) bytes of the journal's file. A failed mmap leaves it unmapped: its
+// writes are then buffered and written, as without a mapping.
+void MapJournal(File* f, sqlite3_int64 bytes) {
+  Unmap(f);
+  if (f->fd < 0) return;
+  size_t length = kMapBytesMin;
+  while (length < static_cast<size_t>(bytes) * 2) length *= 2;
+  void* map = mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+  if (map == MAP_FAILED) return;
+  f->map = static_cast<char*>(map);
+  f->map_bytes = length;
+}
+
+// A write of [offset, end) to a journal's file was done: the written part
+// grows if the write continued it (one past its end would leave a hole).
+void NoteWritten(File* f, sqlite3_int64 offset, sqlite3_int64 end) {
+  if (f->pending == nullptr || offset > f->written || end <= f->written) return;
+  f->written = end;
+  if (f->map != nullptr && static_cast<size_t>(end) > f->map_bytes) MapJournal(f, end);
+}
+
 // Writes out what a journal holds back; a no-op for every other file.
 int Flush(File* f) {
   if (f->pending == nullptr || f->pending->empty()) return SQLITE_OK;
+  const auto end = f->pending_at + static_cast<sqlite3_int64>(f->pending->size());
   const int rc = Real(f)->xWrite(f->real, f->pending->data(), static_cast<int>(f->pending->size()), f->pending_at);
+  if (rc == SQLITE_OK) NoteWritten(f, f->pending_at, end);
   f->pending->clear();
   return rc;
 }
@@ -58,12 +129,13 @@ int StopBuffering(File* journal) {
   journal->main = nullptr;
   delete journal->pending;
   journal->pending = nullptr;
+  Unmap(journal);
   return rc;
 }
 
 int Close(sqlite3_file* file) {
   File* f = AsFile(file);
-  int rc = f->pending != nullptr ? StopBuffering(f) : SQLITE_OK;
+  int rc = f->pending != nullptr ? StopBuffering(f) : SQLITE_OK;  // unmaps it too
   if (f->journal != nullptr) (void)StopBuffering(f->journal);
   const int closed = Real(f)->xClose(f->real);
   return rc != SQLITE_OK ? rc : closed;
@@ -79,6 +151,14 @@ int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset)
   File* f = AsFile(file);
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
   if (f->pending == nullptr) return Real(f)->xWrite(f->real, data, bytes, offset);
+  const sqlite3_int64 end = offset + bytes;
+  if (f->map != nullptr && end <= f->written && static_cast<size_t>(end) <= f->map_bytes) {
+    // What the buffer holds goes first: it may overlap this write.
+    if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+    std::memcpy(f->map + offset, data, static_cast<size_t>(bytes));
+    g_mapped_bytes.fetch_add(static_cast<unsigned long long>(bytes), std::memory_order_relaxed);
+    return SQLITE_OK;
+  }
   std::string& p = *f->pending;
   const auto n = static_cast<size_t>(bytes);
   if (!p.empty() && offset == f->pending_at + static_cast<sqlite3_int64>(p.size()) && p.size() + n <= kPendingBytesMax) {
@@ -87,7 +167,11 @@ int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset)
   }
   // Not contiguous (a frame rewritten in place, a new header) or full.
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
-  if (n > kPendingBytesMax) return Real(f)->xWrite(f->real, data, bytes, offset);
+  if (n > kPendingBytesMax) {
+    const int rc = Real(f)->xWrite(f->real, data, bytes, offset);
+    if (rc == SQLITE_OK) NoteWritten(f, offset, end);
+    return rc;
+  }
   p.assign(static_cast<const char*>(data), n);
   f->pending_at = offset;
   return SQLITE_OK;
@@ -97,6 +181,7 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = AsFile(file);
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
+  if (size < f->written) f->written = size;  // before: a failed truncate may have cut some
   return Real(f)->xTruncate(f->real, size);
 }
 
@@ -186,6 +271,10 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
   f->pending = nullptr;
   f->pending_at = 0;
   f->shared = false;
+  f->fd = -1;
+  f->map = nullptr;
+  f->map_bytes = 0;
+  f->written = 0;
   const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
   if (rc != SQLITE_OK) return rc;
   f->base.pMethods = &kMethods;
@@ -197,12 +286,18 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
       f->main = main;
       f->pending = new std::string();
       main->journal = f;
+      // Mapped from the start; what the file holds already is rewritten
+      // through write() before any of it is written through the mapping.
+      f->fd = DescriptorOf(f, name);
+      MapJournal(f, 0);
     }
   }
   return SQLITE_OK;
 }
 
 }  // namespace
+
+unsigned long long JournalBytesMapped() { return g_mapped_bytes.load(std::memory_order_relaxed); }
 
 void InstallJournalWriteBuffer() {
   static std::once_flag once;

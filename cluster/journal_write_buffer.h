@@ -1,7 +1,9 @@
 // The journal write buffer: a SQLite VFS, installed as the default, that
 // wraps the platform's VFS and gathers the writes a transaction makes to its
 // journal (the rollback journal, or the -wal file with -fsync) into as few
-// write() calls as the journal's layout allows.
+// write() calls as the journal's layout allows, and makes none at all for
+// the part of the journal that earlier transactions already wrote: it
+// copies those bytes into a shared mapping of the file.
 //
 // Why: SQLite writes a rollback journal's page record as three write()
 // calls (page number, page, checksum) and a WAL frame as two (header,
@@ -10,6 +12,21 @@
 // two. With the WAL, make bench at 16 connections, A B A B
 // against the binary without it: PutItem +7%, BatchWriteItem +19%.
 // Database files and temporary files pass straight through.
+//
+// Why the mapping: a journal kept between transactions (journal_mode=
+// PERSIST) is rewritten from its start by every commit, so after the first
+// few commits all of it lies in pages the file already has. A write() of
+// them still costs the kernel a page-cache lookup, a page lock and the copy
+// per page, and a file time update per call; through the mapping it is the
+// copy alone (plus a page fault when the kernel's writeback has cleaned a
+// page). PutItem at 16 connections, nine rounds A B: pwrite()s per request
+// 9.3 to 7.9, server CPU per request +3 to -27% (median -7%). Only the part
+// of the file that this connection wrote since it opened the file, from its
+// start with no hole, is written through the mapping: its blocks exist, so
+// a copy can neither fault for want of disk space nor land past the file's
+// end; the rest goes through write() (and the buffer) as before. The
+// mapping is MAP_SHARED: what is copied into it is in the kernel's page
+// cache at once, as after a write().
 //
 // The contract that keeps acknowledged writes safe, in both journal modes:
 // - Every byte SQLite wrote to a journal is in the kernel (a write() done)
@@ -22,7 +39,8 @@
 //   is written to the database file, truncates it or syncs it: a rollback
 //   journal must hold a page's old content before the page is overwritten
 //   in place (at a commit, or when a large transaction spills its cache).
-// Nothing is acknowledged before that step returns, so kill -9 loses only
+// A copy into the mapping is in the kernel as soon as it is done. Nothing
+// is acknowledged before that step returns, so kill -9 loses only
 // transactions nobody was told about, as without the buffer. Anything else
 // that looks at the journal (a read, sync, truncate, size, file control,
 // close) writes the buffer first, so SQLite itself never sees the
@@ -35,7 +53,10 @@
 // that are indexed but still buffered) stops buffering its journal for good.
 //
 // Not a cache: nothing is held across commits, and reads are never served
-// from the buffer.
+// from the buffer or the mapping (a read() sees the page cache, which the
+// mapping writes into). The database files are not mapped: every page
+// written through a mapping counts in the process's RSS, up to the whole
+// file (measured: ~5% less CPU for PutItem, +50 MB of RSS after 5 s).
 //
 // Thread safety: a file is used by one connection, which SQLite serializes;
 // installing is done once (InstallJournalWriteBuffer is idempotent).
@@ -46,5 +67,8 @@ namespace ddb::cluster {
 // Makes the buffering VFS SQLite's default. Call before the first
 // sqlite3_open (SqliteDb::Open does).
 void InstallJournalWriteBuffer();
+// Bytes written to journals through their mappings since the process
+// started, for tests.
+unsigned long long JournalBytesMapped();
 
 }  // namespace ddb::cluster

@@ -5,12 +5,14 @@
 // (into the database file itself with a rollback journal), rollbacks, and
 // with a WAL checkpoints and WAL restarts. "What it leaves" is a byte copy
 // of the database and its journal taken while the connection is still open
-// (no close, no checkpoint): what the kernel has, as after kill -9.
+// (no close, no checkpoint): what the kernel has, as after kill -9, whether
+// the journal was written with write() or through its mapping.
 #include <sqlite3.h>
 
 #include <filesystem>
 #include <string>
 
+#include "cluster/journal_write_buffer.h"
 #include "cluster/sqlite_db.h"
 
 #undef CHECK
@@ -118,6 +120,19 @@ void CheckCommitsSurvive(bool fsync) {
   // SqliteDb::Open) and WAL restarts from its first frame.
   for (int round = 0; round < 10; ++round) commit_rows(150);
   CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  // A transaction that changes over 4 MB of committed pages: a rollback
+  // journal outgrows its first mapping (4 MB, journal_write_buffer.cc) and
+  // is mapped again. In the middle a copy shows none of it; after the
+  // rollback none of it either; the same change again, committed, then
+  // rewrites the journal through the new mapping.
+  commit_rows(5000);
+  REQUIRE(db.Begin().ok());
+  REQUIRE(db.Exec("UPDATE t SET v = randomblob(1000)").ok());
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  REQUIRE(db.Rollback().ok());
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
+  REQUIRE(db.Exec("UPDATE t SET v = zeroblob(1000)").ok());
+  CHECK(RowsAfterCrash(dir, path, copies++) == committed);
   auto rows = db.QueryInt("SELECT count(*) FROM t");
   REQUIRE(rows.ok());
   CHECK(*rows == committed);
@@ -153,6 +168,18 @@ TEST_CASE("journal write buffer: a database shared through -shm writes its WAL s
   }
   sqlite3_close(reader);
   sqlite3_close(writer);
+}
+
+TEST_CASE("journal write buffer: a journal's rewrites go through its mapping", "[unit]") {
+  TempDir dir("ddb-journal-buffer");
+  auto opened = SqliteDb::Open(dir.File("mapped.sqlite"), false);
+  REQUIRE(opened.ok());
+  SqliteDb& db = **opened;
+  REQUIRE(db.Exec("CREATE TABLE t(k INTEGER PRIMARY KEY, v BLOB NOT NULL)").ok());
+  REQUIRE(InsertRows(db, 0, 50).ok());
+  const unsigned long long before = JournalBytesMapped();
+  REQUIRE(InsertRows(db, 50, 50).ok());
+  CHECK(JournalBytesMapped() - before >= 50 * 4096);
 }
 
 }  // namespace
