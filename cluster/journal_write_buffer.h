@@ -56,7 +56,8 @@
 // from the buffer or the mapping (a read() sees the page cache, which the
 // mapping writes into). The database files are not mapped: every page
 // written through a mapping counts in the process's RSS, up to the whole
-// file (measured: ~5% less CPU for PutItem, +50 MB of RSS after 5 s).
+// file (measured, three rounds A B: 1 to 15% less CPU per PutItem, and
+// 38 MB more RSS after 5 s of it).
 //
 // Thread safety: a file is used by one connection, which SQLite serializes;
 // installing is done once (InstallJournalWriteBuffer is idempotent).
