@@ -807,10 +807,11 @@ Status ClusterImpl::SetDiskDelay(const std::string& target, int delay_ms) {
 ClusterSnapshot ClusterImpl::Snapshot() {
   ClusterSnapshot snap;
   // Ask every node at once, then wait for all of them (a powered-off node
-  // answers at once that it is off).
+  // answers at once that it is off). A node still busy at the deadline (a
+  // slow disk) is shown without its replicas; the others are shown whole.
   NodeReplies barrier(nodes_.size());
   for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->Describe(barrier.Slot(i));
-  const bool answered = barrier.WaitAll(std::chrono::milliseconds(2000));
+  (void)barrier.WaitAll(std::chrono::milliseconds(2000));
   for (size_t i = 0; i < nodes_.size(); ++i) {
     NodeInfo info;
     info.id = nodes_[i]->id();
@@ -818,7 +819,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
     info.az = info.name.substr(0, info.name.find("-node-"));
     info.up = nodes_[i]->powered_on();
     info.disk_delay_ms = nodes_[i]->disk_delay_ms();
-    if (answered && info.up) info.replicas = std::move(barrier.Take(i)->replicas);
+    if (std::optional<NodeReply> reply = barrier.Take(i); reply && info.up) info.replicas = std::move(reply->replicas);
     snap.nodes.push_back(std::move(info));
   }
   // Per group, the up leader with the highest ballot (an old leader cut off
