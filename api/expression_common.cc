@@ -65,7 +65,9 @@ bool ParsePathTail(TokenCursor& cur, Path* path) {
     } else if (cur.Accept(Tok::kLBracket)) {
       if (cur.type() != Tok::kNumber) return cur.Fail();
       std::string digits = cur.text();
-      if (digits.size() > 10 || std::stoull(digits) > kMaxListIndex) return cur.Fail();
+      if (digits.size() > 10 || std::stoull(digits) > kMaxListIndex) {
+        return cur.FailWith("List index is not within the allowable range; index: [" + digits + "]");
+      }
       path->elements.push_back(PathElement::Index(static_cast<uint32_t>(std::stoull(digits))));
       cur.Advance();
       if (!cur.Expect(Tok::kRBracket)) return false;

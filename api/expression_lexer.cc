@@ -133,12 +133,18 @@ bool TokenCursor::Fail() {
   return false;
 }
 
+bool TokenCursor::FailWith(std::string message) {
+  if (message_.empty()) message_ = std::move(message);
+  return false;
+}
+
 std::string TokenCursor::TextOf(size_t i) const {
   const Token& t = tokens_[i];
   return std::string(text_.substr(t.begin, t.end - t.begin));
 }
 
 std::string TokenCursor::SyntaxError() const {
+  if (!message_.empty()) return message_;
   size_t bad = std::max(farthest_, pos_);
   const Token& token = tokens_[bad];
   bool at_end = token.type == Tok::kEof;

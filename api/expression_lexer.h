@@ -65,8 +65,12 @@ class TokenCursor {
   bool Expect(Tok t);
   // Records a syntax error at the current token; returns false.
   bool Fail();
+  // Records an error that is not a syntax error (a list index out of range),
+  // which SyntaxError() then returns; returns false. The first one stands.
+  bool FailWith(std::string message);
 
-  // "Syntax error; token: ..., near: ..." for the farthest failure.
+  // "Syntax error; token: ..., near: ..." for the farthest failure, or the
+  // message of a FailWith.
   std::string SyntaxError() const;
 
  private:
@@ -76,6 +80,7 @@ class TokenCursor {
   std::vector<Token> tokens_;
   size_t pos_ = 0;
   size_t farthest_ = 0;
+  std::string message_;  // from FailWith
 };
 
 }  // namespace ddb::api::expr

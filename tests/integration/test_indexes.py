@@ -285,6 +285,13 @@ def test_rejected_writes_change_nothing(ddb, table):
                                    "Projection": {"ProjectionType": "nonsense"}}]),
      "1 validation error detected: Value 'nonsense' at 'globalSecondaryIndexes.1.member.projection.projectionType' "
      "failed to satisfy constraint: Member must satisfy enum value set: [ALL, INCLUDE, KEYS_ONLY]"),
+    (dict(KeySchema=keys("pk"), AttributeDefinitions=defs(("pk", "S"), ("x", "S")),
+          GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": keys("x"),
+                                   "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "n" * 256]}}]),
+     "1 validation error detected: Value '[a, " + "n" * 256 + "]' at "
+     "'globalSecondaryIndexes.1.member.projection.nonKeyAttributes' failed to satisfy constraint: Member must "
+     "satisfy constraint: [Member must have length less than or equal to 255, Member must have length greater "
+     "than or equal to 1]"),
 ])
 def test_create_table_index_validation(ddb_raw_params, ddb, params, message):
     name = "bad_" + uid()
@@ -301,6 +308,22 @@ def test_too_many_local_indexes(ddb_raw_params):
                     "limit of 5", TableName="bad_" + uid(), BillingMode="PAY_PER_REQUEST",
                     KeySchema=keys("pk", "sk"), AttributeDefinitions=defs(("pk", "S"), ("sk", "S"), ("x", "S")),
                     LocalSecondaryIndexes=lsis)
+
+
+def test_update_table_checks_definition_names_before_the_index(ddb):
+    # An attribute name over 255 bytes is a constraint violation, reported
+    # before the index's key is found missing from the definitions.
+    name = "upd_" + uid()
+    ds.create_table(ddb, name, hash_key=("pk", "S"), range_key=None)
+    long_name = "d" * 256
+    gsi = {"IndexName": "gsi1", "KeySchema": keys("short"), "Projection": {"ProjectionType": "ALL"}}
+    ds.assert_error(ddb.update_table, "ValidationException",
+                    "1 validation error detected: Value '" + long_name + "' at "
+                    "'attributeDefinitions.1.member.attributeName' failed to satisfy constraint: Member must have "
+                    "length less than or equal to 255",
+                    TableName=name, AttributeDefinitions=defs((long_name, "S")),
+                    GlobalSecondaryIndexUpdates=[{"Create": gsi}])
+    assert "GlobalSecondaryIndexes" not in ddb.describe_table(TableName=name)["Table"]
 
 
 def test_update_table_creates_a_global_index_with_backfill_and_deletes_it(ddb):

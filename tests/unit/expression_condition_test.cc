@@ -250,7 +250,8 @@ TEST_CASE("syntax errors name the token and its neighbours", "[unit]") {
       {"a AND :s", "Syntax error; token: \"AND\", near: \"a AND :s\""},
       {"a = set", "Syntax error; token: \"set\", near: \"= set\""},
       {"a[1.5] = :s", "Syntax error; token: \".\", near: \"1.5\""},
-      {"a[99999999999] = :s", "Syntax error; token: \"99999999999\", near: \"[99999999999]\""},
+      {"a[99999999999] = :s", "List index is not within the allowable range; index: [99999999999]"},
+      {"a[2147483648] = :s", "List index is not within the allowable range; index: [2147483648]"},
   };
   for (const Row& row : rows) {
     INFO(row.expression);
