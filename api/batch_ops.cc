@@ -27,6 +27,8 @@
 //
 // Thread safety: called concurrently; all state is per call.
 #include <cmath>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -158,8 +160,8 @@ void WriteKey(JsonWriter& w, const std::string& k) { w.Key(k.data(), static_cast
 // request order.
 template <typename TableList>
 void WriteConsumed(JsonWriter& w, const std::string& mode, const TableList& tables) {
-  std::vector<std::pair<std::string, double>> units;
-  for (const auto& t : tables) units.emplace_back(t.name, t.units);
+  std::vector<std::pair<std::string, Consumed>> units;
+  for (const auto& t : tables) units.emplace_back(t.name, Consumed(t.units));
   WriteConsumedCapacityList(w, mode, units);
 }
 
@@ -175,12 +177,21 @@ struct WriteOp {
   size_t size = 0;  // put: the item's DynamoDB size
 };
 
+// What one write of a table with indexes consumed, as its leader decided
+// it (the replaced item is known there only). Set by the write's mutator,
+// which may run again (a leader change): the last run stands.
+struct ConsumedSlot {
+  std::mutex mu;
+  std::optional<Consumed> consumed;
+};
+
 struct TableWrites {
   std::string name;
   ResolvedTable table;
   std::vector<WriteOp> ops;
   std::vector<const WriteOp*> unprocessed;
-  double units = 0;
+  Consumed units;
+  std::vector<std::shared_ptr<ConsumedSlot>> slots;  // WriteIndexed's, one per write sent
 };
 
 struct WriteBatch {
@@ -335,15 +346,36 @@ ApiResult<WriteBatch> ParseBatchWrite(Context& ctx, const JsonValue& req) {
 // A table with secondary indexes: each write is a read-modify-write step,
 // so that the leader computes the index changes from the replaced item.
 // The first `count` writes of the table are sent.
-std::vector<Status> WriteIndexed(Context& ctx, const TableWrites& t, size_t count) {
+std::vector<Status> WriteIndexed(Context& ctx, TableWrites& t, size_t count, bool count_units) {
   // Blind puts and deletes: running one twice gives the same item and rows.
   std::vector<std::pair<cluster::Key, cluster::Mutator>> steps;
+  t.slots.clear();
   for (size_t i = 0; i < count; ++i) {
     const WriteOp& op = t.ops[i];
     auto step = std::make_shared<WriteStep>();
     step->kind = op.put ? WriteStep::Kind::kPut : WriteStep::Kind::kDelete;
     if (op.put) step->item = op.item;
-    steps.emplace_back(op.key, MakeMutator(step, IndexesOf(t.table, op.key)));
+    cluster::Mutator mutator = MakeMutator(step, IndexesOf(t.table, op.key));
+    if (count_units) {  // the indexes' shares need the replaced item
+      auto slot = std::make_shared<ConsumedSlot>();
+      t.slots.push_back(slot);
+      mutator = [mutator = std::move(mutator), slot, step, schema = t.table.schema,
+                 key = op.key](const std::optional<std::string>& current) {
+        cluster::Mutation m = mutator(current);
+        if (!m.status.ok() || !m.write) return m;
+        std::optional<Item> old;
+        if (current) {
+          auto decoded = DecodeItem(*current);
+          if (decoded.ok()) old = std::move(decoded.value());
+        }
+        Consumed c = ConsumedByWrite(*schema, key, old ? &*old : nullptr,
+                                     step->kind == WriteStep::Kind::kPut ? &step->item : nullptr);
+        std::lock_guard<std::mutex> lock(slot->mu);
+        slot->consumed = std::move(c);
+        return m;
+      };
+    }
+    steps.emplace_back(op.key, std::move(mutator));
   }
   return ctx.cluster->MutateBatch(t.table.meta, steps);
 }
@@ -388,7 +420,7 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
     std::vector<Status> statuses =
         writes.empty() ? std::vector<Status>()
         : t.table.schema->indexes.empty() ? ctx.cluster->WriteBatch(t.table.meta, writes)
-                                          : WriteIndexed(ctx, t, sent);
+                                          : WriteIndexed(ctx, t, sent, b->return_consumed != "NONE");
     for (size_t i = 0; i < sent; ++i) {
       const WriteOp& op = t.ops[i];
       const Status& s = statuses[i];
@@ -399,7 +431,12 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
       }
       if (!s.ok()) return Error::FromStatus(s);
       ++processed;
-      t.units += op.put ? WriteUnits(op.size) : 1.0;
+      std::optional<Consumed> indexed;
+      if (i < t.slots.size()) {
+        std::lock_guard<std::mutex> lock(t.slots[i]->mu);
+        indexed = t.slots[i]->consumed;
+      }
+      t.units.Add(indexed ? *indexed : Consumed(op.put ? WriteUnits(op.size) : 1.0));
     }
   }
   // DynamoDB answers a batch of which nothing could be written with an error.

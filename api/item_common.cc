@@ -1,8 +1,11 @@
 // Helpers every item operation shares: attribute name limits, capacity
 // units, AttributesToGet.
+#include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include "api/operations.h"
+#include "api/secondary_index.h"
 
 namespace ddb::api {
 
@@ -26,17 +29,45 @@ double ReadUnits(size_t bytes, bool consistent) {
   return consistent ? units : units / 2;
 }
 
+double Consumed::Total() const {
+  double total = table;
+  for (const auto& [name, units] : global) total += units;
+  for (const auto& [name, units] : local) total += units;
+  return total;
+}
+
+void Consumed::Add(const Consumed& other) {
+  table += other.table;
+  for (const auto& [name, units] : other.global) global[name] += units;
+  for (const auto& [name, units] : other.local) local[name] += units;
+}
+
+Consumed ConsumedByWrite(const TableSchema& schema, const cluster::Key& key, const Item* old, const Item* next) {
+  Consumed out;
+  out.table = WriteUnits(std::max(old ? ItemSize(*old) : 0, next ? ItemSize(*next) : 0));
+  for (const IndexDef& index : schema.indexes) {
+    std::optional<IndexRow> before = old ? IndexRowOf(schema, index, key, *old) : std::nullopt;
+    std::optional<IndexRow> after = next ? IndexRowOf(schema, index, key, *next) : std::nullopt;
+    double units = 0;
+    if (before && after && before->key == after->key) {
+      if (!(before->item == after->item)) units = WriteUnits(ItemSize(after->item));  // projected values changed
+    } else {
+      if (before) units += WriteUnits(ItemSize(before->item));  // the old entry deleted
+      if (after) units += WriteUnits(ItemSize(after->item));    // the new one put
+    }
+    if (units > 0) (index.global ? out.global : out.local)[index.name] += units;
+  }
+  return out;
+}
+
 namespace {
 
-// One table's ConsumedCapacity object.
-void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
+void WriteIndexShares(JsonWriter& w, const char* key, const std::map<std::string, double>& shares) {
+  if (shares.empty()) return;
+  w.Key(key);
   w.StartObject();
-  w.Key("TableName");
-  w.String(table);
-  w.Key("CapacityUnits");
-  w.Double(units);
-  if (mode == "INDEXES") {
-    w.Key("Table");
+  for (const auto& [name, units] : shares) {
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     w.StartObject();
     w.Key("CapacityUnits");
     w.Double(units);
@@ -45,21 +76,51 @@ void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::stri
   w.EndObject();
 }
 
+// One table's ConsumedCapacity object.
+void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units) {
+  w.StartObject();
+  w.Key("TableName");
+  w.String(table);
+  w.Key("CapacityUnits");
+  w.Double(units.Total());
+  if (mode == "INDEXES") {
+    w.Key("Table");
+    w.StartObject();
+    w.Key("CapacityUnits");
+    w.Double(units.table);
+    w.EndObject();
+    WriteIndexShares(w, "GlobalSecondaryIndexes", units.global);
+    WriteIndexShares(w, "LocalSecondaryIndexes", units.local);
+  }
+  w.EndObject();
+}
+
 }  // namespace
 
-void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
+void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units) {
   if (mode == "NONE") return;
   w.Key("ConsumedCapacity");
   WriteCapacityEntry(w, table, mode, units);
 }
 
+void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
+  WriteConsumedCapacity(w, table, mode, Consumed(units));
+}
+
 void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
-                               const std::vector<std::pair<std::string, double>>& tables) {
+                               const std::vector<std::pair<std::string, Consumed>>& tables) {
   if (mode == "NONE") return;
   w.Key("ConsumedCapacity");
   w.StartArray();
   for (const auto& [table, units] : tables) WriteCapacityEntry(w, table, mode, units);
   w.EndArray();
+}
+
+void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
+                               const std::vector<std::pair<std::string, double>>& tables) {
+  std::vector<std::pair<std::string, Consumed>> units;
+  for (const auto& [table, u] : tables) units.emplace_back(table, Consumed(u));
+  WriteConsumedCapacityList(w, mode, units);
 }
 
 Item ProjectAttributes(Item item, const std::vector<std::string>& names) {

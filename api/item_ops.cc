@@ -41,7 +41,7 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
       t->schema->indexes.empty()) {
     Status s = ctx.cluster->Put(t->meta, *key, EncodeItem(*item), static_cast<uint32_t>(size));
     if (!s.ok()) return Error::FromStatus(s);
-    return WriteResponse(r, WriteOutcome{std::nullopt, std::move(*item)}, nullptr);
+    return WriteResponse(r, WriteOutcome{std::nullopt, std::move(*item), std::nullopt}, nullptr);
   }
   auto step = std::make_shared<WriteStep>();
   step->kind = WriteStep::Kind::kPut;

@@ -234,7 +234,7 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
   cluster::MutateResult result;
   Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step), IndexesOf(t, key)), &result);
   bool corrupt = false;
-  WriteOutcome out{Decode(result.old_item, &corrupt), Decode(result.new_item, &corrupt)};
+  WriteOutcome out{Decode(result.old_item, &corrupt), Decode(result.new_item, &corrupt), std::nullopt};
   if (corrupt) return Error::InternalServer("Internal server error");
   if (s.code() == Status::Code::kConditionFailed) {
     Error e = Error::ConditionalCheckFailed("The conditional request failed");
@@ -242,6 +242,10 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
     return e;
   }
   if (!s.ok()) return Error::FromStatus(s);
+  if (r.return_consumed != "NONE") {
+    out.consumed = ConsumedByWrite(*t.schema, key, out.old_item ? &*out.old_item : nullptr,
+                                   out.new_item ? &*out.new_item : nullptr);
+  }
   return out;
 }
 
@@ -254,8 +258,6 @@ std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, con
     const std::optional<Item>& source = rv == "UPDATED_OLD" ? outcome.old_item : outcome.new_item;
     if (source) attributes = ProjectPaths(update->ModifiedPaths(), *source);
   }
-  size_t old_size = outcome.old_item ? ItemSize(*outcome.old_item) : 0;
-  size_t new_size = outcome.new_item ? ItemSize(*outcome.new_item) : 0;
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -263,7 +265,13 @@ std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, con
     w.Key("Attributes");
     WriteItem(*attributes, w);
   }
-  WriteConsumed(w, r, WriteUnits(std::max(old_size, new_size)));
+  if (outcome.consumed) {
+    WriteConsumedCapacity(w, r.table_name, r.return_consumed, *outcome.consumed);
+  } else {  // a fast path's write: nothing asked for, no indexes
+    size_t old_size = outcome.old_item ? ItemSize(*outcome.old_item) : 0;
+    size_t new_size = outcome.new_item ? ItemSize(*outcome.new_item) : 0;
+    WriteConsumed(w, r, WriteUnits(std::max(old_size, new_size)));
+  }
   w.EndObject();
   return buf.GetString();
 }

@@ -81,6 +81,7 @@ cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optiona
 struct WriteOutcome {
   std::optional<Item> old_item;
   std::optional<Item> new_item;
+  std::optional<Consumed> consumed;  // RunWrite's, with the indexes' shares
 };
 // Runs `step` on the item at `key`; a failed condition becomes
 // ConditionalCheckFailedException (with the item when asked for).

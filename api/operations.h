@@ -12,6 +12,7 @@
 // Thread safety: operations are called concurrently; Context is per request.
 #pragma once
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -104,12 +105,35 @@ ApiResult<bool> CheckAttributeNames(const Item& item);
 // for an eventually consistent read); at least one.
 double WriteUnits(size_t bytes);
 double ReadUnits(size_t bytes, bool consistent);
-// "ConsumedCapacity" for ReturnConsumedCapacity `mode` (nothing for NONE;
-// INDEXES adds the Table breakdown).
+// The capacity units one operation consumed on one table: the table's own
+// and each secondary index's (by index name; only the indexes it touched).
+struct Consumed {
+  Consumed() = default;
+  explicit Consumed(double table_units) : table(table_units) {}
+  double table = 0;
+  std::map<std::string, double> global;
+  std::map<std::string, double> local;
+  double Total() const;
+  void Add(const Consumed& other);
+};
+// An item write at `key` going from `old` to `next` (either may be null):
+// the table's units (the larger version, WriteUnits), and for each index
+// the writes DynamoDB counts: one put of the new index entry when the item
+// enters the index or its projected attributes change, one delete of the
+// old entry when it leaves it, both when the index key changes, none when
+// the item is in the index neither before nor after. Each is WriteUnits
+// of the index entry (the projected item).
+Consumed ConsumedByWrite(const TableSchema& schema, const cluster::Key& key, const Item* old, const Item* next);
+// "ConsumedCapacity" for ReturnConsumedCapacity `mode` (nothing for NONE):
+// the total; INDEXES adds the Table share and GlobalSecondaryIndexes /
+// LocalSecondaryIndexes for the indexes that consumed any.
+void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units);
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units);
 // The same for several tables (batches, transactions): one entry per table.
 void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
                                const std::vector<std::pair<std::string, double>>& tables);
+void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
+                               const std::vector<std::pair<std::string, Consumed>>& tables);
 // The named top-level attributes of `item` (AttributesToGet); all of it when
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);

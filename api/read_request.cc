@@ -297,7 +297,11 @@ ApiResult<std::string> RespondWithPage(const ReadRequest& r, const TableSchema& 
     w.Key("LastEvaluatedKey");
     WriteItem(last, w);
   }
-  WriteConsumedCapacity(w, r.table_name, r.return_consumed, ReadUnits(bytes, r.consistent));
+  // A read of an index consumes the index's capacity, not the table's.
+  Consumed consumed;
+  if (index == nullptr) consumed.table = ReadUnits(bytes, r.consistent);
+  else (index->global ? consumed.global : consumed.local)[index->name] = ReadUnits(bytes, r.consistent);
+  WriteConsumedCapacity(w, r.table_name, r.return_consumed, consumed);
   w.EndObject();
   return std::string(buf.GetString());
 }

@@ -446,3 +446,70 @@ def test_expired_items_leave_their_indexes(server_factory):
                   timeout=10, what="the expired item gone from the global index")
     got = query_all(client, name, "by_amount", "pk = :p", {":p": {"S": "ttl"}}, ConsistentRead=True)[0]
     assert [g["sk"]["N"] for g in got] == ["2"]
+
+
+def test_consumed_capacity_counts_each_index_write(ddb):
+    """ReturnConsumedCapacity on a table with indexes: the total holds the
+    index writes DynamoDB counts (a put when the item enters an index or its
+    projected values change, a delete when it leaves, both when the index key
+    changes, nothing otherwise; each WriteUnits of the index entry), and
+    INDEXES breaks it down. A Query of an index consumes the index's units."""
+    name = "cap_" + uid()
+    ddb.create_table(
+        TableName=name, BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=defs(("pk", "S"), ("sk", "S"), ("x", "S"), ("y", "S")),
+        KeySchema=keys("pk", "sk"),
+        LocalSecondaryIndexes=[{"IndexName": "by_y", "KeySchema": keys("pk", "y"),
+                                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+        GlobalSecondaryIndexes=[{"IndexName": "by_x", "KeySchema": keys("x"),
+                                 "Projection": {"ProjectionType": "ALL"}}])
+    key = {"pk": {"S": "p"}, "sk": {"S": "s"}}
+    item = dict(key, x={"S": "x1"}, y={"S": "y1"}, pad={"S": "a" * 1500})  # ~1.5 KB: 2 units; keys only: 1
+
+    def consumed(resp):
+        return resp["ConsumedCapacity"]
+
+    def share(table, gsi=None, lsi=None):
+        out = {"TableName": name, "CapacityUnits": table + sum((gsi or {}).values()) + sum((lsi or {}).values()),
+               "Table": {"CapacityUnits": table}}
+        if gsi:
+            out["GlobalSecondaryIndexes"] = {k: {"CapacityUnits": v} for k, v in gsi.items()}
+        if lsi:
+            out["LocalSecondaryIndexes"] = {k: {"CapacityUnits": v} for k, v in lsi.items()}
+        return out
+
+    # A new item enters both indexes.
+    assert consumed(ddb.put_item(TableName=name, Item=item, ReturnConsumedCapacity="INDEXES")) == \
+        share(2.0, {"by_x": 2.0}, {"by_y": 1.0})
+    # A value only the global index projects changes: one write there.
+    assert consumed(ddb.update_item(TableName=name, Key=key, UpdateExpression="SET note = :n",
+                                    ExpressionAttributeValues={":n": {"S": "hi"}},
+                                    ReturnConsumedCapacity="INDEXES")) == share(2.0, {"by_x": 2.0})
+    # The global index's key changes: its old entry deleted, the new one put.
+    assert consumed(ddb.update_item(TableName=name, Key=key, UpdateExpression="SET x = :x",
+                                    ExpressionAttributeValues={":x": {"S": "x2"}},
+                                    ReturnConsumedCapacity="INDEXES")) == share(2.0, {"by_x": 4.0})
+    # TOTAL is the same sum, without the breakdown.
+    assert consumed(ddb.update_item(TableName=name, Key=key, UpdateExpression="SET y = :y",
+                                    ExpressionAttributeValues={":y": {"S": "y2"}},
+                                    ReturnConsumedCapacity="TOTAL")) == {"TableName": name, "CapacityUnits": 6.0}
+    # A Query of an index: the index's units, none of the table's (once the
+    # global index has the item: it is filled asynchronously).
+    resp = ds.poll_until(lambda: ddb.query(TableName=name, IndexName="by_x", KeyConditionExpression="x = :x",
+                                           ExpressionAttributeValues={":x": {"S": "x2"}},
+                                           ReturnConsumedCapacity="INDEXES"),
+                         lambda r: r["Count"] == 1, what="propagation")
+    assert consumed(resp) == {"TableName": name, "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.0},
+                              "GlobalSecondaryIndexes": {"by_x": {"CapacityUnits": 0.5}}}
+    # The item leaves both indexes.
+    assert consumed(ddb.delete_item(TableName=name, Key=key, ReturnConsumedCapacity="INDEXES")) == \
+        share(2.0, {"by_x": 2.0}, {"by_y": 1.0})
+    # An item in no index, before or after: the table's units only.
+    bare = {"pk": {"S": "p"}, "sk": {"S": "bare"}}
+    assert consumed(ddb.put_item(TableName=name, Item=bare, ReturnConsumedCapacity="INDEXES")) == share(1.0)
+    # BatchWriteItem: the same shares, per table.
+    resp = ddb.batch_write_item(RequestItems={name: [{"PutRequest": {"Item": item}},
+                                                     {"DeleteRequest": {"Key": bare}}]},
+                                ReturnConsumedCapacity="INDEXES")
+    assert resp["ConsumedCapacity"] == [share(3.0, {"by_x": 2.0}, {"by_y": 1.0})]
+    ddb.delete_table(TableName=name)
