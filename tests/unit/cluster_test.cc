@@ -29,6 +29,34 @@ std::unique_ptr<Cluster> StartCluster(const std::string& dir = "") {
 
 Key K(int i) { return Key{"h" + std::to_string(i % 17), "r" + std::to_string(i)}; }
 
+// An in-memory cluster whose tables have one partition, the table `name`
+// with one write done, and the name of a node holding one of its followers.
+struct OneGroup {
+  std::unique_ptr<Cluster> cluster;
+  TableMeta table;
+  std::string follower;
+};
+OneGroup StartOneGroup(const std::string& name, int routers = 0) {
+  ClusterOptions o;
+  o.in_memory = true;
+  o.partitions_per_table = 1;
+  if (routers > 0) o.routers = routers;
+  auto started = Cluster::Start(o);
+  REQUIRE(started.ok());
+  OneGroup g{std::move(started.value()), {}, ""};
+  auto t = g.cluster->CreateTable(name, "s");
+  REQUIRE(t.ok());
+  g.table = *t;
+  REQUIRE(g.cluster->Put(g.table, K(0), "warm", 1).ok());
+  for (const NodeInfo& n : g.cluster->Snapshot().nodes) {
+    for (const ReplicaInfo& r : n.replicas) {
+      if (!r.leader && g.follower.empty()) g.follower = n.name;
+    }
+  }
+  REQUIRE(!g.follower.empty());
+  return g;
+}
+
 TEST_CASE("cluster: put, get, delete and scan across partitions", "[cluster]") {
   auto c = StartCluster();
   auto t = c->CreateTable("ns/t1", "schema-bytes");
@@ -84,23 +112,10 @@ TEST_CASE("cluster: the first writes to new tables wait for their elections, not
 // read would run before the round's apply if it did not wait for it
 // (StorageNode::WaitForApplied).
 TEST_CASE("cluster: an eventually consistent read sees a write answered before it was sent", "[cluster]") {
-  ClusterOptions o;
-  o.in_memory = true;
-  o.partitions_per_table = 1;
-  o.routers = 1;  // the reads below go to the three members in turn
-  auto started = Cluster::Start(o);
-  REQUIRE(started.ok());
-  auto c = std::move(started.value());
-  auto t = c->CreateTable("ns/ec", "s");
-  REQUIRE(t.ok());
-  REQUIRE(c->Put(*t, K(0), "warm", 1).ok());
-  std::string slow;
-  for (const NodeInfo& n : c->Snapshot().nodes) {
-    for (const ReplicaInfo& r : n.replicas) {
-      if (!r.leader && slow.empty()) slow = n.name;
-    }
-  }
-  REQUIRE(!slow.empty());
+  OneGroup g = StartOneGroup("ns/ec", /*routers=*/1);  // the reads below go to the three members in turn
+  Cluster* c = g.cluster.get();
+  const TableMeta* t = &g.table;
+  const std::string slow = g.follower;
   REQUIRE(c->SetDiskDelay(slow, 300).ok());
   for (int i = 1; i <= 2; ++i) {
     REQUIRE(c->Put(*t, K(i), "v" + std::to_string(i), 1).ok());
@@ -118,26 +133,13 @@ TEST_CASE("cluster: an eventually consistent read sees a write answered before i
 // disk keeps it busy past that is shown without its replicas, and every
 // other node is still shown whole (before, one late node blanked them all).
 TEST_CASE("cluster: a node that misses the description's deadline blanks only itself", "[cluster]") {
-  ClusterOptions o;
-  o.in_memory = true;
-  o.partitions_per_table = 1;
-  auto started = Cluster::Start(o);
-  REQUIRE(started.ok());
-  auto c = std::move(started.value());
-  auto t = c->CreateTable("ns/slowdesc", "s");
-  REQUIRE(t.ok());
-  REQUIRE(c->Put(*t, K(0), "warm", 1).ok());
-  std::string slow;
+  OneGroup g = StartOneGroup("ns/slowdesc");
+  Cluster* c = g.cluster.get();
+  const TableMeta* t = &g.table;
+  const std::string slow = g.follower;
   size_t holders = 0;
-  for (const NodeInfo& n : c->Snapshot().nodes) {
-    if (n.replicas.empty()) continue;
-    ++holders;
-    for (const ReplicaInfo& r : n.replicas) {
-      if (!r.leader && slow.empty()) slow = n.name;
-    }
-  }
+  for (const NodeInfo& n : c->Snapshot().nodes) holders += !n.replicas.empty();
   REQUIRE(holders == 3);
-  REQUIRE(!slow.empty());
   // Each commit on the slow follower now sleeps 3 s. A put is answered by
   // the other two; the follower then sleeps in its commit, and a
   // description asked for meanwhile misses its deadline there. (One asked
