@@ -85,8 +85,6 @@ class Violations {
   std::vector<std::string> errors_;
 };
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 std::string CompactJson(const JsonValue& v) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);

@@ -5,6 +5,8 @@
 
 namespace ddb::api {
 
+std::string Quote(const std::string& value) { return "'" + value + "'"; }
+
 void Constraints::Fail(const std::string& rendered_value, const std::string& path,
                        const std::string& constraint) {
   errors_.push_back("Value " + rendered_value + " at '" + path + "' failed to satisfy constraint: " +
@@ -17,7 +19,7 @@ void Constraints::NotNull(bool present, const std::string& path) {
 
 void Constraints::TableName(const std::string* name, const std::string& path) {
   if (name == nullptr) return NotNull(false, path);
-  const std::string quoted = "'" + *name + "'";
+  const std::string quoted = Quote(*name);
   bool pattern_ok = !name->empty();
   for (unsigned char c : *name) {
     if (!std::isalnum(c) && c != '_' && c != '-' && c != '.') pattern_ok = false;
@@ -36,7 +38,7 @@ ApiResult<bool> ReadEnum(const JsonValue& obj, const char* name, const std::stri
   for (const char* a : allowed) {
     if (*out == a) return true;
   }
-  c->Fail("'" + *out + "'", path, std::string("Member must satisfy enum value set: ") + set);
+  c->Fail(Quote(*out), path, std::string("Member must satisfy enum value set: ") + set);
   return true;
 }
 

@@ -13,8 +13,6 @@ namespace {
 
 const char* kInvalid = "One or more parameter values were invalid: ";
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 // One index element as the request gives it.
 struct IndexRequest {
   IndexDef def;

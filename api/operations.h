@@ -67,9 +67,12 @@ ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& request);
 
 // Collects DynamoDB's constraint violations ("1 validation error detected:
 // Value 'x' at 'tableName' failed to satisfy constraint: ...") in request order.
+// A value as a constraint violation shows it: in single quotes.
+std::string Quote(const std::string& value);
+
 class Constraints {
  public:
-  // `value` is rendered as DynamoDB renders it: quoted text, or null.
+  // `value` is rendered as DynamoDB renders it: quoted text (Quote), or null.
   void Fail(const std::string& rendered_value, const std::string& path, const std::string& constraint);
   void NotNull(bool present, const std::string& path);
   // A table name's length and pattern.

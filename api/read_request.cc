@@ -13,8 +13,6 @@ namespace ddb::api {
 
 namespace {
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 ApiResult<bool> ReadScalars(const JsonValue& req, bool is_query, ReadRequest* r, Constraints* c) {
   auto n = GetString(req, "TableName", &r->table_name);
   if (!n.ok()) return n.error();

@@ -38,8 +38,6 @@ std::string NewUuid() {
   return out;
 }
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 void WriteDefinitions(JsonWriter& w, const TableSchema& s);
 void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta, const TableSchema& s,
                const cluster::TableStats& stats);

@@ -24,8 +24,6 @@ constexpr int64_t kDayMs = 24 * 3600 * 1000;
 // LatestRestorableDateTime is "typically 5 minutes before the current time".
 constexpr int64_t kLatestRestorableLagMs = 5 * 60 * 1000;
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 // Stores `s` as the table's new schema; NotFound as DynamoDB words it.
 ApiResult<cluster::TableMeta> Save(Context& ctx, const TableSchema& s) {
   auto saved = ctx.cluster->UpdateSchema(ctx.ns + s.table_name, s.Serialize());

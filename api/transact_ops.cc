@@ -36,8 +36,6 @@ struct Action {
   cluster::Key key;
 };
 
-std::string Quote(const std::string& s) { return "'" + s + "'"; }
-
 // "transactItems.3.member.conditionCheck.key"
 std::string ActionPath(size_t i, const char* member, const char* field) {
   std::string m = member;
