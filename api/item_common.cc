@@ -2,7 +2,6 @@
 // units, AttributesToGet.
 #include <algorithm>
 #include <cmath>
-#include <optional>
 
 #include "api/operations.h"
 #include "api/secondary_index.h"
@@ -45,17 +44,13 @@ void Consumed::Add(const Consumed& other) {
 Consumed ConsumedByWrite(const TableSchema& schema, const cluster::Key& key, const Item* old, const Item* next) {
   Consumed out;
   out.table = WriteUnits(std::max(old ? ItemSize(*old) : 0, next ? ItemSize(*next) : 0));
-  for (const IndexDef& index : schema.indexes) {
-    std::optional<IndexRow> before = old ? IndexRowOf(schema, index, key, *old) : std::nullopt;
-    std::optional<IndexRow> after = next ? IndexRowOf(schema, index, key, *next) : std::nullopt;
+  // The same changes the write makes to the indexes (IndexWrites): a
+  // delete of the old row, a put of the new one, or both.
+  for (const IndexChange& c : IndexChanges(schema, key, old, next)) {
     double units = 0;
-    if (before && after && before->key == after->key) {
-      if (!(before->item == after->item)) units = WriteUnits(ItemSize(after->item));  // projected values changed
-    } else {
-      if (before) units += WriteUnits(ItemSize(before->item));  // the old entry deleted
-      if (after) units += WriteUnits(ItemSize(after->item));    // the new one put
-    }
-    if (units > 0) (index.global ? out.global : out.local)[index.name] += units;
+    if (c.erases()) units += WriteUnits(ItemSize(c.before->item));
+    if (c.after) units += WriteUnits(ItemSize(c.after->item));
+    (c.index->global ? out.global : out.local)[c.index->name] += units;
   }
   return out;
 }

@@ -135,31 +135,41 @@ std::optional<IndexRow> IndexRowOf(const TableSchema& schema, const IndexDef& in
   return row;
 }
 
+std::vector<IndexChange> IndexChanges(const TableSchema& schema, const cluster::Key& base_key, const Item* old,
+                                      const Item* next) {
+  std::vector<IndexChange> out;
+  for (const IndexDef& i : schema.indexes) {
+    if (i.status == "DELETING") continue;
+    IndexChange c{&i, old ? IndexRowOf(schema, i, base_key, *old) : std::nullopt,
+                  next ? IndexRowOf(schema, i, base_key, *next) : std::nullopt};
+    if (!c.before && !c.after) continue;
+    if (c.before && c.after && c.before->key == c.after->key && c.before->item == c.after->item) continue;
+    out.push_back(std::move(c));
+  }
+  return out;
+}
+
 std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, const TableSchema& schema,
                                              const cluster::Key& base_key, const Item* old, const Item* next) {
   std::vector<cluster::IndexWrite> out;
-  for (const IndexDef& i : schema.indexes) {
-    if (i.status == "DELETING") continue;
-    std::optional<IndexRow> before = old ? IndexRowOf(schema, i, base_key, *old) : std::nullopt;
-    std::optional<IndexRow> after = next ? IndexRowOf(schema, i, base_key, *next) : std::nullopt;
-    if (!before && !after) continue;
-    if (before && after && before->key == after->key && before->item == after->item) continue;
+  for (IndexChange& c : IndexChanges(schema, base_key, old, next)) {
+    const IndexDef& i = *c.index;
     cluster::IndexWrite w;
     w.local_index = i.global ? 0 : i.local_number;
     if (i.global) {
       w.global_table = i.table_id;
       w.global_name = GlobalIndexTableName(table, i.name);
     }
-    if (before && (!after || !(before->key == after->key))) {
+    if (c.erases()) {
       cluster::IndexWrite erase = w;
-      erase.key = before->key;
+      erase.key = c.before->key;
       erase.erase = true;
       out.push_back(std::move(erase));
     }
-    if (after) {
-      w.key = std::move(after->key);
-      w.item = EncodeItem(after->item);
-      w.size = static_cast<uint32_t>(ItemSize(after->item));
+    if (c.after) {
+      w.key = std::move(c.after->key);
+      w.item = EncodeItem(c.after->item);
+      w.size = static_cast<uint32_t>(ItemSize(c.after->item));
       out.push_back(std::move(w));
     }
   }

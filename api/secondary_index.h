@@ -61,6 +61,20 @@ struct IndexRow {
 std::optional<IndexRow> IndexRowOf(const TableSchema& schema, const IndexDef& index,
                                    const cluster::Key& base_key, const Item& item);
 
+// How a write changes one index: the item's row in it before and after
+// (either may be absent). Only for the indexes the write changes: an index
+// being deleted, one the item is in neither before nor after, and one whose
+// row stays the same (key and projected values) are left out.
+struct IndexChange {
+  const IndexDef* index;
+  std::optional<IndexRow> before;
+  std::optional<IndexRow> after;
+  // The old row goes (the item left the index, or its index key changed).
+  bool erases() const { return before && (!after || !(before->key == after->key)); }
+};
+std::vector<IndexChange> IndexChanges(const TableSchema& schema, const cluster::Key& base_key, const Item* old,
+                                      const Item* next);
+
 // What a write changes in every index when the item at `base_key` goes from
 // `old` to `next` (either may be null). `table` is the fully qualified name.
 std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, const TableSchema& schema,
