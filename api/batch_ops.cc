@@ -175,21 +175,16 @@ struct WriteOp {
   size_t size = 0;  // put: the item's DynamoDB size
 };
 
-// What one write of a table with indexes consumed, as its leader decided
-// it (the replaced item is known there only). Set by the write's mutator,
-// which may run again (a leader change): the last run stands.
-struct ConsumedSlot {
-  std::mutex mu;
-  std::optional<Consumed> consumed;
-};
-
 struct TableWrites {
   std::string name;
   ResolvedTable table;
   std::vector<WriteOp> ops;
   std::vector<const WriteOp*> unprocessed;
   Consumed units;
-  std::vector<std::shared_ptr<ConsumedSlot>> slots;  // WriteIndexed's, one per write sent
+  // WriteIndexed's, one per write sent, when capacity is asked for: what
+  // each write consumed, as its leader decided it (it alone knows the
+  // replaced item).
+  std::vector<std::shared_ptr<ConsumedSlot>> slots;
 };
 
 struct WriteBatch {
@@ -353,27 +348,12 @@ std::vector<Status> WriteIndexed(Context& ctx, TableWrites& t, size_t count, boo
     auto step = std::make_shared<WriteStep>();
     step->kind = op.put ? WriteStep::Kind::kPut : WriteStep::Kind::kDelete;
     if (op.put) step->item = op.item;
-    cluster::Mutator mutator = MakeMutator(step, IndexesOf(t.table, op.key));
-    if (count_units) {  // the indexes' shares need the replaced item
-      auto slot = std::make_shared<ConsumedSlot>();
-      t.slots.push_back(slot);
-      mutator = [mutator = std::move(mutator), slot, step, schema = t.table.schema,
-                 key = op.key](const std::optional<std::string>& current) {
-        cluster::Mutation m = mutator(current);
-        if (!m.status.ok() || !m.write) return m;
-        std::optional<Item> old;
-        if (current) {
-          auto decoded = DecodeItem(*current);
-          if (decoded.ok()) old = std::move(decoded.value());
-        }
-        Consumed c = ConsumedByWrite(*schema, key, old ? &*old : nullptr,
-                                     step->kind == WriteStep::Kind::kPut ? &step->item : nullptr);
-        std::lock_guard<std::mutex> lock(slot->mu);
-        slot->consumed = std::move(c);
-        return m;
-      };
+    std::optional<IndexedWrite> indexes = IndexesOf(t.table, op.key);
+    if (count_units && indexes) {
+      indexes->consumed = std::make_shared<ConsumedSlot>();
+      t.slots.push_back(indexes->consumed);
     }
-    steps.emplace_back(op.key, std::move(mutator));
+    steps.emplace_back(op.key, MakeMutator(step, std::move(indexes)));
   }
   return ctx.cluster->MutateBatch(t.table.meta, steps);
 }

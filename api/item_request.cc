@@ -92,6 +92,11 @@ void AddIndexWrites(const IndexedWrite& target, const Item* old, const Item& nex
     }
   }
   m->index_writes = IndexWrites(target.table, *target.schema, target.key, old, m->erase ? nullptr : &next);
+  if (target.consumed) {
+    Consumed c = ConsumedByWrite(*target.schema, target.key, old, m->erase ? nullptr : &next);
+    std::lock_guard<std::mutex> lock(target.consumed->mu);
+    target.consumed->consumed = std::move(c);
+  }
 }
 
 }  // namespace
@@ -226,7 +231,7 @@ cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optiona
 
 std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key) {
   if (t.schema->indexes.empty()) return std::nullopt;
-  return IndexedWrite{t.meta.name, t.schema, key};
+  return IndexedWrite{t.meta.name, t.schema, key, nullptr};
 }
 
 ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,

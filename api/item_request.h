@@ -12,6 +12,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -64,12 +65,22 @@ struct WriteStep {
   Item item;                     // kPut: the new item; kUpdate: the key attributes
   std::optional<UpdateExpression> update;
 };
+// Where a mutator leaves the capacity its write consumed (ConsumedByWrite),
+// for a caller that learns the replaced item nowhere else (BatchWriteItem's
+// blind writes). The mutator may run again (a leader change): the last run
+// stands.
+struct ConsumedSlot {
+  std::mutex mu;
+  std::optional<Consumed> consumed;
+};
 // What a write to a table with secondary indexes needs to keep them in
-// step: the table (fully qualified name), its schema, and the item's key.
+// step: the table (fully qualified name), its schema, and the item's key;
+// and where to leave the write's capacity, when asked for.
 struct IndexedWrite {
   std::string table;
   std::shared_ptr<const TableSchema> schema;
   cluster::Key key;
+  std::shared_ptr<ConsumedSlot> consumed;
 };
 // Set when table `t` has indexes.
 std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key);
