@@ -47,7 +47,7 @@ ApiResult<bool> ParseBody(std::string_view body, rapidjson::Document* doc) {
   if (MaxDepth(body) > kMaxJsonDepth) {
     return Error::Serialization("Nesting depth of the request exceeds the supported limit");
   }
-  doc->Parse<rapidjson::kParseIterativeFlag>(body.data(), body.size());
+  doc->Parse(body.data(), body.size());  // recursive: MaxDepth bounds its depth
   // DynamoDB answers malformed JSON with a SerializationException that has
   // no message.
   if (doc->HasParseError()) return Error::Serialization("");

@@ -3,6 +3,7 @@
 #include "api/attribute_value.h"
 #include "api/base64.h"
 #include "api/item_json.h"
+#include "api/json.h"
 #include "base/number.h"
 
 // After the project headers: Catch2's CHECK replaces base/check.h's from here on.
@@ -485,4 +486,27 @@ TEST_CASE("item size follows the developer guide", "[unit]") {
   CHECK(SizeOf(R"({"id":{"S":"abc"},"flag":{"BOOL":true},"l":{"L":[{"S":"xy"}]}})") ==
         (2 + 3) + (4 + 1) + (1 + 3 + 1 + 2));
   CHECK(SizeOf("{}") == 0);
+}
+
+TEST_CASE("ParseBody refuses nesting past its bound before parsing, and parses up to it", "[unit]") {
+  // The parser recurses; MaxDepth's bound is what keeps a hostile body of
+  // brackets from exhausting a worker's stack.
+  for (size_t depth : {size_t{129}, size_t{200000}}) {
+    std::string body = "{\"a\":" + std::string(depth - 1, '[') + std::string(depth - 1, ']') + "}";
+    rapidjson::Document d;
+    auto parsed = ddb::api::ParseBody(body, &d);
+    REQUIRE_FALSE(parsed.ok());
+    CHECK(parsed.error().type == kSerialization);
+    CHECK(parsed.error().message == "Nesting depth of the request exceeds the supported limit");
+  }
+  std::string deepest = "{\"a\":" + std::string(127, '[') + std::string(127, ']') + "}";
+  rapidjson::Document d;
+  CHECK(ddb::api::ParseBody(deepest, &d).ok());
+  // Brackets inside strings do not count.
+  std::string quoted = "{\"a\":\"" + std::string(1000, '[') + "\"}";
+  CHECK(ddb::api::ParseBody(quoted, &d).ok());
+  std::string truncated = "{\"a\":[[1,2]";
+  auto bad = ddb::api::ParseBody(truncated, &d);
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().type == kSerialization);
 }
