@@ -92,8 +92,9 @@ bool Healer::Pass() {
     for (const ReplicaInfo& r : answer->replicas) by_group[r.group].push_back(Seen{nodes_[i], r});
   }
   lost_seen_.clear();
-  bool settled = true;
-  for (const auto& route : hooks_.routes()) {
+  const auto routes = hooks_.routes();
+  bool settled = DropForgotten(by_group, routes);
+  for (const auto& route : routes) {
     if (route->meta.state != TableState::kActive) {
       settled = false;  // being created or deleted: look again
       continue;
@@ -104,6 +105,28 @@ bool Healer::Pass() {
     it = lost_seen_.count(it->first) ? std::next(it) : lost_since_ms_.erase(it);
   }
   return settled && lost_since_ms_.empty();
+}
+
+bool Healer::DropForgotten(const std::map<uint64_t, std::vector<Seen>>& by_group,
+                           const std::vector<std::shared_ptr<const TableRoute>>& routes) {
+  std::set<uint64_t> routed;
+  for (const auto& route : routes) {
+    for (const PartitionRoute& p : route->partitions) routed.insert(p.group);
+  }
+  std::vector<uint64_t> unrouted;
+  for (const auto& [group, seen] : by_group) {
+    if (routed.count(group) == 0) unrouted.push_back(group);
+  }
+  if (unrouted.empty() || !hooks_.forgotten) return true;
+  // The others belong to a table being created (or one whose creation
+  // failed): its route, once published, changes the fingerprint.
+  const std::vector<uint64_t> forgotten = hooks_.forgotten(unrouted);
+  for (uint64_t group : forgotten) {
+    for (const Seen& s : by_group.at(group)) {
+      CallOne([&](ReplyFn done) { s.node->DropReplica(group, std::move(done)); });
+    }
+  }
+  return forgotten.empty();
 }
 
 bool Healer::Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica) {

@@ -44,7 +44,9 @@
 //
 // A node that comes back after its replica was replaced keeps nothing of it:
 // the replica is dropped (1), and if the group lacks a member in that AZ,
-// step 3 builds a new one there.
+// step 3 builds a new one there. A replica of a group that no table has
+// (its table was deleted while the node was off) is dropped too: before it
+// asked for votes that nobody answered, forever.
 //
 // Thread safety: Start/Stop from one thread; the pass runs on its own thread.
 #pragma once
@@ -79,6 +81,11 @@ class Healer {
         set_members;
     // True when the in-process network cuts the link between two nodes.
     std::function<bool(paxos::NodeId, paxos::NodeId)> link_cut;
+    // Of `groups` (replicated on some node, in no route), those that no
+    // table has, in any state: what a DeleteTable left on a node that was
+    // off or did not answer. Asked under the table-operation lock, so a
+    // table being created is never among them.
+    std::function<std::vector<uint64_t>(const std::vector<uint64_t>& groups)> forgotten;
   };
 
   Healer(const ClusterOptions& options, std::vector<StorageNode*> nodes, Hooks hooks);
@@ -100,6 +107,10 @@ class Healer {
   // True when the group is settled (three full members serving, no log
   // replica, nothing lost, stale or catching up).
   bool HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen);
+  // Drops the replicas of groups that no table has (Hooks::forgotten);
+  // true when there were none.
+  bool DropForgotten(const std::map<uint64_t, std::vector<Seen>>& by_group,
+                     const std::vector<std::shared_ptr<const TableRoute>>& routes);
   bool Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica);
   int AzOf(paxos::NodeId node) const { return static_cast<int>((node - 1) / options_.nodes_per_az); }
   // A node that is on, not a member, and holds no replica of the group.

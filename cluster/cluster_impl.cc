@@ -323,6 +323,15 @@ Status ClusterImpl::Init() {
     return SetPartitionMembers(table, table_id, group, std::move(members), std::move(log_members));
   };
   hooks.link_cut = [this](paxos::NodeId a, paxos::NodeId b) { return transport_.IsCut(a, b); };
+  hooks.forgotten = [this](const std::vector<uint64_t>& groups) {
+    std::lock_guard<std::mutex> lock(ddl_mu_);
+    std::vector<uint64_t> out;
+    for (uint64_t g : groups) {
+      auto has = meta_->HasGroup(g);
+      if (has.ok() && !*has) out.push_back(g);
+    }
+    return out;
+  };
   healer_ = std::make_unique<Healer>(options_, nodes, std::move(hooks));
   if (!options_.defer_periodic_work) StartPeriodicWork();
   return Status::Ok();
@@ -498,7 +507,10 @@ Result<TableMeta> ClusterImpl::DeleteTable(const std::string& name) {
   RETURN_IF_ERROR(meta_->SaveTable(route));
   for (auto& m : memds_) m->Erase(name);
   if (scrubber_) scrubber_->Forget(route);
-  RETURN_IF_ERROR(DropReplicas(route));
+  // A member that is off, or does not answer in time, keeps its replica in
+  // its file; the healer drops it once the node is back (no table has its
+  // group then). The table is deleted all the same, as on DynamoDB.
+  (void)DropReplicas(route);
   RETURN_IF_ERROR(meta_->DeleteTable(route.meta));
   return route.meta;
 }

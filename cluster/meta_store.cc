@@ -159,6 +159,14 @@ Status MetaStore::SaveRows(const TableRoute& route) {
   return s;
 }
 
+Result<bool> MetaStore::HasGroup(uint64_t group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto q = db_->Prepare("SELECT 1 FROM partitions WHERE group_id=?1 LIMIT 1");
+  if (!q.ok()) return q.status();
+  q->Bind(1, static_cast<int64_t>(group));
+  return q->Step();
+}
+
 Status MetaStore::DeleteTable(const TableMeta& meta) {
   std::lock_guard<std::mutex> lock(mu_);
   auto t = db_->Prepare("DELETE FROM tables WHERE name=?1");

@@ -44,6 +44,9 @@ class MetaStore {
   Status CreateTable(TableRoute* route, uint64_t groups,
                      const std::function<void(uint64_t table_id, uint64_t first_group)>& fill);
   Status DeleteTable(const TableMeta& meta);
+  // Whether a partition of some table, in any state, is replicated by
+  // `group` (a group whose table was deleted is not).
+  Result<bool> HasGroup(uint64_t group);
   // The database itself, for snapshots (cluster/snapshots.h), used only
   // while no table operation runs (ClusterImpl holds its DDL mutex).
   SqliteDb* db() { return db_.get(); }

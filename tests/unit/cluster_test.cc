@@ -6,6 +6,7 @@
 #include <map>
 #include <filesystem>
 #include <string>
+#include <set>
 #include <thread>
 #include <vector>
 
@@ -401,6 +402,47 @@ TEST_CASE("cluster: a table is placed on the nodes that are powered on", "[clust
     }
   }
   for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*t, K(i), "x", 1).ok());
+}
+
+// A member's node that is off when its table is deleted keeps that replica
+// in its file. Once the node is back, the healer drops it: its group belongs
+// to no table, and without that it would ask for votes nobody answers.
+TEST_CASE("cluster: a replica of a deleted table left on a node that was off is dropped", "[cluster]") {
+  auto c = StartCluster();
+  auto t = c->CreateTable("ns/t9", "s");
+  REQUIRE(t.ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*t, K(i), "x", 1).ok());
+  std::set<uint64_t> groups;
+  std::string off;
+  for (const NodeInfo& n : c->Snapshot().nodes) {
+    for (const ReplicaInfo& r : n.replicas) {
+      groups.insert(r.group);
+      if (!r.leader && off.empty()) off = n.name;
+    }
+  }
+  REQUIRE(!off.empty());
+  REQUIRE(c->PowerOff(off).ok());
+  REQUIRE(c->DeleteTable("ns/t9").ok());
+  CHECK(c->GetTable("ns/t9").status().IsNotFound());
+  REQUIRE(c->PowerOn(off).ok());
+  auto held = [&] {
+    size_t n = 0;
+    for (const NodeInfo& node : c->Snapshot().nodes) {
+      for (const ReplicaInfo& r : node.replicas) n += groups.count(r.group);
+    }
+    return n;
+  };
+  // Bounded: the healer passes every 200 ms once it sees the node back.
+  size_t left = held();
+  for (int attempt = 0; attempt < 100 && left > 0; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    left = held();
+  }
+  CHECK(left == 0);
+  // A table created afterwards is placed and served as usual.
+  auto again = c->CreateTable("ns/t9", "s");
+  REQUIRE(again.ok());
+  for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*again, K(i), "y", 1).ok());
 }
 
 }  // namespace
