@@ -149,4 +149,29 @@ size_t ItemSize(const Item& item) {
   return size;
 }
 
+namespace {
+// `v` sits at `level` (a top-level attribute's value is level 1).
+bool DeeperThanAllowed(const AttributeValue& v, int level) {
+  if (v.type == AttrType::kM) {
+    if (!v.map.empty() && level >= kMaxNestingLevels) return true;
+    for (const auto& [name, child] : v.map) {
+      if (DeeperThanAllowed(child, level + 1)) return true;
+    }
+  } else if (v.type == AttrType::kL) {
+    if (!v.list.empty() && level >= kMaxNestingLevels) return true;
+    for (const AttributeValue& child : v.list) {
+      if (DeeperThanAllowed(child, level + 1)) return true;
+    }
+  }
+  return false;
+}
+}  // namespace
+
+bool NestedTooDeep(const Item& item) {
+  for (const auto& [name, v] : item) {
+    if (DeeperThanAllowed(v, 1)) return true;
+  }
+  return false;
+}
+
 }  // namespace ddb::api

@@ -74,4 +74,13 @@ size_t ValueSize(const AttributeValue& v);
 // ValueSize. Compared against the 400 KB item limit and used for capacity units.
 size_t ItemSize(const Item& item);
 
+// True when some value of `item` lies deeper than kMaxNestingLevels (a
+// non-empty M or L at the deepest level): what an UpdateExpression can make
+// of valid parts, by setting a deep value at a deep path.
+bool NestedTooDeep(const Item& item);
+// DynamoDB's message for such an item, from PutItem and UpdateItem alike.
+inline constexpr char kNestedTooDeep[] =
+    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels "
+    "beyond supported limit";
+
 }  // namespace ddb::api

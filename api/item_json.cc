@@ -51,9 +51,7 @@ constexpr char kEmptyBinarySet[] = "Binary sets should not be empty";
 constexpr char kNumberSetDuplicates[] = "Input collection contains duplicates";  // sic: no prefix
 constexpr char kNullInStringSet[] = "String sets may not contain null values";           // unconfirmed
 constexpr char kNullInBinarySet[] = "Binary sets may not contain null or empty values";  // pre-2020 wording
-constexpr char kTooDeep[] =
-    "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels "
-    "beyond supported limit";
+constexpr const char* kTooDeep = kNestedTooDeep;
 
 // Serialization messages (Coral's JSON deserializer).
 constexpr char kStartOfStructure[] = "Start of structure or map found where not expected";

@@ -64,6 +64,12 @@ cluster::Mutation Decide(const WriteStep& step, const Item* old, Item* next_out)
         m.status = Status::InvalidArgument("Item size to update has exceeded the maximum allowed size");
         return m;
       }
+      // As PutItem refuses it: the stored form would fail every later
+      // read and write (the decoder's bound).
+      if (NestedTooDeep(updated)) {
+        m.status = Status::InvalidArgument(kNestedTooDeep);
+        return m;
+      }
       next = &updated;
       break;
     }

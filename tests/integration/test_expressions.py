@@ -603,6 +603,43 @@ def test_update_of_a_key_attribute_is_rejected(tables):
     assert stored(ddb, hr_key, TABLE_HR) == dict(hr_key, a=N(1))
 
 
+NESTED_TOO_DEEP = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels "
+                   "beyond supported limit")
+
+
+def nested(levels):
+    """A value `levels` levels deep, counting itself: maps down to a string."""
+    v = S("bottom")
+    for _ in range(levels - 1):
+        v = M(a=v)
+    return v
+
+
+def test_update_cannot_nest_an_item_past_32_levels(tables):
+    # PutItem refuses an item past 32 levels; an update must not build one
+    # out of valid parts either (PutItem's message; for UpdateItem the
+    # wording is not cross-checked). Before, such an update was stored: at
+    # 33 to 64 levels the item could no longer be written back as read, and
+    # past 64 every later read of it answered HTTP 500.
+    ddb = tables
+    key = {"pk": S("deep-" + uid())}
+    ddb.put_item(TableName=TABLE, Item=dict(key, a=nested(32), m=M()))
+    ds.assert_error(ddb.put_item, VALIDATION, NESTED_TOO_DEEP, TableName=TABLE, Item=dict(key, a=nested(33)))
+    # a copied 31 levels into itself: 62 levels.
+    rejected(ddb, "update_item", VALIDATION, NESTED_TOO_DEEP, TableName=TABLE, Key=key,
+             UpdateExpression="SET a" + ".a" * 30 + " = a")
+    # 32 levels set one level down: 33.
+    rejected(ddb, "update_item", VALIDATION, NESTED_TOO_DEEP, TableName=TABLE, Key=key,
+             UpdateExpression="SET m.x = :v", ExpressionAttributeValues={":v": nested(32)})
+    # 32 in all is allowed, and the item reads and writes back as it is.
+    ddb.update_item(TableName=TABLE, Key=key, UpdateExpression="SET m.x = :v",
+                    ExpressionAttributeValues={":v": nested(31)})
+    item = ddb.get_item(TableName=TABLE, Key=key, ConsistentRead=True)["Item"]
+    assert item["m"] == M(x=nested(31))
+    ddb.put_item(TableName=TABLE, Item=item)
+    assert stored(ddb, key) == ds.norm_item(item)
+
+
 # ---------------------------------------------------------------- numbers
 
 BIG = "12345678901234567890123456789012345678"   # 38 digits
