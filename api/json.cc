@@ -47,9 +47,12 @@ ApiResult<bool> ParseBody(std::string_view body, rapidjson::Document* doc) {
   if (MaxDepth(body) > kMaxJsonDepth) {
     return Error::Serialization("Nesting depth of the request exceeds the supported limit");
   }
-  doc->Parse(body.data(), body.size());  // recursive: MaxDepth bounds its depth
-  // DynamoDB answers malformed JSON with a SerializationException that has
-  // no message.
+  // Recursive: MaxDepth bounds its depth. Strings must be valid UTF-8:
+  // what is accepted is stored and echoed back (in items, names, error
+  // messages), and invalid bytes there make an answer that is not JSON.
+  doc->Parse<rapidjson::kParseValidateEncodingFlag>(body.data(), body.size());
+  // DynamoDB answers malformed JSON, and bytes that are not UTF-8, with a
+  // SerializationException that has no message.
   if (doc->HasParseError()) return Error::Serialization("");
   if (!doc->IsObject()) return Error::Serialization("Start of structure or map found where not expected");
   return true;

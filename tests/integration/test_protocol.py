@@ -108,6 +108,24 @@ def test_malformed_json_is_serialization_exception(module_server, body):
     _assert_error(resp, 400, "SerializationException")
 
 
+def test_strings_that_are_not_utf8_are_serialization_exception(module_server, ddb):
+    # What is accepted is stored and sent back: an invalid byte in an item
+    # would make every later GetItem and Scan of it an answer that is not
+    # JSON, and one in a table name an error message that is not.
+    name = "utf8_" + uuid.uuid4().hex[:12]
+    ds.create_table(ddb, name, range_key=None)
+    for body in (b'{"TableName":"%s","Item":{"pk":{"S":"a"},"s":{"S":"x\xffy"}}}' % name.encode(),
+                 b'{"TableName":"%s","Item":{"pk":{"S":"a"},"x\xed\xa0\x80":{"N":"1"}}}' % name.encode(),
+                 b'{"TableName":"%s","Item":{"pk":{"S":"a\xc3"}}}' % name.encode()):
+        resp = ds.raw_call(module_server.port, "PutItem", body)
+        _assert_error(resp, 400, "SerializationException")
+        assert "message" not in resp.json() or not resp.json()["message"], resp
+    assert ddb.scan(TableName=name)["Count"] == 0
+    resp = ds.raw_call(module_server.port, "DescribeTable", b'{"TableName":"t\xffx"}')
+    _assert_error(resp, 400, "SerializationException")
+    ddb.delete_table(TableName=name)
+
+
 @pytest.mark.parametrize("op,payload", [
     ("ListTables", {"Limit": "abc"}),
     ("ListTables", {"Limit": True}),

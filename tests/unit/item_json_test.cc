@@ -510,3 +510,17 @@ TEST_CASE("ParseBody refuses nesting past its bound before parsing, and parses u
   REQUIRE_FALSE(bad.ok());
   CHECK(bad.error().type == kSerialization);
 }
+
+TEST_CASE("ParseBody refuses strings that are not UTF-8", "[unit]") {
+  rapidjson::Document d;
+  // A stray byte, a truncated sequence, an encoded surrogate, an overlong form.
+  for (std::string bytes : {"a\xffb", "\xc3", "\xed\xa0\x80", "\xc0\xaf"}) {
+    for (std::string body : {"{\"TableName\":\"" + bytes + "\"}", "{\"" + bytes + "\":1}"}) {
+      auto parsed = ddb::api::ParseBody(body, &d);
+      REQUIRE_FALSE(parsed.ok());
+      CHECK(parsed.error().type == kSerialization);
+      CHECK(parsed.error().message.empty());
+    }
+  }
+  CHECK(ddb::api::ParseBody("{\"s\":\"h\xc3\xa9llo \xf0\x9f\x98\x80\"}", &d).ok());
+}
