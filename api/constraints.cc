@@ -64,6 +64,13 @@ ApiResult<bool> RejectEnabledStream(const JsonValue& request) {
   const JsonValue* spec = Member(request, "StreamSpecification");
   if (spec == nullptr) return true;
   if (!spec->IsObject()) return Error::Serialization(JsonKind(*spec) + " cannot be converted to StreamSpecification");
+  Constraints c;
+  std::string view;
+  auto v = ReadEnum(*spec, "StreamViewType", "streamSpecification.streamViewType",
+                    {"NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"},
+                    "[NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]", &view, &c);
+  if (!v.ok()) return v.error();
+  if (!c.ok()) return c.ToError();
   bool enabled = false;
   auto got = GetBool(*spec, "StreamEnabled", &enabled);
   if (!got.ok()) return got.error();

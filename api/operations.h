@@ -178,7 +178,18 @@ std::string Describe(const Context& ctx, const char* wrapper, const cluster::Tab
 
 // A StreamSpecification that turns a stream on is not supported yet; one
 // with StreamEnabled false (what many tools send) is accepted as "no stream".
+// Its StreamViewType, when given, must be one of DynamoDB's four.
 ApiResult<bool> RejectEnabledStream(const JsonValue& request);
+
+// DeletionProtectionEnabled and TableClass (CreateTable, UpdateTable): each
+// one given is set in `s`; an unknown TableClass is a constraint violation
+// in `c`. True when either was given (table_ops.cc).
+ApiResult<bool> ReadTableOptions(const JsonValue& request, TableSchema* s, Constraints* c);
+
+// CreateTable's SSESpecification, checked as DynamoDB checks it (Enabled a
+// boolean, SSEType AES256 or KMS, KMSMasterKeyId a string) into `c`. Not
+// kept: tables are described with DynamoDB's default encryption.
+ApiResult<bool> CheckSseSpecification(const JsonValue& request, Constraints* c);
 
 // Rejects a request parameter this version does not implement yet, with a
 // ValidationException that names it, rather than ignoring it silently.

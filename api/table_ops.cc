@@ -115,7 +115,14 @@ void WriteRest(JsonWriter& w, const Context& ctx, const cluster::TableMeta& meta
     w.EndObject();
   }
   w.Key("DeletionProtectionEnabled");
-  w.Bool(false);
+  w.Bool(s.deletion_protection);
+  if (!s.table_class.empty()) {
+    w.Key("TableClassSummary");
+    w.StartObject();
+    w.Key("TableClass");
+    w.String(s.table_class);
+    w.EndObject();
+  }
 }
 
 // Creates the tables of the global indexes of `s` (filling in their ids);
@@ -291,6 +298,39 @@ ApiResult<bool> ReadBilling(const JsonValue& req, TableSchema* s, Constraints* c
   return true;
 }
 
+}  // namespace
+
+ApiResult<bool> ReadTableOptions(const JsonValue& req, TableSchema* s, Constraints* c) {
+  bool protection = false;
+  auto p = GetBool(req, "DeletionProtectionEnabled", &protection);
+  if (!p.ok()) return p.error();
+  if (*p) s->deletion_protection = protection;
+  std::string table_class;
+  auto k = ReadEnum(req, "TableClass", "tableClass", {"STANDARD", "STANDARD_INFREQUENT_ACCESS"},
+                    "[STANDARD, STANDARD_INFREQUENT_ACCESS]", &table_class, c);
+  if (!k.ok()) return k.error();
+  if (*k) s->table_class = table_class;
+  return *p || *k;
+}
+
+ApiResult<bool> CheckSseSpecification(const JsonValue& req, Constraints* c) {
+  const JsonValue* sse = nullptr;
+  auto got = GetObject(req, "SSESpecification", &sse);
+  if (!got.ok()) return got.error();
+  if (sse == nullptr) return false;
+  bool enabled = false;
+  auto e = GetBool(*sse, "Enabled", &enabled);
+  if (!e.ok()) return e.error();
+  std::string type, key;
+  auto t = ReadEnum(*sse, "SSEType", "sSESpecification.sSEType", {"AES256", "KMS"}, "[AES256, KMS]", &type, c);
+  if (!t.ok()) return t.error();
+  auto k = GetString(*sse, "KMSMasterKeyId", &key);
+  if (!k.ok()) return k.error();
+  return true;
+}
+
+namespace {
+
 ApiResult<bool> CheckBilling(const JsonValue& req, const TableSchema& s) {
   bool has_pt = Member(req, "ProvisionedThroughput") != nullptr;
   if (s.billing_mode == "PROVISIONED" && !has_pt) {
@@ -335,6 +375,10 @@ ApiResult<TableSchema> ParseCreateTable(const JsonValue& req) {
   c.NotNull(ks != nullptr, "keySchema");
   auto b = ReadBilling(req, &s, &c);
   if (!b.ok()) return b.error();
+  auto o = ReadTableOptions(req, &s, &c);
+  if (!o.ok()) return o.error();
+  auto sse = CheckSseSpecification(req, &c);
+  if (!sse.ok()) return sse.error();
   if (!c.ok()) return c.ToError();
 
   auto stream = RejectEnabledStream(req);
@@ -438,6 +482,11 @@ ApiResult<std::string> DeleteTable(Context& ctx, const JsonValue& req) {
   if (!name.ok()) return name.error();
   auto t = ResolveTable(ctx, *name, "Requested resource not found: Table: " + *name + " not found");
   if (!t.ok()) return t.error();
+  if (t->schema->deletion_protection) {
+    return Error::Validation(
+        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection "
+        "first.");
+  }
   cluster::TableStats stats = ctx.cluster->Stats(t->meta);
   auto deleted = ctx.cluster->DeleteTable(ctx.ns + *name);
   if (!deleted.ok()) {

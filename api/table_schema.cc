@@ -107,6 +107,14 @@ std::string TableSchema::Serialize() const {
     w.Int64(pitr_days);
     w.EndArray();
   }
+  if (deletion_protection) {
+    w.Key("DeletionProtection");
+    w.Bool(true);
+  }
+  if (!table_class.empty()) {
+    w.Key("TableClass");
+    w.String(table_class);
+  }
   w.Key("Indexes");
   w.StartArray();
   for (const IndexDef& i : indexes) {
@@ -188,6 +196,10 @@ Result<TableSchema> TableSchema::Deserialize(const std::string& blob) {
   const JsonValue* tags = nullptr;
   if (!GetArray(d, "Tags", &tags).ok() || !GetString(d, "Ttl", &s.ttl_attribute).ok()) {
     return Status::Corruption("table schema: bad tags or TTL");
+  }
+  if (!GetBool(d, "DeletionProtection", &s.deletion_protection).ok() ||
+      !GetString(d, "TableClass", &s.table_class).ok()) {
+    return Status::Corruption("table schema: bad deletion protection or table class");
   }
   const JsonValue* pitr = nullptr;
   if (!GetArray(d, "Pitr", &pitr).ok()) return Status::Corruption("table schema: bad Pitr");

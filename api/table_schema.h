@@ -71,6 +71,8 @@ struct TableSchema {
   // ms; 0: disabled) and its recovery period.
   int64_t pitr_since_ms = 0;
   int64_t pitr_days = 35;
+  bool deletion_protection = false;  // DeletionProtectionEnabled: DeleteTable refuses
+  std::string table_class;           // TableClass as last set; empty: never set (STANDARD)
   std::vector<IndexDef> indexes;  // local ones first, in creation order
 
   const IndexDef* FindIndex(const std::string& name) const;

@@ -125,7 +125,11 @@ ApiResult<std::string> UpdateTable(Context& ctx, const JsonValue& req) {
   auto g = GetArray(req, "GlobalSecondaryIndexUpdates", &gsi_updates);
   if (!g.ok()) return g.error();
   const bool index_changes = gsi_updates != nullptr && gsi_updates->Size() > 0;
-  if (!*m && pt == nullptr && !index_changes) {
+  Constraints c;
+  auto options = ReadTableOptions(req, &s, &c);
+  if (!options.ok()) return options.error();
+  if (!c.ok()) return c.ToError();
+  if (!*m && pt == nullptr && !index_changes && !*options) {
     return Error::Validation(
         "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates "
         "or SSESpecification or ReplicaUpdates is required");

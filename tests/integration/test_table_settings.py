@@ -189,3 +189,65 @@ def test_continuous_backups(module_server):
     assert c.describe_continuous_backups(TableName="pitr_t")["ContinuousBackupsDescription"][
         "PointInTimeRecoveryDescription"] == {"PointInTimeRecoveryStatus": "DISABLED"}
     c.delete_table(TableName="pitr_t")
+
+
+def test_deletion_protection(module_server):
+    # Debian's botocore (1.29) predates DeletionProtectionEnabled: raw calls.
+    port = module_server.port
+    c = ds.make_client(module_server.endpoint)
+    schema = {"AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+              "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}], "BillingMode": "PAY_PER_REQUEST"}
+    resp = ds.raw_call(port, "CreateTable", dict(schema, TableName="prot_t", DeletionProtectionEnabled=True))
+    assert resp.status == 200, resp
+    assert resp.json()["TableDescription"]["DeletionProtectionEnabled"] is True
+    described = lambda: ds.raw_call(port, "DescribeTable", {"TableName": "prot_t"}).json()["Table"]
+    assert described()["DeletionProtectionEnabled"] is True
+    protected = ("Resource cannot be deleted as it is currently protected against deletion. "
+                 "Disable deletion protection first.")
+    ds.assert_error(c.delete_table, "ValidationException", protected, TableName="prot_t")
+    assert described()["TableStatus"] == "ACTIVE"
+    # An unrelated update keeps it; UpdateTable with it alone turns it off.
+    c.update_table(TableName="prot_t", BillingMode="PAY_PER_REQUEST")
+    ds.assert_error(c.delete_table, "ValidationException", protected, TableName="prot_t")
+    resp = ds.raw_call(port, "UpdateTable", {"TableName": "prot_t", "DeletionProtectionEnabled": False})
+    assert resp.status == 200, resp
+    assert resp.json()["TableDescription"]["DeletionProtectionEnabled"] is False
+    c.delete_table(TableName="prot_t")
+    resp = ds.raw_call(port, "CreateTable", dict(schema, TableName="prot_t", DeletionProtectionEnabled="yes"))
+    assert resp.status == 400 and ds.error_type(resp) == "SerializationException", resp
+    ds.assert_error(c.describe_table, "ResourceNotFoundException",
+                    "Requested resource not found: Table: prot_t not found", TableName="prot_t")
+
+
+def test_table_class_and_create_table_enums(module_server):
+    c = ds.make_client(module_server.endpoint)
+    ds.create_table(c, "class_t", range_key=None)
+    assert "TableClassSummary" not in c.describe_table(TableName="class_t")["Table"]
+    c.update_table(TableName="class_t", TableClass="STANDARD_INFREQUENT_ACCESS")
+    got = c.describe_table(TableName="class_t")["Table"]
+    assert got["TableClassSummary"]["TableClass"] == "STANDARD_INFREQUENT_ACCESS"
+    ds.assert_error(c.update_table, "ValidationException",
+                    "1 validation error detected: Value 'GLACIER' at 'tableClass' failed to satisfy constraint: "
+                    "Member must satisfy enum value set: [STANDARD, STANDARD_INFREQUENT_ACCESS]",
+                    TableName="class_t", TableClass="GLACIER")
+    c.delete_table(TableName="class_t")
+    base = dict(TableName="enum_t", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST")
+    for extra, message in (
+            ({"TableClass": "GLACIER"},
+             "Value 'GLACIER' at 'tableClass' failed to satisfy constraint: Member must satisfy enum value set: "
+             "[STANDARD, STANDARD_INFREQUENT_ACCESS]"),
+            ({"SSESpecification": {"Enabled": True, "SSEType": "XYZ"}},
+             "Value 'XYZ' at 'sSESpecification.sSEType' failed to satisfy constraint: Member must satisfy enum "
+             "value set: [AES256, KMS]"),
+            ({"StreamSpecification": {"StreamEnabled": False, "StreamViewType": "BOGUS"}},
+             "Value 'BOGUS' at 'streamSpecification.streamViewType' failed to satisfy constraint: Member must "
+             "satisfy enum value set: [NEW_IMAGE, OLD_IMAGE, NEW_AND_OLD_IMAGES, KEYS_ONLY]")):
+        ds.assert_error(c.create_table, "ValidationException", "1 validation error detected: " + message,
+                        **dict(base, **extra))
+        ds.assert_error(c.describe_table, "ResourceNotFoundException",
+                        "Requested resource not found: Table: enum_t not found", TableName="enum_t")
+    got = c.create_table(**dict(base, TableClass="STANDARD", SSESpecification={"Enabled": True, "SSEType": "KMS"},
+                                StreamSpecification={"StreamEnabled": False}))
+    assert got["TableDescription"]["TableClassSummary"]["TableClass"] == "STANDARD"
+    c.delete_table(TableName="enum_t")
