@@ -108,7 +108,7 @@ class Healer {
   // replica, nothing lost, stale or catching up).
   bool HealGroup(const TableRoute& route, const PartitionRoute& p, const std::vector<Seen>& seen);
   // Drops the replicas of groups that no table has (Hooks::forgotten);
-  // true when there were none.
+  // true when it found none to drop.
   bool DropForgotten(const std::map<uint64_t, std::vector<Seen>>& by_group,
                      const std::vector<std::shared_ptr<const TableRoute>>& routes);
   bool Lost(paxos::NodeId node, paxos::NodeId leader, int64_t now_ms, bool holds_replica);
