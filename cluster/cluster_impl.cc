@@ -134,7 +134,11 @@ class ClusterImpl final : public Cluster {
   Router& PickRouter();
   std::shared_ptr<const TableRoute> Route(const TableMeta& table);
   std::vector<paxos::NodeId> Place(uint64_t group) const;
-  Status CreateReplicas(const TableRoute& route);
+  // Creates every member's replica, promised to round 1 of the first member
+  // that is powered on. Ok when each partition has a majority of them: the
+  // others (nodes off or too slow) are lost members the healer replaces.
+  // `*leaders`, when given, gets each group's first member created.
+  Status CreateReplicas(const TableRoute& route, std::map<uint64_t, paxos::NodeId>* leaders = nullptr);
   // Autoadmin's healer: one partition's members in meta.sqlite and MemDS.
   Status SetPartitionMembers(const std::string& table, uint64_t table_id, uint64_t group,
                              std::vector<paxos::NodeId> members, std::vector<paxos::NodeId> log_members);
@@ -403,10 +407,21 @@ std::vector<paxos::NodeId> ClusterImpl::Place(uint64_t group) const {
   return members;
 }
 
-Status ClusterImpl::CreateReplicas(const TableRoute& route) {
-  NodeReplies barrier(route.partitions.size() * static_cast<size_t>(options_.azs));
+Status ClusterImpl::CreateReplicas(const TableRoute& route, std::map<uint64_t, paxos::NodeId>* leaders) {
+  size_t count = 0;
+  for (const PartitionRoute& p : route.partitions) count += p.members.size();
+  NodeReplies barrier(count);
   size_t slot = 0;
   for (const PartitionRoute& p : route.partitions) {
+    // A member on a node that is off (its whole AZ is) gets no replica now;
+    // the first one on a node that is on owns round 1.
+    paxos::NodeId owner = p.members.front();
+    for (paxos::NodeId n : p.members) {
+      if (node_by_id_.at(n)->powered_on()) {
+        owner = n;
+        break;
+      }
+    }
     for (paxos::NodeId n : p.members) {
       ReplicaRow row;
       row.group = p.group;
@@ -414,14 +429,35 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route) {
       row.members = p.members;
       row.hash_lo = p.hash_lo;
       row.hash_hi = p.hash_hi;
-      // Every member promised to the first one's ballot of round 1, so that
-      // it can lead without an election (paxos::Replica::LeadNewGroup).
-      // Rows already there (a create finished after a crash) keep theirs.
-      row.state.hard_state.promised = paxos::MakeBallot(1, p.members.front());
+      // Every member promised to the owner's ballot of round 1, so that it
+      // can lead without an election (paxos::Replica::LeadNewGroup). Rows
+      // already there (a create finished after a crash) keep theirs.
+      row.state.hard_state.promised = paxos::MakeBallot(1, owner);
       node_by_id_[n]->CreateReplica(row, barrier.Slot(slot++));
     }
   }
-  return barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms));
+  (void)barrier.WaitAll(std::chrono::milliseconds(options_.request_timeout_ms));
+  slot = 0;
+  for (const PartitionRoute& p : route.partitions) {
+    Status failed = Status::Ok();
+    size_t created = 0;
+    paxos::NodeId first = 0;
+    for (paxos::NodeId n : p.members) {
+      auto reply = barrier.Take(slot++);
+      Status s = reply ? reply->status : Status::Unavailable("storage node " + std::to_string(n) + " did not answer");
+      if (!s.ok()) {
+        if (failed.ok()) failed = s;
+        continue;
+      }
+      ++created;
+      if (first == 0) first = n;
+    }
+    // A majority holds every write the group makes; with less, the table
+    // would not take one.
+    if (created * 2 <= p.members.size()) return failed;
+    if (leaders != nullptr) (*leaders)[p.group] = first;
+  }
+  return Status::Ok();
 }
 
 Status ClusterImpl::DropReplicas(const TableRoute& route) {
@@ -464,9 +500,12 @@ Result<TableMeta> ClusterImpl::CreateTable(const std::string& name, const std::s
       route->partitions.push_back(std::move(p));
     }
   }));
-  RETURN_IF_ERROR(CreateReplicas(*route));
+  std::map<uint64_t, paxos::NodeId> leaders;
+  RETURN_IF_ERROR(CreateReplicas(*route, &leaders));
   for (const PartitionRoute& p : route->partitions) {
-    node_by_id_[p.members.front()]->Campaign(p.group, /*new_group=*/true);
+    // The owner of round 1 leads at once; another member (the owner's
+    // replica was not created) campaigns.
+    node_by_id_[leaders.at(p.group)]->Campaign(p.group, /*new_group=*/true);
   }
   route->meta.state = TableState::kActive;
   RETURN_IF_ERROR(meta_->SaveTable(*route));
