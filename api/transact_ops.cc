@@ -368,6 +368,13 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
     if (!exprs.ok()) return exprs.error();
     a.exprs = std::move(exprs.value());
     bytes += ItemSize(a.item);
+    // The limit is on the request's payload (an Update's new values are in
+    // its ExpressionAttributeValues), not on the items it refers to: a
+    // Delete of a large item adds only its key.
+    if (const JsonValue* values = Member(*a.body, "ExpressionAttributeValues")) {
+      auto parsed = ParseItem(*values);  // already valid: ReadExpressions read it
+      if (parsed.ok()) bytes += ItemSize(*parsed);
+    }
   }
   if (bytes > kMaxTransactionBytes) return Error::Validation("Transaction request size cannot exceed 4 MB");
   auto tables = ResolveTables(ctx, &actions);
