@@ -12,7 +12,8 @@
 // fails a batch throttled as a whole. BatchGetItem also hands back, with the
 // table's parameters, the keys past its 16 MB response limit. Not yet:
 // table ARNs as RequestItems keys,
-// ItemCollectionMetrics (omitted, as DynamoDB does without local indexes).
+// ItemCollectionMetrics on a table with a local index (PutItem, UpdateItem
+// and DeleteItem give it: item_request.h, AddCollectionMetric).
 //
 // Messages: ScyllaDB's test_batch.py and dynalite's suite (run against
 // DynamoDB), paritysuite/dynamodb-conformance (captured from AWS, 2026). Where

@@ -47,8 +47,10 @@ ApiResult<std::string> PutItem(Context& ctx, const JsonValue& req) {
   step->kind = WriteStep::Kind::kPut;
   step->condition = std::move(exprs->condition);
   step->item = std::move(*item);
-  auto outcome = RunWrite(ctx, *t, *key, std::move(step), r);
+  const Item& written = step->item;
+  auto outcome = RunWrite(ctx, *t, *key, step, r);
   if (!outcome.ok()) return outcome.error();
+  AddCollectionMetric(ctx, *t, *key, written, r, &*outcome);
   return WriteResponse(r, *outcome, nullptr);
 }
 
@@ -74,6 +76,7 @@ ApiResult<std::string> DeleteItem(Context& ctx, const JsonValue& req) {
   step->condition = std::move(exprs->condition);
   auto outcome = RunWrite(ctx, *t, *key, std::move(step), r);
   if (!outcome.ok()) return outcome.error();
+  AddCollectionMetric(ctx, *t, *key, *key_item, r, &*outcome);
   return WriteResponse(r, *outcome, nullptr);
 }
 

@@ -2,6 +2,8 @@
 // GetItem share; see item_request.h.
 #include "api/item_request.h"
 
+#include <algorithm>
+
 #include "api/secondary_index.h"
 
 #include "api/expression_legacy.h"
@@ -121,6 +123,7 @@ ApiResult<bool> ReadItemRequest(const JsonValue& req, ItemRequest* r, Constraint
   auto icm = ReadEnum(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"},
                       "[SIZE, NONE]", &metrics, c);
   if (!icm.ok()) return icm.error();
+  r->return_collection_size = metrics == "SIZE";
   auto rf = ReadEnum(req, "ReturnValuesOnConditionCheckFailure", "returnValuesOnConditionCheckFailure",
                      {"NONE", "ALL_OLD"}, "[ALL_OLD, NONE]", &r->return_on_condition_failure, c);
   if (!rf.ok()) return rf.error();
@@ -260,6 +263,18 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
   return out;
 }
 
+void AddCollectionMetric(Context& ctx, const ResolvedTable& t, const cluster::Key& key, const Item& key_attributes,
+                         const ItemRequest& r, WriteOutcome* out) {
+  if (!r.return_collection_size) return;
+  const auto& indexes = t.schema->indexes;
+  if (std::none_of(indexes.begin(), indexes.end(), [](const IndexDef& i) { return !i.global; })) return;
+  auto hash = key_attributes.find(t.schema->hash.name);
+  if (hash == key_attributes.end()) return;
+  auto bytes = ctx.cluster->CollectionBytes(t.meta, key.hash);
+  if (!bytes.ok()) return;
+  out->collection = CollectionMetric{Item{*hash}, *bytes};
+}
+
 std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, const UpdateExpression* update) {
   std::optional<Item> attributes;
   const std::string& rv = r.return_values;
@@ -282,6 +297,20 @@ std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, con
     size_t old_size = outcome.old_item ? ItemSize(*outcome.old_item) : 0;
     size_t new_size = outcome.new_item ? ItemSize(*outcome.new_item) : 0;
     WriteConsumed(w, r, WriteUnits(std::max(old_size, new_size)));
+  }
+  if (outcome.collection) {
+    // An estimate in whole GB: [lower, lower + 1], as DynamoDB gives it.
+    const double lower = static_cast<double>(outcome.collection->bytes / (uint64_t{1} << 30));
+    w.Key("ItemCollectionMetrics");
+    w.StartObject();
+    w.Key("ItemCollectionKey");
+    WriteItem(outcome.collection->key, w);
+    w.Key("SizeEstimateRangeGB");
+    w.StartArray();
+    w.Double(lower);
+    w.Double(lower + 1);
+    w.EndArray();
+    w.EndObject();
   }
   w.EndObject();
   return buf.GetString();

@@ -27,6 +27,7 @@ struct ItemRequest {
   std::string return_values = "NONE";
   std::string return_consumed = "NONE";
   std::string return_on_condition_failure = "NONE";  // ReturnValuesOnConditionCheckFailure
+  bool return_collection_size = false;               // ReturnItemCollectionMetrics SIZE
 };
 
 // TableName, ReturnValues, ReturnConsumedCapacity and
@@ -89,11 +90,24 @@ std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key
 cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optional<IndexedWrite> indexes);
 
 // The outcome of a write as the client sees it: the item before and after.
+// ItemCollectionMetrics: the partition key of the item collection a write
+// changed, and that collection's bytes (items and local index rows).
+struct CollectionMetric {
+  Item key;
+  uint64_t bytes = 0;
+};
 struct WriteOutcome {
   std::optional<Item> old_item;
   std::optional<Item> new_item;
   std::optional<Consumed> consumed;  // RunWrite's, with the indexes' shares
+  std::optional<CollectionMetric> collection;  // AddCollectionMetric's
 };
+// Fills out->collection when the request asked for ReturnItemCollectionMetrics
+// SIZE and the table has a local index (DynamoDB omits it otherwise):
+// `key_attributes` holds the partition key attribute. Read on the
+// partition's leader after the write; left out if that read fails.
+void AddCollectionMetric(Context& ctx, const ResolvedTable& t, const cluster::Key& key, const Item& key_attributes,
+                         const ItemRequest& r, WriteOutcome* out);
 // Runs `step` on the item at `key`; a failed condition becomes
 // ConditionalCheckFailedException (with the item when asked for).
 ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,

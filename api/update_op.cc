@@ -33,8 +33,10 @@ ApiResult<std::string> UpdateItem(Context& ctx, const JsonValue& req) {
   step->condition = std::move(exprs->condition);
   step->item = std::move(*key_item);
   step->update = update;
-  auto outcome = RunWrite(ctx, *t, *key, std::move(step), r);
+  const Item& key_attributes = step->item;
+  auto outcome = RunWrite(ctx, *t, *key, step, r);
   if (!outcome.ok()) return outcome.error();
+  AddCollectionMetric(ctx, *t, *key, key_attributes, r, &*outcome);
   return WriteResponse(r, *outcome, &update);
 }
 

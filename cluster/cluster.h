@@ -340,6 +340,10 @@ class Cluster {
   virtual Result<TableMeta> DeleteTable(const std::string& name) = 0;
   // Item count and size of the table, or of one of its local indexes.
   virtual TableStats Stats(const TableMeta& table, uint32_t local_index = 0) = 0;
+  // The bytes of the item collection of `hash_key` (the items with that
+  // partition key and their local index rows), read on the partition's
+  // leader after the writes it answered: ItemCollectionMetrics.
+  virtual Result<uint64_t> CollectionBytes(const TableMeta& table, const std::string& hash_key) = 0;
 
   // Item writes: acknowledged once a write quorum persisted the WAL record.
   // `size` is the item's DynamoDB size, kept for table statistics.

@@ -56,6 +56,7 @@ class ClusterImpl final : public Cluster {
   Result<TableMeta> DeleteTable(const std::string& name) override;
   Result<TableMeta> UpdateSchema(const std::string& name, const std::string& schema) override;
   TableStats Stats(const TableMeta& table, uint32_t local_index) override;
+  Result<uint64_t> CollectionBytes(const TableMeta& table, const std::string& hash_key) override;
   Status Put(const TableMeta& table, const Key& key, std::string item, uint32_t size) override;
   Status Delete(const TableMeta& table, const Key& key) override;
   Status Mutate(const TableMeta& table, const Key& key, Mutator mutator, MutateResult* result) override;
@@ -571,6 +572,17 @@ TableStats ClusterImpl::Stats(const TableMeta& table, uint32_t local_index) {
     total.index_backlog += r.stats.index_backlog;
   }
   return total;
+}
+
+Result<uint64_t> ClusterImpl::CollectionBytes(const TableMeta& table, const std::string& hash_key) {
+  auto route = Route(table);
+  if (!route) return Status::NotFound(table.name);
+  const PartitionRoute& p = route->ForHash(KeyHash(hash_key));
+  NodeReply r = PickRouter().ToLeader(p, [&](StorageNode* n, ReplyFn done) {
+    n->CollectionBytes(p.group, hash_key, std::move(done));
+  });
+  if (!r.status.ok()) return r.status;
+  return r.stats.size_bytes;
 }
 
 std::vector<Status> ClusterImpl::ApplyIndexWrites(const std::string& name, uint64_t id,

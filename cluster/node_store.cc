@@ -172,6 +172,7 @@ void NodeStore::PrepareStatements() {
       {&clear_outbox_, "DELETE FROM outbox WHERE group_id=?1"},
       {&read_outbox_, "SELECT lsn,seq,data FROM outbox WHERE group_id=?1 ORDER BY lsn,seq LIMIT ?2"},
       {&outbox_count_, "SELECT count(*) FROM outbox WHERE group_id=?1"},
+      {&collection_bytes_, "SELECT coalesce(sum(size),0) FROM items WHERE group_id=?1 AND h=?2 AND hk=?3"},
       {&put_lock_, "INSERT OR REPLACE INTO locks(group_id,hk,rk,txn,shared,decision_group,staged) "
                    "VALUES(?1,?2,?3,?4,?5,?6,?7)"},
       {&txn_staged_, "SELECT staged FROM locks WHERE group_id=?1 AND txn=?2"},
@@ -712,6 +713,18 @@ Status NodeStore::Stats(uint64_t space, TableStats* stats) {
   if (!row.ok()) return row.status();
   if (*row) stats->index_backlog += U(outbox_count_.Int(0));
   outbox_count_.Reset();
+  return Status::Ok();
+}
+
+Status NodeStore::CollectionBytes(uint64_t group, const std::string& h, const std::string& hk, uint64_t* bytes) {
+  *bytes = 0;
+  for (uint32_t i = 0; i <= kMaxLocalIndexes; ++i) {
+    collection_bytes_.Reset().Bind(1, S(LocalSpace(group, i))).Bind(2, h).Bind(3, hk);
+    auto row = collection_bytes_.Step();
+    if (!row.ok()) return row.status();
+    if (*row) *bytes += U(collection_bytes_.Int(0));
+  }
+  collection_bytes_.Reset();
   return Status::Ok();
 }
 

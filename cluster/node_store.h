@@ -171,6 +171,10 @@ class NodeStore {
   // memory) and, in Stats, its outbox backlog (a count of its outbox rows).
   Status ItemTotals(uint64_t space, TableStats* stats);
   Status Stats(uint64_t space, TableStats* stats);
+  // The bytes of one item collection: the `size` of every row with hash
+  // bytes `h` and hash key `hk` in the group's own space and its local
+  // indexes' spaces (ItemCollectionMetrics' estimate).
+  Status CollectionBytes(uint64_t group, const std::string& h, const std::string& hk, uint64_t* bytes);
   // Reads spec.local_index's rows when it is set.
   Status Query(uint64_t group, const QuerySpec& spec, ScanPage* page);
   // The oldest `limit` outbox rows of a group, in (lsn, seq) order.
@@ -235,6 +239,7 @@ class NodeStore {
   // (SqliteDb::DefineRecorder); -1 when it inserted a new one.
   int64_t replaced_size_ = -1;
   Statement put_outbox_, trim_outbox_, clear_outbox_, read_outbox_, outbox_count_;
+  Statement collection_bytes_;
   Statement put_lock_, txn_staged_, drop_txn_locks_, put_decision_, group_locks_, group_decisions_;
   Statement get_item_, scan_first_, scan_after_;
   // Query statements, one per shape of bounds and direction, prepared on first use.

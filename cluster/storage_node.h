@@ -206,6 +206,9 @@ class StorageNode {
   void Scan(uint64_t group, std::optional<Key> after, size_t limit, size_t max_bytes,
             bool consistent, uint64_t hash_lo, uint64_t hash_hi, uint32_t local_index, ReplyFn reply);
   void Stats(uint64_t group, uint32_t local_index, ReplyFn reply);
+  // NodeStore::CollectionBytes of the item collection of `hash_key`, in
+  // the reply's stats.size_bytes.
+  void CollectionBytes(uint64_t group, std::string hash_key, ReplyFn reply);
   // The oldest outbox rows (global index writes to propagate) of every group
   // this node leads, at most `limit` per group.
   void ReadOutbox(size_t limit, ReplyFn reply);

@@ -104,6 +104,14 @@ void StorageNode::Stats(uint64_t group, uint32_t local_index, ReplyFn reply) {
   });
 }
 
+void StorageNode::CollectionBytes(uint64_t group, std::string hash_key, ReplyFn reply) {
+  Request(std::move(reply), [this, group, hash_key = std::move(hash_key)](ReplyFn done) {
+    NodeReply r;
+    r.status = store_->CollectionBytes(group, KeyHashBytes(KeyHash(hash_key)), hash_key, &r.stats.size_bytes);
+    done(std::move(r));
+  });
+}
+
 void StorageNode::ReadOutbox(size_t limit, ReplyFn reply) {
   Request(std::move(reply), [this, limit](ReplyFn done) {
     NodeReply r;

@@ -1207,6 +1207,38 @@ def test_return_item_collection_metrics_without_local_indexes(tables):
     assert "ItemCollectionMetrics" not in resp
 
 
+def test_return_item_collection_metrics_with_a_local_index(tables):
+    # DynamoDB answers ItemCollectionMetrics for a table with a local index:
+    # the partition key and an estimate of the collection's size, in GB
+    # (a test collection is well under 1 GB: [0.0, 1.0]).
+    ddb = tables
+    name = "icm_lsi_" + uid()
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"},
+                                           {"AttributeName": "l", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     LocalSecondaryIndexes=[{"IndexName": "by_l",
+                                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                           {"AttributeName": "l", "KeyType": "RANGE"}],
+                                             "Projection": {"ProjectionType": "ALL"}}])
+    want = {"ItemCollectionKey": {"pk": S("c")}, "SizeEstimateRangeGB": [Decimal(0), Decimal(1)]}
+    key = {"pk": S("c"), "sk": N(1)}
+    resp = ddb.put_item(TableName=name, Item=dict(key, l=N(5)), ReturnItemCollectionMetrics="SIZE")
+    assert resp["ItemCollectionMetrics"] == want
+    resp = ddb.update_item(TableName=name, Key=key, UpdateExpression="SET l = :v",
+                           ExpressionAttributeValues={":v": N(6)}, ReturnItemCollectionMetrics="SIZE")
+    assert resp["ItemCollectionMetrics"] == want
+    resp = ddb.delete_item(TableName=name, Key=key, ReturnItemCollectionMetrics="SIZE")
+    assert resp["ItemCollectionMetrics"] == want
+    # NONE, or not asked for: no metrics.
+    assert "ItemCollectionMetrics" not in ddb.put_item(TableName=name, Item=dict(key, l=N(5)),
+                                                       ReturnItemCollectionMetrics="NONE")
+    assert "ItemCollectionMetrics" not in ddb.put_item(TableName=name, Item=dict(key, l=N(5)))
+    ddb.delete_table(TableName=name)
+
+
 def test_return_item_collection_metrics_enum(tables):
     ddb = tables
     rejected(ddb, "put_item", VALIDATION, "1 validation error detected: Value 'BAD' at 'returnItemCollectionMetrics' "

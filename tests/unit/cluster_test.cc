@@ -90,6 +90,29 @@ TEST_CASE("cluster: put, get, delete and scan across partitions", "[cluster]") {
   CHECK(c->GetTable("ns/t1").status().IsNotFound());
 }
 
+// ItemCollectionMetrics' size: the rows of one partition key, and only
+// those, read on the leader right after the writes it answered.
+TEST_CASE("cluster: CollectionBytes sums one partition key's rows", "[cluster]") {
+  auto c = StartCluster();
+  auto t = c->CreateTable("ns/coll", "s");
+  REQUIRE(t.ok());
+  REQUIRE(c->Put(*t, Key{"h1", "a"}, "x", 10).ok());
+  REQUIRE(c->Put(*t, Key{"h1", "b"}, "x", 20).ok());
+  REQUIRE(c->Put(*t, Key{"h1", "c"}, "x", 30).ok());
+  REQUIRE(c->Put(*t, Key{"h2", "a"}, "x", 1000).ok());
+  auto bytes = c->CollectionBytes(*t, "h1");
+  REQUIRE(bytes.ok());
+  CHECK(*bytes == 60);
+  REQUIRE(c->Delete(*t, Key{"h1", "b"}).ok());
+  REQUIRE(c->Put(*t, Key{"h1", "c"}, "x", 5).ok());
+  bytes = c->CollectionBytes(*t, "h1");
+  REQUIRE(bytes.ok());
+  CHECK(*bytes == 15);
+  bytes = c->CollectionBytes(*t, "nobody");
+  REQUIRE(bytes.ok());
+  CHECK(*bytes == 0);
+}
+
 // A write that reaches a new partition's first member while its election
 // is under way waits there for the outcome (StorageNode::WaitForElection):
 // the router never has to sleep and ask again.
