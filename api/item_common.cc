@@ -111,13 +111,6 @@ void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
   w.EndArray();
 }
 
-void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
-                               const std::vector<std::pair<std::string, double>>& tables) {
-  std::vector<std::pair<std::string, Consumed>> units;
-  for (const auto& [table, u] : tables) units.emplace_back(table, Consumed(u));
-  WriteConsumedCapacityList(w, mode, units);
-}
-
 Item ProjectAttributes(Item item, const std::vector<std::string>& names) {
   if (names.empty()) return item;
   Item out;

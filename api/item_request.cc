@@ -246,7 +246,15 @@ std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key
 ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
                                  std::shared_ptr<const WriteStep> step, const ItemRequest& r) {
   cluster::MutateResult result;
-  Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step), IndexesOf(t, key)), &result);
+  std::optional<IndexedWrite> indexes = IndexesOf(t, key);
+  // On a table with indexes the mutator that decided the write leaves its
+  // capacity (it has both versions and the index changes at hand).
+  std::shared_ptr<ConsumedSlot> slot;
+  if (r.return_consumed != "NONE" && indexes) {
+    slot = std::make_shared<ConsumedSlot>();
+    indexes->consumed = slot;
+  }
+  Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step), std::move(indexes)), &result);
   bool corrupt = false;
   WriteOutcome out{Decode(result.old_item, &corrupt), Decode(result.new_item, &corrupt), std::nullopt};
   if (corrupt) return Error::InternalServer("Internal server error");
@@ -256,7 +264,13 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
     return e;
   }
   if (!s.ok()) return Error::FromStatus(s);
-  if (r.return_consumed != "NONE") {
+  if (slot) {
+    std::lock_guard<std::mutex> lock(slot->mu);
+    out.consumed = slot->consumed;
+  }
+  // No indexes, or nothing written (an update of a missing item that
+  // creates none): the table's units alone.
+  if (r.return_consumed != "NONE" && !out.consumed) {
     out.consumed = ConsumedByWrite(*t.schema, key, out.old_item ? &*out.old_item : nullptr,
                                    out.new_item ? &*out.new_item : nullptr);
   }

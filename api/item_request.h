@@ -67,9 +67,9 @@ struct WriteStep {
   std::optional<UpdateExpression> update;
 };
 // Where a mutator leaves the capacity its write consumed (ConsumedByWrite),
-// for a caller that learns the replaced item nowhere else (BatchWriteItem's
-// blind writes). The mutator may run again (a leader change): the last run
-// stands.
+// so that the caller need not work out the index changes again (RunWrite,
+// BatchWriteItem). The mutator may run again (a leader change): the last
+// run stands.
 struct ConsumedSlot {
   std::mutex mu;
   std::optional<Consumed> consumed;

@@ -134,8 +134,6 @@ void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::s
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units);
 // The same for several tables (batches, transactions): one entry per table.
 void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
-                               const std::vector<std::pair<std::string, double>>& tables);
-void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
                                const std::vector<std::pair<std::string, Consumed>>& tables);
 // The named top-level attributes of `item` (AttributesToGet); all of it when
 // `names` is empty.

@@ -261,14 +261,14 @@ std::optional<Item> DecodeOptional(const std::optional<std::string>& bytes, bool
   return std::move(item.value());
 }
 
-void AddUnits(std::vector<std::pair<std::string, double>>* tables, const std::string& name, double units) {
+void AddUnits(std::vector<std::pair<std::string, Consumed>>* tables, const std::string& name, double units) {
   for (auto& [n, u] : *tables) {
     if (n == name) {
-      u += units;
+      u.table += units;
       return;
     }
   }
-  tables->emplace_back(name, units);
+  tables->emplace_back(name, Consumed(units));
 }
 
 // The whole request as text, without its token: what a repeat must match.
@@ -288,7 +288,7 @@ std::string Fingerprint(const JsonValue& req) {
 // The response to a repeat of a request whose transaction committed while
 // its caller did not hear it: the capacity of the request's items.
 std::string CommittedResponse(const Common& common, const std::vector<Action>& actions) {
-  std::vector<std::pair<std::string, double>> units;
+  std::vector<std::pair<std::string, Consumed>> units;
   for (const Action& a : actions) AddUnits(&units, a.table_name, 2 * WriteUnits(ItemSize(a.item)));
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
@@ -333,7 +333,7 @@ ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, s
   }
   if (!s.ok()) return Error::FromStatus(s);
   // Transactional writes cost twice a plain write of the larger version.
-  std::vector<std::pair<std::string, double>> units;
+  std::vector<std::pair<std::string, Consumed>> units;
   for (size_t i = 0; i < actions.size(); ++i) {
     auto old_item = DecodeOptional(results[i].item, &corrupt);
     auto new_item = DecodeOptional(results[i].new_item, &corrupt);
@@ -490,7 +490,7 @@ ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& req) {
   }
   if (!s.ok()) return Error::FromStatus(s);
   bool corrupt = false;
-  std::vector<std::pair<std::string, double>> units;
+  std::vector<std::pair<std::string, Consumed>> units;
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
