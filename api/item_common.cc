@@ -41,12 +41,11 @@ void Consumed::Add(const Consumed& other) {
   for (const auto& [name, units] : other.local) local[name] += units;
 }
 
-Consumed ConsumedByWrite(const TableSchema& schema, const cluster::Key& key, const Item* old, const Item* next) {
+Consumed ConsumedByWrite(const Item* old, const Item* next, const std::vector<IndexChange>& changes) {
   Consumed out;
   out.table = WriteUnits(std::max(old ? ItemSize(*old) : 0, next ? ItemSize(*next) : 0));
-  // The same changes the write makes to the indexes (IndexWrites): a
-  // delete of the old row, a put of the new one, or both.
-  for (const IndexChange& c : IndexChanges(schema, key, old, next)) {
+  // A delete of the old row, a put of the new one, or both.
+  for (const IndexChange& c : changes) {
     double units = 0;
     if (c.erases()) units += WriteUnits(ItemSize(c.before->item));
     if (c.after) units += WriteUnits(ItemSize(c.after->item));

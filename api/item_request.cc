@@ -99,12 +99,14 @@ void AddIndexWrites(const IndexedWrite& target, const Item* old, const Item& nex
       return;
     }
   }
-  m->index_writes = IndexWrites(target.table, *target.schema, target.key, old, m->erase ? nullptr : &next);
+  const Item* written = m->erase ? nullptr : &next;
+  std::vector<IndexChange> changes = IndexChanges(*target.schema, target.key, old, written);
   if (target.consumed) {
-    Consumed c = ConsumedByWrite(*target.schema, target.key, old, m->erase ? nullptr : &next);
+    Consumed c = ConsumedByWrite(old, written, changes);
     std::lock_guard<std::mutex> lock(target.consumed->mu);
     target.consumed->consumed = std::move(c);
   }
+  m->index_writes = IndexWrites(target.table, std::move(changes));
 }
 
 }  // namespace
@@ -271,8 +273,9 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
   // No indexes, or nothing written (an update of a missing item that
   // creates none): the table's units alone.
   if (r.return_consumed != "NONE" && !out.consumed) {
-    out.consumed = ConsumedByWrite(*t.schema, key, out.old_item ? &*out.old_item : nullptr,
-                                   out.new_item ? &*out.new_item : nullptr);
+    const Item* old = out.old_item ? &*out.old_item : nullptr;
+    const Item* next = out.new_item ? &*out.new_item : nullptr;
+    out.consumed = ConsumedByWrite(old, next, IndexChanges(*t.schema, key, old, next));
   }
   return out;
 }

@@ -119,14 +119,16 @@ struct Consumed {
   double Total() const;
   void Add(const Consumed& other);
 };
-// An item write at `key` going from `old` to `next` (either may be null):
-// the table's units (the larger version, WriteUnits), and for each index
-// the writes DynamoDB counts, which are the index writes the write makes
-// (IndexChanges, secondary_index.h): one put of the new index entry when
-// the item enters the index or its projected attributes change, one delete
-// of the old entry when it leaves it, both when the index key changes.
-// Each is WriteUnits of the index entry (the projected item).
-Consumed ConsumedByWrite(const TableSchema& schema, const cluster::Key& key, const Item* old, const Item* next);
+// An item write going from `old` to `next` (either may be null) that makes
+// `changes` in the indexes (IndexChanges, secondary_index.h): the table's
+// units (the larger version, WriteUnits), and for each index the writes
+// DynamoDB counts, which are the index writes the write makes: one put of
+// the new index entry when the item enters the index or its projected
+// attributes change, one delete of the old entry when it leaves it, both
+// when the index key changes. Each is WriteUnits of the index entry (the
+// projected item).
+struct IndexChange;
+Consumed ConsumedByWrite(const Item* old, const Item* next, const std::vector<IndexChange>& changes);
 // "ConsumedCapacity" for ReturnConsumedCapacity `mode` (nothing for NONE):
 // the total; INDEXES adds the Table share and GlobalSecondaryIndexes /
 // LocalSecondaryIndexes for the indexes that consumed any.

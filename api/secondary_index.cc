@@ -149,10 +149,9 @@ std::vector<IndexChange> IndexChanges(const TableSchema& schema, const cluster::
   return out;
 }
 
-std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, const TableSchema& schema,
-                                             const cluster::Key& base_key, const Item* old, const Item* next) {
+std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, std::vector<IndexChange> changes) {
   std::vector<cluster::IndexWrite> out;
-  for (IndexChange& c : IndexChanges(schema, base_key, old, next)) {
+  for (IndexChange& c : changes) {
     const IndexDef& i = *c.index;
     cluster::IndexWrite w;
     w.local_index = i.global ? 0 : i.local_number;

@@ -75,10 +75,9 @@ struct IndexChange {
 std::vector<IndexChange> IndexChanges(const TableSchema& schema, const cluster::Key& base_key, const Item* old,
                                       const Item* next);
 
-// What a write changes in every index when the item at `base_key` goes from
-// `old` to `next` (either may be null). `table` is the fully qualified name.
-std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, const TableSchema& schema,
-                                             const cluster::Key& base_key, const Item* old, const Item* next);
+// The index writes that make `changes` (IndexChanges of one item write).
+// `table` is the fully qualified name.
+std::vector<cluster::IndexWrite> IndexWrites(const std::string& table, std::vector<IndexChange> changes);
 
 // The index row key of an ExclusiveStartKey on an index (the table's and
 // the index's key attributes, exactly).

@@ -115,7 +115,7 @@ size_t TtlSweeper::SweepTable(const cluster::TableMeta& meta, std::shared_ptr<co
         auto it = now_item->find(attribute);
         if (it == now_item->end() || it->second.type != AttrType::kN || it->second.scalar != seen) return m;
         m.write = m.erase = true;
-        m.index_writes = IndexWrites(name, *table, key, &*now_item, nullptr);
+        m.index_writes = IndexWrites(name, IndexChanges(*table, key, &*now_item, nullptr));
         return m;
       };
       cluster::MutateResult result;
