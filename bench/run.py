@@ -569,8 +569,12 @@ def summarize(runs):
         vals = [r[k] for r in runs if r.get(k) is not None]
         return round(statistics.median(vals), 3) if vals else None
 
-    return {"status": "ok", "runs": len(runs), "ops_per_s": med("ops_per_s"), "p50_ms": med("p50_ms"),
-            "p99_ms": med("p99_ms"), "cpu_s": med("cpu_s"), "wrk_cpu_s": med("wrk_cpu_s"),
+    p50, p99 = med("p50_ms"), med("p99_ms")
+    # The tail's spread: a target of the performance issue (at most 3). The
+    # bare server's, in the same cell, is this machine's own at that load.
+    spread = round(p99 / p50, 2) if p50 and p99 is not None else None
+    return {"status": "ok", "runs": len(runs), "ops_per_s": med("ops_per_s"), "p50_ms": p50,
+            "p99_ms": p99, "p99_over_p50": spread, "cpu_s": med("cpu_s"), "wrk_cpu_s": med("wrk_cpu_s"),
             "other_cpu_s": max(r.get("other_cpu_s") or 0.0 for r in runs),
             "rss_kb": max(r["rss_kb"] for r in runs if r.get("rss_kb") is not None)}
 
@@ -580,16 +584,17 @@ def summarize(runs):
 def fmt_cell(cell):
     if cell["status"] == "ok":
         return ["%.0f" % cell["ops_per_s"], "%.2f" % cell["p50_ms"], "%.2f" % cell["p99_ms"],
+                "%.2f" % cell["p99_over_p50"] if cell.get("p99_over_p50") else "-",
                 "%.2f" % cell["cpu_s"] if cell["cpu_s"] is not None else "-",
                 "%.1f" % (cell["rss_kb"] / 1024.0) if cell["rss_kb"] else "-",
                 "%.2f" % cell["other_cpu_s"]]
     if cell["status"] == "not supported":
-        return ["not supported", "", "", "", "", ""]
-    return ["FAILED", "", "", "", "", ""]
+        return ["not supported", "", "", "", "", "", ""]
+    return ["FAILED", "", "", "", "", "", ""]
 
 
 def render_table(report):
-    header = ["workload", "conns", "server", "ops/s", "p50 ms", "p99 ms", "CPU s", "RSS MB",
+    header = ["workload", "conns", "server", "ops/s", "p50 ms", "p99 ms", "p99/p50", "CPU s", "RSS MB",
               "other CPU s", "ddb/dynalite", "of ceiling"]
     rows = []
     notes = []
