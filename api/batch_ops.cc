@@ -11,9 +11,7 @@
 // unless nothing was served: then the call fails with that error, as DynamoDB
 // fails a batch throttled as a whole. BatchGetItem also hands back, with the
 // table's parameters, the keys past its 16 MB response limit. Not yet:
-// table ARNs as RequestItems keys,
-// ItemCollectionMetrics on a table with a local index (PutItem, UpdateItem
-// and DeleteItem give it: item_request.h, AddCollectionMetric).
+// table ARNs as RequestItems keys.
 //
 // Messages: ScyllaDB's test_batch.py and dynalite's suite (run against
 // DynamoDB), paritysuite/dynamodb-conformance (captured from AWS, 2026). Where
@@ -190,6 +188,7 @@ struct TableWrites {
 
 struct WriteBatch {
   std::string return_consumed = "NONE";
+  bool return_collection_size = false;  // ReturnItemCollectionMetrics SIZE
   std::vector<TableWrites> tables;
 };
 
@@ -246,6 +245,7 @@ ApiResult<WriteBatch> ReadWriteShape(const JsonValue& req) {
   if (*rm && metrics != "SIZE" && metrics != "NONE") {
     v.Add(Quote(metrics), "returnItemCollectionMetrics", "Member must satisfy enum value set: [SIZE, NONE]");
   }
+  b.return_collection_size = *rm && metrics == "SIZE";
   if (items == nullptr) v.NotNull("requestItems");
   if (!v.ok()) return v.ToError();
   if (items->ObjectEmpty()) return Error::Validation("The requestItems parameter is required for BatchWriteItem");
@@ -378,7 +378,10 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
   size_t processed = 0;
   Status retryable;
   bool held_any = false;
+  CollectionMetricsByTable collections;
   for (TableWrites& t : b->tables) {
+    collections.emplace_back(t.name, std::vector<CollectionMetric>());
+    std::set<std::string> collected;  // partition keys (encoded) measured
     // A fault rule may hold back the table's last requests (api/fault_rules.h).
     size_t held = 0;
     if (ctx.faults != nullptr) {
@@ -416,6 +419,11 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
         indexed = t.slots[i]->consumed;
       }
       t.units.Add(indexed ? *indexed : Consumed(op.put ? WriteUnits(op.size) : 1.0));
+      // Each collection once, measured after the table's writes.
+      if (b->return_collection_size && collected.insert(op.key.hash).second) {
+        auto metric = CollectionOf(ctx, t.table, op.key, op.item);
+        if (metric) collections.back().second.push_back(std::move(*metric));
+      }
     }
   }
   // DynamoDB answers a batch of which nothing could be written with an error.
@@ -440,6 +448,7 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
   }
   w.EndObject();
   WriteConsumed(w, b->return_consumed, b->tables);
+  WriteCollectionMetrics(w, collections);
   w.EndObject();
   return std::string(buf.GetString(), buf.GetSize());
 }

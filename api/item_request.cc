@@ -280,16 +280,48 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
   return out;
 }
 
+std::optional<CollectionMetric> CollectionOf(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
+                                             const Item& key_attributes) {
+  const auto& indexes = t.schema->indexes;
+  if (std::none_of(indexes.begin(), indexes.end(), [](const IndexDef& i) { return !i.global; })) return std::nullopt;
+  auto hash = key_attributes.find(t.schema->hash.name);
+  if (hash == key_attributes.end()) return std::nullopt;
+  auto bytes = ctx.cluster->CollectionBytes(t.meta, key.hash);
+  if (!bytes.ok()) return std::nullopt;
+  return CollectionMetric{Item{*hash}, *bytes};
+}
+
 void AddCollectionMetric(Context& ctx, const ResolvedTable& t, const cluster::Key& key, const Item& key_attributes,
                          const ItemRequest& r, WriteOutcome* out) {
-  if (!r.return_collection_size) return;
-  const auto& indexes = t.schema->indexes;
-  if (std::none_of(indexes.begin(), indexes.end(), [](const IndexDef& i) { return !i.global; })) return;
-  auto hash = key_attributes.find(t.schema->hash.name);
-  if (hash == key_attributes.end()) return;
-  auto bytes = ctx.cluster->CollectionBytes(t.meta, key.hash);
-  if (!bytes.ok()) return;
-  out->collection = CollectionMetric{Item{*hash}, *bytes};
+  if (r.return_collection_size) out->collection = CollectionOf(ctx, t, key, key_attributes);
+}
+
+void WriteCollectionMetric(JsonWriter& w, const CollectionMetric& m) {
+  // An estimate in whole GB: [lower, lower + 1], as DynamoDB gives it.
+  const double lower = static_cast<double>(m.bytes / (uint64_t{1} << 30));
+  w.StartObject();
+  w.Key("ItemCollectionKey");
+  WriteItem(m.key, w);
+  w.Key("SizeEstimateRangeGB");
+  w.StartArray();
+  w.Double(lower);
+  w.Double(lower + 1);
+  w.EndArray();
+  w.EndObject();
+}
+
+void WriteCollectionMetrics(JsonWriter& w, const CollectionMetricsByTable& tables) {
+  if (std::all_of(tables.begin(), tables.end(), [](const auto& t) { return t.second.empty(); })) return;
+  w.Key("ItemCollectionMetrics");
+  w.StartObject();
+  for (const auto& [name, metrics] : tables) {
+    if (metrics.empty()) continue;
+    w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
+    w.StartArray();
+    for (const CollectionMetric& m : metrics) WriteCollectionMetric(w, m);
+    w.EndArray();
+  }
+  w.EndObject();
 }
 
 std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, const UpdateExpression* update) {
@@ -316,18 +348,8 @@ std::string WriteResponse(const ItemRequest& r, const WriteOutcome& outcome, con
     WriteConsumed(w, r, WriteUnits(std::max(old_size, new_size)));
   }
   if (outcome.collection) {
-    // An estimate in whole GB: [lower, lower + 1], as DynamoDB gives it.
-    const double lower = static_cast<double>(outcome.collection->bytes / (uint64_t{1} << 30));
     w.Key("ItemCollectionMetrics");
-    w.StartObject();
-    w.Key("ItemCollectionKey");
-    WriteItem(outcome.collection->key, w);
-    w.Key("SizeEstimateRangeGB");
-    w.StartArray();
-    w.Double(lower);
-    w.Double(lower + 1);
-    w.EndArray();
-    w.EndObject();
+    WriteCollectionMetric(w, *outcome.collection);
   }
   w.EndObject();
   return buf.GetString();

@@ -102,12 +102,22 @@ struct WriteOutcome {
   std::optional<Consumed> consumed;  // RunWrite's, with the indexes' shares
   std::optional<CollectionMetric> collection;  // AddCollectionMetric's
 };
-// Fills out->collection when the request asked for ReturnItemCollectionMetrics
-// SIZE and the table has a local index (DynamoDB omits it otherwise):
-// `key_attributes` holds the partition key attribute. Read on the
-// partition's leader after the write; left out if that read fails.
+// The metric of the item collection of `key` in table `t`, when the table
+// has a local index (DynamoDB gives none otherwise): `key_attributes` holds
+// the partition key attribute. Read on the partition's leader after the
+// write; none if that read fails.
+std::optional<CollectionMetric> CollectionOf(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
+                                             const Item& key_attributes);
+// Fills out->collection (CollectionOf) when the request asked for
+// ReturnItemCollectionMetrics SIZE.
 void AddCollectionMetric(Context& ctx, const ResolvedTable& t, const cluster::Key& key, const Item& key_attributes,
                          const ItemRequest& r, WriteOutcome* out);
+// {"ItemCollectionKey": ..., "SizeEstimateRangeGB": [lower, lower + 1]}.
+void WriteCollectionMetric(JsonWriter& w, const CollectionMetric& m);
+// BatchWriteItem's and TransactWriteItems' "ItemCollectionMetrics": each
+// table's metrics, one per item collection written; nothing when none.
+using CollectionMetricsByTable = std::vector<std::pair<std::string, std::vector<CollectionMetric>>>;
+void WriteCollectionMetrics(JsonWriter& w, const CollectionMetricsByTable& tables);
 // Runs `step` on the item at `key`; a failed condition becomes
 // ConditionalCheckFailedException (with the item when asked for).
 ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,

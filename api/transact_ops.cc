@@ -9,6 +9,7 @@
 // that does not match its table, an item too large or an update of a key
 // attribute cancel the transaction with a ValidationError reason on that
 // action (the first one found; the others say None), as DynamoDB does.
+#include <algorithm>
 #include <map>
 #include <set>
 #include <tuple>
@@ -51,6 +52,7 @@ struct Common {
   std::string return_consumed = "NONE";
   std::string token;
   bool has_token = false;
+  bool return_collection_size = false;  // ReturnItemCollectionMetrics SIZE
 };
 
 ApiResult<Common> ReadCommon(const JsonValue& req, bool write, Constraints* c) {
@@ -73,6 +75,7 @@ ApiResult<Common> ReadCommon(const JsonValue& req, bool write, Constraints* c) {
   auto icm = ReadEnum(req, "ReturnItemCollectionMetrics", "returnItemCollectionMetrics", {"SIZE", "NONE"},
                        "[SIZE, NONE]", &metrics, c);
   if (!icm.ok()) return icm.error();
+  out.return_collection_size = metrics == "SIZE";
   auto token = GetString(req, "ClientRequestToken", &out.token);
   if (!token.ok()) return token.error();
   out.has_token = *token;
@@ -285,15 +288,33 @@ std::string Fingerprint(const JsonValue& req) {
   return buf.GetString();
 }
 
+// When asked for, the item collections the transaction's writes changed,
+// each once, grouped by table in the order of the actions, measured now.
+CollectionMetricsByTable WrittenCollections(Context& ctx, const Common& common, const std::vector<Action>& actions) {
+  CollectionMetricsByTable out;
+  if (!common.return_collection_size) return out;
+  std::set<std::pair<std::string, std::string>> collected;  // (table, encoded partition key)
+  for (const Action& a : actions) {
+    if (a.kind == WriteStep::Kind::kCheck || !collected.emplace(a.table_name, a.key.hash).second) continue;
+    auto metric = CollectionOf(ctx, a.table, a.key, a.item);
+    if (!metric) continue;
+    auto it = std::find_if(out.begin(), out.end(), [&](const auto& t) { return t.first == a.table_name; });
+    if (it == out.end()) it = out.emplace(out.end(), a.table_name, std::vector<CollectionMetric>());
+    it->second.push_back(std::move(*metric));
+  }
+  return out;
+}
+
 // The response to a repeat of a request whose transaction committed while
 // its caller did not hear it: the capacity of the request's items.
-std::string CommittedResponse(const Common& common, const std::vector<Action>& actions) {
+std::string CommittedResponse(Context& ctx, const Common& common, const std::vector<Action>& actions) {
   std::vector<std::pair<std::string, Consumed>> units;
   for (const Action& a : actions) AddUnits(&units, a.table_name, 2 * WriteUnits(ItemSize(a.item)));
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
   WriteConsumedCapacityList(w, common.return_consumed, units);
+  WriteCollectionMetrics(w, WrittenCollections(ctx, common, actions));
   w.EndObject();
   return buf.GetString();
 }
@@ -345,6 +366,7 @@ ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, s
   JsonWriter w(buf);
   w.StartObject();
   WriteConsumedCapacityList(w, common.return_consumed, units);
+  WriteCollectionMetrics(w, WrittenCollections(ctx, common, actions));
   w.EndObject();
   return std::string(buf.GetString());
 }
@@ -401,7 +423,7 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
         return Error::FromStatus(committed.status());
       }
       if (*committed) {
-        std::string body = CommittedResponse(*common, actions);
+        std::string body = CommittedResponse(ctx, *common, actions);
         ctx.tokens->End(key, &body);
         return body;
       }

@@ -1239,6 +1239,56 @@ def test_return_item_collection_metrics_with_a_local_index(tables):
     ddb.delete_table(TableName=name)
 
 
+def test_item_collection_metrics_of_batches_and_transactions(tables):
+    # BatchWriteItem and TransactWriteItems answer ItemCollectionMetrics as
+    # a map from table to the item collections written, each once; a table
+    # without a local index (TABLE here) has none, nor has a ConditionCheck.
+    ddb = tables
+    name = "icm_batch_" + uid()
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "sk", "AttributeType": "N"},
+                                           {"AttributeName": "l", "AttributeType": "N"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "sk", "KeyType": "RANGE"}],
+                     LocalSecondaryIndexes=[{"IndexName": "by_l",
+                                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                           {"AttributeName": "l", "KeyType": "RANGE"}],
+                                             "Projection": {"ProjectionType": "ALL"}}])
+
+    def metric(pk):
+        return {"ItemCollectionKey": {"pk": S(pk)}, "SizeEstimateRangeGB": [Decimal(0), Decimal(1)]}
+
+    other = "icm-other-" + uid()
+    resp = ddb.batch_write_item(ReturnItemCollectionMetrics="SIZE", RequestItems={
+        name: [{"PutRequest": {"Item": {"pk": S("c"), "sk": N(1), "l": N(1)}}},
+               {"PutRequest": {"Item": {"pk": S("d"), "sk": N(1)}}},
+               {"PutRequest": {"Item": {"pk": S("c"), "sk": N(2), "l": N(2)}}},
+               {"DeleteRequest": {"Key": {"pk": S("e"), "sk": N(1)}}}],
+        TABLE: [{"PutRequest": {"Item": {"pk": S(other)}}}]})
+    assert resp["UnprocessedItems"] == {}
+    assert resp["ItemCollectionMetrics"] == {name: [metric("c"), metric("d"), metric("e")]}
+    resp = ddb.batch_write_item(RequestItems={name: [{"DeleteRequest": {"Key": {"pk": S("d"), "sk": N(1)}}}]})
+    assert "ItemCollectionMetrics" not in resp
+    resp = ddb.batch_write_item(ReturnItemCollectionMetrics="SIZE",
+                                RequestItems={TABLE: [{"DeleteRequest": {"Key": {"pk": S(other)}}}]})
+    assert "ItemCollectionMetrics" not in resp
+
+    resp = ddb.transact_write_items(ReturnItemCollectionMetrics="SIZE", TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": S("f"), "sk": N(1), "l": N(3)}}},
+        {"Update": {"TableName": name, "Key": {"pk": S("c"), "sk": N(1)}, "UpdateExpression": "SET l = :v",
+                    "ExpressionAttributeValues": {":v": N(9)}}},
+        {"Delete": {"TableName": name, "Key": {"pk": S("f"), "sk": N(2)}}},
+        {"ConditionCheck": {"TableName": name, "Key": {"pk": S("g"), "sk": N(1)},
+                            "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": TABLE, "Item": {"pk": S(other)}}}])
+    assert resp["ItemCollectionMetrics"] == {name: [metric("f"), metric("c")]}
+    resp = ddb.transact_write_items(TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": S("f"), "sk": N(3)}}}])
+    assert "ItemCollectionMetrics" not in resp
+    ddb.delete_table(TableName=name)
+
+
 def test_return_item_collection_metrics_enum(tables):
     ddb = tables
     rejected(ddb, "put_item", VALIDATION, "1 validation error detected: Value 'BAD' at 'returnItemCollectionMetrics' "
