@@ -363,6 +363,7 @@ Status NodeStore::DropReplica(uint64_t group) {
 }
 
 Status NodeStore::ClearGroup(uint64_t group) {
+  scrub_.CancelDigest(group);  // of rows about to go
   GroupTotals* totals = nullptr;
   RETURN_IF_ERROR(PendingTotals(group, &totals));
   for (uint32_t i = 0; i <= kMaxLocalIndexes; ++i) {
@@ -475,6 +476,9 @@ Status NodeStore::Apply(uint64_t group, const paxos::Record& r, bool apply_items
     }
     return Commit();
   }
+  // A digest under way is of the rows before this record (a storage node
+  // holds a follower's records back until it is complete instead).
+  if (apply_items) RETURN_IF_ERROR(scrub_.FinishDigest(group));
   // Configuration records change the group, not its items.
   if (r.kind == paxos::RecordKind::kConfig) {
     RETURN_IF_ERROR(set_config_.Reset().Bind(1, S(group)).Bind(2, r.data).Run());
@@ -600,6 +604,7 @@ Status NodeStore::InstallSnapshot(uint64_t group, const GroupCopy& copy, const s
 }
 
 Status NodeStore::ReplaceGroup(uint64_t group, const GroupCopy& copy) {
+  scrub_.CancelDigest(group);  // of rows that are gone
   RETURN_IF_ERROR(scrub_.Replace(group, copy));
   return RecountTotals(group);
 }

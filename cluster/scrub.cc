@@ -49,8 +49,9 @@ constexpr auto kMarkTimeout = std::chrono::milliseconds(3000);
 constexpr auto kPollInterval = std::chrono::milliseconds(5);
 constexpr int kRepairAttempts = 3;
 // About this many items per scrub slice, and at most this many slices per
-// partition. A slice's digest holds its node thread (the partition's writes
-// wait for it): 2,000 items took a few ms. A scrub 1 s into a 5 s PutItem
+// partition. The partition's writes wait for a slice's digest (a storage
+// node takes it in steps, between its reads: scrub_store.h): 2,000 items
+// took a few ms. A scrub 1 s into a 5 s PutItem
 // run at 16 connections, on partitions of ~45,000 items, three runs A B:
 // slices of 2,000 gave p99 7.6-8.5 ms (p99/p50 3.3-3.6), slices of 500
 // 6.2-6.3 ms (2.8-3.0) and 6-19% more requests; slices of 250 were no better

@@ -5,6 +5,7 @@
 #include <md5.h>
 #include <zlib.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <iterator>
 #include <memory>
@@ -47,6 +48,11 @@ constexpr size_t kCopiesKept = 2;
 
 int64_t S(uint64_t v) { return static_cast<int64_t>(v); }
 
+// How many columns `order` names (the first ones of `columns`).
+int OrderColumns(const ReplicatedTable& t) {
+  return 1 + static_cast<int>(std::count(t.order, t.order + std::char_traits<char>::length(t.order), ','));
+}
+
 std::string Hex(const unsigned char* p, size_t n) {
   static const char kDigits[] = "0123456789abcdef";
   std::string out;
@@ -57,28 +63,16 @@ std::string Hex(const unsigned char* p, size_t n) {
   return out;
 }
 
-// A table's rows of a group, in digest order; for a hashed table, only those
-// with h >= ?2 (when `lo`) and h < ?3 (when `hi`).
-std::string SelectSql(const ReplicatedTable& t, bool lo, bool hi) {
-  std::string sql = std::string("SELECT ") + t.columns + " FROM " + t.name + " WHERE group_id=?1";
-  if (t.hashed && lo) sql += " AND h>=?2";
-  if (t.hashed && hi) sql += " AND h<?3";
-  return sql + " ORDER BY " + t.order;
-}
-
-// Streams the replicated rows of a group's slice [lo, hi) to `row` (one
-// call per row, with the table's index), in digest order: an empty bound is
-// open, and the tables without h belong to the slice with no lower bound.
+// Streams every replicated row of a group to `row` (one call per row, with
+// the table's index), in digest order.
 template <typename RowFn>
-Status ForEachRow(SqliteDb* db, uint64_t group, std::string_view lo, std::string_view hi, RowFn row) {
+Status ForEachRow(SqliteDb* db, uint64_t group, RowFn row) {
   for (size_t t = 0; t < std::size(kReplicatedTables); ++t) {
     const ReplicatedTable& table = kReplicatedTables[t];
-    if (!table.hashed && !lo.empty()) continue;
-    auto st = db->Prepare(SelectSql(table, !lo.empty(), !hi.empty()));
+    auto st = db->Prepare(std::string("SELECT ") + table.columns + " FROM " + table.name +
+                          " WHERE group_id=?1 ORDER BY " + table.order);
     if (!st.ok()) return st.status();
     st->Bind(1, S(LocalSpace(group, table.local_index)));
-    if (table.hashed && !lo.empty()) st->Bind(2, lo);
-    if (table.hashed && !hi.empty()) st->Bind(3, hi);
     for (;;) {
       auto more = st->Step();
       if (!more.ok()) return more.status();
@@ -102,44 +96,146 @@ std::string Md5Hex(std::string_view bytes) {
 
 Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows, std::string_view lo,
                                  std::string_view hi) {
-  MD5_CTX ctx;
-  MD5Init(&ctx);
-  *rows = 0;
-  size_t last_table = SIZE_MAX;
+  DigestInProgress d;
+  d.lo = lo;
+  d.hi = hi;
+  MD5Init(&d.md5);
+  auto done = Step(group, &d, SIZE_MAX);
+  if (!done.ok()) return done.status();
+  *digest = std::move(d.result.digest);
+  *rows = d.result.rows;
+  return Status::Ok();
+}
+
+Result<Statement*> ScrubStore::StepStatement(size_t t, bool lo, bool hi, bool after) {
+  const ReplicatedTable& table = kReplicatedTables[t];
+  std::string sql = std::string("SELECT ") + table.columns + " FROM " + table.name + " WHERE group_id=?1";
+  if (table.hashed && lo) sql += " AND h>=?2";
+  if (table.hashed && hi) sql += " AND h<?3";
+  // The order columns are the first ones of `columns`: at most three.
+  if (after) {
+    sql += std::string(" AND (") + table.order + ")>(?4";
+    for (int c = 1; c < OrderColumns(table); ++c) sql += ",?" + std::to_string(4 + c);
+    sql += ")";
+  }
+  sql += std::string(" ORDER BY ") + table.order + " LIMIT ?7";
+  auto it = step_statements_.find(sql);
+  if (it == step_statements_.end()) {
+    auto st = db_->Prepare(sql);
+    if (!st.ok()) return st.status();
+    it = step_statements_.emplace(sql, st.take()).first;
+  }
+  return &it->second;
+}
+
+Result<bool> ScrubStore::Step(uint64_t group, DigestInProgress* d, size_t max_rows) {
   std::string buf;
-  Status s = ForEachRow(db_, group, lo, hi, [&](size_t t, Statement& st) {
-    const ReplicatedTable& table = kReplicatedTables[t];
-    buf.clear();
-    if (t != last_table) {
-      buf.append(table.name);
-      buf.push_back('\0');
-      last_table = t;
+  size_t budget = max_rows;
+  while (d->table < std::size(kReplicatedTables)) {
+    const ReplicatedTable& table = kReplicatedTables[d->table];
+    if (!table.hashed && !d->lo.empty()) {  // the first slice's alone
+      ++d->table;
+      continue;
     }
-    for (int c = 0; table.types[c] != '\0'; ++c) {
+    if (budget == 0) return false;
+    auto st = StepStatement(d->table, !d->lo.empty(), !d->hi.empty(), !d->after.empty());
+    if (!st.ok()) return st.status();
+    Statement& q = **st;
+    q.Reset().Bind(1, S(LocalSpace(group, table.local_index)));
+    if (table.hashed && !d->lo.empty()) q.Bind(2, d->lo);
+    if (table.hashed && !d->hi.empty()) q.Bind(3, d->hi);
+    for (size_t c = 0; c < d->after.size(); ++c) {
+      const int param = static_cast<int>(4 + c);
       if (table.types[c] == 'i') {
-        uint64_t v = static_cast<uint64_t>(st.Int(c));
-        for (int k = 7; k >= 0; --k) buf.push_back(static_cast<char>(v >> (8 * k)));
+        q.Bind(param, d->after[c].i);
       } else {
-        std::string_view b = st.BlobView(c);
-        PutVarint(&buf, b.size());
-        buf.append(b);
+        q.Bind(param, std::string_view(d->after[c].b));
       }
     }
-    ++*rows;
-    MD5Update(&ctx, reinterpret_cast<const uint8_t*>(buf.data()), buf.size());
-    return Status::Ok();
-  });
-  if (!s.ok()) return s;
+    q.Bind(7, budget == SIZE_MAX ? int64_t{-1} : static_cast<int64_t>(budget));
+    // The bound values are d->after's own bytes (not copied): the last
+    // row's key goes elsewhere until the query is reset.
+    std::vector<GroupCopy::Value> last(static_cast<size_t>(OrderColumns(table)));
+    size_t got = 0;
+    for (;;) {
+      auto more = q.Step();
+      if (!more.ok()) {
+        q.Reset();
+        return more.status();
+      }
+      if (!*more) break;
+      buf.clear();
+      if (d->after.empty() && got == 0) {  // the table's first row: its name first
+        buf.append(table.name);
+        buf.push_back('\0');
+      }
+      for (int c = 0; table.types[c] != '\0'; ++c) {
+        const bool key = c < OrderColumns(table);
+        if (table.types[c] == 'i') {
+          const int64_t i = q.Int(c);
+          const uint64_t v = static_cast<uint64_t>(i);
+          for (int k = 7; k >= 0; --k) buf.push_back(static_cast<char>(v >> (8 * k)));
+          if (key) last[static_cast<size_t>(c)].i = i;
+        } else {
+          std::string_view b = q.BlobView(c);
+          PutVarint(&buf, b.size());
+          buf.append(b);
+          if (key) last[static_cast<size_t>(c)].b.assign(b);
+        }
+      }
+      MD5Update(&d->md5, reinterpret_cast<const uint8_t*>(buf.data()), buf.size());
+      ++d->result.rows;
+      ++got;
+    }
+    q.Reset();  // no statement stays open between steps
+    if (got > 0) d->after = std::move(last);
+    if (budget != SIZE_MAX) budget -= got;
+    // Fewer rows than asked for: the table is done.
+    if (budget != 0) {
+      ++d->table;
+      d->after.clear();
+    }
+  }
   uint8_t md[MD5_DIGEST_LENGTH];
-  MD5Final(md, &ctx);
-  *digest = Hex(md, sizeof md);
+  MD5Final(md, &d->md5);
+  d->result.digest = Hex(md, sizeof md);
+  return true;
+}
+
+void ScrubStore::Keep(uint64_t group, MarkerDigest d) {
+  auto& list = digests_[group];
+  list.push_back(std::move(d));
+  while (list.size() > kDigestsKept) list.pop_front();
+}
+
+Status ScrubStore::StepDigests(size_t max_rows) {
+  if (pending_.empty()) return Status::Ok();
+  auto it = pending_.begin();
+  auto done = Step(it->first, &it->second, max_rows);
+  if (!done.ok()) {
+    pending_.erase(it);
+    return done.status();
+  }
+  if (*done) {
+    Keep(it->first, std::move(it->second.result));
+    pending_.erase(it);
+  }
   return Status::Ok();
+}
+
+Status ScrubStore::FinishDigest(uint64_t group) {
+  auto it = pending_.find(group);
+  if (it == pending_.end()) return Status::Ok();
+  auto done = Step(group, &it->second, SIZE_MAX);
+  if (done.ok()) Keep(group, std::move(it->second.result));
+  pending_.erase(it);
+  return done.status();
 }
 
 Result<GroupCopy> ScrubStore::Copy(uint64_t group) {
   GroupCopy copy;
   for (const ReplicatedTable& t : kReplicatedTables) copy.tables.push_back(GroupCopy::Table{t.name, {}});
-  Status s = ForEachRow(db_, group, {}, {}, [&](size_t t, Statement& st) {
+  Status s = ForEachRow(db_, group, [&](size_t t, Statement& st) {
     const char* types = kReplicatedTables[t].types;
     std::vector<GroupCopy::Value> row;
     for (int c = 0; types[c] != '\0'; ++c) {
@@ -192,20 +288,31 @@ Status ScrubStore::Replace(uint64_t group, const GroupCopy& copy) {
 }
 
 Status ScrubStore::OnMarker(uint64_t group, paxos::Lsn lsn, const WalRecord& marker) {
-  MarkerDigest d;
-  d.scrub_id = marker.scrub_id;
-  d.lsn = lsn;
-  RETURN_IF_ERROR(ComputeDigest(group, &d.digest, &d.rows, marker.hash_key, marker.range_key));
-  auto& list = digests_[group];
-  list.push_back(std::move(d));
-  while (list.size() > kDigestsKept) list.pop_front();
-  // A repair's copy is of the whole partition: its marker names no slice.
-  if (marker.scrub_source != 0 && marker.scrub_source == node_id_) {
-    auto copy = Copy(group);
-    if (!copy.ok()) return copy.status();
-    copy->lsn = lsn;
+  // One digest per group at a time (its node completes one before it
+  // applies the group's next record; this is for safety).
+  RETURN_IF_ERROR(FinishDigest(group));
+  DigestInProgress d;
+  d.result.scrub_id = marker.scrub_id;
+  d.result.lsn = lsn;
+  d.lo = marker.hash_key;
+  d.hi = marker.range_key;
+  MD5Init(&d.md5);
+  // A repair's copy is of the whole partition (its marker names no slice),
+  // taken now, with its digest.
+  const bool copy = marker.scrub_source != 0 && marker.scrub_source == node_id_;
+  if (defer_digests_ && !copy) {
+    pending_[group] = std::move(d);
+    return Status::Ok();
+  }
+  auto done = Step(group, &d, SIZE_MAX);
+  if (!done.ok()) return done.status();
+  Keep(group, std::move(d.result));
+  if (copy) {
+    auto taken = Copy(group);
+    if (!taken.ok()) return taken.status();
+    taken->lsn = lsn;
     while (copies_.size() >= kCopiesKept) copies_.erase(copies_.begin());
-    copies_[{group, marker.scrub_id}] = std::move(copy.value());
+    copies_[{group, marker.scrub_id}] = std::move(taken.value());
   }
   return Status::Ok();
 }

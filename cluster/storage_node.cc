@@ -37,6 +37,7 @@ Status StorageNode::Open() {
   if (!store.ok()) return store.status();
   store_ = store.take();
   store_->scrub().set_node_id(options_.id);
+  store_->scrub().set_defer_digests(true);
   if (store_->created()) return Status::Ok();  // a new file: no replicas yet
   auto rows = store_->LoadReplicas();
   if (!rows.ok()) return rows.status();
@@ -124,6 +125,7 @@ Status StorageNode::PowerOn(bool whole_cluster) {
     std::lock_guard<std::mutex> lock(mu_);
     if (!off_) return Status::Ok();
   }
+  store_->scrub().CancelDigests();  // in memory: lost with the power
   auto rows = store_->LoadReplicas();
   if (!rows.ok()) return rows.status();
   for (ReplicaRow& row : rows.value()) AddGroup(std::move(row), whole_cluster);
@@ -187,8 +189,10 @@ void StorageNode::Run() {
                                                    static_cast<int>(node_tick_ % options_.heartbeat_ticks))
                              : next_tick;
     {
+      // A scrub digest under way goes on a step each round: no sleep.
+      const bool digesting = store_ != nullptr && store_->scrub().AnyDigestPending();
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, wake_at, [&] { return !inbox_.empty() || off_; });
+      cv_.wait_until(lock, digesting ? Clock::now() : wake_at, [&] { return !inbox_.empty() || off_; });
       batch.swap(inbox_);
       stop = off_;
     }
@@ -217,6 +221,7 @@ void StorageNode::Run() {
     }
     for (Task& t : batch) RunTask(t);
     FlushReady();
+    StepDigests();
     ApplyDueDelayed();
     RunParked();
     SleepQuietGroups();
@@ -304,6 +309,18 @@ void StorageNode::Finish(std::vector<std::pair<Group*, paxos::Ready>>& readies) 
   DropRemoved();
 }
 
+void StorageNode::StepDigests() {
+  if (store_ == nullptr || !store_->scrub().AnyDigestPending()) return;
+  // About 0.2 ms of a node thread (a row took 3.6 us on this machine):
+  // what a read arriving meanwhile waits at most.
+  constexpr size_t kDigestStepRows = 64;
+  Status s = store_->scrub().StepDigests(kDigestStepRows);
+  if (!s.ok()) {
+    std::fprintf(stderr, "ddb-local: %s: a scrub digest was dropped: %s\n", options_.name.c_str(),
+                 s.ToString().c_str());
+  }
+}
+
 void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted, bool created) {
   paxos::ReplicaConfig config;
   config.whole_group_restarted = whole_group_restarted;
@@ -347,16 +364,11 @@ bool StorageNode::RefuseUnlessLeader(Group* g, const ReplyFn& reply) {
     reply(Reply(Status::Unavailable("not the leader"), g->replica->leader_hint()));
     return true;
   }
-  // A leader's items must hold every committed record (stale reads may have
-  // left some queued from when it was a follower).
-  if (!g->delayed.empty()) {
-    Status s = store_->Begin();
-    if (s.ok()) s = ApplyDelayed(g, /*all=*/true);
-    s = s.ok() ? store_->Commit() : (store_->Rollback(), s);
-    if (!s.ok()) {
-      reply(Reply(s));
-      return true;
-    }
+  // A leader's items must hold every committed record (stale reads or a
+  // digest may have left some queued from when it was a follower).
+  if (Status s = CatchUp(g); !s.ok()) {
+    reply(Reply(s));
+    return true;
   }
   // A new leader reads (and checks transaction locks) against its applied
   // state only once that includes every earlier leader's records; until

@@ -288,8 +288,9 @@ class StorageNode {
     std::map<std::string, std::vector<std::string>> txn_items;  // txn -> ItemKeys it locks
     // txn -> (committed, LSN of its decide record; 0 when loaded from the file)
     std::map<std::string, std::pair<bool, paxos::Lsn>> decisions;
-    // Follower only, with stale reads on: committed records waiting to be
-    // applied to the items, each with the time it is due (in LSN order).
+    // Follower only, with stale reads on or a scrub digest under way:
+    // committed records waiting to be applied to the items, each with the
+    // time it is due (in LSN order).
     std::deque<std::pair<std::chrono::steady_clock::time_point, paxos::Record>> delayed;
     bool snapshot_in_flight = false;  // a snapshot was asked of the leader
     // Asleep (quiet, see above) since node tick asleep_since: not in awake_.
@@ -338,13 +339,23 @@ class StorageNode {
   // `created`: its row was just inserted, so it has no transaction state
   // (locks, decisions) to load.
   void AddGroup(ReplicaRow row, bool whole_group_restarted = false, bool created = false);
-  // Stale reads: applies a committed record now or queues it (in a
-  // transaction of the caller); applies what is due, or all of it.
+  // Applies a committed record now or queues it (in a transaction of the
+  // caller): a follower queues its records for stale reads, and while its
+  // group's scrub digest is under way (ScrubStore, deferred digests);
+  // applies what is due, or all of it (completing the digest first).
   Status ApplyCommitted(Group* g, const paxos::Record& r, bool apply_items);
   Status ApplyDelayed(Group* g, bool all);
-  // Applies the queued records that are due (all of a leader's), in their
-  // own transaction; called by the loop every round.
+  // Applies the queued records that are due (all of a leader's; none of a
+  // follower's whose digest is under way), in their own transaction;
+  // called by the loop every round.
   void ApplyDueDelayed();
+  // Applies every record the group queued, in a transaction of its own:
+  // before a leader serves anything, and before a follower serves an
+  // eventually consistent read when stale reads are off.
+  Status CatchUp(Group* g);
+  // Hashes the next rows of a pending scrub digest; called by the loop
+  // every round, which does not sleep while one is pending.
+  void StepDigests();
   Group* FindGroup(uint64_t group);
   // Quiet groups (see above).
   void Wake(Group* g, paxos::NodeId gone = 0);

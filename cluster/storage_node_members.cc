@@ -28,6 +28,8 @@ void StorageNode::ReadSnapshot(uint64_t group, ReplyFn reply) {
     Group* g = FindGroup(group);
     if (g == nullptr) return done(Reply(Status::NotFound("no such replica on this node")));
     if (g->row.log_replica) return done(Reply(Status::Unavailable("a log replica holds no items")));
+    // The copy is taken at the replica's applied LSN: nothing held back.
+    if (Status s = CatchUp(g); !s.ok()) return done(Reply(s));
     auto copy = store_->scrub().Copy(group);
     if (!copy.ok()) return done(Reply(copy.status()));
     auto config = store_->StoredConfiguration(group);

@@ -62,7 +62,16 @@ void StorageNode::Mutate(uint64_t group, Key key, Mutator mutator, ReplyFn reply
 bool StorageNode::RefuseRead(uint64_t group, bool consistent, const ReplyFn& done) {
   Group* g = FindGroup(group);
   if (g == nullptr) return RefuseUnlessLeader(g, done);
-  return consistent ? WaitForLease(g, done) : WaitForApplied(g, done);
+  if (consistent) return WaitForLease(g, done);
+  // Records a follower holds back only for a scrub digest are applied
+  // first: without stale reads on, a read sees what the replica knows.
+  if (stale_read_ms_.load() == 0) {
+    if (Status s = CatchUp(g); !s.ok()) {
+      done(Reply(s));
+      return true;
+    }
+  }
+  return WaitForApplied(g, done);
 }
 
 void StorageNode::Get(uint64_t group, Key key, bool consistent, ReplyFn reply) {
