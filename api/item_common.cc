@@ -56,35 +56,43 @@ Consumed ConsumedByWrite(const Item* old, const Item* next, const std::vector<In
 
 namespace {
 
-void WriteIndexShares(JsonWriter& w, const char* key, const std::map<std::string, double>& shares) {
+// "CapacityUnits": units, and the same again as ReadCapacityUnits or
+// WriteCapacityUnits for a named kind.
+void WriteUnitsMembers(JsonWriter& w, double units, UnitKind kind) {
+  w.Key("CapacityUnits");
+  w.Double(units);
+  if (kind == UnitKind::kUnnamed) return;
+  w.Key(kind == UnitKind::kRead ? "ReadCapacityUnits" : "WriteCapacityUnits");
+  w.Double(units);
+}
+
+void WriteIndexShares(JsonWriter& w, const char* key, const std::map<std::string, double>& shares, UnitKind kind) {
   if (shares.empty()) return;
   w.Key(key);
   w.StartObject();
   for (const auto& [name, units] : shares) {
     w.Key(name.data(), static_cast<rapidjson::SizeType>(name.size()));
     w.StartObject();
-    w.Key("CapacityUnits");
-    w.Double(units);
+    WriteUnitsMembers(w, units, kind);
     w.EndObject();
   }
   w.EndObject();
 }
 
 // One table's ConsumedCapacity object.
-void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units) {
+void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units,
+                        UnitKind kind) {
   w.StartObject();
   w.Key("TableName");
   w.String(table);
-  w.Key("CapacityUnits");
-  w.Double(units.Total());
+  WriteUnitsMembers(w, units.Total(), kind);
   if (mode == "INDEXES") {
     w.Key("Table");
     w.StartObject();
-    w.Key("CapacityUnits");
-    w.Double(units.table);
+    WriteUnitsMembers(w, units.table, kind);
     w.EndObject();
-    WriteIndexShares(w, "GlobalSecondaryIndexes", units.global);
-    WriteIndexShares(w, "LocalSecondaryIndexes", units.local);
+    WriteIndexShares(w, "GlobalSecondaryIndexes", units.global, kind);
+    WriteIndexShares(w, "LocalSecondaryIndexes", units.local, kind);
   }
   w.EndObject();
 }
@@ -94,7 +102,7 @@ void WriteCapacityEntry(JsonWriter& w, const std::string& table, const std::stri
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units) {
   if (mode == "NONE") return;
   w.Key("ConsumedCapacity");
-  WriteCapacityEntry(w, table, mode, units);
+  WriteCapacityEntry(w, table, mode, units, UnitKind::kUnnamed);
 }
 
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units) {
@@ -102,11 +110,11 @@ void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::s
 }
 
 void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
-                               const std::vector<std::pair<std::string, Consumed>>& tables) {
+                               const std::vector<std::pair<std::string, Consumed>>& tables, UnitKind kind) {
   if (mode == "NONE") return;
   w.Key("ConsumedCapacity");
   w.StartArray();
-  for (const auto& [table, units] : tables) WriteCapacityEntry(w, table, mode, units);
+  for (const auto& [table, units] : tables) WriteCapacityEntry(w, table, mode, units, kind);
   w.EndArray();
 }
 

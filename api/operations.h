@@ -135,8 +135,13 @@ Consumed ConsumedByWrite(const Item* old, const Item* next, const std::vector<In
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, const Consumed& units);
 void WriteConsumedCapacity(JsonWriter& w, const std::string& table, const std::string& mode, double units);
 // The same for several tables (batches, transactions): one entry per table.
+// Transactions also name the kind of every figure (ReadCapacityUnits or
+// WriteCapacityUnits beside CapacityUnits, in each share too), as DynamoDB
+// does for them alone.
+enum class UnitKind { kUnnamed, kRead, kWrite };
 void WriteConsumedCapacityList(JsonWriter& w, const std::string& mode,
-                               const std::vector<std::pair<std::string, Consumed>>& tables);
+                               const std::vector<std::pair<std::string, Consumed>>& tables,
+                               UnitKind kind = UnitKind::kUnnamed);
 // The named top-level attributes of `item` (AttributesToGet); all of it when
 // `names` is empty.
 Item ProjectAttributes(Item item, const std::vector<std::string>& names);

@@ -9,8 +9,18 @@
 // that does not match its table, an item too large or an update of a key
 // attribute cancel the transaction with a ValidationError reason on that
 // action (the first one found; the others say None), as DynamoDB does.
+//
+// Capacity, as characterised against DynamoDB by the paritysuite
+// dynamodb-conformance suite and dynoxide's tests (2026): the table's share
+// of a write is doubled, its index writes are not; ConsumedCapacity names
+// the kind of its units (WriteCapacityUnits, ReadCapacityUnits) in every
+// share; a repeat with the same token is charged as transactional reads of
+// the sizes the first call was charged on. Unconfirmed: that index shares
+// name their kind too (the Table share does).
 #include <algorithm>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -264,23 +274,27 @@ std::optional<Item> DecodeOptional(const std::optional<std::string>& bytes, bool
   return std::move(item.value());
 }
 
-void AddUnits(std::vector<std::pair<std::string, Consumed>>* tables, const std::string& name, double units) {
+using TableUnits = std::vector<std::pair<std::string, Consumed>>;  // in the order of the actions
+
+void AddUnits(TableUnits* tables, const std::string& name, const Consumed& units) {
   for (auto& [n, u] : *tables) {
     if (n == name) {
-      u.table += units;
+      u.Add(units);
       return;
     }
   }
-  tables->emplace_back(name, Consumed(units));
+  tables->emplace_back(name, units);
 }
 
-// The whole request as text, without its token: what a repeat must match.
+// The whole request as text, without its token and the capacity it asks to
+// see (a repeat may ask for another kind): what a repeat must match.
 std::string Fingerprint(const JsonValue& req) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
   for (auto m = req.MemberBegin(); m != req.MemberEnd(); ++m) {
-    if (std::string(m->name.GetString(), m->name.GetStringLength()) == "ClientRequestToken") continue;
+    const std::string name(m->name.GetString(), m->name.GetStringLength());
+    if (name == "ClientRequestToken" || name == "ReturnConsumedCapacity") continue;
     w.Key(m->name.GetString(), m->name.GetStringLength());
     m->value.Accept(w);
   }
@@ -305,32 +319,100 @@ CollectionMetricsByTable WrittenCollections(Context& ctx, const Common& common, 
   return out;
 }
 
-// The response to a repeat of a request whose transaction committed while
-// its caller did not hear it: the capacity of the request's items.
-std::string CommittedResponse(Context& ctx, const Common& common, const std::vector<Action>& actions) {
-  std::vector<std::pair<std::string, Consumed>> units;
-  for (const Action& a : actions) AddUnits(&units, a.table_name, 2 * WriteUnits(ItemSize(a.item)));
+// A committed transaction's figures: the units it consumed, the units a
+// repeat of it consumes (each item read again transactionally, at the size
+// its write was charged on), and the item collections it wrote.
+struct Committed {
+  TableUnits written, read;
+  CollectionMetricsByTable collections;
+};
+
+// {"ConsumedCapacity": ..., "ItemCollectionMetrics": ...} for the call that
+// ran the transaction.
+std::string CommittedBody(const Common& common, const Committed& c) {
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
-  WriteConsumedCapacityList(w, common.return_consumed, units);
-  WriteCollectionMetrics(w, WrittenCollections(ctx, common, actions));
+  WriteConsumedCapacityList(w, common.return_consumed, c.written, UnitKind::kWrite);
+  WriteCollectionMetrics(w, c.collections);
   w.EndObject();
   return buf.GetString();
 }
 
+// What a token remembers of a committed transaction, for its repeats:
+// {"Read": {table: units, ...}, "ItemCollectionMetrics": ...}.
+std::string Remembered(const Committed& c) {
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  w.Key("Read");
+  w.StartObject();
+  for (const auto& [table, units] : c.read) {
+    w.Key(table.data(), static_cast<rapidjson::SizeType>(table.size()));
+    w.Double(units.table);
+  }
+  w.EndObject();
+  WriteCollectionMetrics(w, c.collections);
+  w.EndObject();
+  return buf.GetString();
+}
+
+// The answer to a repeat of a committed transaction (the same token and
+// request): DynamoDB reads the items again rather than writing them, so
+// the capacity is that of transactional reads, in the repeat's own
+// ReturnConsumedCapacity; the item collections are the first call's.
+ApiResult<std::string> RepeatBody(const Common& common, const std::string& remembered) {
+  rapidjson::Document doc;
+  auto parsed = ParseBody(remembered, &doc);
+  if (!parsed.ok() || !doc.IsObject() || !doc.HasMember("Read") || !doc["Read"].IsObject()) {
+    return Error::InternalServer("Internal server error");
+  }
+  TableUnits read;
+  for (auto m = doc["Read"].MemberBegin(); m != doc["Read"].MemberEnd(); ++m) {
+    read.emplace_back(std::string(m->name.GetString(), m->name.GetStringLength()), Consumed(m->value.GetDouble()));
+  }
+  rapidjson::StringBuffer buf;
+  JsonWriter w(buf);
+  w.StartObject();
+  WriteConsumedCapacityList(w, common.return_consumed, read, UnitKind::kRead);
+  if (auto icm = doc.FindMember("ItemCollectionMetrics"); icm != doc.MemberEnd()) {
+    w.Key("ItemCollectionMetrics");
+    icm->value.Accept(w);
+  }
+  w.EndObject();
+  return std::string(buf.GetString());
+}
+
+// What is remembered of a request whose transaction committed while its
+// caller did not hear it: the sizes are the request's items (a Delete's or
+// an Update's item before it is not known then).
+std::string CommittedUnheard(Context& ctx, const Common& common, const std::vector<Action>& actions) {
+  Committed c;
+  for (const Action& a : actions) AddUnits(&c.read, a.table_name, Consumed(2 * ReadUnits(ItemSize(a.item), true)));
+  c.collections = WrittenCollections(ctx, common, actions);
+  return Remembered(c);
+}
+
 // Runs the transaction; `txn_id` gets its id and `uncertain` whether its
 // outcome is unknown (the answer is then a 500).
-ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, std::vector<Action>& actions,
-                                           std::string* txn_id, bool* uncertain) {
+ApiResult<Committed> RunWriteTransaction(Context& ctx, const Common& common, std::vector<Action>& actions,
+                                         std::string* txn_id, bool* uncertain) {
   std::vector<cluster::TxnAction> txn;
-  for (Action& a : actions) {
+  // The units of each write's index writes, as its leader worked them out
+  // (it alone knows the replaced item); none for a ConditionCheck.
+  std::vector<std::shared_ptr<ConsumedSlot>> slots(actions.size());
+  for (size_t i = 0; i < actions.size(); ++i) {
+    Action& a = actions[i];
     auto step = std::make_shared<WriteStep>();
     step->kind = a.kind;
     step->condition = std::move(a.exprs.condition);
     step->item = a.item;
     if (a.kind == WriteStep::Kind::kUpdate) step->update = a.exprs.update;
-    txn.push_back(cluster::TxnAction{a.table.meta, a.key, MakeMutator(std::move(step), IndexesOf(a.table, a.key))});
+    std::optional<IndexedWrite> indexes = IndexesOf(a.table, a.key);
+    if (indexes && a.kind != WriteStep::Kind::kCheck && common.return_consumed != "NONE") {
+      indexes->consumed = slots[i] = std::make_shared<ConsumedSlot>();
+    }
+    txn.push_back(cluster::TxnAction{a.table.meta, a.key, MakeMutator(std::move(step), std::move(indexes))});
   }
   std::vector<cluster::TxnActionResult> results;
   Status s = ctx.cluster->TransactWrite(txn, &results, txn_id);
@@ -353,22 +435,26 @@ ApiResult<std::string> RunWriteTransaction(Context& ctx, const Common& common, s
     return Cancelled(reasons);
   }
   if (!s.ok()) return Error::FromStatus(s);
-  // Transactional writes cost twice a plain write of the larger version.
-  std::vector<std::pair<std::string, Consumed>> units;
+  // Transactional writes cost twice a plain write of the larger version
+  // (a ConditionCheck: of the item it read); their index writes cost what
+  // they cost outside a transaction.
+  Committed c;
   for (size_t i = 0; i < actions.size(); ++i) {
     auto old_item = DecodeOptional(results[i].item, &corrupt);
     auto new_item = DecodeOptional(results[i].new_item, &corrupt);
-    size_t size = std::max(old_item ? ItemSize(*old_item) : 0, new_item ? ItemSize(*new_item) : 0);
-    AddUnits(&units, actions[i].table_name, 2 * WriteUnits(size));
+    const size_t size = std::max(old_item ? ItemSize(*old_item) : 0, new_item ? ItemSize(*new_item) : 0);
+    Consumed units;
+    if (slots[i]) {
+      std::lock_guard<std::mutex> lock(slots[i]->mu);
+      if (slots[i]->consumed) units = *slots[i]->consumed;
+    }
+    units.table = 2 * WriteUnits(size);
+    AddUnits(&c.written, actions[i].table_name, units);
+    AddUnits(&c.read, actions[i].table_name, Consumed(2 * ReadUnits(size, true)));
   }
   if (corrupt) return Error::InternalServer("Internal server error");
-  rapidjson::StringBuffer buf;
-  JsonWriter w(buf);
-  w.StartObject();
-  WriteConsumedCapacityList(w, common.return_consumed, units);
-  WriteCollectionMetrics(w, WrittenCollections(ctx, common, actions));
-  w.EndObject();
-  return std::string(buf.GetString());
+  c.collections = WrittenCollections(ctx, common, actions);
+  return c;
 }
 
 }  // namespace
@@ -410,7 +496,11 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
 
   std::string txn_id;
   bool uncertain = false;
-  if (!common->has_token) return RunWriteTransaction(ctx, *common, actions, &txn_id, &uncertain);
+  if (!common->has_token) {
+    auto ran = RunWriteTransaction(ctx, *common, actions, &txn_id, &uncertain);
+    if (!ran.ok()) return ran.error();
+    return CommittedBody(*common, *ran);
+  }
   const std::string key = ctx.ns + common->token;
   std::string previous;
   switch (ctx.tokens->Begin(key, Fingerprint(req), &previous)) {
@@ -423,14 +513,14 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
         return Error::FromStatus(committed.status());
       }
       if (*committed) {
-        std::string body = CommittedResponse(ctx, *common, actions);
-        ctx.tokens->End(key, &body);
-        return body;
+        std::string remembered = CommittedUnheard(ctx, *common, actions);
+        ctx.tokens->End(key, &remembered);
+        return RepeatBody(*common, remembered);
       }
       break;  // aborted: run it again
     }
     case TokenCache::Claim::kDone:
-      return previous;
+      return RepeatBody(*common, previous);
     case TokenCache::Claim::kMismatch:
       return Error::IdempotentParameterMismatch(
           "The request uses the same client token as a previous, but non-identical request.");
@@ -440,13 +530,15 @@ ApiResult<std::string> TransactWriteItems(Context& ctx, const JsonValue& req) {
     case TokenCache::Claim::kNew:
       break;
   }
-  auto out = RunWriteTransaction(ctx, *common, actions, &txn_id, &uncertain);
+  auto ran = RunWriteTransaction(ctx, *common, actions, &txn_id, &uncertain);
   if (uncertain) {
     ctx.tokens->Uncertain(key, txn_id);
   } else {
-    ctx.tokens->End(key, out.ok() ? &out.value() : nullptr);
+    const std::string remembered = ran.ok() ? Remembered(*ran) : "";
+    ctx.tokens->End(key, ran.ok() ? &remembered : nullptr);
   }
-  return out;
+  if (!ran.ok()) return ran.error();
+  return CommittedBody(*common, *ran);
 }
 
 ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& req) {
@@ -512,7 +604,7 @@ ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& req) {
   }
   if (!s.ok()) return Error::FromStatus(s);
   bool corrupt = false;
-  std::vector<std::pair<std::string, Consumed>> units;
+  TableUnits units;
   rapidjson::StringBuffer buf;
   JsonWriter w(buf);
   w.StartObject();
@@ -521,7 +613,7 @@ ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& req) {
   for (size_t i = 0; i < actions.size(); ++i) {
     auto item = DecodeOptional(results[i].item, &corrupt);
     // Transactional reads cost twice a consistent read.
-    AddUnits(&units, actions[i].table_name, 2 * ReadUnits(item ? ItemSize(*item) : 0, true));
+    AddUnits(&units, actions[i].table_name, Consumed(2 * ReadUnits(item ? ItemSize(*item) : 0, true)));
     w.StartObject();
     if (item) {
       w.Key("Item");
@@ -530,7 +622,7 @@ ApiResult<std::string> TransactGetItems(Context& ctx, const JsonValue& req) {
     w.EndObject();
   }
   w.EndArray();
-  WriteConsumedCapacityList(w, common->return_consumed, units);
+  WriteConsumedCapacityList(w, common->return_consumed, units, UnitKind::kRead);
   w.EndObject();
   if (corrupt) return Error::InternalServer("Internal server error");
   return std::string(buf.GetString());

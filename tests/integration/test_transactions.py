@@ -161,13 +161,49 @@ def test_consumed_capacity(ddb, tables):
         {"Put": {"TableName": rt, "Item": rk(p, 1)}},
         {"ConditionCheck": {"TableName": rt, "Key": rk(p, 2), "ConditionExpression": "attribute_not_exists(pk)"}},
     ])
+    # Transactions name the kind of their units, as DynamoDB does for them
+    # alone (a plain write gives CapacityUnits only).
     assert sorted(resp["ConsumedCapacity"], key=lambda c: c["TableName"] != ht) == [
-        {"TableName": ht, "CapacityUnits": 4.0}, {"TableName": rt, "CapacityUnits": 4.0}]
+        {"TableName": ht, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0},
+        {"TableName": rt, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}]
     resp = ddb.transact_get_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
         {"Get": {"TableName": ht, "Key": hk(p)}}, {"Get": {"TableName": rt, "Key": rk(p, 1)}},
         {"Get": {"TableName": rt, "Key": rk(p, 3)}}])
     assert sorted(resp["ConsumedCapacity"], key=lambda c: c["TableName"] != ht) == [
-        {"TableName": ht, "CapacityUnits": 2.0}, {"TableName": rt, "CapacityUnits": 4.0}]
+        {"TableName": ht, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0},
+        {"TableName": rt, "CapacityUnits": 4.0, "ReadCapacityUnits": 4.0}]
+    resp = ddb.transact_get_items(ReturnConsumedCapacity="INDEXES", TransactItems=[
+        {"Get": {"TableName": ht, "Key": hk(p)}}])
+    assert resp["ConsumedCapacity"] == [{"TableName": ht, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0,
+                                         "Table": {"CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}}]
+    assert "WriteCapacityUnits" not in ddb.put_item(TableName=ht, Item=hk(p),
+                                                    ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+
+
+def test_consumed_capacity_of_index_writes(ddb):
+    # The transactional double applies to the table's share alone: each
+    # index write costs what it costs outside a transaction.
+    name = "txn_gsi_" + uid()
+    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                           {"AttributeName": "g", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                     GlobalSecondaryIndexes=[{"IndexName": "by_g",
+                                              "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "ALL"}}])
+    resp = ddb.transact_write_items(ReturnConsumedCapacity="INDEXES", TransactItems=[
+        {"Put": {"TableName": name, "Item": {"pk": {"S": "a"}, "g": {"S": "x"}}}},
+        {"Put": {"TableName": name, "Item": {"pk": {"S": "b"}}}}])  # not in the index
+    assert resp["ConsumedCapacity"] == [{
+        "TableName": name, "CapacityUnits": 5.0, "WriteCapacityUnits": 5.0,
+        "Table": {"CapacityUnits": 4.0, "WriteCapacityUnits": 4.0},
+        "GlobalSecondaryIndexes": {"by_g": {"CapacityUnits": 1.0, "WriteCapacityUnits": 1.0}}}]
+    # The index key changes: the old entry is deleted and a new one put.
+    resp = ddb.transact_write_items(ReturnConsumedCapacity="TOTAL", TransactItems=[
+        {"Update": {"TableName": name, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET g = :g",
+                    "ExpressionAttributeValues": {":g": {"S": "y"}}}}])
+    assert resp["ConsumedCapacity"] == [{"TableName": name, "CapacityUnits": 4.0, "WriteCapacityUnits": 4.0}]
+    ddb.delete_table(TableName=name)
 
 
 def test_transact_get_items(ddb, tables):
@@ -296,6 +332,19 @@ def test_client_request_token_idempotency(ddb, tables):
     assert {k: v for k, v in first.items() if k != "ResponseMetadata"} == \
         {k: v for k, v in again.items() if k != "ResponseMetadata"}
     assert get(ddb, ht, hk(p)) == dict(hk(p), n={"N": "1"})  # applied once
+    # A repeat reads the items again instead of writing them: transactional
+    # read units (of the size the write was charged on), in the kind of
+    # capacity the repeat asks for.
+    again = ddb.transact_write_items(TransactItems=items, ClientRequestToken=token, ReturnConsumedCapacity="INDEXES")
+    assert again["ConsumedCapacity"] == [{"TableName": ht, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0,
+                                          "Table": {"CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}}]
+    big = [{"Put": {"TableName": ht, "Item": dict(hk(p + "big"), v={"S": "x" * 5000})}}]  # 5 KB
+    big_token = uuid.uuid4().hex
+    first = ddb.transact_write_items(TransactItems=big, ClientRequestToken=big_token, ReturnConsumedCapacity="TOTAL")
+    assert first["ConsumedCapacity"] == [{"TableName": ht, "CapacityUnits": 10.0, "WriteCapacityUnits": 10.0}]
+    again = ddb.transact_write_items(TransactItems=big, ClientRequestToken=big_token, ReturnConsumedCapacity="TOTAL")
+    assert again["ConsumedCapacity"] == [{"TableName": ht, "CapacityUnits": 4.0, "ReadCapacityUnits": 4.0}]
+    assert get(ddb, ht, hk(p)) == dict(hk(p), n={"N": "1"})
     changed = [{"Update": dict(items[0]["Update"], UpdateExpression="ADD n :one, m :one")}]
     ds.assert_error(ddb.transact_write_items, "IdempotentParameterMismatchException", None,
                     TransactItems=changed, ClientRequestToken=token)
