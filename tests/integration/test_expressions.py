@@ -1207,12 +1207,8 @@ def test_return_item_collection_metrics_without_local_indexes(tables):
     assert "ItemCollectionMetrics" not in resp
 
 
-def test_return_item_collection_metrics_with_a_local_index(tables):
-    # DynamoDB answers ItemCollectionMetrics for a table with a local index:
-    # the partition key and an estimate of the collection's size, in GB
-    # (a test collection is well under 1 GB: [0.0, 1.0]).
-    ddb = tables
-    name = "icm_lsi_" + uid()
+def create_table_with_a_local_index(ddb, name):
+    """Key pk (S) and sk (N); local index by_l on l (N), all attributes."""
     ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
                                            {"AttributeName": "sk", "AttributeType": "N"},
@@ -1223,6 +1219,15 @@ def test_return_item_collection_metrics_with_a_local_index(tables):
                                              "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                                                            {"AttributeName": "l", "KeyType": "RANGE"}],
                                              "Projection": {"ProjectionType": "ALL"}}])
+
+
+def test_return_item_collection_metrics_with_a_local_index(tables):
+    # DynamoDB answers ItemCollectionMetrics for a table with a local index:
+    # the partition key and an estimate of the collection's size, in GB
+    # (a test collection is well under 1 GB: [0.0, 1.0]).
+    ddb = tables
+    name = "icm_lsi_" + uid()
+    create_table_with_a_local_index(ddb, name)
     want = {"ItemCollectionKey": {"pk": S("c")}, "SizeEstimateRangeGB": [Decimal(0), Decimal(1)]}
     key = {"pk": S("c"), "sk": N(1)}
     resp = ddb.put_item(TableName=name, Item=dict(key, l=N(5)), ReturnItemCollectionMetrics="SIZE")
@@ -1245,16 +1250,7 @@ def test_item_collection_metrics_of_batches_and_transactions(tables):
     # without a local index (TABLE here) has none, nor has a ConditionCheck.
     ddb = tables
     name = "icm_batch_" + uid()
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "sk", "AttributeType": "N"},
-                                           {"AttributeName": "l", "AttributeType": "N"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
-                                {"AttributeName": "sk", "KeyType": "RANGE"}],
-                     LocalSecondaryIndexes=[{"IndexName": "by_l",
-                                             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                                                           {"AttributeName": "l", "KeyType": "RANGE"}],
-                                             "Projection": {"ProjectionType": "ALL"}}])
+    create_table_with_a_local_index(ddb, name)
 
     def metric(pk):
         return {"ItemCollectionKey": {"pk": S(pk)}, "SizeEstimateRangeGB": [Decimal(0), Decimal(1)]}
