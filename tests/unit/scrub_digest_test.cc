@@ -10,6 +10,7 @@
 
 #include "cluster/node_store.h"
 #include "cluster/wal_record.h"
+#include "tests/unit/wal_records.h"
 
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -22,14 +23,7 @@ constexpr uint64_t kOther = 10;
 
 WalRecord Put(const std::string& hk, const std::string& rk, const std::string& item,
               std::vector<IndexWrite> index_writes = {}) {
-  WalRecord r;
-  r.op = WalRecord::Op::kPut;
-  r.hash_key = hk;
-  r.range_key = rk;
-  r.item = item;
-  r.item_size = static_cast<uint32_t>(item.size());
-  r.index_writes = std::move(index_writes);
-  return r;
+  return testing::PutRecord(hk, rk, item, std::move(index_writes));
 }
 
 IndexWrite Index(uint32_t local_index, uint64_t global_table, const std::string& hk, const std::string& item) {

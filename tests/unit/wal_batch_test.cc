@@ -12,6 +12,7 @@
 #include "cluster/cluster.h"
 #include "cluster/node_store.h"
 #include "cluster/wal_record.h"
+#include "tests/unit/wal_records.h"
 
 #undef CHECK
 #include <catch2/catch.hpp>
@@ -23,14 +24,7 @@ constexpr uint64_t kGroup = 9;
 
 WalRecord Put(const std::string& hk, const std::string& rk, const std::string& item,
               std::vector<IndexWrite> index_writes = {}) {
-  WalRecord r;
-  r.op = WalRecord::Op::kPut;
-  r.hash_key = hk;
-  r.range_key = rk;
-  r.item = item;
-  r.item_size = static_cast<uint32_t>(item.size());
-  r.index_writes = std::move(index_writes);
-  return r;
+  return testing::PutRecord(hk, rk, item, std::move(index_writes));
 }
 
 WalRecord Del(const std::string& hk, const std::string& rk, std::vector<IndexWrite> index_writes = {}) {
