@@ -59,6 +59,12 @@ ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
   }
   const std::optional<std::string> name = TableOfArn(arn);
   if (!name) return Error::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
+  // An index's ARN (IndexArn in DescribeTable): its tags are the table's.
+  if (name->find("/index/") != std::string::npos) {
+    return Error::Validation(
+        "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is "
+        "accepted. Provided resource arn: " + arn);
+  }
   // DynamoDB's message has this typo.
   return ResolveTable(ctx, *name, "Requested resource not found: ResourcArn: " + arn + " not found");
 }

@@ -54,6 +54,30 @@ def test_tags(module_server):
     c.delete_table(TableName="tag_t")
 
 
+def test_tags_of_an_index_arn_are_refused(module_server):
+    # An index's ARN names no taggable resource (DynamoDB's message, as
+    # Alternator's test_tag_lsi_gsi quotes it from AWS).
+    c = ds.make_client(module_server.endpoint)
+    c.create_table(TableName="tag_ix", BillingMode="PAY_PER_REQUEST",
+                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                         {"AttributeName": "g", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                   GlobalSecondaryIndexes=[{"IndexName": "by_g",
+                                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    index_arn = c.describe_table(TableName="tag_ix")["Table"]["GlobalSecondaryIndexes"][0]["IndexArn"]
+    assert index_arn.endswith(":table/tag_ix/index/by_g")
+    msg = ("One or more parameter values were invalid: Invalid resource arn provided, only table or stream "
+           "is accepted. Provided resource arn: " + index_arn)
+    ds.assert_error(c.list_tags_of_resource, "ValidationException", msg, ResourceArn=index_arn)
+    ds.assert_error(c.tag_resource, "ValidationException", msg, ResourceArn=index_arn,
+                    Tags=[{"Key": "a", "Value": "1"}])
+    ds.assert_error(c.untag_resource, "ValidationException", msg, ResourceArn=index_arn, TagKeys=["a"])
+    table_arn = c.describe_table(TableName="tag_ix")["Table"]["TableArn"]
+    assert c.list_tags_of_resource(ResourceArn=table_arn)["Tags"] == []
+    c.delete_table(TableName="tag_ix")
+
+
 def test_time_to_live(module_server):
     c = ds.make_client(module_server.endpoint)
     ds.create_table(c, "ttl_t")
