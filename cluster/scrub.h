@@ -23,10 +23,11 @@
 //      when it applies it (scrub_store.h), so all digests are taken at the
 //      same LSN, whatever writes run before and after. A partition of more
 //      than kSliceItems items is scrubbed in slices of its hash range, one
-//      marker each (about kSliceItems items a slice): a replica computes a
-//      digest on its node thread, inside a group commit, and the
-//      partition's writes wait for it (a whole 50,000-item partition held
-//      PutItem for ~200 ms);
+//      marker each (about kSliceItems items a slice): a replica digests its
+//      slice on its node thread, a few rows at a time between requests
+//      (scrub_store.h, deferred digests), and the partition's writes wait
+//      for the rest of the digest on the leader (a whole 50,000-item
+//      partition in one piece held PutItem for ~200 ms);
 //   2. the digests are collected (a replica that is down or does not answer
 //      within the timeout is "unchecked");
 //   3. the archive is brought up to the marker and the reference applies it:
