@@ -151,6 +151,8 @@ HttpResponse ScrubJson(const cluster::ScrubReport& report) {
   w.EndArray();
   w.Key("alarms");
   WriteAlarms(w, report.alarms);
+  w.Key("periodicWaits");
+  w.Uint64(report.periodic_waits);
   w.EndObject();
   return HttpResponse{200, buf.GetString()};
 }

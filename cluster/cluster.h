@@ -250,6 +250,8 @@ struct ScrubAlarm {
 struct ScrubReport {
   std::vector<PartitionScrub> partitions;  // every partition of every table
   std::vector<ScrubAlarm> alarms;          // the most recent, oldest first
+  // Times the periodic scrub, due, found the cluster busy and waited.
+  uint64_t periodic_waits = 0;
 };
 // What FlipItemBit changed.
 struct BitRot {

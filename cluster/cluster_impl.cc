@@ -319,6 +319,12 @@ Status ClusterImpl::Init() {
   auto archive = WalArchive::Open(std::move(bucket));
   if (!archive.ok()) return archive.status();
   scrubber_ = std::make_unique<Scrubber>(options_, archive.take(), memds_.front().get(), routers_.front().get());
+  // Every request looks its table up in a router first.
+  scrubber_->set_request_count([this] {
+    uint64_t n = 0;
+    for (const auto& r : routers_) n += r->cache_hits() + r->cache_misses();
+    return n;
+  });
   RETURN_IF_ERROR(scrubber_->Start());
   Healer::Hooks hooks;
   hooks.routes = [this] { return memds_.front()->List(""); };

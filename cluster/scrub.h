@@ -64,6 +64,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -110,6 +111,10 @@ class Scrubber {
   Status RestoreArchive(const std::map<std::string, std::string>& objects);
 
   WalArchive* archive() { return archive_.get(); }
+  // The number of requests the cluster has served so far (a running count):
+  // the periodic scrub waits while they come fast (Loop). Set before
+  // StartLoop; without it the scrub never waits.
+  void set_request_count(std::function<uint64_t()> count) { request_count_ = std::move(count); }
 
  private:
   struct Digests {
@@ -118,6 +123,9 @@ class Scrubber {
   };
 
   void Loop();
+  // True when more than kBusyRequestsPerSecond requests a second came since
+  // the last call (or since Loop began); Loop's thread only.
+  bool Busy(std::chrono::steady_clock::time_point now);
   void ArchiveAll();
   // Archives what the replicas of `p` applied and trims their WAL.
   // `force`: archive whatever is there; otherwise wait for a full segment
@@ -193,6 +201,12 @@ class Scrubber {
   std::deque<ScrubAlarm> alarms_;
   std::map<std::string, int64_t> last_raised_;  // alarm -> when it was last raised
   std::vector<uint64_t> dropped_;  // groups of deleted tables, to drop under mu_
+
+  std::function<uint64_t()> request_count_;
+  // Loop's: the request count when it last looked, and then.
+  uint64_t requests_seen_ = 0;
+  std::chrono::steady_clock::time_point requests_seen_at_;
+  std::atomic<uint64_t> scrubs_deferred_{0};  // looks that found the cluster busy
 
   std::mutex loop_mu_;
   std::condition_variable loop_cv_;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -738,6 +739,52 @@ TEST_CASE("scrub: the periodic scrub finds and repairs bit rot by itself", "[scr
   CHECK(p->archived_lsn >= 20);
   CHECK(p->last_scrub_ms > 0);
   CHECK(CountAlarms(r, "replica-mismatch", part.members[1]) >= 1);
+}
+
+// Background work gives way to a busy cluster: while requests come fast the
+// periodic scrub waits (a second at a time), but a partition changed under
+// a load that does not stop is still scrubbed (after ten intervals); once
+// the requests stop, it no longer waits.
+TEST_CASE("scrub: the periodic scrub waits while the cluster is busy, but not for ever", "[scrub]") {
+  ClusterOptions o;
+  o.archive_interval_ms = 0;
+  o.scrub_interval_ms = 100;
+  auto c = PeriodicCluster(o, "ns/busy");
+  auto t = c->GetTable("ns/busy");
+  REQUIRE(t.ok());
+  const uint64_t group = FirstPartition(*c, "ns/busy").group;
+  auto last_scrub = [&] {
+    ScrubReport r = c->ScrubState();
+    const PartitionScrub* p = Find(r, group);
+    return p == nullptr ? int64_t{0} : p->last_scrub_ms;
+  };
+  auto waits = [&] { return c->ScrubState().periodic_waits; };
+  auto now_ms = [] {  // as last_scrub_ms counts: Unix epoch milliseconds
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch()).count();
+  };
+  // Each request looks its table up first; one thread doing only that is
+  // far above the threshold (1,000 a second).
+  std::atomic<bool> loading{true};
+  std::thread load([&] {
+    while (loading) (void)c->GetTable("ns/busy");
+  });
+  // Bounded waits (polls of 20 ms, at most 15 s each).
+  auto poll = [](const std::function<bool()>& done) {
+    for (int i = 0; i < 750 && !done(); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    return done();
+  };
+  CHECK(poll([&] { return waits() >= 3; }));
+  REQUIRE(c->Put(*t, K(100), "changed under load", 2).ok());
+  const int64_t changed_at = now_ms();
+  CHECK(poll([&] { return last_scrub() >= changed_at; }));
+  loading = false;
+  load.join();
+  const uint64_t waited = waits();
+  REQUIRE(c->Put(*t, K(101), "changed when idle", 2).ok());
+  const int64_t idle_at = now_ms();
+  CHECK(poll([&] { return last_scrub() >= idle_at; }));
+  CHECK(waits() <= waited + 1);  // a last look may still see the load's tail
 }
 
 // A new table's group has no record until its first write: the periodic
