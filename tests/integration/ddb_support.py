@@ -144,13 +144,39 @@ class Server:
         try:
             rc = self.proc.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
+            threads = self.thread_states()
             self.kill()
             self.stop_reported = True
             raise AssertionError(
-                "ddb-local did not exit within %.0f s of signal %d; stderr:\n%s"
-                % (timeout, sig, self.stderr_text())) from None
+                "ddb-local did not exit within %.0f s of signal %d; its threads (name, state, kernel wait):\n%s\n"
+                "stderr:\n%s" % (timeout, sig, threads, self.stderr_text())) from None
         self.stopped_rc = rc
         return rc
+
+    def thread_states(self):
+        """One line per thread of the running server: its name, its state and
+        the kernel function it waits in, from /proc (for a server that hangs)."""
+        lines = []
+        task_dir = "/proc/%d/task" % self.proc.pid
+        try:
+            tids = sorted(os.listdir(task_dir), key=int)
+        except OSError as e:
+            return "(%s)" % e
+        for tid in tids:
+            fields = []
+            for name in ("comm", "wchan"):
+                try:
+                    with open(os.path.join(task_dir, tid, name)) as f:
+                        fields.append(f.read().strip() or "-")
+                except OSError:
+                    fields.append("?")
+            try:
+                with open(os.path.join(task_dir, tid, "stat")) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except (OSError, IndexError):
+                state = "?"
+            lines.append("  %s %s %s %s" % (tid, fields[0], state, fields[1]))
+        return "\n".join(lines)
 
     def kill(self):
         if self.proc is not None and self.proc.poll() is None:
