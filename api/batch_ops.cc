@@ -27,7 +27,6 @@
 // Thread safety: called concurrently; all state is per call.
 #include <cmath>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -349,11 +348,8 @@ std::vector<Status> WriteIndexed(Context& ctx, TableWrites& t, size_t count, boo
     auto step = std::make_shared<WriteStep>();
     step->kind = op.put ? WriteStep::Kind::kPut : WriteStep::Kind::kDelete;
     if (op.put) step->item = op.item;
-    std::optional<IndexedWrite> indexes = IndexesOf(t.table, op.key);
-    if (count_units && indexes) {
-      indexes->consumed = std::make_shared<ConsumedSlot>();
-      t.slots.push_back(indexes->consumed);
-    }
+    std::optional<IndexedWrite> indexes = IndexesOf(t.table, op.key, count_units);
+    if (indexes && indexes->consumed) t.slots.push_back(indexes->consumed);
     steps.emplace_back(op.key, MakeMutator(step, std::move(indexes)));
   }
   return ctx.cluster->MutateBatch(t.table.meta, steps);
@@ -413,11 +409,7 @@ ApiResult<std::string> BatchWriteItem(Context& ctx, const JsonValue& req) {
       }
       if (!s.ok()) return Error::FromStatus(s);
       ++processed;
-      std::optional<Consumed> indexed;
-      if (i < t.slots.size()) {
-        std::lock_guard<std::mutex> lock(t.slots[i]->mu);
-        indexed = t.slots[i]->consumed;
-      }
+      const std::optional<Consumed> indexed = i < t.slots.size() ? t.slots[i]->Get() : std::nullopt;
       t.units.Add(indexed ? *indexed : Consumed(op.put ? WriteUnits(op.size) : 1.0));
       // Each collection once, measured after the table's writes.
       if (b->return_collection_size && collected.insert(op.key.hash).second) {

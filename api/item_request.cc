@@ -101,11 +101,7 @@ void AddIndexWrites(const IndexedWrite& target, const Item* old, const Item& nex
   }
   const Item* written = m->erase ? nullptr : &next;
   std::vector<IndexChange> changes = IndexChanges(*target.schema, target.key, old, written);
-  if (target.consumed) {
-    Consumed c = ConsumedByWrite(old, written, changes);
-    std::lock_guard<std::mutex> lock(target.consumed->mu);
-    target.consumed->consumed = std::move(c);
-  }
+  if (target.consumed) target.consumed->Set(ConsumedByWrite(old, written, changes));
   m->index_writes = IndexWrites(target.table, std::move(changes));
 }
 
@@ -240,22 +236,18 @@ cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optiona
   };
 }
 
-std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key) {
+std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key, bool count_units) {
   if (t.schema->indexes.empty()) return std::nullopt;
-  return IndexedWrite{t.meta.name, t.schema, key, nullptr};
+  return IndexedWrite{t.meta.name, t.schema, key, count_units ? std::make_shared<ConsumedSlot>() : nullptr};
 }
 
 ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const cluster::Key& key,
                                  std::shared_ptr<const WriteStep> step, const ItemRequest& r) {
   cluster::MutateResult result;
-  std::optional<IndexedWrite> indexes = IndexesOf(t, key);
   // On a table with indexes the mutator that decided the write leaves its
   // capacity (it has both versions and the index changes at hand).
-  std::shared_ptr<ConsumedSlot> slot;
-  if (r.return_consumed != "NONE" && indexes) {
-    slot = std::make_shared<ConsumedSlot>();
-    indexes->consumed = slot;
-  }
+  std::optional<IndexedWrite> indexes = IndexesOf(t, key, r.return_consumed != "NONE");
+  const std::shared_ptr<ConsumedSlot> slot = indexes ? indexes->consumed : nullptr;
   Status s = ctx.cluster->Mutate(t.meta, key, MakeMutator(std::move(step), std::move(indexes)), &result);
   bool corrupt = false;
   WriteOutcome out{Decode(result.old_item, &corrupt), Decode(result.new_item, &corrupt), std::nullopt};
@@ -266,10 +258,7 @@ ApiResult<WriteOutcome> RunWrite(Context& ctx, const ResolvedTable& t, const clu
     return e;
   }
   if (!s.ok()) return Error::FromStatus(s);
-  if (slot) {
-    std::lock_guard<std::mutex> lock(slot->mu);
-    out.consumed = slot->consumed;
-  }
+  if (slot) out.consumed = slot->Get();
   // No indexes, or nothing written (an update of a missing item that
   // creates none): the table's units alone.
   if (r.return_consumed != "NONE" && !out.consumed) {

@@ -68,11 +68,23 @@ struct WriteStep {
 };
 // Where a mutator leaves the capacity its write consumed (ConsumedByWrite),
 // so that the caller need not work out the index changes again (RunWrite,
-// BatchWriteItem). The mutator may run again (a leader change): the last
-// run stands.
-struct ConsumedSlot {
-  std::mutex mu;
-  std::optional<Consumed> consumed;
+// BatchWriteItem, TransactWriteItems). The mutator may run again (a leader
+// change): the last run stands.
+class ConsumedSlot {
+ public:
+  void Set(Consumed c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    consumed_ = std::move(c);
+  }
+  // What the last run left (nothing when no run decided a write).
+  std::optional<Consumed> Get() {
+    std::lock_guard<std::mutex> lock(mu_);
+    return consumed_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::optional<Consumed> consumed_;
 };
 // What a write to a table with secondary indexes needs to keep them in
 // step: the table (fully qualified name), its schema, and the item's key;
@@ -83,8 +95,9 @@ struct IndexedWrite {
   cluster::Key key;
   std::shared_ptr<ConsumedSlot> consumed;
 };
-// Set when table `t` has indexes.
-std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key);
+// Set when table `t` has indexes; with a ConsumedSlot for the write's
+// capacity when `count_units`.
+std::optional<IndexedWrite> IndexesOf(const ResolvedTable& t, const cluster::Key& key, bool count_units = false);
 // The mutator that runs `step` (shared, immutable), adding the index writes
 // of `indexes` when given.
 cluster::Mutator MakeMutator(std::shared_ptr<const WriteStep> step, std::optional<IndexedWrite> indexes);

@@ -20,7 +20,6 @@
 #include <algorithm>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <set>
 #include <tuple>
 
@@ -408,10 +407,9 @@ ApiResult<Committed> RunWriteTransaction(Context& ctx, const Common& common, std
     step->condition = std::move(a.exprs.condition);
     step->item = a.item;
     if (a.kind == WriteStep::Kind::kUpdate) step->update = a.exprs.update;
-    std::optional<IndexedWrite> indexes = IndexesOf(a.table, a.key);
-    if (indexes && a.kind != WriteStep::Kind::kCheck && common.return_consumed != "NONE") {
-      indexes->consumed = slots[i] = std::make_shared<ConsumedSlot>();
-    }
+    std::optional<IndexedWrite> indexes =
+        IndexesOf(a.table, a.key, a.kind != WriteStep::Kind::kCheck && common.return_consumed != "NONE");
+    if (indexes) slots[i] = indexes->consumed;
     txn.push_back(cluster::TxnAction{a.table.meta, a.key, MakeMutator(std::move(step), std::move(indexes))});
   }
   std::vector<cluster::TxnActionResult> results;
@@ -443,11 +441,7 @@ ApiResult<Committed> RunWriteTransaction(Context& ctx, const Common& common, std
     auto old_item = DecodeOptional(results[i].item, &corrupt);
     auto new_item = DecodeOptional(results[i].new_item, &corrupt);
     const size_t size = std::max(old_item ? ItemSize(*old_item) : 0, new_item ? ItemSize(*new_item) : 0);
-    Consumed units;
-    if (slots[i]) {
-      std::lock_guard<std::mutex> lock(slots[i]->mu);
-      if (slots[i]->consumed) units = *slots[i]->consumed;
-    }
+    Consumed units = (slots[i] ? slots[i]->Get() : std::nullopt).value_or(Consumed());
     units.table = 2 * WriteUnits(size);
     AddUnits(&c.written, actions[i].table_name, units);
     AddUnits(&c.read, actions[i].table_name, Consumed(2 * ReadUnits(size, true)));
