@@ -96,10 +96,7 @@ std::string Md5Hex(std::string_view bytes) {
 
 Status ScrubStore::ComputeDigest(uint64_t group, std::string* digest, uint64_t* rows, std::string_view lo,
                                  std::string_view hi) {
-  DigestInProgress d;
-  d.lo = lo;
-  d.hi = hi;
-  MD5Init(&d.md5);
+  DigestInProgress d(lo, hi);
   auto done = Step(group, &d, SIZE_MAX);
   if (!done.ok()) return done.status();
   *digest = std::move(d.result.digest);
@@ -291,17 +288,14 @@ Status ScrubStore::OnMarker(uint64_t group, paxos::Lsn lsn, const WalRecord& mar
   // One digest per group at a time (its node completes one before it
   // applies the group's next record; this is for safety).
   RETURN_IF_ERROR(FinishDigest(group));
-  DigestInProgress d;
+  DigestInProgress d(marker.hash_key, marker.range_key);
   d.result.scrub_id = marker.scrub_id;
   d.result.lsn = lsn;
-  d.lo = marker.hash_key;
-  d.hi = marker.range_key;
-  MD5Init(&d.md5);
   // A repair's copy is of the whole partition (its marker names no slice),
   // taken now, with its digest.
   const bool copy = marker.scrub_source != 0 && marker.scrub_source == node_id_;
   if (defer_digests_ && !copy) {
-    pending_[group] = std::move(d);
+    pending_.insert_or_assign(group, std::move(d));
     return Status::Ok();
   }
   auto done = Step(group, &d, SIZE_MAX);

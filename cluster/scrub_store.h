@@ -147,6 +147,9 @@ class ScrubStore {
   // A digest under way: the rows hashed so far end at `after` (the order
   // columns of the last one) in kReplicatedTables[table].
   struct DigestInProgress {
+    DigestInProgress(std::string_view slice_lo, std::string_view slice_hi) : lo(slice_lo), hi(slice_hi) {
+      MD5Init(&md5);
+    }
     MarkerDigest result;  // scrub_id, lsn and the rows so far
     std::string lo, hi;   // the slice
     MD5_CTX md5;
