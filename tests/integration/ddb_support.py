@@ -309,13 +309,21 @@ def wait_deleted(client, table, timeout=20.0):
         time.sleep(0.05)
 
 
-def create_table(client, name, hash_key=("pk", "S"), range_key=("sk", "N"), provisioned=False):
+def create_table(client, name, hash_key=("pk", "S"), range_key=("sk", "N"), provisioned=False,
+                 global_index=None):
+    """global_index: (index name, (hash attribute, type)), projecting ALL."""
     attrs = [{"AttributeName": hash_key[0], "AttributeType": hash_key[1]}]
     schema = [{"AttributeName": hash_key[0], "KeyType": "HASH"}]
     if range_key is not None:
         attrs.append({"AttributeName": range_key[0], "AttributeType": range_key[1]})
         schema.append({"AttributeName": range_key[0], "KeyType": "RANGE"})
     kwargs = dict(TableName=name, AttributeDefinitions=attrs, KeySchema=schema)
+    if global_index is not None:
+        index_name, (attr, attr_type) = global_index
+        attrs.append({"AttributeName": attr, "AttributeType": attr_type})
+        kwargs["GlobalSecondaryIndexes"] = [{"IndexName": index_name,
+                                             "KeySchema": [{"AttributeName": attr, "KeyType": "HASH"}],
+                                             "Projection": {"ProjectionType": "ALL"}}]
     if provisioned:
         kwargs["ProvisionedThroughput"] = {"ReadCapacityUnits": 5, "WriteCapacityUnits": 5}
     else:

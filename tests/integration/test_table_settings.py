@@ -58,13 +58,7 @@ def test_tags_of_an_index_arn_are_refused(module_server):
     # An index's ARN names no taggable resource (DynamoDB's message, as
     # Alternator's test_tag_lsi_gsi quotes it from AWS).
     c = ds.make_client(module_server.endpoint)
-    c.create_table(TableName="tag_ix", BillingMode="PAY_PER_REQUEST",
-                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                         {"AttributeName": "g", "AttributeType": "S"}],
-                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                   GlobalSecondaryIndexes=[{"IndexName": "by_g",
-                                            "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                            "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    ds.create_table(c, "tag_ix", range_key=None, global_index=("by_g", ("g", "S")))
     index_arn = c.describe_table(TableName="tag_ix")["Table"]["GlobalSecondaryIndexes"][0]["IndexArn"]
     assert index_arn.endswith(":table/tag_ix/index/by_g")
     msg = ("One or more parameter values were invalid: Invalid resource arn provided, only table or stream "

@@ -184,13 +184,7 @@ def test_consumed_capacity_of_index_writes(ddb):
     # The transactional double applies to the table's share alone: each
     # index write costs what it costs outside a transaction.
     name = "txn_gsi_" + uid()
-    ddb.create_table(TableName=name, BillingMode="PAY_PER_REQUEST",
-                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
-                                           {"AttributeName": "g", "AttributeType": "S"}],
-                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-                     GlobalSecondaryIndexes=[{"IndexName": "by_g",
-                                              "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
-                                              "Projection": {"ProjectionType": "ALL"}}])
+    ds.create_table(ddb, name, range_key=None, global_index=("by_g", ("g", "S")))
     resp = ddb.transact_write_items(ReturnConsumedCapacity="INDEXES", TransactItems=[
         {"Put": {"TableName": name, "Item": {"pk": {"S": "a"}, "g": {"S": "x"}}}},
         {"Put": {"TableName": name, "Item": {"pk": {"S": "b"}}}}])  # not in the index
