@@ -153,6 +153,8 @@ HttpResponse ScrubJson(const cluster::ScrubReport& report) {
   WriteAlarms(w, report.alarms);
   w.Key("periodicWaits");
   w.Uint64(report.periodic_waits);
+  w.Key("periodicSkips");
+  w.Uint64(report.periodic_skips);
   w.EndObject();
   return HttpResponse{200, buf.GetString()};
 }
@@ -251,6 +253,8 @@ HttpResponse Snapshot(cluster::Cluster* cluster) {
   w.EndObject();
   w.Key("indexPropagationPaused");
   w.Bool(snap.index_propagation_paused);
+  w.Key("healPasses");
+  w.Uint64(snap.heal_passes);
   std::map<uint64_t, const cluster::PartitionScrub*> scrub;
   for (const auto& p : snap.scrub.partitions) scrub[p.group] = &p;
   w.Key("staleReadsMs");

@@ -3,19 +3,24 @@
 partition each (default 10,000: 30,000 replicas) against the same server with
 no table, measured side by side in one run.
 
-Starts ./ddb-local -dbPath <tmp> -partitions 1 on a free port of 127.0.0.1
-twice: once with no table, once after creating TABLES tables (CreateTable
-over a few keep-alive connections, bounded in count and time). For each it
-waits until every partition is quiet (/admin/cluster) — skipped for the
-empty one — and SETTLE more seconds (default 20: the new partitions' first
-WAL segments are archived meanwhile), then reads the process's CPU seconds
-(/proc/PID/stat) over SECONDS (default 60, so that one periodic scrub pass,
-every 60 s by default, falls in it). Prints CPU as a percentage of one core
-for both, the difference, the messages the cluster sent per second
-(/admin/cluster network.messagesSent) and the RSS; exits non-zero on any
-error. Environment: DDB_LOCAL (binary, default ./ddb-local), TABLES,
-SECONDS, SETTLE, DDB_ARGS (more flags for both servers, space-separated,
-e.g. "-scrubIntervalMs 0" to leave the periodic scrub out).
+Starts two ./ddb-local -dbPath <tmp> -partitions 1 on free ports of
+127.0.0.1 at once, and creates TABLES tables in the second (CreateTable over
+a few keep-alive connections, bounded in count and time); both then idle
+side by side, so that what else the machine does weighs on both alike. It
+waits until every partition is quiet (/admin/cluster), SETTLE more seconds
+(default 20: the new partitions' first WAL segments are archived
+meanwhile), and until the servers have run FIRST_PASS seconds (default 65:
+past the first periodic scrub pass, 60 s after start by default, the one
+that finds every partition idle; later passes ask the nodes nothing while
+nothing is written, and the healer makes no pass while every group
+sleeps). Then it reads both processes' CPU seconds (/proc/PID/stat) over the
+same SECONDS (default 60, so that one periodic scrub pass falls in it).
+Prints CPU as a percentage of one core for both, the difference, the
+messages the cluster sent per second (/admin/cluster network.messagesSent),
+the RSS and the healer's passes; exits non-zero on any error. Environment:
+DDB_LOCAL (binary, default ./ddb-local), TABLES, SECONDS, SETTLE,
+FIRST_PASS, DDB_ARGS (more flags for both servers, space-separated, e.g.
+"-scrubIntervalMs 0" to leave the periodic scrub out).
 """
 
 import http.client
@@ -34,6 +39,7 @@ BINARY = os.environ.get("DDB_LOCAL", os.path.join(ROOT, "ddb-local"))
 TABLES = int(os.environ.get("TABLES", "10000"))
 SECONDS = float(os.environ.get("SECONDS", "60"))
 SETTLE = float(os.environ.get("SETTLE", "20"))
+FIRST_PASS = float(os.environ.get("FIRST_PASS", "65"))
 DDB_ARGS = os.environ.get("DDB_ARGS", "").split()
 CONNECTIONS = 4
 CREATE_TIMEOUT_S = 600
@@ -87,43 +93,71 @@ def wait_quiet(port, n):
     raise RuntimeError("the partitions did not all go quiet within %d s" % QUIET_TIMEOUT_S)
 
 
-def measure(tables):
-    data = tempfile.mkdtemp(prefix="ddb-idle-")
-    port = free_port()
-    proc = subprocess.Popen([BINARY, "-port", str(port), "-dbPath", data, "-partitions", "1"] + DDB_ARGS,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        if not proc.stdout.readline().startswith(b"ddb-local listening"):
+class Server:
+    """One ddb-local on a fresh -dbPath and a free port."""
+
+    def __init__(self, tables):
+        self.tables = tables
+        self.data = tempfile.mkdtemp(prefix="ddb-idle-")
+        self.port = free_port()
+        self.proc = subprocess.Popen([BINARY, "-port", str(self.port), "-dbPath", self.data, "-partitions", "1"]
+                                     + DDB_ARGS, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        if not self.proc.stdout.readline().startswith(b"ddb-local listening"):
             raise RuntimeError("ddb-local did not start")
+        self.started = time.monotonic()
+        self.create_s = 0.0
+
+    def fill(self):
+        if not self.tables:
+            return
         t0 = time.monotonic()
-        if tables:
-            create_tables(port, tables)
-        created_s = time.monotonic() - t0
-        if tables:
-            wait_quiet(port, tables)
-        time.sleep(SETTLE)
-        sent0, cpu0, w0 = admin(port)["network"]["messagesSent"], cpu_seconds(proc.pid), time.monotonic()
-        time.sleep(SECONDS)
-        sent1, cpu1, w1 = admin(port)["network"]["messagesSent"], cpu_seconds(proc.pid), time.monotonic()
-        return {"tables": tables, "create_s": round(created_s, 1),
-                "cpu_pct": round(100.0 * (cpu1 - cpu0) / (w1 - w0), 2),
-                "messages_per_s": round((sent1 - sent0) / (w1 - w0)), "rss_kb": rss_kb(proc.pid)}
-    finally:
-        proc.kill()
-        proc.wait()
-        shutil.rmtree(data, ignore_errors=True)
+        create_tables(self.port, self.tables)
+        self.create_s = time.monotonic() - t0
+        wait_quiet(self.port, self.tables)
+
+    def sample(self):
+        return admin(self.port), cpu_seconds(self.proc.pid), time.monotonic()
+
+    def stop(self):
+        self.proc.kill()
+        self.proc.wait()
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+def measure(servers):
+    """Both servers' CPU over the same window, once every table is quiet."""
+    for s in servers:
+        s.fill()
+    first = min(s.started for s in servers)
+    time.sleep(max(SETTLE, FIRST_PASS - (time.monotonic() - first)))
+    before = [s.sample() for s in servers]
+    time.sleep(SECONDS)
+    after = [s.sample() for s in servers]
+    out = []
+    for s, (a0, cpu0, w0), (a1, cpu1, w1) in zip(servers, before, after):
+        out.append({"tables": s.tables, "create_s": round(s.create_s, 1),
+                    "cpu_pct": round(100.0 * (cpu1 - cpu0) / (w1 - w0), 2),
+                    "messages_per_s": round((a1["network"]["messagesSent"] - a0["network"]["messagesSent"])
+                                            / (w1 - w0)),
+                    "rss_kb": rss_kb(s.proc.pid), "heal_passes": a1["healPasses"] - a0["healPasses"]})
+    return out
 
 
 def main():
     if not os.access(BINARY, os.X_OK):
         sys.exit("no ddb-local binary at %s (run make first)" % BINARY)
-    empty = measure(0)
-    full = measure(TABLES)
-    print("idle ddb-local, %.0f s each, one partition per table (3 replicas):" % SECONDS)
-    print("%8s %10s %12s %14s %9s" % ("tables", "create s", "CPU % core", "messages/s", "RSS MB"))
+    servers = []
+    try:
+        servers = [Server(0), Server(TABLES)]
+        empty, full = measure(servers)
+    finally:
+        for s in servers:
+            s.stop()
+    print("idle ddb-local, both servers over the same %.0f s, one partition per table (3 replicas):" % SECONDS)
+    print("%8s %10s %12s %14s %9s %12s" % ("tables", "create s", "CPU % core", "messages/s", "RSS MB", "heal passes"))
     for r in (empty, full):
-        print("%8d %10.1f %12.2f %14d %9.1f" % (r["tables"], r["create_s"], r["cpu_pct"],
-                                                r["messages_per_s"], r["rss_kb"] / 1024.0))
+        print("%8d %10.1f %12.2f %14d %9.1f %12d" % (r["tables"], r["create_s"], r["cpu_pct"],
+                                                     r["messages_per_s"], r["rss_kb"] / 1024.0, r["heal_passes"]))
     print("difference: %+.2f%% of a core for %d idle tables" % (full["cpu_pct"] - empty["cpu_pct"], TABLES))
 
 

@@ -13,7 +13,6 @@ namespace ddb::cluster {
 namespace {
 
 constexpr auto kPassMs = std::chrono::milliseconds(200);
-constexpr int64_t kSettledPassMs = 30000;
 constexpr auto kNodeWait = std::chrono::milliseconds(1000);
 
 int64_t SteadyMs() {
@@ -60,10 +59,15 @@ void Healer::Run() {
   while (!cv_.wait_for(lock, kPassMs, [&] { return stop_; })) {
     lock.unlock();
     const uint64_t fingerprint = Fingerprint();
+    const uint64_t still = Stillness();
     const int64_t now = SteadyMs();
-    if (!settled_ || fingerprint != last_fingerprint_ || now - last_pass_ms_ >= kSettledPassMs) {
+    const bool safety_net =
+        now - last_pass_ms_ >= options_.heal_recheck_ms && (still == 0 || still != last_stillness_);
+    if (!settled_ || fingerprint != last_fingerprint_ || safety_net) {
+      passes_.fetch_add(1, std::memory_order_relaxed);
       settled_ = Pass();
       last_fingerprint_ = fingerprint;
+      last_stillness_ = still;
       last_pass_ms_ = now;
     }
     lock.lock();
@@ -79,6 +83,17 @@ uint64_t Healer::Fingerprint() const {
   }
   mix(hooks_.routes_version());
   return h;
+}
+
+uint64_t Healer::Stillness() const {
+  uint64_t h = 0xcbf29ce484222325ull;
+  for (StorageNode* n : nodes_) {
+    if (!n->powered_on()) continue;  // in the fingerprint
+    const uint64_t still = n->stillness();
+    if (still == 0) return 0;
+    h = (h ^ still ^ (static_cast<uint64_t>(n->id()) << 56)) * 0x100000001b3ull;
+  }
+  return h == 0 ? 1 : h;
 }
 
 bool Healer::Pass() {

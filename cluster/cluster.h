@@ -252,6 +252,9 @@ struct ScrubReport {
   std::vector<ScrubAlarm> alarms;          // the most recent, oldest first
   // Times the periodic scrub, due, found the cluster busy and waited.
   uint64_t periodic_waits = 0;
+  // Periodic scrub passes that skipped the nodes: nothing was applied since
+  // a pass that found no partition due, and no idle one is due again yet.
+  uint64_t periodic_skips = 0;
 };
 // What FlipItemBit changed.
 struct BitRot {
@@ -272,6 +275,7 @@ struct ClusterSnapshot {
   std::vector<std::pair<uint64_t, uint64_t>> router_cache;     // per router: hits, misses
   std::vector<uint64_t> router_backoffs;                       // per router: Router::backoffs
   bool index_propagation_paused = false;
+  uint64_t heal_passes = 0;  // autoadmin passes over every node's replicas so far
   ScrubReport scrub;
 };
 
@@ -317,6 +321,9 @@ struct ClusterOptions {
   // from the group's leader) this long: log replica, then a rebuilt full
   // replica (autoadmin.h). 0: never.
   int heal_after_ms = 2000;
+  // A healer that found every group settled looks again this often while
+  // any group woke since its last pass (and never while none did).
+  int heal_recheck_ms = 30000;
 };
 
 class Cluster {

@@ -927,6 +927,7 @@ ClusterSnapshot ClusterImpl::Snapshot() {
   snap.messages_dropped = tf.dropped;
   snap.messages_corrupted = tf.corrupted;
   snap.index_propagation_paused = propagator_->paused();
+  snap.heal_passes = healer_ ? healer_->passes() : 0;
   snap.stale_reads_ms = stale_reads_ms_.load();
   for (auto& r : routers_) {
     snap.router_cache.emplace_back(r->cache_hits(), r->cache_misses());

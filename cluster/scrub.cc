@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
+#include <limits>
 #include <map>
 #include <memory>
 #include <set>
@@ -143,6 +144,7 @@ Status Scrubber::RestoreArchive(const std::map<std::string, std::string>& object
   reference_applied_.clear();
   last_archive_.clear();
   idle_ = false;
+  scrub_quiet_ = false;
   std::lock_guard<std::mutex> state(state_mu_);
   state_.clear();
   for (uint64_t g : untrimmed_) state_[g].wal_trimmed = false;  // still retried
@@ -375,9 +377,17 @@ void Scrubber::ScrubChanged() {
   constexpr size_t kMaxScrubsPerPass = 64;
   std::lock_guard<std::mutex> lock(mu_);
   DropForgotten();
+  const int64_t now = NowMs();
+  // Nothing applied anywhere since a pass that found nothing due, and no
+  // idle partition due for its rescrub yet: nothing can be due now.
+  const uint64_t applied_now = AppliedRecords();
+  if (scrub_quiet_ && applied_now == scrub_quiet_applied_ && now < next_idle_rescrub_ms_) {
+    periodic_skips_.fetch_add(1, std::memory_order_relaxed);
+    return;
+  }
   const auto routes = Routes();
   const auto applied = AppliedLsns(routes);
-  const int64_t now = NowMs();
+  int64_t next_idle_rescrub = std::numeric_limits<int64_t>::max();
   // (idle, last scrub ms) orders the candidates: changed ones first, the
   // longest unscrubbed first.
   std::vector<std::tuple<bool, int64_t, uint64_t, const PartitionRoute*>> due;
@@ -393,11 +403,18 @@ void Scrubber::ScrubChanged() {
         auto it = state_.find(p.group);
         const bool idle = it != state_.end() && it->second.result == "ok" && it->second.scrub_lsn == newest;
         const int64_t last = it == state_.end() ? 0 : it->second.last_scrub_ms;
-        if (idle && now - last < kIdleRescrubIntervals * options_.scrub_interval_ms) continue;
+        const int64_t rescrub_at = last + kIdleRescrubIntervals * options_.scrub_interval_ms;
+        if (idle && now < rescrub_at) {
+          next_idle_rescrub = std::min(next_idle_rescrub, rescrub_at);
+          continue;
+        }
         due.emplace_back(idle, last, route->meta.id, &p);
       }
     }
   }
+  scrub_quiet_ = due.empty();
+  scrub_quiet_applied_ = applied_now;
+  next_idle_rescrub_ms_ = next_idle_rescrub;
   std::sort(due.begin(), due.end(), [](const auto& a, const auto& b) {
     return std::tie(std::get<0>(a), std::get<1>(a)) < std::tie(std::get<0>(b), std::get<1>(b));
   });
@@ -583,6 +600,7 @@ Status Scrubber::RepairOnce(uint64_t table, const PartitionRoute& p, paxos::Node
 ScrubReport Scrubber::State() {
   ScrubReport report;
   report.periodic_waits = scrubs_deferred_.load();
+  report.periodic_skips = periodic_skips_.load();
   auto routes = Routes();
   std::lock_guard<std::mutex> lock(state_mu_);
   for (const auto& route : routes) {

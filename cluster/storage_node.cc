@@ -103,9 +103,12 @@ void StorageNode::PowerOff() {
   }
   cv_.notify_one();
   if (thread_.joinable()) thread_.join();
+  stillness_.store(0, std::memory_order_release);
   {
     std::lock_guard<std::mutex> lock(mu_);
     dropped.swap(inbox_);
+    heard_.clear();
+    any_heard_ = wake_for_heard_ = false;
   }
   // Everything in memory is gone, as on a real power cut; the file stays.
   for (Task& t : dropped) {
@@ -158,6 +161,7 @@ void StorageNode::Request(ReplyFn reply, std::function<void(ReplyFn)> body, bool
 }
 
 void StorageNode::Deliver(paxos::Message m) {
+  if (m.group == kNodeHeartbeatGroup) return NoteHeartbeat(m.from, m.ballot);
   const bool write = m.type == paxos::Message::Type::kAccept || m.type == paxos::Message::Type::kAccepted;
   Post(Task{std::move(m), nullptr, nullptr, write});
 }
@@ -192,8 +196,10 @@ void StorageNode::Run() {
       // A scrub digest under way goes on a step each round: no sleep.
       const bool digesting = store_ != nullptr && store_->scrub().AnyDigestPending();
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_until(lock, digesting ? Clock::now() : wake_at, [&] { return !inbox_.empty() || off_; });
+      cv_.wait_until(lock, digesting ? Clock::now() : wake_at,
+                     [&] { return !inbox_.empty() || off_ || wake_for_heard_; });
       batch.swap(inbox_);
+      wake_for_heard_ = false;
       stop = off_;
     }
     // Woken for only a few tasks, a write among them (Task::write): give the
@@ -219,6 +225,7 @@ void StorageNode::Run() {
       // A thread that fell far behind (a slow disk) does not replay every tick.
       if (now - next_tick > tick * 10) next_tick = now + tick;
     }
+    HearNoted();
     for (Task& t : batch) RunTask(t);
     FlushReady();
     StepDigests();
@@ -237,7 +244,6 @@ void StorageNode::RunTask(Task& t) {
     running_ = nullptr;
     return;
   }
-  if (t.message->group == kNodeHeartbeatGroup) return HearNode(*t.message);
   Group* g = FindGroup(t.message->group);
   if (g == nullptr) return;
   Wake(g);
@@ -340,6 +346,7 @@ void StorageNode::AddGroup(ReplicaRow row, bool whole_group_restarted, bool crea
   uint64_t id = g.row.group;
   Group& added = groups_[id] = std::move(g);
   awake_.insert(id);
+  ++group_changes_;
   if (created) return;
   Status s = LoadTxnState(&added);
   CHECK(s.ok() && "cannot load transaction state");

@@ -108,6 +108,7 @@ void StorageNode::ForgetGroup(uint64_t group, const Status& why) {
   awake_.erase(group);
   parked_groups_.erase(group);
   locked_groups_.erase(group);
+  ++group_changes_;
 }
 
 // A replica the group removed is no longer needed by anyone: its file rows go.

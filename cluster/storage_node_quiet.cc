@@ -26,6 +26,7 @@ void StorageNode::Wake(Group* g, paxos::NodeId gone) {
   g->replica->Wake(node_tick_ - g->asleep_since, leader_alive);
   g->asleep = false;
   awake_.insert(g->row.group);
+  ++group_changes_;
 }
 
 // After each round: a quiet replica with nothing left to do falls asleep.
@@ -41,6 +42,8 @@ void StorageNode::SleepQuietGroups() {
     g.asleep_since = node_tick_;
     it = awake_.erase(it);
   }
+  const uint64_t still = awake_.empty() ? group_changes_ : 0;
+  if (still != stillness_.load(std::memory_order_relaxed)) stillness_.store(still, std::memory_order_release);
 }
 
 void StorageNode::SendNodeHeartbeats() {
@@ -55,15 +58,44 @@ void StorageNode::SendNodeHeartbeats() {
   }
 }
 
-void StorageNode::HearNode(const paxos::Message& m) {
-  auto it = peer_nodes_.find(m.from);
+void StorageNode::NoteHeartbeat(paxos::NodeId from, uint64_t incarnation) {
+  bool restarted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (off_) return;  // dropped, as every message to a node that is off
+    Heard& h = heard_[from];
+    restarted = h.incarnation != incarnation;
+    h.incarnation = incarnation;
+    h.fresh = any_heard_ = true;
+    wake_for_heard_ = wake_for_heard_ || restarted;
+  }
+  if (restarted) cv_.notify_one();
+}
+
+void StorageNode::HearNoted() {
+  std::vector<std::pair<paxos::NodeId, uint64_t>> heard;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (!any_heard_) return;
+    any_heard_ = false;
+    for (auto& [id, h] : heard_) {
+      if (!h.fresh) continue;
+      h.fresh = false;
+      heard.emplace_back(id, h.incarnation);
+    }
+  }
+  for (const auto& [id, incarnation] : heard) HearNode(id, incarnation);
+}
+
+void StorageNode::HearNode(paxos::NodeId from, uint64_t incarnation) {
+  auto it = peer_nodes_.find(from);
   if (it == peer_nodes_.end()) return;
   PeerNode& p = it->second;
-  const bool restarted = p.incarnation != 0 && p.incarnation != m.ballot;
+  const bool restarted = p.incarnation != 0 && p.incarnation != incarnation;
   p.heard_tick = node_tick_;
-  p.incarnation = m.ballot;
+  p.incarnation = incarnation;
   p.alive = true;
-  if (restarted) WakeGroupsWith(m.from);
+  if (restarted) WakeGroupsWith(from);
 }
 
 // A peer silent for an election timeout is taken for dead, once.
