@@ -357,6 +357,65 @@ TEST_CASE("cluster: writes survive powering off the leader's node", "[cluster]")
   CHECK(caught_up);
 }
 
+// A quiet group's replicas are asleep: only the nodes' own heartbeats watch
+// over them. When the leader's node goes off, the followers wake (the
+// leader's node is no longer heard) and elect a leader by themselves, with
+// no request to wake them. After a restart sooner than failure detection
+// the group has a leader again too (the followers wake on the node's new
+// incarnation, and the restarted replica campaigns: either gets there).
+TEST_CASE("cluster: a quiet group elects a new leader by itself when its leader's node goes off or restarts",
+          "[cluster]") {
+  OneGroup g = StartOneGroup("ns/quiet");
+  Cluster& c = *g.cluster;
+  // The group's leader node, once the group is quiet (bounded: 10 s).
+  auto quiet_leader = [&]() -> std::string {
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      const ClusterSnapshot snap = c.Snapshot();
+      std::string leader;
+      size_t asleep = 0, replicas = 0;
+      for (const NodeInfo& n : snap.nodes) {
+        for (const ReplicaInfo& r : n.replicas) {
+          ++replicas;
+          if (r.quiescent) ++asleep;
+          if (r.leader) leader = n.name;
+        }
+      }
+      if (!leader.empty() && replicas == 3 && asleep == 3) return leader;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return "";
+  };
+  // A leader on a node other than `old` (bounded: 10 s), asking nothing of
+  // the group but its nodes' descriptions (which wake no replica).
+  auto leader_other_than = [&](const std::string& old) -> std::string {
+    for (int attempt = 0; attempt < 500; ++attempt) {
+      for (const NodeInfo& n : c.Snapshot().nodes) {
+        for (const ReplicaInfo& r : n.replicas) {
+          if (r.leader && n.name != old) return n.name;
+        }
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return "";
+  };
+  SECTION("the leader's node goes off") {
+    const std::string leader = quiet_leader();
+    REQUIRE(!leader.empty());
+    REQUIRE(c.PowerOff(leader).ok());
+    CHECK(!leader_other_than(leader).empty());
+  }
+  SECTION("the leader's node restarts") {
+    const std::string leader = quiet_leader();
+    REQUIRE(!leader.empty());
+    REQUIRE(c.PowerOff(leader).ok());
+    REQUIRE(c.PowerOn(leader).ok());
+    // The restarted replica leads nothing: a leader is elected again (it
+    // may be on the restarted node, so any leader counts).
+    CHECK(!leader_other_than("").empty());
+  }
+  g.cluster->Stop();
+}
+
 TEST_CASE("cluster: truncate empties every partition and the table stays", "[cluster]") {
   auto c = StartCluster();
   auto t = c->CreateTable("ns/t6", "s");
