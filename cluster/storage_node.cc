@@ -187,6 +187,7 @@ void StorageNode::Run() {
   auto next_tick = Clock::now() + tick;
   for (;;) {
     std::deque<Task> batch;
+    std::vector<std::pair<paxos::NodeId, uint64_t>> heard;
     bool stop;
     const auto wake_at = awake_.empty() && parked_groups_.empty()
                              ? next_tick + tick * (options_.heartbeat_ticks - 1 -
@@ -199,7 +200,7 @@ void StorageNode::Run() {
       cv_.wait_until(lock, digesting ? Clock::now() : wake_at,
                      [&] { return !inbox_.empty() || off_ || wake_for_heard_; });
       batch.swap(inbox_);
-      wake_for_heard_ = false;
+      if (any_heard_) TakeHeard(&heard);
       stop = off_;
     }
     // Woken for only a few tasks, a write among them (Task::write): give the
@@ -225,7 +226,7 @@ void StorageNode::Run() {
       // A thread that fell far behind (a slow disk) does not replay every tick.
       if (now - next_tick > tick * 10) next_tick = now + tick;
     }
-    HearNoted();
+    for (const auto& [peer, incarnation] : heard) HearNode(peer, incarnation);
     for (Task& t : batch) RunTask(t);
     FlushReady();
     StepDigests();

@@ -375,8 +375,9 @@ class StorageNode {
   void SendNodeHeartbeats();
   // Any thread (the transport's caller): notes a peer's heartbeat.
   void NoteHeartbeat(paxos::NodeId from, uint64_t incarnation);
-  // Node thread: the peers heard since the last round (HearNode each).
-  void HearNoted();
+  // Node thread, under mu_: the peers heard since the last round, with
+  // their incarnations (the loop calls HearNode for each).
+  void TakeHeard(std::vector<std::pair<paxos::NodeId, uint64_t>>* heard);
   void HearNode(paxos::NodeId from, uint64_t incarnation);
   void WatchPeers();
   void WakeGroupsWith(paxos::NodeId node);

@@ -72,19 +72,13 @@ void StorageNode::NoteHeartbeat(paxos::NodeId from, uint64_t incarnation) {
   if (restarted) cv_.notify_one();
 }
 
-void StorageNode::HearNoted() {
-  std::vector<std::pair<paxos::NodeId, uint64_t>> heard;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!any_heard_) return;
-    any_heard_ = false;
-    for (auto& [id, h] : heard_) {
-      if (!h.fresh) continue;
-      h.fresh = false;
-      heard.emplace_back(id, h.incarnation);
-    }
+void StorageNode::TakeHeard(std::vector<std::pair<paxos::NodeId, uint64_t>>* heard) {
+  any_heard_ = wake_for_heard_ = false;
+  for (auto& [id, h] : heard_) {
+    if (!h.fresh) continue;
+    h.fresh = false;
+    heard->emplace_back(id, h.incarnation);
   }
-  for (const auto& [id, incarnation] : heard) HearNode(id, incarnation);
 }
 
 void StorageNode::HearNode(paxos::NodeId from, uint64_t incarnation) {
