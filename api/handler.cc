@@ -1,6 +1,8 @@
 // Handler: protocol checks, credentials, and dispatch to the operations.
 #include "api/handler.h"
 
+#include <strings.h>
+
 #include <chrono>
 #include <unordered_map>
 
@@ -64,10 +66,16 @@ ApiResult<std::pair<std::string, std::string>> ParseCredential(std::string_view 
   return std::make_pair(std::string(parts[0]), std::string(parts[2]));
 }
 
+// A media type's name is case-insensitive (RFC 9110 8.3.1), its parameters
+// (a charset) are ignored.
 bool JsonContentType(std::string_view ct) {
   std::string_view base = ct.substr(0, ct.find(';'));
-  while (!base.empty() && base.back() == ' ') base.remove_suffix(1);
-  return base == "application/x-amz-json-1.0" || base == "application/json";
+  while (!base.empty() && (base.back() == ' ' || base.back() == '\t')) base.remove_suffix(1);
+  while (!base.empty() && (base.front() == ' ' || base.front() == '\t')) base.remove_prefix(1);
+  auto is = [base](std::string_view want) {
+    return base.size() == want.size() && strncasecmp(base.data(), want.data(), want.size()) == 0;
+  };
+  return is("application/x-amz-json-1.0") || is("application/json");
 }
 
 }  // namespace

@@ -88,6 +88,14 @@ def test_content_type_application_json_is_accepted(module_server):
     assert ds.crc32_ok(resp)
 
 
+def test_content_type_is_matched_without_regard_to_case(module_server):
+    # A media type's name is case-insensitive (RFC 9110); a charset is ignored.
+    for ct in ("Application/X-Amz-Json-1.0", "APPLICATION/JSON; charset=utf-8"):
+        resp = ds.raw_call(module_server.port, "ListTables", {}, content_type=ct)
+        assert resp.status == 200, (ct, resp)
+        assert isinstance(resp.json()["TableNames"], list)
+
+
 # ---------------------------------------------------------------- protocol errors
 
 def test_unknown_operation(module_server):
