@@ -486,9 +486,6 @@ TEST_CASE("cluster: a table is placed on the nodes that are powered on", "[clust
   for (int i = 0; i < 10; ++i) REQUIRE(c->Put(*t, K(i), "x", 1).ok());
 }
 
-// A member's node that is off when its table is deleted keeps that replica
-// in its file. Once the node is back, the healer drops it: its group belongs
-// to no table, and without that it would ask for votes nobody answers.
 // A healer pass describes every replica of every node. With every group
 // asleep since the last one, nothing it looks at can have changed: an idle
 // cluster makes none (10,000 idle tables are 30,000 replicas). A group that
@@ -527,6 +524,9 @@ TEST_CASE("cluster: the healer makes no pass while every group sleeps, and one a
   c->Stop();
 }
 
+// A member's node that is off when its table is deleted keeps that replica
+// in its file. Once the node is back, the healer drops it: its group belongs
+// to no table, and without that it would ask for votes nobody answers.
 TEST_CASE("cluster: a replica of a deleted table left on a node that was off is dropped", "[cluster]") {
   auto c = StartCluster();
   auto t = c->CreateTable("ns/t9", "s");
