@@ -18,14 +18,18 @@
 namespace ddb::cluster {
 namespace {
 
+std::unique_ptr<Cluster> Started(const ClusterOptions& o) {
+  auto c = Cluster::Start(o);
+  REQUIRE(c.ok());
+  return std::move(c.value());
+}
+
 std::unique_ptr<Cluster> StartCluster(const std::string& dir = "") {
   ClusterOptions o;
   o.in_memory = dir.empty();
   o.data_dir = dir;
   o.partitions_per_table = 3;
-  auto c = Cluster::Start(o);
-  REQUIRE(c.ok());
-  return std::move(c.value());
+  return Started(o);
 }
 
 Key K(int i) { return Key{"h" + std::to_string(i % 17), "r" + std::to_string(i)}; }
@@ -42,9 +46,7 @@ OneGroup StartOneGroup(const std::string& name, int routers = 0) {
   o.in_memory = true;
   o.partitions_per_table = 1;
   if (routers > 0) o.routers = routers;
-  auto started = Cluster::Start(o);
-  REQUIRE(started.ok());
-  OneGroup g{std::move(started.value()), {}, ""};
+  OneGroup g{Started(o), {}, ""};
   auto t = g.cluster->CreateTable(name, "s");
   REQUIRE(t.ok());
   g.table = *t;
@@ -495,9 +497,7 @@ TEST_CASE("cluster: the healer makes no pass while every group sleeps, and one a
   o.in_memory = true;
   o.partitions_per_table = 1;
   o.heal_recheck_ms = 50;
-  auto started = Cluster::Start(o);
-  REQUIRE(started.ok());
-  auto c = std::move(started.value());
+  auto c = Started(o);
   auto t = c->CreateTable("ns/still", "s");
   REQUIRE(t.ok());
   REQUIRE(c->Put(*t, K(1), "v", 1).ok());
@@ -574,9 +574,7 @@ TEST_CASE("cluster: a table created while an AZ is off gets its third replicas w
   o.in_memory = true;
   o.partitions_per_table = 2;
   o.heal_after_ms = 200;
-  auto started = Cluster::Start(o);
-  REQUIRE(started.ok());
-  auto c = std::move(started.value());
+  auto c = Started(o);
   for (const char* az : {"az-a", "az-b"}) {
     DYNAMIC_SECTION("with " << az << " off") {
       REQUIRE(c->PowerOff(az).ok());
