@@ -193,6 +193,11 @@ struct HttpServer::Impl {
   std::mutex answers_mu;
   std::condition_variable answers_cv;
   int answers_owed = 0;  // guarded by answers_mu
+  // While held (Hold() to Release(), or Drain()), a request read waits
+  // before it is routed.
+  std::mutex hold_mu;
+  std::condition_variable hold_cv;
+  bool held = false;  // guarded by hold_mu
   // Every open connection, so that the destructor can wake its worker.
   std::mutex open_mu;
   std::set<int> open_fds;  // guarded by open_mu
@@ -410,6 +415,10 @@ struct HttpServer::Impl {
       }
       WireResponse res;
       bool owed = false;
+      {
+        std::unique_lock<std::mutex> lock(hold_mu);
+        hold_cv.wait(lock, [&] { return !held; });
+      }
       try {
         Route(req, res, &owed);
       } catch (const std::exception& e) {
@@ -486,6 +495,19 @@ Status HttpServer::Bind() {
 
 int HttpServer::port() const { return impl_->port; }
 
+void HttpServer::Hold() {
+  std::lock_guard<std::mutex> lock(impl_->hold_mu);
+  impl_->held = true;
+}
+
+void HttpServer::Release() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->hold_mu);
+    impl_->held = false;
+  }
+  impl_->hold_cv.notify_all();
+}
+
 void HttpServer::Serve() {
   while (!impl_->stopping.load()) {
     int fd = accept4(impl_->listen_fd, nullptr, nullptr, SOCK_CLOEXEC);
@@ -514,6 +536,7 @@ void HttpServer::Drain() {
     std::unique_lock<std::shared_mutex> exclusive(impl_->in_flight);
     impl_->draining = true;
   }
+  Release();  // requests held meet a draining server: 503
   // Every request admitted before has run; now let its answer go out.
   std::unique_lock<std::mutex> lock(impl_->answers_mu);
   impl_->answers_cv.wait_for(lock, std::chrono::seconds(kDrainWriteSeconds),

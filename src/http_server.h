@@ -6,7 +6,8 @@
 // holds a worker while it is open, so the pool grows (up to a bound) whenever
 // every worker is busy, and no request waits behind idle connections.
 //
-// Thread safety: Bind, then Serve on one thread; Drain from another.
+// Thread safety: Bind, then Serve on one thread; Hold, Release and Drain from
+// any thread.
 #pragma once
 
 #include <memory>
@@ -33,6 +34,12 @@ class HttpServer {
   // Binds the listening socket. IoError with a one-line reason on failure.
   Status Bind();
   int port() const;
+  // From Hold() to Release() (or Drain()), requests are accepted and read,
+  // then wait before they are answered: main() holds them while -seed
+  // loads, so that a client that connects early is answered as soon as the
+  // seed is in, instead of being refused and trying again.
+  void Hold();
+  void Release();
   // Accepts connections until Drain(); the connections it handed to workers
   // are served on their threads and may outlive it.
   void Serve();

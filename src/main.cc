@@ -72,26 +72,6 @@ int main(int argc, char** argv) {
   if (flags.stale_reads_ms > 0) (*cluster)->SetStaleReads(flags.stale_reads_ms);
 
   ddb::api::Handler handler(cluster->get(), flags.shared_db);
-  if (!flags.seed.empty()) {
-    const size_t underscore = flags.seed_namespace.rfind('_');
-    const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
-                                             flags.seed_namespace.substr(underscore + 1));
-    ddb::api::Seeder seeder(&handler, ns, [](const std::string& source, size_t items) {
-      std::fprintf(stderr, "ddb-local: seed %s: %zu items\n", source.c_str(), items);
-    });
-    ddb::api::SeedReport report;
-    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/seed-state", &report);
-    if (!seeded.ok()) {
-      (*cluster)->Stop();
-      return Fail("seed: " + seeded.message(), 3);
-    }
-    std::fprintf(stderr,
-                 "ddb-local: seeded %s: %zu tables created, %zu kept, %zu items from %zu files "
-                 "(%zu files unchanged since the last load)\n",
-                 flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
-                 report.tables_created, report.tables_kept, report.items, report.files_loaded,
-                 report.files_unchanged);
-  }
   ddb::ServerOptions so;
   so.host = flags.host;
   so.port = flags.port;
@@ -109,23 +89,52 @@ int main(int argc, char** argv) {
     (*cluster)->Stop();
     return Fail(bound.message(), 1);
   }
+  // The server runs on its own thread, from now on: while the seed loads it
+  // accepts connections and holds their requests (Hold), which a client that
+  // polls the port would otherwise keep trying (the CPU its tries take is
+  // the seed's). This thread then waits for a stop signal. If the server
+  // fails on its own, it raises SIGTERM so that we stop too.
+  server.Hold();
+  std::thread serving([&] {
+    server.Serve();
+    kill(getpid(), SIGTERM);
+  });
+  serving.detach();
+  if (!flags.seed.empty()) {
+    const size_t underscore = flags.seed_namespace.rfind('_');
+    const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
+                                             flags.seed_namespace.substr(underscore + 1));
+    ddb::api::Seeder seeder(&handler, ns, [](const std::string& source, size_t items) {
+      std::fprintf(stderr, "ddb-local: seed %s: %zu items\n", source.c_str(), items);
+    });
+    ddb::api::SeedReport report;
+    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/seed-state", &report);
+    if (!seeded.ok()) {
+      server.Drain();  // the requests held are refused (503)
+      (*cluster)->Stop();
+      Fail("seed: " + seeded.message(), 3);
+      std::fflush(stderr);
+      std::_Exit(3);  // the serving thread may still be leaving Serve()
+    }
+    std::fprintf(stderr,
+                 "ddb-local: seeded %s: %zu tables created, %zu kept, %zu items from %zu files "
+                 "(%zu files unchanged since the last load)\n",
+                 flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
+                 report.tables_created, report.tables_kept, report.items, report.files_loaded,
+                 report.files_unchanged);
+  }
+  server.Release();
   std::fprintf(stderr, "ddb-local %s (%s%s)\n", DDB_VERSION,
                flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
                flags.shared_db ? ", shared db" : "");
-  // The line tools wait for: printed once the port accepts connections.
+  // The line tools wait for: printed once requests are answered (with
+  // -seed, once the seed is in).
   std::printf("ddb-local listening on http://%s:%d\n", flags.host.c_str(), server.port());
   std::fflush(stdout);
   // The node files open while the server answers, one at a time, so that
   // they do not take both cores from the first requests.
   (*cluster)->OpenStorage(/*one_at_a_time=*/true);
 
-  // The server runs on its own thread; this one waits for a stop signal.
-  // If the server fails on its own, it raises SIGTERM so that we stop too.
-  std::thread serving([&] {
-    server.Serve();
-    kill(getpid(), SIGTERM);
-  });
-  serving.detach();
   // The periodic threads (archiving, scrub, the transaction sweep, the
   // healer, TTL deletes) start 100 ms after the listening line rather than
   // before the first answer: making them took 0.2 to 1 ms of the main

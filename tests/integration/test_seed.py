@@ -4,9 +4,11 @@ and line with exit code 3; progress for big files; the ready line on stdout;
 POST /admin/import with the same loader."""
 
 import gzip
+import http.client
 import json
 import os
 import re
+import time
 
 import ddb_support as ds
 
@@ -126,6 +128,38 @@ def test_progress_for_a_big_file(server_factory, tmp_path):
     assert progress == ["10000", "20000"]
     client = ds.make_client(server.endpoint, access_key="local")
     assert client.scan(TableName="Users", Select="COUNT")["Count"] == 20001
+
+
+def test_a_request_sent_while_the_seed_loads_is_answered_with_all_of_it(server_factory, tmp_path):
+    # The port accepts connections from before the seed loads. A request sent
+    # meanwhile waits, and is answered once the whole seed is in: neither
+    # refused (a client polling the port would keep trying, on the cores the
+    # seed needs) nor answered from part of it.
+    folder = seed_folder(tmp_path, users=20001)
+    server = server_factory.start(extra_args=["-seed", str(folder)], wait=False)
+    deadline = time.monotonic() + 30
+    while True:
+        conn = http.client.HTTPConnection(ds.HOST, server.port, timeout=120)
+        try:
+            conn.connect()
+            break
+        except OSError:
+            conn.close()
+            assert server.running(), server.stderr_text()
+            assert time.monotonic() < deadline, "the port never accepted a connection"
+            time.sleep(0.001)
+    try:
+        assert "seeded" not in server.stderr_text()  # connected before the seed was in
+        body = json.dumps({"TableName": "Users", "Select": "COUNT"}).encode()
+        conn.request("POST", "/", body=body, headers=ds.signed_headers(server.port, "Scan", body, access_key="local"))
+        resp = conn.getresponse()
+        assert resp.status == 200
+        assert json.loads(resp.read())["Count"] == 20001
+    finally:
+        conn.close()
+    assert "seeded" in server.stderr_text()
+    ds.poll_until(lambda: ready_line(server), lambda line: line.startswith("ddb-local listening on"),
+                  what="the ready line")
 
 
 def test_bad_input_names_file_and_line(tmp_path):
