@@ -290,9 +290,14 @@ struct ClusterOptions {
   bool in_memory = false;
   bool pause_index_propagation = false;  // start with it paused (tests)
   bool fsync = false;            // fsync every group commit (power-cut safety)
-  // Open every node file at once, while meta.sqlite opens, instead of
-  // waiting for OpenStorage() (-seed: seeding needs them all).
+  // Open the node files at once, while meta.sqlite opens, instead of
+  // waiting for OpenStorage() (-seed: seeding needs them). On a new data
+  // directory, the last AZ's nodes wait for OpenStorage() all the same: the
+  // other AZs hold a majority of every group made then (ClusterImpl::Init).
   bool open_storage_at_start = false;
+  // ... or until a request or message has waited this long in the inbox of
+  // one of them (should a group need it after all).
+  int late_az_open_ms = 20;
   // Leave the periodic threads (archiving and scrub, the transaction sweep,
   // autoadmin's healer) to StartPeriodicWork() instead of starting them in
   // Start(): the server starts them 100 ms after it listens, so that making
@@ -334,8 +339,9 @@ class Cluster {
   // Errors: IoError when the directory cannot be created or written.
   static Result<std::unique_ptr<Cluster>> Start(const ClusterOptions& options);
 
-  // Table metadata. CreateTable returns once every replica group exists and
-  // the table is ACTIVE. AlreadyExists / NotFound as the names say.
+  // Table metadata. CreateTable returns once a majority of each replica
+  // group exists (the other members' replicas are created after, in order)
+  // and the table is ACTIVE. AlreadyExists / NotFound as the names say.
   virtual Result<TableMeta> CreateTable(const std::string& name, const std::string& schema) = 0;
   virtual Result<TableMeta> GetTable(const std::string& name) = 0;
   // Tables whose names start with `prefix`, in name order.
@@ -480,7 +486,7 @@ class Cluster {
   // them). A request that needs a node waits until its file is open.
   // `one_at_a_time`: the nodes open their files one after another (each
   // asks the next once it is done), leaving the other core to the requests;
-  // otherwise all at once (-seed needs them all before it can go on).
+  // otherwise all at once.
   virtual void OpenStorage(bool one_at_a_time = false) = 0;
 
   // Starts the periodic threads that ClusterOptions::defer_periodic_work

@@ -31,14 +31,13 @@ class NodeReplies {
   // The reply function of slot `i`; call it once.
   ReplyFn Slot(size_t i) {
     return [state = state_, i](NodeReply r) {
-      bool last;
       {
         std::lock_guard<std::mutex> lock(state->mu);
         if (!r.status.ok() && state->status.ok()) state->status = r.status;
         state->replies[i] = std::move(r);
-        last = --state->left == 0;
+        --state->left;
       }
-      if (last) state->cv.notify_all();
+      state->cv.notify_all();  // every reply: WaitUntil's condition may hold now
     };
   }
 
@@ -46,6 +45,15 @@ class NodeReplies {
   bool WaitAll(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(state_->mu);
     return state_->cv.wait_for(lock, timeout, [&] { return state_->left == 0; });
+  }
+
+  // Waits until every reply came or `enough(replies)` holds (called with the
+  // replies so far, under the lock), for at most `timeout`; true unless it
+  // timed out.
+  template <typename Enough>
+  bool WaitUntil(std::chrono::milliseconds timeout, Enough enough) {
+    std::unique_lock<std::mutex> lock(state_->mu);
+    return state_->cv.wait_for(lock, timeout, [&] { return state_->left == 0 || enough(state_->replies); });
   }
 
   // WaitAll, then the first error among the replies (Unavailable when some

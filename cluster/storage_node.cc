@@ -50,20 +50,23 @@ Status StorageNode::Open() {
   return Status::Ok();
 }
 
-void StorageNode::Start(bool open_file) {
+void StorageNode::Start(bool open_file, std::chrono::milliseconds post_grace) {
   std::lock_guard<std::mutex> lock(mu_);
   off_ = false;
   // A new incarnation at every start, so peers see a restart even when it
   // came sooner than their failure detection.
   incarnation_ = static_cast<uint64_t>(Clock::now().time_since_epoch().count()) | 1;
   for (paxos::NodeId id : options_.peer_ids) peer_nodes_[id] = PeerNode{node_tick_, 0, true};
-  thread_ = std::thread([this, open_file] {
+  thread_ = std::thread([this, open_file, post_grace] {
     // Named for top -H and perf (at most 15 characters).
     pthread_setname_np(pthread_self(), options_.name.substr(0, 15).c_str());
     if (open_file) {
       {
         std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return open_file_now_ || !inbox_.empty() || off_; });
+        auto asked = [&] { return open_file_now_ || off_; };
+        cv_.wait(lock, [&] { return asked() || !inbox_.empty(); });
+        // Something posted: at once, or once it has waited post_grace.
+        if (!asked() && post_grace.count() > 0) (void)cv_.wait_for(lock, post_grace, asked);
       }
       Status s = Open();
       if (!s.ok()) {

@@ -148,8 +148,10 @@ class StorageNode {
   // (Open()) once OpenFile() is called or something is posted to it (or it
   // is powered off), and requests and messages wait in the inbox meanwhile;
   // a node that cannot open its file stops the process (exit code 1) with a
-  // line on stderr that names it.
-  void Start(bool open_file = false);
+  // line on stderr that names it. With `post_grace` above zero, something
+  // posted opens the file only once it has waited that long (a node whose
+  // file is not needed yet: ClusterImpl::Init, -seed's last AZ).
+  void Start(bool open_file = false, std::chrono::milliseconds post_grace = std::chrono::milliseconds(0));
   // False when the file is open already (nothing to do).
   bool OpenFile();
   // Finishes queued work, fails what cannot finish, and joins the thread.

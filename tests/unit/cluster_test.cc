@@ -191,6 +191,60 @@ TEST_CASE("cluster: a node that misses the description's deadline blanks only it
   REQUIRE(c->SetDiskDelay(slow, 0).ok());
 }
 
+// -seed's start (open_storage_at_start) on a new directory: a table is made
+// and written without the last AZ's node files, which open when asked
+// (OpenStorage) and then hold every replica and write, in order; or by
+// themselves, once something has waited late_az_open_ms in their inboxes.
+TEST_CASE("cluster: a seeded start writes without the last AZ's files, which catch up once open", "[cluster]") {
+  std::string dir = (std::filesystem::temp_directory_path() / "ddb-cluster-test-XXXXXX").string();
+  REQUIRE(mkdtemp(dir.data()) != nullptr);
+  auto file = [&](const std::string& node) { return std::filesystem::exists(dir + "/" + node + ".sqlite"); };
+  ClusterOptions o;
+  o.data_dir = dir;
+  o.open_storage_at_start = true;
+  SECTION("opened when asked") {
+    o.late_az_open_ms = 600000;  // not within the test
+    o.request_timeout_ms = 60000;
+    auto c = Started(o);
+    // CreateTable does not wait for the replicas it cannot have yet (before,
+    // it waited for every member, here until the request timeout).
+    const auto asked = std::chrono::steady_clock::now();
+    auto t = c->CreateTable("ns/seeded", "s");
+    REQUIRE(t.ok());
+    CHECK(std::chrono::steady_clock::now() - asked < std::chrono::seconds(30));
+    for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v" + std::to_string(i), 2).ok());
+    for (const char* node : {"az-a-node-1", "az-a-node-2", "az-b-node-1", "az-b-node-2"}) CHECK(file(node));
+    CHECK_FALSE(file("az-c-node-1"));
+    CHECK_FALSE(file("az-c-node-2"));
+    c->OpenStorage();
+    // The scrub compares every replica with the archive's records.
+    auto report = c->ScrubNow("ns/seeded");
+    REQUIRE(report.ok());
+    REQUIRE(report->partitions.size() == 2);
+    for (const PartitionScrub& p : report->partitions) {
+      CHECK(p.result == "ok");
+      REQUIRE(p.replicas.size() == 3);
+      for (const ReplicaScrub& r : p.replicas) CHECK(r.state == "ok");
+    }
+    c->Stop();
+  }
+  SECTION("opened by themselves once a message waited") {
+    o.late_az_open_ms = 30;
+    auto c = Started(o);
+    auto t = c->CreateTable("ns/seeded", "s");
+    REQUIRE(t.ok());
+    REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!(file("az-c-node-1") && file("az-c-node-2")) && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    CHECK(file("az-c-node-1"));
+    CHECK(file("az-c-node-2"));
+    c->Stop();
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST_CASE("cluster: everything survives a restart", "[cluster]") {
   std::string dir = (std::filesystem::temp_directory_path() / "ddb-cluster-test-XXXXXX").string();
   REQUIRE(mkdtemp(dir.data()) != nullptr);
