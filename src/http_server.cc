@@ -194,10 +194,11 @@ struct HttpServer::Impl {
   std::condition_variable answers_cv;
   int answers_owed = 0;  // guarded by answers_mu
   // While held (Hold() to Release(), or Drain()), a request read waits
-  // before it is routed.
+  // before it is routed. `held` is written under hold_mu and read without
+  // it first, so that a request after Release() takes no lock here.
   std::mutex hold_mu;
   std::condition_variable hold_cv;
-  bool held = false;  // guarded by hold_mu
+  std::atomic<bool> held{false};
   // Every open connection, so that the destructor can wake its worker.
   std::mutex open_mu;
   std::set<int> open_fds;  // guarded by open_mu
@@ -415,9 +416,9 @@ struct HttpServer::Impl {
       }
       WireResponse res;
       bool owed = false;
-      {
+      if (held.load(std::memory_order_acquire)) {
         std::unique_lock<std::mutex> lock(hold_mu);
-        hold_cv.wait(lock, [&] { return !held; });
+        hold_cv.wait(lock, [&] { return !held.load(std::memory_order_relaxed); });
       }
       try {
         Route(req, res, &owed);
