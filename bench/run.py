@@ -68,6 +68,7 @@ NOTES = {
     "ddb-local": "  (a fresh -dbPath each time)",
     "ddb-local restart": "  (again on a -dbPath holding a table)",
     "ddb-local seed": "  (fresh -dbPath, -seed examples/testing/seed: 2 tables, 5 items)",
+    "ddb-local seed in memory": "  (-inMemory, the same seed: docs/testing.md's command)",
     "bare": "  (reference: a trivial cpp-httplib server)",
 }
 SEED_DIR = os.path.join(ROOT, "examples", "testing", "seed")  # -seed for the "seed" start-up
@@ -378,17 +379,21 @@ def measure_startup(server, runs, variant="fresh"):
     variant (ddb-local only): "fresh" gives each start a new -dbPath; "restart"
     starts again and again on one -dbPath that already holds a table (created by
     a first, unmeasured start); "seed" is a fresh -dbPath with -seed of the small
-    example seed (two tables, five items)."""
+    example seed (two tables, five items); "seed in memory" the same seed with
+    -inMemory instead of a -dbPath, as docs/testing.md starts it for tests."""
     cfg = server.cfg
     samples, attempts, items = [], [], []
-    seed = ["-seed", SEED_DIR] if variant == "seed" else []
+    seed = ["-seed", SEED_DIR] if variant.startswith("seed") else []
     # On a restart the table exists: also time the first consistent GetItem
     # (its node file open, its partition's leader elected with a lease).
     item_table = TABLE if variant == "restart" else None
     for i in range(runs + (1 if variant == "restart" else 0)):
-        tag = "startup-%s-%d" % (variant, 0 if variant == "restart" else i)
+        tag = "startup-%s-%d" % (variant.replace(" ", "-"), 0 if variant == "restart" else i)
         port = free_port()
         argv = server.argv(port, tag)
+        if variant == "seed in memory":
+            at = argv.index("-dbPath")
+            argv[at:at + 2] = ["-inMemory"]
         log_path = os.path.join(server.workdir, "%s-%s.log" % (server.name, tag))
         if variant == "restart" and i == 0:
             p = spawn(argv, log_path)  # the first start creates the files and a table
@@ -701,7 +706,7 @@ def main():
         # ddb-local's restarts on an existing -dbPath and its starts with -seed.
         # The bare server shows the floor of this machine and of the probe.
         for s in servers:
-            variants = ["fresh", "restart", "seed"] if s.name == "ddb-local" else ["fresh"]
+            variants = ["fresh", "restart", "seed", "seed in memory"] if s.name == "ddb-local" else ["fresh"]
             for v in variants:
                 name = s.name if v == "fresh" else "%s %s" % (s.name, v)
                 log("bench: start-up of %s, %d runs" % (name, cfg.startup_runs))
@@ -785,18 +790,18 @@ def main():
               % (len(noisy), len(report["runs"]), max(r["other_cpu_s"] for r in noisy), budget))
     print("\nStart-up (spawn to the first successful ListTables, timed by build/startup_probe)"
           " and footprint:")
-    for name in ("ddb-local", "ddb-local restart", "ddb-local seed", "dynalite", "bare"):
+    for name in ("ddb-local", "ddb-local restart", "ddb-local seed", "ddb-local seed in memory", "dynalite", "bare"):
         st = report["startup"].get(name)
         idle = report["idle_rss_kb"].get(name)
         if st or idle:
-            print("  %-17s start %s ms median of %d (min %s, max %s; one probe request %s ms);"
+            print("  %-24s start %s ms median of %d (min %s, max %s; one probe request %s ms);"
                   "%s%s" % (
                 name, st["median_ms"] if st else "-", st["runs"] if st else 0,
                 st["min_ms"] if st else "-", st["max_ms"] if st else "-", st["attempt_ms"] if st else "-",
                 " idle RSS %.1f MB" % (idle / 1024.0) if idle else "",
                 NOTES.get(name, "")))
             if st and "item_median_ms" in st:
-                print("  %-17s first consistent GetItem answered %s ms after the spawn (median)"
+                print("  %-24s first consistent GetItem answered %s ms after the spawn (median)"
                       % ("", st["item_median_ms"]))
     if "ddb_local_binary_bytes" in report:
         print("  ddb-local binary: %.2f MB (%d bytes)" % (report["ddb_local_binary_bytes"] / 1048576.0,
