@@ -339,9 +339,10 @@ class Cluster {
   // Errors: IoError when the directory cannot be created or written.
   static Result<std::unique_ptr<Cluster>> Start(const ClusterOptions& options);
 
-  // Table metadata. CreateTable returns once a majority of each replica
-  // group exists (the other members' replicas are created after, in order)
-  // and the table is ACTIVE. AlreadyExists / NotFound as the names say.
+  // Table metadata. CreateTable returns once every replica exists, but for
+  // members whose node file is not open yet (at the start of the process:
+  // a majority of each group is enough then, the others are created after,
+  // in order), and the table is ACTIVE. AlreadyExists / NotFound as the names say.
   virtual Result<TableMeta> CreateTable(const std::string& name, const std::string& schema) = 0;
   virtual Result<TableMeta> GetTable(const std::string& name) = 0;
   // Tables whose names start with `prefix`, in name order.

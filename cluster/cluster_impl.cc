@@ -136,11 +136,12 @@ class ClusterImpl final : public Cluster {
   std::shared_ptr<const TableRoute> Route(const TableMeta& table);
   std::vector<paxos::NodeId> Place(uint64_t group) const;
   // Creates every member's replica, promised to round 1 of the first member
-  // that is powered on (its owner). Returns once each partition's owner and
-  // a majority answered (the rest are created after, in order, or are lost
-  // members the healer replaces: nodes off or too slow); Ok when each
-  // partition has a majority of replicas. `*leaders`, when given, gets each
-  // group's first member created.
+  // that is powered on (its owner). Returns once every member answered, or
+  // (members whose node file is not open yet) each partition's owner and a
+  // majority did, or at the timeout; Ok when each partition has a majority
+  // of replicas (the others are created after, in order, or are lost members
+  // the healer replaces: nodes off or too slow). `*leaders`, when given,
+  // gets each group's first member created.
   Status CreateReplicas(const TableRoute& route, std::map<uint64_t, paxos::NodeId>* leaders = nullptr);
   // Autoadmin's healer: one partition's members in meta.sqlite and MemDS.
   Status SetPartitionMembers(const std::string& table, uint64_t table_id, uint64_t group,
@@ -464,20 +465,23 @@ Status ClusterImpl::CreateReplicas(const TableRoute& route, std::map<uint64_t, p
       node_by_id_[n]->CreateReplica(row, barrier.Slot(slot++));
     }
   }
-  // Until each partition has its owner's reply and a majority of replicas
-  // (or every reply came): a member still to answer holds its replica's
-  // creation in its inbox, before anything posted to it later, so it is
-  // there for whatever reaches it next (-seed's last AZ, ClusterImpl::Init).
+  // Until every member answered, but for members whose node has not opened
+  // its file yet (the start of the process; -seed's last AZ waits for the
+  // server to answer, ClusterImpl::Init): those are not waited for once
+  // the partition has its owner's reply and a majority of replicas. Such a
+  // member holds its replica's creation in its inbox, before anything
+  // posted to it later, so the replica is there for whatever reaches it.
   (void)barrier.WaitUntil(std::chrono::milliseconds(options_.request_timeout_ms),
                           [&](const std::vector<std::optional<NodeReply>>& replies) {
                             size_t at = 0;
                             for (size_t i = 0; i < route.partitions.size(); ++i) {
-                              const size_t members = route.partitions[i].members.size();
+                              const PartitionRoute& p = route.partitions[i];
                               size_t ok = 0;
-                              for (size_t k = 0; k < members; ++k, ++at) {
+                              for (size_t k = 0; k < p.members.size(); ++k, ++at) {
+                                if (!replies[at] && node_by_id_.at(p.members[k])->file_open()) return false;
                                 if (replies[at] && replies[at]->status.ok()) ++ok;
                               }
-                              if (!replies[owner_slots[i]] || ok * 2 <= members) return false;
+                              if (!replies[owner_slots[i]] || ok * 2 <= p.members.size()) return false;
                             }
                             return true;
                           });

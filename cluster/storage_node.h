@@ -169,6 +169,8 @@ class StorageNode {
   // while the node is powered off.
   SqliteDb* db() { return store_->db(); }
   bool powered_on() const;
+  // Its file is open (after Start(true), once OpenFile() or a post opened it).
+  bool file_open() const { return file_open_.load(std::memory_order_acquire); }
   // Still when every group of the node is asleep: non-zero then, and the
   // same value for as long as none wakes, is added or dropped (the node's
   // own heartbeats, Describe and AppliedLsns change nothing); 0 while a group
