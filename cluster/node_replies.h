@@ -31,13 +31,16 @@ class NodeReplies {
   // The reply function of slot `i`; call it once.
   ReplyFn Slot(size_t i) {
     return [state = state_, i](NodeReply r) {
+      bool wake;
       {
         std::lock_guard<std::mutex> lock(state->mu);
         if (!r.status.ok() && state->status.ok()) state->status = r.status;
         state->replies[i] = std::move(r);
-        --state->left;
+        // The last reply; any reply when WaitUntil waits (its condition may
+        // hold now). WaitAll's waiter (a batch write's) is woken once.
+        wake = --state->left == 0 || state->each;
       }
-      state->cv.notify_all();  // every reply: WaitUntil's condition may hold now
+      if (wake) state->cv.notify_all();
     };
   }
 
@@ -53,6 +56,7 @@ class NodeReplies {
   template <typename Enough>
   bool WaitUntil(std::chrono::milliseconds timeout, Enough enough) {
     std::unique_lock<std::mutex> lock(state_->mu);
+    state_->each = true;
     return state_->cv.wait_for(lock, timeout, [&] { return state_->left == 0 || enough(state_->replies); });
   }
 
@@ -78,6 +82,7 @@ class NodeReplies {
     std::mutex mu;
     std::condition_variable cv;
     size_t left = 0;
+    bool each = false;  // WaitUntil waits: wake it at every reply
     Status status;
     std::vector<std::optional<NodeReply>> replies;
   };
