@@ -57,6 +57,9 @@ ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
     return Error::Validation("1 validation error detected: Value null at 'resourceArn' failed to satisfy "
                              "constraint: Member must not be null");
   }
+  if (arn.rfind("arn:", 0) != 0) {
+    return Error::Validation("One or more parameter values were invalid: ARNs must start with 'arn:': " + arn);
+  }
   const std::optional<std::string> name = TableOfArn(arn);
   if (!name) return Error::Validation("Invalid TableArn: Invalid ResourceArn provided as input " + arn);
   // An index's ARN (IndexArn in DescribeTable): its tags are the table's.

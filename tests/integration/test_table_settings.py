@@ -72,6 +72,23 @@ def test_tags_of_an_index_arn_are_refused(module_server):
     c.delete_table(TableName="tag_ix")
 
 
+def test_tags_of_a_resource_arn_without_the_arn_prefix_are_refused(module_server):
+    # DynamoDB checks the prefix first (Alternator's test_tag_resource_incorrect
+    # quotes AWS: "ARNs must start with 'arn:'"); an ARN that has it but names
+    # no DynamoDB table gets the TableArn message.
+    c = ds.make_client(module_server.endpoint)
+    for bad in ("I_do_not_exist", " ", "table/tag_none"):
+        msg = "One or more parameter values were invalid: ARNs must start with 'arn:': " + bad
+        ds.assert_error(c.list_tags_of_resource, "ValidationException", msg, ResourceArn=bad)
+        ds.assert_error(c.tag_resource, "ValidationException", msg, ResourceArn=bad,
+                        Tags=[{"Key": "a", "Value": "1"}])
+        ds.assert_error(c.untag_resource, "ValidationException", msg, ResourceArn=bad, TagKeys=["a"])
+    bad = "arn:not/a/good/format"
+    ds.assert_error(c.tag_resource, "ValidationException",
+                    "Invalid TableArn: Invalid ResourceArn provided as input " + bad, ResourceArn=bad,
+                    Tags=[{"Key": "a", "Value": "1"}])
+
+
 def test_time_to_live(module_server):
     c = ds.make_client(module_server.endpoint)
     ds.create_table(c, "ttl_t")
