@@ -272,7 +272,13 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
   if (image.size() < 100) return Status::InvalidArgument("sqlite image: no database header");
   // A journal left by an earlier file of this name would be played back
   // into the new one (a hot rollback journal) or its frames read (a WAL).
-  for (const char* suffix : {"-journal", "-wal"}) (void)::unlink((path + suffix).c_str());
+  // Looked for first: a lookup shares the directory, an unlink (even of a
+  // name that is not there) locks it, and node threads create their files
+  // in it at the same time.
+  for (const char* suffix : {"-journal", "-wal"}) {
+    const std::string left = path + suffix;
+    if (::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
+  }
   const std::string temp = path + ".new";
   const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(errno));
