@@ -275,7 +275,13 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
   f->map = nullptr;
   f->map_bytes = 0;
   f->written = 0;
-  const int rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
+  int rc = SQLITE_OK;
+  if ((flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL)) != 0) {
+    std::lock_guard<std::mutex> lock(NewFileMutex());  // it may create the file
+    rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
+  } else {
+    rc = g_base->xOpen(g_base, name, f->real, flags, out_flags);
+  }
   if (rc != SQLITE_OK) return rc;
   f->base.pMethods = &kMethods;
   if ((flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL)) != 0 && name != nullptr) {
@@ -296,6 +302,11 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
 }
 
 }  // namespace
+
+std::mutex& NewFileMutex() {
+  static std::mutex mu;
+  return mu;
+}
 
 unsigned long long JournalBytesMapped() { return g_mapped_bytes.load(std::memory_order_relaxed); }
 

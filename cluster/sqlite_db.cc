@@ -270,18 +270,25 @@ Status SqliteDb::LoadImage(std::string_view image) {
 
 Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync) {
   if (image.size() < 100) return Status::InvalidArgument("sqlite image: no database header");
-  // A journal left by an earlier file of this name would be played back
-  // into the new one (a hot rollback journal) or its frames read (a WAL).
-  // Looked for first: a lookup shares the directory, an unlink (even of a
-  // name that is not there) locks it, and node threads create their files
-  // in it at the same time.
-  for (const char* suffix : {"-journal", "-wal"}) {
-    const std::string left = path + suffix;
-    if (::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
-  }
   const std::string temp = path + ".new";
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(errno));
+  int fd = -1;
+  int error = 0;  // errno, taken before the mutex is let go
+  {
+    // What changes the folder, one file at a time (journal_write_buffer.h);
+    // the writes and syncs are not held up.
+    std::lock_guard<std::mutex> lock(NewFileMutex());
+    // A journal left by an earlier file of this name would be played back
+    // into the new one (a hot rollback journal) or its frames read (a WAL).
+    // Looked for first: a lookup shares the folder, an unlink (even of a
+    // name that is not there) locks it.
+    for (const char* suffix : {"-journal", "-wal"}) {
+      const std::string left = path + suffix;
+      if (::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
+    }
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0) error = errno;
+  }
+  if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(error));
   // The images are rollback-journal files; with -fsync the file is a
   // WAL-mode one from its first byte (header bytes 18 and 19, the file
   // format's write and read versions), which SqliteDb::Open then finds as
@@ -307,9 +314,11 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
     return Status::IoError("cannot sync " + temp + ": " + why);
   }
   ::close(fd);
-  if (std::rename(temp.c_str(), path.c_str()) != 0) {
-    return Status::IoError("cannot rename " + temp + ": " + std::strerror(errno));
+  {
+    std::lock_guard<std::mutex> lock(NewFileMutex());
+    if (std::rename(temp.c_str(), path.c_str()) != 0) error = errno;
   }
+  if (error != 0) return Status::IoError("cannot rename " + temp + ": " + std::strerror(error));
   if (!fsync) return Status::Ok();
   // The rename is an entry in the directory: with -fsync it is synced too,
   // or a power cut could leave the file without its name.
