@@ -73,9 +73,10 @@ def test_tags_of_an_index_arn_are_refused(module_server):
 
 
 def test_tags_of_a_resource_arn_without_the_arn_prefix_are_refused(module_server):
-    # DynamoDB checks the prefix first (Alternator's test_tag_resource_incorrect
-    # quotes AWS: "ARNs must start with 'arn:'"); an ARN that has it but names
-    # no DynamoDB table gets the TableArn message.
+    # DynamoDB checks the prefix first: Alternator's test_tag_resource_incorrect,
+    # run against AWS, expects "ARNs must start with 'arn:'"; the whole message
+    # is as ExtendDB words it after checking it against DynamoDB. An ARN that
+    # has the prefix but names no DynamoDB table gets the TableArn message.
     c = ds.make_client(module_server.endpoint)
     for bad in ("I_do_not_exist", " ", "table/tag_none"):
         msg = "One or more parameter values were invalid: ARNs must start with 'arn:': " + bad
