@@ -222,19 +222,39 @@ ApiResult<std::string> TagResource(Context& ctx, const JsonValue& req) {
 }
 
 ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& req) {
-  auto t = ByArn(ctx, req);
-  if (!t.ok()) return t.error();
   const JsonValue* keys = nullptr;
   auto got = GetArray(req, "TagKeys", &keys);
   if (!got.ok()) return got.error();
+  // Each key is 1 to 128 characters (TagKeyString), checked with the
+  // request's shape, before the ARN or the table.
+  std::vector<std::string> names;
+  if (keys != nullptr) {
+    bool bad = false;
+    std::string listed;  // the list as DynamoDB prints it in a constraint violation
+    for (const JsonValue& k : keys->GetArray()) {
+      if (!k.IsString()) return Error::Serialization(JsonKind(k) + " cannot be converted to String");
+      names.emplace_back(k.GetString(), k.GetStringLength());
+      size_t chars = 0;
+      (void)TagText(names.back(), &chars);
+      bad = bad || chars < 1 || chars > 128;
+      listed += (names.size() > 1 ? ", " : "") + names.back();
+    }
+    if (bad) {
+      Constraints c;
+      c.Fail(Quote("[" + listed + "]"), "tagKeys",
+             "Member must satisfy constraint: [Member must have length less than or equal to 128, "
+             "Member must have length greater than or equal to 1]");
+      return c.ToError();
+    }
+  }
+  auto t = ByArn(ctx, req);
+  if (!t.ok()) return t.error();
   if (keys == nullptr) {
     return Error::Validation("1 validation error detected: Value null at 'tagKeys' failed to satisfy constraint: "
                              "Member must not be null");
   }
   TableSchema s = *t->schema;
-  for (const JsonValue& k : keys->GetArray()) {
-    if (!k.IsString()) return Error::Serialization(JsonKind(k) + " cannot be converted to String");
-    std::string key(k.GetString(), k.GetStringLength());
+  for (const std::string& key : names) {
     s.tags.erase(std::remove_if(s.tags.begin(), s.tags.end(), [&](const auto& kv) { return kv.first == key; }),
                  s.tags.end());
   }

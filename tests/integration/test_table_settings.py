@@ -159,6 +159,31 @@ def test_tags_at_creation_and_their_limits(module_server):
     c.delete_table(TableName="tag_c")
 
 
+def test_untag_keys_are_1_to_128_characters(module_server):
+    # TagKeys members are TagKeyString (1 to 128 characters, as a Unicode
+    # character count): checked with the request's shape, before the ARN.
+    c = ds.make_client(module_server.endpoint)
+    raw = ds.make_client(module_server.endpoint, validate=False)
+    ds.create_table(c, "untag_k", range_key=None)
+    arn = c.describe_table(TableName="untag_k")["Table"]["TableArn"]
+    c.tag_resource(ResourceArn=arn, Tags=[{"Key": "א" * 128, "Value": "v"}, {"Key": "a", "Value": "1"}])
+    constraint = ("failed to satisfy constraint: Member must satisfy constraint: [Member must have length less "
+                  "than or equal to 128, Member must have length greater than or equal to 1]")
+    long_key = "x" * 129
+    for target in (arn, arn.rsplit("/", 1)[0] + "/nope_t", "not-an-arn"):
+        ds.assert_error(raw.untag_resource, "ValidationException",
+                        "1 validation error detected: Value '[a, %s]' at 'tagKeys' %s" % (long_key, constraint),
+                        ResourceArn=target, TagKeys=["a", long_key])
+    ds.assert_error(raw.untag_resource, "ValidationException",
+                    "1 validation error detected: Value '[]' at 'tagKeys' %s" % constraint,
+                    ResourceArn=arn, TagKeys=[""])
+    # Nothing was removed by the refused calls; a 128-character key is fine.
+    assert len(c.list_tags_of_resource(ResourceArn=arn)["Tags"]) == 2
+    c.untag_resource(ResourceArn=arn, TagKeys=["א" * 128])
+    assert c.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "a", "Value": "1"}]
+    c.delete_table(TableName="untag_k")
+
+
 def test_cors_headers_only_with_an_origin(module_server):
     port = module_server.port
     plain = ds.raw_request(port, "OPTIONS", "/")
