@@ -57,6 +57,15 @@ ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
     return Error::Validation("1 validation error detected: Value null at 'resourceArn' failed to satisfy "
                              "constraint: Member must not be null");
   }
+  size_t chars = 0;  // ResourceArnString: 1 to 1283 characters
+  for (unsigned char ch : arn) chars += (ch & 0xC0) != 0x80;
+  if (chars < 1 || chars > 1283) {
+    Constraints c;
+    c.Fail(Quote(arn), "resourceArn",
+           chars < 1 ? "Member must have length greater than or equal to 1"
+                     : "Member must have length less than or equal to 1283");
+    return c.ToError();
+  }
   if (arn.rfind("arn:", 0) != 0) {
     return Error::Validation("One or more parameter values were invalid: ARNs must start with 'arn:': " + arn);
   }

@@ -84,6 +84,14 @@ def test_tags_of_a_resource_arn_without_the_arn_prefix_are_refused(module_server
         ds.assert_error(c.tag_resource, "ValidationException", msg, ResourceArn=bad,
                         Tags=[{"Key": "a", "Value": "1"}])
         ds.assert_error(c.untag_resource, "ValidationException", msg, ResourceArn=bad, TagKeys=["a"])
+    raw = ds.make_client(module_server.endpoint, validate=False)
+    for bad, constraint in (("", "greater than or equal to 1"), ("arn:" + "x" * 1280, "less than or equal to 1283")):
+        ds.assert_error(raw.list_tags_of_resource, "ValidationException",
+                        "1 validation error detected: Value '%s' at 'resourceArn' failed to satisfy constraint: "
+                        "Member must have length %s" % (bad, constraint), ResourceArn=bad)
+    longest = "arn:" + "x" * 1279  # 1283 characters: past the length check
+    ds.assert_error(raw.list_tags_of_resource, "ValidationException",
+                    "Invalid TableArn: Invalid ResourceArn provided as input " + longest, ResourceArn=longest)
     bad = "arn:not/a/good/format"
     ds.assert_error(c.tag_resource, "ValidationException",
                     "Invalid TableArn: Invalid ResourceArn provided as input " + bad, ResourceArn=bad,
