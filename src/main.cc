@@ -94,7 +94,7 @@ int main(int argc, char** argv) {
   // polls the port would otherwise keep trying (the CPU its tries take is
   // the seed's). This thread then waits for a stop signal. If the server
   // fails on its own, it raises SIGTERM so that we stop too.
-  server.Hold();
+  if (!flags.seed.empty()) server.Hold();
   std::thread serving([&] {
     server.Serve();
     kill(getpid(), SIGTERM);
@@ -122,8 +122,8 @@ int main(int argc, char** argv) {
                  flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
                  report.tables_created, report.tables_kept, report.items, report.files_loaded,
                  report.files_unchanged);
+    server.Release();
   }
-  server.Release();
   std::fprintf(stderr, "ddb-local %s (%s%s)\n", DDB_VERSION,
                flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
                flags.shared_db ? ", shared db" : "");
