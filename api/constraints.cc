@@ -17,6 +17,14 @@ void Constraints::NotNull(bool present, const std::string& path) {
   if (!present) Fail("null", path, "Member must not be null");
 }
 
+void Constraints::MemberLengths(const std::vector<std::string>& list, const std::string& path, size_t max) {
+  std::string listed;
+  for (size_t i = 0; i < list.size(); ++i) listed += (i > 0 ? ", " : "") + list[i];
+  Fail(Quote("[" + listed + "]"), path,
+       "Member must satisfy constraint: [Member must have length less than or equal to " + std::to_string(max) +
+           ", Member must have length greater than or equal to 1]");
+}
+
 void Constraints::TableName(const std::string* name, const std::string& path) {
   if (name == nullptr) return NotNull(false, path);
   const std::string quoted = Quote(*name);

@@ -57,20 +57,14 @@ ApiResult<bool> ReadProjection(const JsonValue& p, const std::string& prefix, In
   r->has_non_key = nk != nullptr;
   if (nk == nullptr) return true;
   bool bad_name = false;
-  std::string listed;  // the list as DynamoDB prints it in a constraint violation
   for (rapidjson::SizeType i = 0; i < nk->Size(); ++i) {
     const JsonValue& a = (*nk)[i];
     if (!a.IsString()) return Error::Serialization(JsonKind(a) + " cannot be converted to String");
     r->def.non_key_attributes.emplace_back(a.GetString(), a.GetStringLength());
     const std::string& name = r->def.non_key_attributes.back();
     bad_name = bad_name || name.empty() || name.size() > 255;
-    listed += (i > 0 ? ", " : "") + name;
   }
-  if (bad_name) {
-    c->Fail(Quote("[" + listed + "]"), prefix + "projection.nonKeyAttributes",
-            "Member must satisfy constraint: [Member must have length less than or equal to 255, "
-            "Member must have length greater than or equal to 1]");
-  }
+  if (bad_name) c->MemberLengths(r->def.non_key_attributes, prefix + "projection.nonKeyAttributes", 255);
   if (nk->Size() > 20) {
     c->Fail("'[...]'", prefix + "projection.nonKeyAttributes", "Member must have length less than or equal to 20");
   }

@@ -75,6 +75,9 @@ class Constraints {
   // `value` is rendered as DynamoDB renders it: quoted text (Quote), or null.
   void Fail(const std::string& rendered_value, const std::string& path, const std::string& constraint);
   void NotNull(bool present, const std::string& path);
+  // A list of strings with a member outside 1 to `max` long (as the caller
+  // counts): the whole list as DynamoDB prints it, and both bounds.
+  void MemberLengths(const std::vector<std::string>& list, const std::string& path, size_t max);
   // A table name's length and pattern.
   void TableName(const std::string* name, const std::string& path = "tableName");
   bool ok() const { return errors_.empty(); }

@@ -49,6 +49,13 @@ std::optional<std::string> TableOfArn(const std::string& arn) {
   return arn.substr(at + marker.size());
 }
 
+// Characters of UTF-8 text (code points), as DynamoDB counts a string's length.
+size_t Utf8Chars(const std::string& s) {
+  size_t n = 0;
+  for (unsigned char c : s) n += (c & 0xC0) != 0x80;
+  return n;
+}
+
 ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
   std::string arn;
   auto got = GetString(req, "ResourceArn", &arn);
@@ -57,8 +64,7 @@ ApiResult<ResolvedTable> ByArn(Context& ctx, const JsonValue& req) {
     return Error::Validation("1 validation error detected: Value null at 'resourceArn' failed to satisfy "
                              "constraint: Member must not be null");
   }
-  size_t chars = 0;  // ResourceArnString: 1 to 1283 characters
-  for (unsigned char ch : arn) chars += (ch & 0xC0) != 0x80;
+  const size_t chars = Utf8Chars(arn);  // ResourceArnString: 1 to 1283 characters
   if (chars < 1 || chars > 1283) {
     Constraints c;
     c.Fail(Quote(arn), "resourceArn",
@@ -239,20 +245,15 @@ ApiResult<std::string> UntagResource(Context& ctx, const JsonValue& req) {
   std::vector<std::string> names;
   if (keys != nullptr) {
     bool bad = false;
-    std::string listed;  // the list as DynamoDB prints it in a constraint violation
     for (const JsonValue& k : keys->GetArray()) {
       if (!k.IsString()) return Error::Serialization(JsonKind(k) + " cannot be converted to String");
       names.emplace_back(k.GetString(), k.GetStringLength());
-      size_t chars = 0;
-      (void)TagText(names.back(), &chars);
+      const size_t chars = Utf8Chars(names.back());
       bad = bad || chars < 1 || chars > 128;
-      listed += (names.size() > 1 ? ", " : "") + names.back();
     }
     if (bad) {
       Constraints c;
-      c.Fail(Quote("[" + listed + "]"), "tagKeys",
-             "Member must satisfy constraint: [Member must have length less than or equal to 128, "
-             "Member must have length greater than or equal to 1]");
+      c.MemberLengths(names, "tagKeys", 128);
       return c.ToError();
     }
   }
