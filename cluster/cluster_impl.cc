@@ -7,9 +7,15 @@
 // of each AZ (or the next one that is powered on), AZ a's first, and AZ a's
 // replica is asked to lead first. A table cannot be created while a whole AZ
 // is down. Later, autoadmin (autoadmin.h) moves members when it heals a group.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -116,6 +122,7 @@ class ClusterImpl final : public Cluster {
     open_in_turn_ = true;
     OpenNextNode();
   }
+  Status JournalFiles() override;
 
  private:
   // The next node in turn whose file is not open asks to open it; its
@@ -149,6 +156,10 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
+  // ClusterOptions::memory_journal at Init: removes what a load that did not
+  // finish left, then on a new directory writes the marker and sets
+  // memory_journal_.
+  Status BeginLoad();
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
   Status Write(const TableMeta& table, WalRecord record);
@@ -178,6 +189,8 @@ class ClusterImpl final : public Cluster {
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
   std::atomic<bool> open_in_turn_{false};  // OpenStorage(true) was called
+  // A load with journals in memory is under way (BeginLoad, JournalFiles).
+  std::atomic<bool> memory_journal_{false};
   std::atomic<size_t> next_open_{0};       // the next node OpenNextNode asks
   std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
@@ -210,17 +223,71 @@ std::string ClusterImpl::NodePath(const std::string& name) const {
   return (std::filesystem::path(options_.data_dir) / (name + ".sqlite")).string();
 }
 
+namespace {
+std::string NodeName(int az, int i) { return std::string("az-") + static_cast<char>('a' + az) + "-node-" + std::to_string(i + 1); }
+}  // namespace
+
+Status ClusterImpl::BeginLoad() {
+  const std::filesystem::path dir(options_.data_dir);
+  const std::string marker = (dir / kLoadMarker).string();
+  if (::access(marker.c_str(), F_OK) == 0) {
+    // The process that wrote it died before its load was in: nothing of it
+    // was acknowledged, and its files may be torn. Removed, marker last.
+    std::vector<std::string> files = options_.load_files;
+    std::vector<std::string> dbs = {"meta"};
+    for (int az = 0; az < options_.azs; ++az) {
+      for (int i = 0; i < options_.nodes_per_az; ++i) dbs.push_back(NodeName(az, i));
+    }
+    for (const std::string& db : dbs) {
+      for (const char* suffix : {".sqlite", ".sqlite-journal", ".sqlite-wal", ".sqlite.new"}) files.push_back(db + suffix);
+    }
+    for (const std::string& f : files) {
+      std::error_code ec;
+      std::filesystem::remove(dir / f, ec);
+      if (ec) return Status::IoError("cannot remove " + (dir / f).string() + ": " + ec.message());
+    }
+    if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
+    std::fprintf(stderr, "ddb-local: the last start's load into %s did not finish: its files were removed\n",
+                 options_.data_dir.c_str());
+  }
+  if (::access(NodePath("meta").c_str(), F_OK) == 0) return Status::Ok();  // not a new directory
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
+  static constexpr char kText[] =
+      "ddb-local is loading this directory; if this file is here when it starts, the load did not finish "
+      "and its files are removed\n";
+  const bool written = ::write(fd, kText, sizeof(kText) - 1) == static_cast<ssize_t>(sizeof(kText) - 1);
+  ::close(fd);
+  if (!written) return Status::IoError("cannot write " + marker);
+  memory_journal_.store(true, std::memory_order_release);
+  return Status::Ok();
+}
+
+Status ClusterImpl::JournalFiles() {
+  if (!memory_journal_.exchange(false, std::memory_order_acq_rel)) return Status::Ok();
+  // A node that reads the flag from now on keeps its journal on disk; one
+  // that read it before has noted it (StorageNode::JournalOnDisk).
+  NodeReplies barrier(nodes_.size());
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->JournalOnDisk(barrier.Slot(i));
+  RETURN_IF_ERROR(barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms)));
+  RETURN_IF_ERROR(meta_->JournalOnDisk());
+  const std::string marker = (std::filesystem::path(options_.data_dir) / kLoadMarker).string();
+  if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
+  return Status::Ok();
+}
+
 Status ClusterImpl::Init() {
   if (!options_.in_memory) {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::IoError("cannot create -dbPath " + options_.data_dir + ": " + ec.message());
+    if (options_.memory_journal && !options_.fsync) RETURN_IF_ERROR(BeginLoad());
   }
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) {
       NodeOptions no;
       no.id = static_cast<paxos::NodeId>(az * options_.nodes_per_az + i + 1);
-      no.name = std::string("az-") + static_cast<char>('a' + az) + "-node-" + std::to_string(i + 1);
+      no.name = NodeName(az, i);
       no.path = NodePath(no.name);
       no.fsync = options_.fsync;
       no.tick_ms = options_.tick_ms;
@@ -231,6 +298,7 @@ Status ClusterImpl::Init() {
       for (int other = 1; other <= options_.azs * options_.nodes_per_az; ++other) {
         if (static_cast<paxos::NodeId>(other) != no.id) no.peer_ids.push_back(static_cast<paxos::NodeId>(other));
       }
+      no.memory_journal = &memory_journal_;
       no.on_outbox = [this] { propagator_->Notify(); };
       no.on_open = [this] {
         if (open_in_turn_) OpenNextNode();
@@ -285,7 +353,7 @@ Status ClusterImpl::Init() {
       if (!late) nodes_[i]->OpenFile();
     }
   }
-  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync);
+  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync, memory_journal_.load(std::memory_order_acquire));
   if (!meta.ok()) return meta.status();
   meta_ = meta.take();
   for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());

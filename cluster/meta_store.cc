@@ -17,7 +17,7 @@ constexpr const char* kSchema = meta_schema::kTables;
 
 }  // namespace
 
-Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync) {
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync, bool memory_journal) {
   // A meta.sqlite that does not exist yet is the meta file image written
   // out (a WAL-mode file with the whole schema), rather than created empty,
   // switched to WAL mode and given its tables: it is on the path to a fresh
@@ -25,7 +25,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   const bool in_memory = path == ":memory:";
   const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
   if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
-  auto db = SqliteDb::Open(path, fsync);
+  auto db = SqliteDb::Open(path, fsync, memory_journal && created);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
   SqliteDb* sql = store->db_.get();
@@ -107,6 +107,11 @@ Result<uint64_t> MetaStore::NextIdLocked(const std::string& counter, uint64_t co
   if (!row.ok()) return row.status();
   CHECK(*row);
   return v;
+}
+
+Status MetaStore::JournalOnDisk() {
+  std::lock_guard<std::mutex> lock(mu_);
+  return db_->JournalOnDisk();
 }
 
 Status MetaStore::SaveTable(const TableRoute& route) {

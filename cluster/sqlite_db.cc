@@ -127,7 +127,7 @@ void ConfigureOnce() {
 }
 }  // namespace
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool fsync) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool fsync, bool memory_journal) {
   ConfigureOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -176,7 +176,10 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
     // The journal keeps its size between transactions (its header zeroed),
     // up to 4 MB: a larger one (a snapshot restore's) is cut back after
     // its commit.
-    pragmas += "PRAGMA synchronous=OFF; PRAGMA journal_mode=PERSIST; PRAGMA journal_size_limit=4194304;";
+    out->memory_journal_ = memory_journal && path != ":memory:";
+    pragmas += out->memory_journal_
+                   ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA journal_size_limit=4194304;"
+                   : "PRAGMA synchronous=OFF; PRAGMA journal_mode=PERSIST; PRAGMA journal_size_limit=4194304;";
   }
   // A 16 MB page cache per file rather than SQLite's 2 MB: a write's B-tree
   // descent then finds its pages in memory instead of reading them back
@@ -200,6 +203,19 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   out->commit_ = out->PrepareLater("COMMIT");
   out->rollback_ = out->PrepareLater("ROLLBACK");
   return out;
+}
+
+Status SqliteDb::JournalOnDisk() {
+  if (!memory_journal_) return Status::Ok();
+  // The pragma answers with the mode in force: the old one if it could not
+  // change it.
+  auto st = Prepare("PRAGMA journal_mode=PERSIST");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row || st->BlobView(0) != "persist") return Status::IoError("sqlite: the journal could not be moved to disk");
+  memory_journal_ = false;
+  return Status::Ok();
 }
 
 // close_v2: the connection closes once the member statements are finalized.

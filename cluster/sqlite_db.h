@@ -66,8 +66,17 @@ class Statement {
 
 class SqliteDb {
  public:
-  // path ":memory:" opens a private in-memory database.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool fsync);
+  // path ":memory:" opens a private in-memory database. With
+  // `memory_journal` (and without `fsync`), a transaction's rollback journal
+  // is kept in memory (journal_mode=MEMORY) until JournalOnDisk(): a process
+  // killed in a commit can leave the file torn, so only a file whose whole
+  // content its caller can make again may be opened so.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool fsync, bool memory_journal = false);
+  // Gives a file opened with `memory_journal` its journal on disk, as Open
+  // gives every other file (journal_mode=PERSIST); a no-op for any other
+  // file. No transaction may be open.
+  Status JournalOnDisk();
+  bool memory_journal() const { return memory_journal_; }
   ~SqliteDb();
 
   Status Exec(const std::string& sql);
@@ -111,6 +120,7 @@ class SqliteDb {
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   Statement begin_, commit_, rollback_;
+  bool memory_journal_ = false;  // opened with memory_journal, JournalOnDisk() not run
 };
 
 }  // namespace ddb::cluster

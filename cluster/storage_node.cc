@@ -33,7 +33,15 @@ StorageNode::StorageNode(NodeOptions options, Transport* transport)
 StorageNode::~StorageNode() { Stop(); }
 
 Status StorageNode::Open() {
-  auto store = NodeStore::Open(options_.path, options_.fsync);
+  bool memory_journal = false;
+  {
+    // Read and noted in one step, so that JournalOnDisk() after the flag
+    // is cleared either sees the note or finds the journal on disk.
+    std::lock_guard<std::mutex> lock(mu_);
+    memory_journal = options_.memory_journal != nullptr && options_.memory_journal->load(std::memory_order_acquire);
+    memory_journal_ = memory_journal;
+  }
+  auto store = NodeStore::Open(options_.path, options_.fsync, memory_journal);
   if (!store.ok()) return store.status();
   store_ = store.take();
   store_->scrub().set_node_id(options_.id);
@@ -93,6 +101,17 @@ bool StorageNode::OpenFile() {
   open_file_now_ = true;
   cv_.notify_one();
   return true;
+}
+
+void StorageNode::JournalOnDisk(ReplyFn done) {
+  bool in_memory = false;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    std::swap(in_memory, memory_journal_);
+  }
+  if (!in_memory) return done(Reply(Status::Ok()));
+  // Tasks run once the file is open: store_ is set by then.
+  Request(std::move(done), [this](ReplyFn reply) { reply(Reply(store_->JournalOnDisk())); });
 }
 
 void StorageNode::Stop() { PowerOff(); }

@@ -134,6 +134,9 @@ struct NodeOptions {
   // Finds another node by id, for a replica that needs a snapshot from its
   // leader (a member added after the leader trimmed its log).
   std::function<class StorageNode*(paxos::NodeId)> peer;
+  // While this points to true, Open() keeps the journal of a file it makes
+  // in memory, until JournalOnDisk() (ClusterOptions::memory_journal).
+  const std::atomic<bool>* memory_journal = nullptr;
 };
 
 class StorageNode {
@@ -154,6 +157,11 @@ class StorageNode {
   void Start(bool open_file = false, std::chrono::milliseconds post_grace = std::chrono::milliseconds(0));
   // False when the file is open already (nothing to do).
   bool OpenFile();
+  // Gives the file its journal on disk if Open() kept it in memory
+  // (NodeOptions::memory_journal), on the node thread; `done` gets the
+  // status. Answered at once when Open() had not read the flag yet or did
+  // not keep the journal in memory: clear the flag first.
+  void JournalOnDisk(ReplyFn done);
   // Finishes queued work, fails what cannot finish, and joins the thread.
   void Stop();
 
@@ -479,6 +487,7 @@ class StorageNode {
   bool wake_for_heard_ = false;
   bool off_ = true;         // guarded by mu_; until Start()
   bool open_file_now_ = false;  // guarded by mu_: OpenFile() was called
+  bool memory_journal_ = false;  // guarded by mu_: Open() kept the journal in memory
   std::atomic<bool> file_open_{false};  // set once Open() succeeded
   std::thread thread_;
 };

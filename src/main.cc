@@ -57,6 +57,11 @@ int main(int argc, char** argv) {
   co.data_dir = flags.db_path;
   co.fsync = flags.fsync;
   co.open_storage_at_start = !flags.seed.empty();  // seeding needs every node file
+  // A seed into a new -dbPath is loaded before anything is answered: its
+  // files keep their journals in memory until it is in (JournalFiles
+  // below), and a start after one that died while loading loads it anew.
+  co.memory_journal = !flags.seed.empty();
+  co.load_files = {"seed-state", "seed-state.tmp"};
   co.defer_periodic_work = true;                   // started below, 100 ms after listening
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
@@ -122,6 +127,14 @@ int main(int argc, char** argv) {
                  flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
                  report.tables_created, report.tables_kept, report.items, report.files_loaded,
                  report.files_unchanged);
+    ddb::Status journaled = (*cluster)->JournalFiles();
+    if (!journaled.ok()) {
+      server.Drain();
+      (*cluster)->Stop();
+      Fail(journaled.message(), 1);
+      std::fflush(stderr);
+      std::_Exit(1);
+    }
     server.Release();
   }
   std::fprintf(stderr, "ddb-local %s (%s%s)\n", DDB_VERSION,

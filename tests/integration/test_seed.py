@@ -130,6 +130,45 @@ def test_progress_for_a_big_file(server_factory, tmp_path):
     assert client.scan(TableName="Users", Select="COUNT")["Count"] == 20001
 
 
+def count_items(client, table):
+    count, kwargs = 0, {"TableName": table, "Select": "COUNT"}
+    for _ in range(100):
+        page = client.scan(**kwargs)
+        count += page["Count"]
+        if "LastEvaluatedKey" not in page:
+            return count
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+    raise AssertionError("more than 100 pages")
+
+
+def test_a_seed_killed_while_it_loads_into_a_new_db_path_is_loaded_anew(server_factory, tmp_path):
+    # Into a new -dbPath the seed loads with its journals in memory, so a
+    # kill -9 meanwhile may leave torn files; the marker file says so, and
+    # the next start removes what the load made and loads the seed again.
+    folder = seed_folder(tmp_path, users=40001)
+    data = tmp_path / "data"
+    server = server_factory.start(db_path=data, extra_args=["-seed", str(folder)], wait=False)
+    ds.poll_until(lambda: server.stderr_text(), lambda text: "Users.jsonl: 10000 items" in text,
+                  what="the first progress line", timeout=60)
+    server.kill()
+    assert "seeded" not in server.stderr_text()
+    assert (data / "load-in-progress").exists()
+    server.start()
+    assert "did not finish: its files were removed" in server.stderr_text()
+    assert "2 tables created, 0 kept, 40002 items from 2 files" in server.stderr_text()
+    assert not (data / "load-in-progress").exists()
+    client = ds.make_client(server.endpoint, access_key="local")
+    assert count_items(client, "Users") == 40001
+    assert count_items(client, "Orders") == 1
+    # Written after the load, with its journals on disk: kept through a kill -9.
+    client.put_item(TableName="Users", Item={"id": {"S": "after"}})
+    server.kill()
+    server.start()
+    assert "0 tables created, 2 kept, 0 items from 0 files" in server.stderr_text()
+    client = ds.make_client(server.endpoint, access_key="local")
+    assert count_items(client, "Users") == 40002
+
+
 def test_a_request_sent_while_the_seed_loads_is_answered_with_all_of_it(server_factory, tmp_path):
     # The port accepts connections from before the seed loads. A request sent
     # meanwhile waits, and is answered once the whole seed is in: neither

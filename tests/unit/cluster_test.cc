@@ -2,6 +2,7 @@
 // and SQLite: writes and reads, scans across partitions, persistence across a
 // restart, and the atomicity of read-modify-write under concurrent clients.
 #include <atomic>
+#include <cstdio>
 #include <chrono>
 #include <map>
 #include <filesystem>
@@ -240,6 +241,88 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
     }
     CHECK(file("az-c-node-1"));
     CHECK(file("az-c-node-2"));
+    c->Stop();
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// -seed's load into a new directory (memory_journal): no journal file is
+// made before JournalFiles(), which leaves every file journaled on disk; a
+// start that finds the load's marker (the process died before JournalFiles)
+// removes what the load made and starts on a new directory.
+TEST_CASE("cluster: a load into a new directory journals in memory until JournalFiles", "[cluster]") {
+  std::string dir = (std::filesystem::temp_directory_path() / "ddb-cluster-test-XXXXXX").string();
+  REQUIRE(mkdtemp(dir.data()) != nullptr);
+  const std::string marker = dir + "/" + kLoadMarker;
+  auto journals = [&] {
+    size_t n = 0;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      const std::string name = e.path().filename().string();
+      n += name.size() > 8 && name.compare(name.size() - 8, 8, "-journal") == 0;
+    }
+    return n;
+  };
+  ClusterOptions o;
+  o.data_dir = dir;
+  o.open_storage_at_start = true;
+  o.memory_journal = true;
+  o.load_files = {"loader-state"};
+  SECTION("journals on disk from JournalFiles on") {
+    {
+      auto c = Started(o);
+      CHECK(std::filesystem::exists(marker));
+      auto t = c->CreateTable("ns/loaded", "s");
+      REQUIRE(t.ok());
+      for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v" + std::to_string(i), 2).ok());
+      CHECK(journals() == 0);
+      REQUIRE(c->JournalFiles().ok());
+      CHECK_FALSE(std::filesystem::exists(marker));
+      REQUIRE(c->Put(*t, K(20), "after", 5).ok());
+      // The group's leader and a follower wrote it: journals on disk.
+      CHECK(journals() >= 2);
+      REQUIRE(c->JournalFiles().ok());  // nothing left to do
+      c->Stop();
+    }
+    // Not a new directory any more: no load, everything there.
+    auto c = Started(o);
+    CHECK_FALSE(std::filesystem::exists(marker));
+    auto t = c->GetTable("ns/loaded");
+    REQUIRE(t.ok());
+    for (int i = 0; i <= 20; ++i) {
+      auto got = c->Get(*t, K(i), true);
+      REQUIRE(got.ok());
+      CHECK(got->has_value());
+    }
+    REQUIRE(c->JournalFiles().ok());
+    c->Stop();
+  }
+  SECTION("a load that did not finish is removed at the next start") {
+    {
+      auto c = Started(o);
+      auto t = c->CreateTable("ns/loaded", "s");
+      REQUIRE(t.ok());
+      REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+      std::FILE* f = std::fopen((dir + "/loader-state").c_str(), "w");
+      REQUIRE(f != nullptr);
+      std::fclose(f);
+      c->Stop();  // without JournalFiles: as if the process had died
+    }
+    CHECK(std::filesystem::exists(marker));
+    auto c = Started(o);
+    CHECK_FALSE(c->GetTable("ns/loaded").ok());
+    CHECK_FALSE(std::filesystem::exists(dir + "/loader-state"));
+    CHECK(std::filesystem::exists(marker));  // a new load
+    auto t = c->CreateTable("ns/loaded", "s");
+    REQUIRE(t.ok());
+    REQUIRE(c->JournalFiles().ok());
+    CHECK_FALSE(std::filesystem::exists(marker));
+    c->Stop();
+  }
+  SECTION("not with fsync") {
+    o.fsync = true;
+    auto c = Started(o);
+    CHECK_FALSE(std::filesystem::exists(marker));
+    REQUIRE(c->JournalFiles().ok());
     c->Stop();
   }
   std::filesystem::remove_all(dir);
