@@ -78,7 +78,7 @@ const std::string* WireRequest::Header(std::string_view name) const {
   return nullptr;
 }
 
-WireConnection::WireConnection(int fd) : fd_(fd), buffer_(kBufferBytes) {}
+WireConnection::WireConnection(int fd) : fd_(fd), buffer_(new char[kBufferBytes]) {}
 
 WireConnection::Read WireConnection::Next(WireRequest* request) {
   static const http_parser_settings settings = [] {
@@ -111,13 +111,13 @@ WireConnection::Read WireConnection::Next(WireRequest* request) {
     if (begin_ == end_) {
       ssize_t n;
       do {
-        n = recv(fd_, buffer_.data(), buffer_.size(), 0);
+        n = recv(fd_, buffer_.get(), kBufferBytes, 0);
       } while (n < 0 && errno == EINTR);
       if (n <= 0) return Read::kClosed;  // EOF, reset or the receive timeout
       begin_ = 0;
       end_ = static_cast<size_t>(n);
     }
-    begin_ += http_parser_execute(&parser_, &settings, buffer_.data() + begin_, end_ - begin_);
+    begin_ += http_parser_execute(&parser_, &settings, buffer_.get() + begin_, end_ - begin_);
     if (complete_) break;  // paused at the end of the request; the rest stays buffered
     if (too_large_) return Read::kTooLarge;
     if (HTTP_PARSER_ERRNO(&parser_) != HPE_OK) return Read::kBadRequest;
@@ -221,7 +221,7 @@ void WireConnection::Linger() {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(kLingerSeconds);
   size_t dropped = 0;
   while (dropped < kLingerBytes && std::chrono::steady_clock::now() < deadline) {
-    ssize_t n = recv(fd_, buffer_.data(), buffer_.size(), 0);
+    ssize_t n = recv(fd_, buffer_.get(), kBufferBytes, 0);
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;  // the client closed, or a second without a byte
     dropped += static_cast<size_t>(n);
