@@ -230,14 +230,14 @@ std::string NodeName(int az, int i) { return std::string("az-") + static_cast<ch
 Status ClusterImpl::BeginLoad() {
   const std::filesystem::path dir(options_.data_dir);
   const std::string marker = (dir / kLoadMarker).string();
+  std::vector<std::string> dbs = {"meta"};
+  for (int az = 0; az < options_.azs; ++az) {
+    for (int i = 0; i < options_.nodes_per_az; ++i) dbs.push_back(NodeName(az, i));
+  }
   if (::access(marker.c_str(), F_OK) == 0) {
     // The process that wrote it died before its load was in: nothing of it
     // was acknowledged, and its files may be torn. Removed, marker last.
     std::vector<std::string> files = options_.load_files;
-    std::vector<std::string> dbs = {"meta"};
-    for (int az = 0; az < options_.azs; ++az) {
-      for (int i = 0; i < options_.nodes_per_az; ++i) dbs.push_back(NodeName(az, i));
-    }
     for (const std::string& db : dbs) {
       for (const char* suffix : {".sqlite", ".sqlite-journal", ".sqlite-wal", ".sqlite.new"}) files.push_back(db + suffix);
     }
@@ -251,6 +251,22 @@ Status ClusterImpl::BeginLoad() {
                  options_.data_dir.c_str());
   }
   if (::access(NodePath("meta").c_str(), F_OK) == 0) return Status::Ok();  // not a new directory
+  // The load makes its files in place (SqliteDb::CreateFile), without
+  // looking for a journal of the same name, which SQLite would play back
+  // into the new file: any such journal goes now, in one pass over the
+  // directory.
+  std::set<std::string> leftovers;
+  for (const std::string& db : dbs) {
+    for (const char* suffix : {".sqlite-journal", ".sqlite-wal"}) leftovers.insert(db + suffix);
+  }
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (!leftovers.count(it->path().filename().string())) continue;
+    std::error_code removed;
+    std::filesystem::remove(it->path(), removed);
+    if (removed) return Status::IoError("cannot remove " + it->path().string() + ": " + removed.message());
+  }
+  if (ec) return Status::IoError("cannot read " + options_.data_dir + ": " + ec.message());
   const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
   static constexpr char kText[] =

@@ -24,7 +24,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool
   // start's first answer. An in-memory one loads that image.
   const bool in_memory = path == ":memory:";
   const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
-  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
+  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync, memory_journal));
   auto db = SqliteDb::Open(path, fsync, memory_journal && created);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));

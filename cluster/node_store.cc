@@ -69,7 +69,7 @@ Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool
   // journal created and deleted), an in-memory database that image loaded.
   const bool in_memory = path == ":memory:";
   const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
-  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, NodeFileImage(), fsync));
+  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, NodeFileImage(), fsync, memory_journal));
   auto db = SqliteDb::Open(path, fsync, memory_journal && created);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));

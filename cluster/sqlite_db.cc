@@ -284,12 +284,17 @@ Status SqliteDb::LoadImage(std::string_view image) {
   return Exec("PRAGMA journal_mode=MEMORY");
 }
 
-Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync) {
+Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync, bool in_place) {
   if (image.size() < 100) return Status::InvalidArgument("sqlite image: no database header");
-  const std::string temp = path + ".new";
+  in_place = in_place && !fsync;
+  const std::string temp = in_place ? path : path + ".new";
   int fd = -1;
   int error = 0;  // errno, taken before the mutex is let go
-  {
+  if (in_place) {
+    std::lock_guard<std::mutex> lock(NewFileMutex());
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) error = errno;
+  } else {
     // What changes the folder, one file at a time (journal_write_buffer.h);
     // the writes and syncs are not held up.
     std::lock_guard<std::mutex> lock(NewFileMutex());
@@ -330,6 +335,7 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
     return Status::IoError("cannot sync " + temp + ": " + why);
   }
   ::close(fd);
+  if (in_place) return Status::Ok();
   {
     std::lock_guard<std::mutex> lock(NewFileMutex());
     if (std::rename(temp.c_str(), path.c_str()) != 0) error = errno;

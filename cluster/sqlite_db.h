@@ -105,7 +105,12 @@ class SqliteDb {
   // a partial file, after removing any journal an earlier PATH left. With
   // `fsync`, the file is a WAL-mode one (the journal Open then gives it),
   // and the file and then its directory are synced.
-  static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
+  // `in_place` (without `fsync`): PATH, which must not exist, is written
+  // directly, with no journal looked for, for a file that a marked load
+  // makes (ClusterOptions::memory_journal): a crash that tears it is undone
+  // by removing the load's files, and the load's start removed any journal
+  // of that name.
+  static Status CreateFile(const std::string& path, std::string_view image, bool fsync, bool in_place = false);
   // Defines the SQL function name(recorded, result) on this connection: it
   // stores `recorded` (an integer) in *slot and returns `result`. An UPSERT
   // reads the replaced row's old column through it (DO UPDATE SET

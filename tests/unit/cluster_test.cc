@@ -318,6 +318,21 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
     CHECK_FALSE(std::filesystem::exists(marker));
     c->Stop();
   }
+  SECTION("a journal left in the new directory is removed before its file is made") {
+    // Played back into the new file, it would overwrite its first page.
+    std::FILE* f = std::fopen((dir + "/az-a-node-1.sqlite-journal").c_str(), "w");
+    REQUIRE(f != nullptr);
+    const std::string junk(8192, 'x');
+    std::fwrite(junk.data(), 1, junk.size(), f);
+    std::fclose(f);
+    auto c = Started(o);
+    CHECK(journals() == 0);
+    auto t = c->CreateTable("ns/loaded", "s");
+    REQUIRE(t.ok());
+    for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v", 1).ok());
+    REQUIRE(c->JournalFiles().ok());
+    c->Stop();
+  }
   SECTION("not with fsync") {
     o.fsync = true;
     auto c = Started(o);
