@@ -1,11 +1,9 @@
 // CreateTable, DescribeTable, ListTables, DeleteTable.
-#include <sys/random.h>
-
-#include <cerrno>
 #include <set>
 
 #include "api/operations.h"
 #include "api/secondary_index.h"
+#include "base/random.h"
 
 namespace ddb::api {
 
@@ -13,19 +11,13 @@ namespace {
 
 constexpr size_t kMaxListTables = 100;
 
-// A random (version 4) UUID from the kernel's CSPRNG. getrandom(2), not
+// A random (version 4) UUID from the kernel's CSPRNG (base/random.h), not
 // OpenSSL's RAND_bytes: the first RAND_bytes of a process set up OpenSSL's
 // generator (its configuration and providers), 1.8 ms of the first
 // CreateTable, which with -seed is on the start-up's path.
 std::string NewUuid() {
   unsigned char b[16];
-  size_t got = 0;
-  while (got < sizeof b) {
-    ssize_t n = getrandom(b + got, sizeof b - got, 0);
-    if (n < 0 && errno == EINTR) continue;
-    CHECK(n > 0);
-    got += static_cast<size_t>(n);
-  }
+  RandomBytes(b, sizeof b);
   b[6] = (b[6] & 0x0f) | 0x40;
   b[8] = (b[8] & 0x3f) | 0x80;
   static const char* kHex = "0123456789abcdef";

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "base/random.h"
 #include "cluster/node_replies.h"
 #include "cluster/wal_record.h"
 
@@ -40,7 +41,7 @@ TxnCoordinator::TxnCoordinator(RouteFn route, RouterFn router, GroupRouteFn grou
       router_(std::move(router)),
       group_route_(std::move(group_route)),
       hook_(std::move(hook)),
-      id_random_(std::random_device{}()) {}
+      id_random_(RandomU64()) {}
 
 std::string TxnCoordinator::NewTxnId() {
   // 16 bytes: a random number and a counter, unique across restarts in practice.

@@ -30,6 +30,7 @@
 #include <system_error>
 #include <thread>
 
+#include "base/random.h"
 #include "src/http_coding.h"
 #include "src/http_text.h"
 #include "src/http_wire.h"
@@ -124,7 +125,7 @@ class ElasticPool {
 // DynamoDB's request ids: 52 characters of [A-Z0-9]; 12 from each 64-bit
 // draw (36^12 < 2^64), not one draw per character.
 std::string RequestId() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
+  thread_local std::mt19937_64 rng{RandomU64()};
   static const char kChars[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
   std::string id(52, ' ');
   uint64_t bits = 0;
