@@ -307,10 +307,10 @@ struct ClusterOptions {
   // every file keeps its rollback journal in memory, so the load creates
   // and writes no journal file. A process killed meanwhile can leave a file
   // torn; a marker file (kLoadMarker) in the directory says a load is under
-  // way, and a start that finds it removes the files the load made (the
-  // cluster's and `load_files`, names in the data directory) and starts as
-  // on a new directory. Ignored with fsync or in_memory, and on a directory
-  // that has a meta.sqlite.
+  // way, and a start that finds it (any start on disk, with this option or
+  // not) removes the files the load made (the cluster's and `load_files`,
+  // names in the data directory) and starts as on a new directory. Ignored
+  // with fsync or in_memory, and on a directory that has a meta.sqlite.
   bool memory_journal = false;
   std::vector<std::string> load_files;
   // Leave the periodic threads (archiving and scrub, the transaction sweep,

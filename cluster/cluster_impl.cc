@@ -156,8 +156,9 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
-  // ClusterOptions::memory_journal at Init: removes what a load that did not
-  // finish left, then on a new directory writes the marker and sets
+  // At every start on disk: removes what a load that did not finish left
+  // (its marker is there); then with ClusterOptions::memory_journal (and
+  // not fsync), on a new directory, writes the marker and sets
   // memory_journal_.
   Status BeginLoad();
   // The nodes a power target names: one node, or every node of an AZ.
@@ -224,7 +225,9 @@ std::string ClusterImpl::NodePath(const std::string& name) const {
 }
 
 namespace {
-std::string NodeName(int az, int i) { return std::string("az-") + static_cast<char>('a' + az) + "-node-" + std::to_string(i + 1); }
+std::string NodeName(int az, int i) {
+  return std::string("az-") + static_cast<char>('a' + az) + "-node-" + std::to_string(i + 1);
+}
 }  // namespace
 
 Status ClusterImpl::BeginLoad() {
@@ -250,6 +253,7 @@ Status ClusterImpl::BeginLoad() {
     std::fprintf(stderr, "ddb-local: the last start's load into %s did not finish: its files were removed\n",
                  options_.data_dir.c_str());
   }
+  if (!options_.memory_journal || options_.fsync) return Status::Ok();
   if (::access(NodePath("meta").c_str(), F_OK) == 0) return Status::Ok();  // not a new directory
   // The load makes its files in place (SqliteDb::CreateFile), without
   // looking for a journal of the same name, which SQLite would play back
@@ -297,7 +301,9 @@ Status ClusterImpl::Init() {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::IoError("cannot create -dbPath " + options_.data_dir + ": " + ec.message());
-    if (options_.memory_journal && !options_.fsync) RETURN_IF_ERROR(BeginLoad());
+    // Whatever this start's options: files a load left torn must not be
+    // opened, nor written to and then removed by a later start.
+    RETURN_IF_ERROR(BeginLoad());
   }
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) {
