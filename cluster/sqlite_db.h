@@ -76,7 +76,6 @@ class SqliteDb {
   // gives every other file (journal_mode=PERSIST); a no-op for any other
   // file. No transaction may be open.
   Status JournalOnDisk();
-  bool memory_journal() const { return memory_journal_; }
   ~SqliteDb();
 
   Status Exec(const std::string& sql);
