@@ -14,8 +14,9 @@ throughput, and an operation a server does not implement as "not supported".
 It also measures start-up (spawn to the first successful ListTables, median of
 BENCH_STARTUP_RUNS, timed in C++ by build/startup_probe (bench/startup_probe.cc)
 so that Python's own start-up and polling are not in the figure; for ddb-local
-on a fresh -dbPath, on an existing one and with -seed), idle RSS and the size
-of ./ddb-local.
+on a fresh -dbPath, on an existing one and with -seed; one start of each server
+and kind in turn, with each one's ratio to the bare server's), idle RSS and the
+size of ./ddb-local.
 
 Output: a table on stdout and bench/results/<timestamp>.json. Exit status 0
 when every run succeeded, 1 when a run failed or a server did not start, 2 on
@@ -373,44 +374,94 @@ def startup_stats(samples, attempts, items=None):
     return stats
 
 
-def measure_startup(server, runs, variant="fresh"):
-    """Median time from exec to the first successful ListTables over `runs` cold starts.
+def startup_variants(server):
+    """The kinds of start measured for a server (see measure_startups)."""
+    return ["fresh", "restart", "seed", "seed in memory"] if server.name == "ddb-local" else ["fresh"]
 
-    variant (ddb-local only): "fresh" gives each start a new -dbPath; "restart"
-    starts again and again on one -dbPath that already holds a table (created by
-    a first, unmeasured start); "seed" is a fresh -dbPath with -seed of the small
-    example seed (two tables, five items); "seed in memory" the same seed with
-    -inMemory instead of a -dbPath, as docs/testing.md starts it for tests."""
-    cfg = server.cfg
-    samples, attempts, items = [], [], []
+
+def startup_name(server, variant):
+    return server.name if variant == "fresh" else "%s %s" % (server.name, variant)
+
+
+def prepare_restart(server):
+    """The first start of the "restart" variant, not measured: it creates the
+    files and a table on the -dbPath every later restart starts on."""
+    port = free_port()
+    tag = "startup-restart-0"
+    p = spawn(server.argv(port, tag), os.path.join(server.workdir, "%s-%s-prepare.log" % (server.name, tag)))
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not server.ready_once(port) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.005)
+        create_table(port)
+    finally:
+        stop_process(p)
+
+
+def start_once(server, variant, i):
+    """One measured start of `variant` (its i-th): (ms, attempt_ms, item_ms)."""
+    tag = "startup-%s-%d" % (variant.replace(" ", "-"), 0 if variant == "restart" else i)
+    port = free_port()
+    argv = server.argv(port, tag)
+    if variant == "seed in memory":
+        at = argv.index("-dbPath")
+        argv[at:at + 2] = ["-inMemory"]
     seed = ["-seed", SEED_DIR] if variant.startswith("seed") else []
     # On a restart the table exists: also time the first consistent GetItem
     # (its node file open, its partition's leader elected with a lease).
     item_table = TABLE if variant == "restart" else None
-    for i in range(runs + (1 if variant == "restart" else 0)):
-        tag = "startup-%s-%d" % (variant.replace(" ", "-"), 0 if variant == "restart" else i)
-        port = free_port()
-        argv = server.argv(port, tag)
-        if variant == "seed in memory":
-            at = argv.index("-dbPath")
-            argv[at:at + 2] = ["-inMemory"]
-        log_path = os.path.join(server.workdir, "%s-%s.log" % (server.name, tag))
-        if variant == "restart" and i == 0:
-            p = spawn(argv, log_path)  # the first start creates the files and a table
+    log_path = os.path.join(server.workdir, "%s-%s-%d.log" % (server.name, tag, i))
+    return startup_once(server.cfg, server, argv + seed, port, log_path, item_table)
+
+
+def measure_startups(servers, runs, report):
+    """Median time from exec to the first successful ListTables over `runs`
+    cold starts of each server and variant, taken in turn (one start of each,
+    then the next round), so that every figure, and their ratios, come from
+    the same minutes of the machine, whose speed drifts. Variants (ddb-local
+    only): "fresh" gives each start a new -dbPath; "restart" starts again and
+    again on one -dbPath that already holds a table; "seed" is a fresh
+    -dbPath with -seed of the small example seed (two tables, five items);
+    "seed in memory" the same seed with -inMemory instead of a -dbPath, as
+    docs/testing.md starts it for tests. Fills report["startup"] and
+    report["start_errors"]."""
+    cells = [(s, v) for s in servers for v in startup_variants(s)]
+    samples = {startup_name(s, v): ([], [], []) for s, v in cells}
+    failed = set()
+    for s, v in cells:
+        if v == "restart":
             try:
-                deadline = time.monotonic() + START_TIMEOUT_S
-                while not server.ready_once(port) and time.monotonic() < deadline and p.poll() is None:
-                    time.sleep(0.005)
-                create_table(port)
-            finally:
-                stop_process(p)
-            continue
-        ms, attempt_ms, item_ms = startup_once(cfg, server, argv + seed, port, log_path, item_table)
-        samples.append(ms)
-        attempts.append(attempt_ms)
-        if item_ms is not None:
-            items.append(item_ms)
-    return startup_stats(samples, attempts, items)
+                prepare_restart(s)
+            except (RuntimeError, OSError, http.client.HTTPException, subprocess.TimeoutExpired) as e:
+                report["start_errors"][startup_name(s, v)] = str(e)
+                failed.add(startup_name(s, v))
+    log("bench: start-up of %s, %d rounds" % (", ".join(sorted(samples)), runs))
+    for i in range(runs):
+        for s, v in cells:
+            name = startup_name(s, v)
+            if name in failed:
+                continue
+            try:
+                ms, attempt_ms, item_ms = start_once(s, v, i)
+            except (RuntimeError, OSError, http.client.HTTPException, subprocess.TimeoutExpired) as e:
+                report["start_errors"][name] = str(e)
+                failed.add(name)
+                log("bench: %s" % e)
+                continue
+            samples[name][0].append(ms)
+            samples[name][1].append(attempt_ms)
+            if item_ms is not None:
+                samples[name][2].append(item_ms)
+    for name, (ms, attempts, items) in samples.items():
+        if name not in failed and ms:
+            report["startup"][name] = startup_stats(ms, attempts, items)
+    # Each variant's start against the bare server's, which does no work: the
+    # same rounds, so the machine's drift is in both.
+    bare = report["startup"].get("bare")
+    if bare:
+        report["startup_ratio_to_bare"] = {
+            name: round(st["median_ms"] / bare["median_ms"], 2)
+            for name, st in report["startup"].items() if name != "bare"}
 
 
 def create_table(port):
@@ -702,20 +753,11 @@ def main():
         report["ddb_local_binary_bytes"] = os.path.getsize(cfg.ddb_local)
     unsupported = set()
     try:
-        # Start-up: cold starts, each with a fresh -dbPath for ddb-local; then
-        # ddb-local's restarts on an existing -dbPath and its starts with -seed.
-        # The bare server shows the floor of this machine and of the probe.
-        for s in servers:
-            variants = ["fresh", "restart", "seed", "seed in memory"] if s.name == "ddb-local" else ["fresh"]
-            for v in variants:
-                name = s.name if v == "fresh" else "%s %s" % (s.name, v)
-                log("bench: start-up of %s, %d runs" % (name, cfg.startup_runs))
-                try:
-                    report["startup"][name] = measure_startup(s, cfg.startup_runs, v)
-                except (RuntimeError, OSError, http.client.HTTPException,
-                        subprocess.TimeoutExpired) as e:
-                    report["start_errors"][name] = str(e)
-                    log("bench: %s" % e)
+        # Start-up: cold starts, each with a fresh -dbPath for ddb-local;
+        # ddb-local's restarts on an existing -dbPath and its starts with
+        # -seed; one of each in turn. The bare server shows the floor of this
+        # machine and of the probe.
+        measure_startups(servers, cfg.startup_runs, report)
 
         # The servers under load, one process each for the whole run.
         for s in servers:
@@ -803,6 +845,12 @@ def main():
             if st and "item_median_ms" in st:
                 print("  %-24s first consistent GetItem answered %s ms after the spawn (median)"
                       % ("", st["item_median_ms"]))
+    ratios = report.get("startup_ratio_to_bare", {})
+    if ratios:
+        print("  side by side (one start of each in turn): start / the bare server's start: " +
+              ", ".join("%s %.2f" % (name, ratios[name]) for name in
+                        ("ddb-local", "ddb-local restart", "ddb-local seed", "ddb-local seed in memory", "dynalite")
+                        if name in ratios))
     if "ddb_local_binary_bytes" in report:
         print("  ddb-local binary: %.2f MB (%d bytes)" % (report["ddb_local_binary_bytes"] / 1048576.0,
                                                          report["ddb_local_binary_bytes"]))
