@@ -8,6 +8,7 @@
 // replica is asked to lead first. A table cannot be created while a whole AZ
 // is down. Later, autoadmin (autoadmin.h) moves members when it heals a group.
 #include <fcntl.h>
+#include <sys/file.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,7 +53,10 @@ int64_t NowMs() {
 class ClusterImpl final : public Cluster {
  public:
   explicit ClusterImpl(const ClusterOptions& o) : options_(o) {}
-  ~ClusterImpl() override { Stop(); }
+  ~ClusterImpl() override {
+    Stop();
+    if (load_marker_fd_ >= 0) ::close(load_marker_fd_);  // the load did not finish: the marker stays
+  }
 
   Status Init();
   Result<TableMeta> CreateTable(const std::string& name, const std::string& schema) override;
@@ -192,6 +196,9 @@ class ClusterImpl final : public Cluster {
   std::atomic<bool> open_in_turn_{false};  // OpenStorage(true) was called
   // A load with journals in memory is under way (BeginLoad, JournalFiles).
   std::atomic<bool> memory_journal_{false};
+  // The marker, open and locked (flock) while this process loads, so that
+  // another process does not take it for an unfinished load.
+  int load_marker_fd_ = -1;
   std::atomic<size_t> next_open_{0};       // the next node OpenNextNode asks
   std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
@@ -237,7 +244,14 @@ Status ClusterImpl::BeginLoad() {
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) dbs.push_back(NodeName(az, i));
   }
-  if (::access(marker.c_str(), F_OK) == 0) {
+  const std::string in_use =
+      "cannot open " + options_.data_dir + ": it is in use by another process (another ddb-local on this -dbPath?)";
+  if (const int fd = ::open(marker.c_str(), O_RDWR | O_CLOEXEC); fd >= 0) {
+    // Its writer holds a lock on it while it loads.
+    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+      ::close(fd);
+      return Status::IoError(in_use);
+    }
     // The process that wrote it died before its load was in: nothing of it
     // was acknowledged, and its files may be torn. Removed, marker last.
     std::vector<std::string> files = options_.load_files;
@@ -249,7 +263,10 @@ Status ClusterImpl::BeginLoad() {
       std::filesystem::remove(dir / f, ec);
       if (ec) return Status::IoError("cannot remove " + (dir / f).string() + ": " + ec.message());
     }
-    if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
+    const bool removed = std::remove(marker.c_str()) == 0;
+    const int error = errno;
+    ::close(fd);
+    if (!removed) return Status::IoError("cannot remove " + marker + ": " + std::strerror(error));
     std::fprintf(stderr, "ddb-local: the last start's load into %s did not finish: its files were removed\n",
                  options_.data_dir.c_str());
   }
@@ -271,14 +288,21 @@ Status ClusterImpl::BeginLoad() {
     if (removed) return Status::IoError("cannot remove " + it->path().string() + ": " + removed.message());
   }
   if (ec) return Status::IoError("cannot read " + options_.data_dir + ": " + ec.message());
-  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  // Made here, not found: another process starting on the same new
+  // directory made it first.
+  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0 && errno == EEXIST) return Status::IoError(in_use);
   if (fd < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
   static constexpr char kText[] =
       "ddb-local is loading this directory; if this file is here when it starts, the load did not finish "
       "and its files are removed\n";
-  const bool written = ::write(fd, kText, sizeof(kText) - 1) == static_cast<ssize_t>(sizeof(kText) - 1);
-  ::close(fd);
-  if (!written) return Status::IoError("cannot write " + marker);
+  const bool written = ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
+                       ::write(fd, kText, sizeof(kText) - 1) == static_cast<ssize_t>(sizeof(kText) - 1);
+  if (!written) {
+    ::close(fd);
+    return Status::IoError("cannot write " + marker);
+  }
+  load_marker_fd_ = fd;
   memory_journal_.store(true, std::memory_order_release);
   return Status::Ok();
 }
@@ -293,6 +317,8 @@ Status ClusterImpl::JournalFiles() {
   RETURN_IF_ERROR(meta_->JournalOnDisk());
   const std::string marker = (std::filesystem::path(options_.data_dir) / kLoadMarker).string();
   if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
+  ::close(load_marker_fd_);  // unlocked once it is gone
+  load_marker_fd_ = -1;
   return Status::Ok();
 }
 

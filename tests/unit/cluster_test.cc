@@ -346,6 +346,30 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
     REQUIRE(c->JournalFiles().ok());
     c->Stop();
   }
+  SECTION("another process's load is not taken for an unfinished one") {
+    // The marker is locked while its load runs: a second start on the same
+    // directory (here, another cluster in this process: flock locks are per
+    // open file) is refused, as SQLite refuses a second process on a node
+    // file, and removes nothing.
+    auto c = Started(o);
+    auto t = c->CreateTable("ns/loaded", "s");
+    REQUIRE(t.ok());
+    REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+    for (bool load : {true, false}) {
+      ClusterOptions other = o;
+      other.memory_journal = load;
+      auto second = Cluster::Start(other);
+      REQUIRE_FALSE(second.ok());
+      CHECK(second.status().message().find("in use by another process") != std::string::npos);
+    }
+    CHECK(std::filesystem::exists(marker));
+    CHECK(std::filesystem::exists(dir + "/meta.sqlite"));
+    REQUIRE(c->JournalFiles().ok());
+    auto got = c->Get(*t, K(1), true);
+    REQUIRE(got.ok());
+    CHECK(got->has_value());
+    c->Stop();
+  }
   SECTION("not with fsync") {
     o.fsync = true;
     auto c = Started(o);
