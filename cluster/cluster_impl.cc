@@ -397,7 +397,8 @@ Status ClusterImpl::Init() {
     for (size_t i = 0; i < nodes_.size(); ++i) {
       const bool late = fresh && majority_without_last_az &&
                         static_cast<int>(i) >= (options_.azs - 1) * options_.nodes_per_az;
-      nodes_[i]->Start(/*open_file=*/true, std::chrono::milliseconds(late ? options_.late_az_open_ms : 0));
+      nodes_[i]->Start(/*open_file=*/true, std::chrono::milliseconds(late ? options_.late_az_open_ms : 0),
+                       /*defer_thread=*/late);
       if (!late) nodes_[i]->OpenFile();
     }
   }

@@ -153,8 +153,12 @@ class StorageNode {
   // a node that cannot open its file stops the process (exit code 1) with a
   // line on stderr that names it. With `post_grace` above zero, something
   // posted opens the file only once it has waited that long (a node whose
-  // file is not needed yet: ClusterImpl::Init, -seed's last AZ).
-  void Start(bool open_file = false, std::chrono::milliseconds post_grace = std::chrono::milliseconds(0));
+  // file is not needed yet: ClusterImpl::Init, -seed's last AZ). With
+  // `defer_thread` (and open_file), the thread itself is made only then:
+  // by OpenFile(), or by the first peer heartbeat noted after something
+  // posted has waited post_grace; until then posts wait in the inbox.
+  void Start(bool open_file = false, std::chrono::milliseconds post_grace = std::chrono::milliseconds(0),
+             bool defer_thread = false);
   // False when the file is open already (nothing to do).
   bool OpenFile();
   // Gives the file its journal on disk if Open() kept it in memory
@@ -354,6 +358,11 @@ class StorageNode {
   void Post(Task t);
   void Request(ReplyFn reply, std::function<void(ReplyFn)> body, bool write = false);
   void FailAll(const Status& why);
+  // The thread's body (Start): with open_file, it waits to be asked (or for
+  // a post, then post_grace) and opens the file; then Run().
+  void ThreadMain(bool open_file, std::chrono::milliseconds post_grace);
+  // Makes the thread that Start(defer_thread) did not; mu_ held.
+  void StartDeferredThreadLocked();
   void Run();
   void RunTask(Task& t);
   void TickAll();
@@ -487,6 +496,11 @@ class StorageNode {
   bool wake_for_heard_ = false;
   bool off_ = true;         // guarded by mu_; until Start()
   bool open_file_now_ = false;  // guarded by mu_: OpenFile() was called
+  // Guarded by mu_: Start(defer_thread) made no thread yet; its post_grace,
+  // and when the first post waiting in the inbox came.
+  bool thread_deferred_ = false;
+  std::chrono::milliseconds deferred_grace_{0};
+  std::chrono::steady_clock::time_point first_post_;
   bool memory_journal_ = false;  // guarded by mu_: Open() kept the journal in memory
   std::atomic<bool> file_open_{false};  // set once Open() succeeded
   std::thread thread_;

@@ -68,6 +68,11 @@ void StorageNode::NoteHeartbeat(paxos::NodeId from, uint64_t incarnation) {
     h.incarnation = incarnation;
     h.fresh = any_heard_ = true;
     wake_for_heard_ = wake_for_heard_ || restarted;
+    // A node whose thread waits to be made (Start's defer_thread): the
+    // peers' heartbeats are its clock.
+    if (thread_deferred_ && !inbox_.empty() && std::chrono::steady_clock::now() - first_post_ >= deferred_grace_) {
+      StartDeferredThreadLocked();
+    }
   }
   if (restarted) cv_.notify_one();
 }

@@ -200,6 +200,18 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
   std::string dir = (std::filesystem::temp_directory_path() / "ddb-cluster-test-XXXXXX").string();
   REQUIRE(mkdtemp(dir.data()) != nullptr);
   auto file = [&](const std::string& node) { return std::filesystem::exists(dir + "/" + node + ".sqlite"); };
+  // A thread of this process with that name (each node thread names itself).
+  auto thread_named = [](const std::string& name) {
+    for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+      std::FILE* f = std::fopen((task.path() / "comm").c_str(), "r");
+      if (f == nullptr) continue;
+      char comm[32] = {};
+      const bool read = std::fgets(comm, sizeof comm, f) != nullptr;
+      std::fclose(f);
+      if (read && std::string(comm) == name + "\n") return true;
+    }
+    return false;
+  };
   ClusterOptions o;
   o.data_dir = dir;
   o.open_storage_at_start = true;
@@ -217,6 +229,10 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
     for (const char* node : {"az-a-node-1", "az-a-node-2", "az-b-node-1", "az-b-node-2"}) CHECK(file(node));
     CHECK_FALSE(file("az-c-node-1"));
     CHECK_FALSE(file("az-c-node-2"));
+    // Their threads are not made yet either (Start's defer_thread).
+    CHECK_FALSE(thread_named("az-c-node-1"));
+    CHECK_FALSE(thread_named("az-c-node-2"));
+    CHECK(thread_named("az-a-node-1"));
     c->OpenStorage();
     // The scrub compares every replica with the archive's records.
     auto report = c->ScrubNow("ns/seeded");
@@ -227,6 +243,24 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
       REQUIRE(p.replicas.size() == 3);
       for (const ReplicaScrub& r : p.replicas) CHECK(r.state == "ok");
     }
+    c->Stop();
+  }
+  SECTION("powered off and on before they opened") {
+    // PowerOn reads a node's replicas from its file: one powered off before
+    // its thread was made opens the file on its way out, as any other.
+    o.late_az_open_ms = 600000;
+    auto c = Started(o);
+    auto t = c->CreateTable("ns/seeded", "s");
+    REQUIRE(t.ok());
+    REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+    REQUIRE(c->PowerOff("az-c").ok());
+    CHECK(file("az-c-node-1"));
+    REQUIRE(c->PowerOn("az-c").ok());
+    REQUIRE(c->Put(*t, K(2), "w", 1).ok());
+    c->OpenStorage();
+    auto got = c->Get(*t, K(2), true);
+    REQUIRE(got.ok());
+    CHECK(got->has_value());
     c->Stop();
   }
   SECTION("opened by themselves once a message waited") {
