@@ -245,30 +245,31 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
     }
     c->Stop();
   }
-  SECTION("powered off and on before they opened") {
-    // PowerOn reads a node's replicas from its file: one powered off before
-    // its thread was made opens the file on its way out, as any other.
-    o.late_az_open_ms = 600000;
+  // A start with the given late_az_open_ms, a table and one write.
+  auto written = [&](int late_az_open_ms) {
+    o.late_az_open_ms = late_az_open_ms;
     auto c = Started(o);
     auto t = c->CreateTable("ns/seeded", "s");
     REQUIRE(t.ok());
     REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+    return std::make_pair(std::move(c), *t);
+  };
+  SECTION("powered off and on before they opened") {
+    // PowerOn reads a node's replicas from its file: one powered off before
+    // its thread was made opens the file on its way out, as any other.
+    auto [c, t] = written(600000);
     REQUIRE(c->PowerOff("az-c").ok());
     CHECK(file("az-c-node-1"));
     REQUIRE(c->PowerOn("az-c").ok());
-    REQUIRE(c->Put(*t, K(2), "w", 1).ok());
+    REQUIRE(c->Put(t, K(2), "w", 1).ok());
     c->OpenStorage();
-    auto got = c->Get(*t, K(2), true);
+    auto got = c->Get(t, K(2), true);
     REQUIRE(got.ok());
     CHECK(got->has_value());
     c->Stop();
   }
   SECTION("opened by themselves once a message waited") {
-    o.late_az_open_ms = 30;
-    auto c = Started(o);
-    auto t = c->CreateTable("ns/seeded", "s");
-    REQUIRE(t.ok());
-    REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+    auto [c, t] = written(30);
     const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!(file("az-c-node-1") && file("az-c-node-2")) && std::chrono::steady_clock::now() < give_up) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
