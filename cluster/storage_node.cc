@@ -66,10 +66,10 @@ void StorageNode::Start(bool open_file, std::chrono::milliseconds post_grace, bo
   incarnation_ = static_cast<uint64_t>(Clock::now().time_since_epoch().count()) | 1;
   for (paxos::NodeId id : options_.peer_ids) peer_nodes_[id] = PeerNode{node_tick_, 0, true};
   if (open_file && defer_thread) {
-    // -seed's last AZ on a new directory: making the thread (and what it
-    // then does, woken by every message posted to it) waits until the file
-    // is wanted, after the first answer as a rule. Side by side, 30 starts
-    // of the example seed a side: see docs/architecture.md, "Start-up".
+    // -seed's last AZ on a new directory: the thread is made only when the
+    // file is wanted, after the first answer as a rule. Made at once, it
+    // made the example seed's start slower (side by side, 30 starts a side:
+    // docs/architecture.md, "Start-up").
     thread_deferred_ = true;
     deferred_grace_ = post_grace;
     return;
