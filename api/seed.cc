@@ -125,8 +125,10 @@ std::map<std::string, std::string> ReadState(const std::string& path) {
   return state;
 }
 
+constexpr const char* kTempSuffix = ".tmp";
+
 Status WriteState(const std::string& path, const std::map<std::string, std::string>& state) {
-  const std::string tmp = path + ".tmp";
+  const std::string tmp = path + kTempSuffix;
   {
     std::ofstream f(tmp, std::ios::trunc);
     for (const auto& [name, print] : state) f << print << " " << name << "\n";
@@ -273,6 +275,8 @@ Status Seeder::LoadFile(const fs::path& f, SeedReport* report) {
   if (!in) return Status::IoError("cannot read " + f.string());
   return LoadItems(in, TableOfFile(f), f.string(), report);
 }
+
+std::vector<std::string> Seeder::StateFiles() { return {kStateFile, std::string(kStateFile) + kTempSuffix}; }
 
 Status Seeder::SeedPath(const std::string& path, const std::string& state_path, SeedReport* report) {
   std::error_code ec;

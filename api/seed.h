@@ -33,6 +33,7 @@
 #include <functional>
 #include <istream>
 #include <string>
+#include <vector>
 
 #include "api/handler.h"
 #include "base/status.h"
@@ -57,6 +58,11 @@ class Seeder {
   static constexpr size_t kProgressItems = 10000;
   // Item files loaded at once.
   static constexpr size_t kParallelFiles = 4;
+
+  // The state file's name in a data folder, and every file the state is
+  // written through (the state and its temporary, WriteState).
+  static constexpr const char* kStateFile = "seed-state";
+  static std::vector<std::string> StateFiles();
 
   // Loads a file or folder; `state_path` empty for no state (-inMemory).
   Status SeedPath(const std::string& path, const std::string& state_path, SeedReport* report);

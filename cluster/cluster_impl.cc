@@ -160,10 +160,13 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
+  // The database names of the data directory: meta and every node's.
+  std::vector<std::string> DatabaseNames() const;
   // At every start on disk: removes what a load that did not finish left
-  // (its marker is there); then with ClusterOptions::memory_journal (and
-  // not fsync), on a new directory, writes the marker and sets
-  // memory_journal_.
+  // (its marker is there).
+  Status DiscardUnfinishedLoad();
+  // ClusterOptions::memory_journal on a new directory: writes the marker
+  // and sets memory_journal_.
   Status BeginLoad();
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
@@ -237,47 +240,56 @@ std::string NodeName(int az, int i) {
 }
 }  // namespace
 
-Status ClusterImpl::BeginLoad() {
-  const std::filesystem::path dir(options_.data_dir);
-  const std::string marker = (dir / kLoadMarker).string();
+std::vector<std::string> ClusterImpl::DatabaseNames() const {
   std::vector<std::string> dbs = {"meta"};
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) dbs.push_back(NodeName(az, i));
   }
-  const std::string in_use =
-      "cannot open " + options_.data_dir + ": it is in use by another process (another ddb-local on this -dbPath?)";
-  if (const int fd = ::open(marker.c_str(), O_RDWR | O_CLOEXEC); fd >= 0) {
-    // Its writer holds a lock on it while it loads.
-    if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-      ::close(fd);
-      return Status::IoError(in_use);
-    }
-    // The process that wrote it died before its load was in: nothing of it
-    // was acknowledged, and its files may be torn. Removed, marker last.
-    std::vector<std::string> files = options_.load_files;
-    for (const std::string& db : dbs) {
-      for (const char* suffix : {".sqlite", ".sqlite-journal", ".sqlite-wal", ".sqlite.new"}) files.push_back(db + suffix);
-    }
-    for (const std::string& f : files) {
-      std::error_code ec;
-      std::filesystem::remove(dir / f, ec);
-      if (ec) return Status::IoError("cannot remove " + (dir / f).string() + ": " + ec.message());
-    }
-    const bool removed = std::remove(marker.c_str()) == 0;
-    const int error = errno;
+  return dbs;
+}
+
+Status ClusterImpl::DiscardUnfinishedLoad() {
+  const std::filesystem::path dir(options_.data_dir);
+  const std::string marker = (dir / kLoadMarker).string();
+  const int fd = ::open(marker.c_str(), O_RDWR | O_CLOEXEC);
+  if (fd < 0) return Status::Ok();
+  // Its writer holds a lock on it while it loads.
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    if (!removed) return Status::IoError("cannot remove " + marker + ": " + std::strerror(error));
-    std::fprintf(stderr, "ddb-local: the last start's load into %s did not finish: its files were removed\n",
-                 options_.data_dir.c_str());
+    return SqliteDb::InUse(options_.data_dir);
   }
-  if (!options_.memory_journal || options_.fsync) return Status::Ok();
-  if (::access(NodePath("meta").c_str(), F_OK) == 0) return Status::Ok();  // not a new directory
+  // The process that wrote it died before its load was in: nothing of it
+  // was acknowledged, and its files may be torn. Removed, marker last.
+  std::vector<std::string> files = options_.load_files;
+  for (const std::string& db : DatabaseNames()) {
+    for (const char* suffix : {".sqlite", ".sqlite-journal", ".sqlite-wal", ".sqlite.new"}) files.push_back(db + suffix);
+  }
+  for (const std::string& f : files) {
+    std::error_code ec;
+    std::filesystem::remove(dir / f, ec);
+    if (ec) {
+      ::close(fd);
+      return Status::IoError("cannot remove " + (dir / f).string() + ": " + ec.message());
+    }
+  }
+  const bool removed = std::remove(marker.c_str()) == 0;
+  const int error = errno;
+  ::close(fd);
+  if (!removed) return Status::IoError("cannot remove " + marker + ": " + std::strerror(error));
+  std::fprintf(stderr, "ddb-local: the last start's load into %s did not finish: its files were removed\n",
+               options_.data_dir.c_str());
+  return Status::Ok();
+}
+
+Status ClusterImpl::BeginLoad() {
+  const std::filesystem::path dir(options_.data_dir);
+  const std::string marker = (dir / kLoadMarker).string();
   // The load makes its files in place (SqliteDb::CreateFile), without
   // looking for a journal of the same name, which SQLite would play back
   // into the new file: any such journal goes now, in one pass over the
   // directory.
   std::set<std::string> leftovers;
-  for (const std::string& db : dbs) {
+  for (const std::string& db : DatabaseNames()) {
     for (const char* suffix : {".sqlite-journal", ".sqlite-wal"}) leftovers.insert(db + suffix);
   }
   std::error_code ec;
@@ -291,7 +303,7 @@ Status ClusterImpl::BeginLoad() {
   // Made here, not found: another process starting on the same new
   // directory made it first.
   const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == EEXIST) return Status::IoError(in_use);
+  if (fd < 0 && errno == EEXIST) return SqliteDb::InUse(options_.data_dir);
   if (fd < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
   static constexpr char kText[] =
       "ddb-local is loading this directory; if this file is here when it starts, the load did not finish "
@@ -323,13 +335,17 @@ Status ClusterImpl::JournalFiles() {
 }
 
 Status ClusterImpl::Init() {
+  bool new_directory = options_.in_memory;  // no meta.sqlite yet
   if (!options_.in_memory) {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::IoError("cannot create -dbPath " + options_.data_dir + ": " + ec.message());
     // Whatever this start's options: files a load left torn must not be
     // opened, nor written to and then removed by a later start.
-    RETURN_IF_ERROR(BeginLoad());
+    RETURN_IF_ERROR(DiscardUnfinishedLoad());
+    // A meta.sqlite that cannot be looked at: not a new directory.
+    new_directory = !std::filesystem::exists(NodePath("meta"), ec) && !ec;
+    if (new_directory && options_.memory_journal && !options_.fsync) RETURN_IF_ERROR(BeginLoad());
   }
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) {
@@ -390,12 +406,9 @@ Status ClusterImpl::Init() {
   // first answer with -seed: side by side, alternating, median of 30 starts
   // of the example seed, 6.71 -> 5.96 ms.
   if (options_.open_storage_at_start) {
-    std::error_code ec;  // a meta.sqlite that cannot be looked at: not fresh
-    const bool fresh =
-        options_.in_memory || (!std::filesystem::exists(NodePath("meta"), ec) && !ec);
     const bool majority_without_last_az = (options_.azs - 1) * 2 > options_.azs;
     for (size_t i = 0; i < nodes_.size(); ++i) {
-      const bool late = fresh && majority_without_last_az &&
+      const bool late = new_directory && majority_without_last_az &&
                         static_cast<int>(i) >= (options_.azs - 1) * options_.nodes_per_az;
       nodes_[i]->Start(/*open_file=*/true, std::chrono::milliseconds(late ? options_.late_az_open_ms : 0),
                        /*defer_thread=*/late);

@@ -196,13 +196,17 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
   if (path == ":memory:") pragmas = "PRAGMA journal_mode=MEMORY; PRAGMA synchronous=OFF;";
   Status set = out->Exec(pragmas);
   if (!set.ok() && sqlite3_errcode(db) == SQLITE_BUSY) {
-    return Status::IoError("cannot open " + path + ": it is in use by another process (another ddb-local on this -dbPath?)");
+    return InUse(path);
   }
   RETURN_IF_ERROR(set);
   out->begin_ = out->PrepareLater("BEGIN IMMEDIATE");
   out->commit_ = out->PrepareLater("COMMIT");
   out->rollback_ = out->PrepareLater("ROLLBACK");
   return out;
+}
+
+Status SqliteDb::InUse(const std::string& path) {
+  return Status::IoError("cannot open " + path + ": it is in use by another process (another ddb-local on this -dbPath?)");
 }
 
 Status SqliteDb::JournalOnDisk() {
@@ -290,23 +294,20 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
   const std::string temp = in_place ? path : path + ".new";
   int fd = -1;
   int error = 0;  // errno, taken before the mutex is let go
-  if (in_place) {
-    std::lock_guard<std::mutex> lock(NewFileMutex());
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-    if (fd < 0) error = errno;
-  } else {
+  {
     // What changes the folder, one file at a time (journal_write_buffer.h);
     // the writes and syncs are not held up.
     std::lock_guard<std::mutex> lock(NewFileMutex());
     // A journal left by an earlier file of this name would be played back
     // into the new one (a hot rollback journal) or its frames read (a WAL).
     // Looked for first: a lookup shares the folder, an unlink (even of a
-    // name that is not there) locks it.
+    // name that is not there) locks it. Written in place, the file's load
+    // removed them all at its start.
     for (const char* suffix : {"-journal", "-wal"}) {
       const std::string left = path + suffix;
-      if (::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
+      if (!in_place && ::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
     }
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | (in_place ? O_EXCL : O_TRUNC) | O_CLOEXEC, 0644);
     if (fd < 0) error = errno;
   }
   if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(error));

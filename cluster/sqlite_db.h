@@ -110,6 +110,9 @@ class SqliteDb {
   // by removing the load's files, and the load's start removed any journal
   // of that name.
   static Status CreateFile(const std::string& path, std::string_view image, bool fsync, bool in_place = false);
+  // The error for a file or folder that another process holds (SQLite's
+  // lock on a database, the lock on a load's marker).
+  static Status InUse(const std::string& path);
   // Defines the SQL function name(recorded, result) on this connection: it
   // stores `recorded` (an integer) in *slot and returns `result`. An UPSERT
   // reads the replaced row's old column through it (DO UPDATE SET

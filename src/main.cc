@@ -61,7 +61,7 @@ int main(int argc, char** argv) {
   // files keep their journals in memory until it is in (JournalFiles
   // below), and a start after one that died while loading loads it anew.
   co.memory_journal = !flags.seed.empty();
-  co.load_files = {"seed-state", "seed-state.tmp"};
+  co.load_files = ddb::api::Seeder::StateFiles();
   co.defer_periodic_work = true;                   // started below, 100 ms after listening
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
   co.archive_interval_ms = flags.archive_interval_ms;
@@ -113,7 +113,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ddb-local: seed %s: %zu items\n", source.c_str(), items);
     });
     ddb::api::SeedReport report;
-    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/seed-state", &report);
+    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/" + ddb::api::Seeder::kStateFile, &report);
     if (!seeded.ok()) {
       server.Drain();  // the requests held are refused (503)
       (*cluster)->Stop();
