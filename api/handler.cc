@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "api/json.h"
 #include "api/operations.h"
@@ -88,6 +89,15 @@ std::string Handler::OperationName(std::string_view target) {
   constexpr std::string_view kPrefix = "DynamoDB_20120810.";
   if (target.substr(0, kPrefix.size()) != kPrefix) return "";
   return std::string(target.substr(kPrefix.size()));
+}
+
+bool Handler::ReadsOnly(std::string_view target) {
+  static const auto* reads = new std::unordered_set<std::string>{
+      "GetItem",           "BatchGetItem",       "Query",          "Scan",
+      "TransactGetItems",  "ListTables",         "DescribeTable",  "ListTagsOfResource",
+      "DescribeTimeToLive", "DescribeContinuousBackups", "DescribeLimits", "DescribeEndpoints",
+  };
+  return reads->count(OperationName(target)) > 0;
 }
 
 std::string Handler::RenderError(const Error& e) {

@@ -75,6 +75,10 @@ class Handler {
   static std::string RenderError(const Error& e);
   // The operation named by an X-Amz-Target value, or "" when it names none.
   static std::string OperationName(std::string_view target);
+  // Whether the operation an X-Amz-Target value names changes nothing
+  // (GetItem, Query, ListTables, DescribeTable, ...): false for every
+  // other operation, and for a value that names none.
+  static bool ReadsOnly(std::string_view target);
 
  private:
   // `table` receives the request's TableName when it has one.

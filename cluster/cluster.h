@@ -285,8 +285,8 @@ struct SnapshotInfo {
   int64_t created_ms = 0;  // Unix epoch milliseconds
 };
 
-// The file in a data directory that says a load with its journals in memory
-// is under way (ClusterOptions::memory_journal).
+// The file in a data directory that says a load held in memory is under
+// way (ClusterOptions::load_in_memory).
 inline constexpr const char* kLoadMarker = "load-in-progress";
 
 struct ClusterOptions {
@@ -302,16 +302,18 @@ struct ClusterOptions {
   // ... or until a request or message has waited this long in the inbox of
   // one of them (should a group need it after all).
   int late_az_open_ms = 20;
-  // A load into a new data directory (no meta.sqlite) before anything is
-  // acknowledged (-seed, whose requests are held): until JournalFiles(),
-  // every file keeps its rollback journal in memory, so the load creates
-  // and writes no journal file. A process killed meanwhile can leave a file
-  // torn; a marker file (kLoadMarker) in the directory says a load is under
-  // way, and a start that finds it (any start on disk, with this option or
-  // not) removes the files the load made (the cluster's and `load_files`,
-  // names in the data directory) and starts as on a new directory. Ignored
-  // with fsync or in_memory, and on a directory that has a meta.sqlite.
-  bool memory_journal = false;
+  // A load into a new data directory (no meta.sqlite) before any write is
+  // acknowledged (-seed, which answers no write before FinishLoad()): until
+  // FinishLoad(), every file the cluster makes is held in memory with its
+  // rollback journal (SqliteDb::OpenHeld), so the load makes no file but a
+  // marker, unless a file outgrows what is held. A process killed
+  // meanwhile can leave a file torn; the marker (kLoadMarker) says a load
+  // is under way, and a start that finds it (any start on disk, with this
+  // option or not) removes the files the load made (the cluster's and
+  // `load_files`, names in the data directory) and starts as on a new
+  // directory. Ignored with fsync or in_memory, and on a directory that has
+  // a meta.sqlite.
+  bool load_in_memory = false;
   std::vector<std::string> load_files;
   // Leave the periodic threads (archiving and scrub, the transaction sweep,
   // autoadmin's healer) to StartPeriodicWork() instead of starting them in
@@ -505,10 +507,12 @@ class Cluster {
   // otherwise all at once.
   virtual void OpenStorage(bool one_at_a_time = false) = 0;
 
-  // Ends ClusterOptions::memory_journal's load: every file opened with its
-  // journal in memory gets it on disk, then the marker file is removed.
-  // Call it before anything is acknowledged; a no-op without such a load.
-  virtual Status JournalFiles() = 0;
+  // Ends ClusterOptions::load_in_memory's load: every file held in memory
+  // is written to disk with its journal, then the marker file is removed.
+  // Call it before any write is acknowledged (what a read saw before it, a
+  // start after a load that failed loads again); a no-op without such a
+  // load.
+  virtual Status FinishLoad() = 0;
 
   // Starts the periodic threads that ClusterOptions::defer_periodic_work
   // held back (what any of them would do can also be asked for at once:

@@ -126,7 +126,7 @@ class ClusterImpl final : public Cluster {
     open_in_turn_ = true;
     OpenNextNode();
   }
-  Status JournalFiles() override;
+  Status FinishLoad() override;
 
  private:
   // The next node in turn whose file is not open asks to open it; its
@@ -165,8 +165,8 @@ class ClusterImpl final : public Cluster {
   // At every start on disk: removes what a load that did not finish left
   // (its marker is there).
   Status DiscardUnfinishedLoad();
-  // ClusterOptions::memory_journal on a new directory: writes the marker
-  // and sets memory_journal_.
+  // ClusterOptions::load_in_memory on a new directory: writes the marker
+  // and sets load_in_memory_.
   Status BeginLoad();
   // The nodes a power target names: one node, or every node of an AZ.
   std::vector<StorageNode*> Targets(const std::string& target);
@@ -197,8 +197,8 @@ class ClusterImpl final : public Cluster {
   std::atomic<uint64_t> next_router_{0};
   std::mutex ddl_mu_;  // one table operation at a time
   std::atomic<bool> open_in_turn_{false};  // OpenStorage(true) was called
-  // A load with journals in memory is under way (BeginLoad, JournalFiles).
-  std::atomic<bool> memory_journal_{false};
+  // A load held in memory is under way (BeginLoad, FinishLoad).
+  std::atomic<bool> load_in_memory_{false};
   // The marker, open and locked (flock) while this process loads, so that
   // another process does not take it for an unfinished load.
   int load_marker_fd_ = -1;
@@ -284,10 +284,10 @@ Status ClusterImpl::DiscardUnfinishedLoad() {
 Status ClusterImpl::BeginLoad() {
   const std::filesystem::path dir(options_.data_dir);
   const std::string marker = (dir / kLoadMarker).string();
-  // The load makes its files in place (SqliteDb::CreateFile), without
-  // looking for a journal of the same name, which SQLite would play back
-  // into the new file: any such journal goes now, in one pass over the
-  // directory.
+  // The load's files are held in memory, then written to their names
+  // (SqliteDb::OpenHeld), without a look for a journal of the same name,
+  // which SQLite would play back into the new file: any such journal goes
+  // now, in one pass over the directory.
   std::set<std::string> leftovers;
   for (const std::string& db : DatabaseNames()) {
     for (const char* suffix : {".sqlite-journal", ".sqlite-wal"}) leftovers.insert(db + suffix);
@@ -315,18 +315,20 @@ Status ClusterImpl::BeginLoad() {
     return Status::IoError("cannot write " + marker);
   }
   load_marker_fd_ = fd;
-  memory_journal_.store(true, std::memory_order_release);
+  load_in_memory_.store(true, std::memory_order_release);
   return Status::Ok();
 }
 
-Status ClusterImpl::JournalFiles() {
-  if (!memory_journal_.exchange(false, std::memory_order_acq_rel)) return Status::Ok();
-  // A node that reads the flag from now on keeps its journal on disk; one
-  // that read it before has noted it (StorageNode::JournalOnDisk).
+Status ClusterImpl::FinishLoad() {
+  if (!load_in_memory_.exchange(false, std::memory_order_acq_rel)) return Status::Ok();
+  // A node that reads the flag from now on makes its file on disk; one
+  // that read it before has noted it (StorageNode::MoveToDisk). Meta is
+  // written meanwhile, on this thread.
   NodeReplies barrier(nodes_.size());
-  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->JournalOnDisk(barrier.Slot(i));
+  for (size_t i = 0; i < nodes_.size(); ++i) nodes_[i]->MoveToDisk(barrier.Slot(i));
+  const Status meta = meta_->MoveToDisk();
   RETURN_IF_ERROR(barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms)));
-  RETURN_IF_ERROR(meta_->JournalOnDisk());
+  RETURN_IF_ERROR(meta);
   const std::string marker = (std::filesystem::path(options_.data_dir) / kLoadMarker).string();
   if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
   ::close(load_marker_fd_);  // unlocked once it is gone
@@ -345,7 +347,7 @@ Status ClusterImpl::Init() {
     RETURN_IF_ERROR(DiscardUnfinishedLoad());
     // A meta.sqlite that cannot be looked at: not a new directory.
     new_directory = !std::filesystem::exists(NodePath("meta"), ec) && !ec;
-    if (new_directory && options_.memory_journal && !options_.fsync) RETURN_IF_ERROR(BeginLoad());
+    if (new_directory && options_.load_in_memory && !options_.fsync) RETURN_IF_ERROR(BeginLoad());
   }
   for (int az = 0; az < options_.azs; ++az) {
     for (int i = 0; i < options_.nodes_per_az; ++i) {
@@ -362,7 +364,7 @@ Status ClusterImpl::Init() {
       for (int other = 1; other <= options_.azs * options_.nodes_per_az; ++other) {
         if (static_cast<paxos::NodeId>(other) != no.id) no.peer_ids.push_back(static_cast<paxos::NodeId>(other));
       }
-      no.memory_journal = &memory_journal_;
+      no.load_in_memory = &load_in_memory_;
       no.on_outbox = [this] { propagator_->Notify(); };
       no.on_open = [this] {
         if (open_in_turn_) OpenNextNode();
@@ -415,7 +417,7 @@ Status ClusterImpl::Init() {
       if (!late) nodes_[i]->OpenFile();
     }
   }
-  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync, memory_journal_.load(std::memory_order_acquire));
+  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync, load_in_memory_.load(std::memory_order_acquire));
   if (!meta.ok()) return meta.status();
   meta_ = meta.take();
   for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());

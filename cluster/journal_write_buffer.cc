@@ -5,17 +5,24 @@
 // the part of the file already written into its shared mapping of the file,
 // and appends other contiguous writes to `pending`, written out at the
 // database's COMMIT_PHASETWO, before anything is written to the database
-// file, or before anything else touches the journal.
+// file, or before anything else touches the journal. A database file held
+// in memory (HoldNextDatabase) has no platform file until WriteOut() makes
+// one: its methods serve its bytes from `held` meanwhile.
 #include "cluster/journal_write_buffer.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <string_view>
 
 namespace ddb::cluster {
 namespace {
@@ -28,6 +35,11 @@ constexpr size_t kPendingBytesMax = 64 * 1024;
 // which a rollback journal is cut back to after a larger transaction. A
 // journal that outgrows its mapping is mapped again, twice as long as it is.
 constexpr size_t kMapBytesMin = size_t{4} << 20;
+// The most a held database file keeps in memory: one that would grow past
+// it is written out at that write (a seed of a million items must not sit
+// in the process's memory), and keeps its journal in memory until
+// SqliteDb::MoveToDisk() as before.
+constexpr size_t kHeldBytesMax = size_t{4} << 20;
 
 std::atomic<unsigned long long> g_mapped_bytes{0};
 
@@ -47,7 +59,17 @@ struct File {
   // copy into the mapping there cannot fault for want of disk space, nor
   // past the end of the file.
   sqlite3_int64 written;
+  // A database file held in memory: its bytes; null once it is on disk.
+  // `real` is not open while it is held.
+  std::string* held;
+  int held_lock;        // the lock SQLite holds on a held file (SQLITE_LOCK_*)
+  int held_flags;       // its xOpen flags, for opening it on disk
+  const char* name;     // its path, valid until Close (SQLite owns it)
 };
+
+// Set by HoldNextDatabase, taken by this thread's next xOpen of a main
+// database file.
+thread_local const std::string_view* t_hold_image = nullptr;
 
 // Where the platform file starts inside SQLite's allocation of szOsFile bytes.
 constexpr size_t kRealOffset = (sizeof(File) + 15) / 16 * 16;
@@ -108,6 +130,46 @@ void NoteWritten(File* f, sqlite3_int64 offset, sqlite3_int64 end) {
   if (f->map != nullptr && static_cast<size_t>(end) > f->map_bytes) MapJournal(f, end);
 }
 
+// Makes a held file's platform file: PATH, which must not exist (made
+// here with O_EXCL: the unix VFS's own open falls back to read-only on an
+// existing file), gets the held bytes, and the lock SQLite holds is taken
+// on it. On failure nothing is left on disk and the file stays held.
+int WriteOut(File* f) {
+  if (f->held == nullptr) return SQLITE_OK;
+  const std::string& bytes = *f->held;
+  bool written = false;
+  {
+    std::lock_guard<std::mutex> lock(NewFileMutex());  // it creates the file
+    const int fd = ::open(f->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    if (fd < 0) return SQLITE_CANTOPEN;
+    size_t done = 0;
+    while (done < bytes.size()) {
+      const ssize_t n = ::pwrite(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+      if (n < 0 && errno == EINTR) continue;
+      if (n <= 0) break;
+      done += static_cast<size_t>(n);
+    }
+    written = done == bytes.size();
+    ::close(fd);
+  }
+  int out_flags = 0;
+  int rc = written ? g_base->xOpen(g_base, f->name, f->real, f->held_flags, &out_flags) : SQLITE_IOERR_WRITE;
+  const bool opened = rc == SQLITE_OK;
+  if (opened && (out_flags & SQLITE_OPEN_READWRITE) == 0) rc = SQLITE_CANTOPEN;
+  // The unix VFS goes up one level at a time: SHARED, RESERVED, EXCLUSIVE.
+  for (int level : {SQLITE_LOCK_SHARED, SQLITE_LOCK_RESERVED, SQLITE_LOCK_EXCLUSIVE}) {
+    if (rc == SQLITE_OK && level <= f->held_lock) rc = Real(f)->xLock(f->real, level);
+  }
+  if (rc != SQLITE_OK) {
+    if (opened) (void)Real(f)->xClose(f->real);
+    (void)::unlink(f->name);  // made above
+    return rc;
+  }
+  delete f->held;
+  f->held = nullptr;
+  return SQLITE_OK;
+}
+
 // Writes out what a journal holds back; a no-op for every other file.
 int Flush(File* f) {
   if (f->pending == nullptr || f->pending->empty()) return SQLITE_OK;
@@ -135,6 +197,13 @@ int StopBuffering(File* journal) {
 
 int Close(sqlite3_file* file) {
   File* f = AsFile(file);
+  // A file closed while held is gone, as if the process had died: its load
+  // did not finish (SqliteDb::OpenHeld).
+  if (f->held != nullptr) {
+    delete f->held;
+    f->held = nullptr;
+    return SQLITE_OK;
+  }
   int rc = f->pending != nullptr ? StopBuffering(f) : SQLITE_OK;  // unmaps it too
   if (f->journal != nullptr) (void)StopBuffering(f->journal);
   const int closed = Real(f)->xClose(f->real);
@@ -143,6 +212,15 @@ int Close(sqlite3_file* file) {
 
 int Read(sqlite3_file* file, void* out, int bytes, sqlite3_int64 offset) {
   File* f = AsFile(file);
+  if (f->held != nullptr) {
+    // As a platform file reads: past the end, zeros and a short read.
+    const auto at = static_cast<size_t>(offset);
+    const size_t have = at < f->held->size() ? std::min(f->held->size() - at, static_cast<size_t>(bytes)) : 0;
+    if (have > 0) std::memcpy(out, f->held->data() + at, have);
+    if (have == static_cast<size_t>(bytes)) return SQLITE_OK;
+    std::memset(static_cast<char*>(out) + have, 0, static_cast<size_t>(bytes) - have);
+    return SQLITE_IOERR_SHORT_READ;
+  }
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xRead(f->real, out, bytes, offset);
 }
@@ -150,6 +228,15 @@ int Read(sqlite3_file* file, void* out, int bytes, sqlite3_int64 offset) {
 int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset) {
   File* f = AsFile(file);
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
+  if (f->held != nullptr) {
+    const auto end = static_cast<size_t>(offset) + static_cast<size_t>(bytes);
+    if (end <= kHeldBytesMax) {
+      if (end > f->held->size()) f->held->resize(end);
+      std::memcpy(f->held->data() + offset, data, static_cast<size_t>(bytes));
+      return SQLITE_OK;
+    }
+    if (int rc = WriteOut(f); rc != SQLITE_OK) return rc;
+  }
   if (f->pending == nullptr) return Real(f)->xWrite(f->real, data, bytes, offset);
   const sqlite3_int64 end = offset + bytes;
   if (f->map != nullptr && end <= f->written && static_cast<size_t>(end) <= f->map_bytes) {
@@ -179,6 +266,10 @@ int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset)
 
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = AsFile(file);
+  if (f->held != nullptr) {
+    if (static_cast<size_t>(size) < f->held->size()) f->held->resize(static_cast<size_t>(size));
+    return SQLITE_OK;
+  }
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   if (size < f->written) f->written = size;  // before: a failed truncate may have cut some
@@ -187,6 +278,7 @@ int Truncate(sqlite3_file* file, sqlite3_int64 size) {
 
 int Sync(sqlite3_file* file, int flags) {
   File* f = AsFile(file);
+  if (f->held != nullptr) return SQLITE_OK;
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xSync(f->real, flags);
@@ -194,18 +286,38 @@ int Sync(sqlite3_file* file, int flags) {
 
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   File* f = AsFile(file);
+  if (f->held != nullptr) {
+    *size = static_cast<sqlite3_int64>(f->held->size());
+    return SQLITE_OK;
+  }
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->xFileSize(f->real, size);
 }
 
-int Lock(sqlite3_file* file, int level) { return Real(AsFile(file))->xLock(AsFile(file)->real, level); }
-int Unlock(sqlite3_file* file, int level) { return Real(AsFile(file))->xUnlock(AsFile(file)->real, level); }
+// A held file is seen by no other connection: its locks are only noted,
+// to be taken on the platform file when it is written out.
+int Lock(sqlite3_file* file, int level) {
+  File* f = AsFile(file);
+  if (f->held == nullptr) return Real(f)->xLock(f->real, level);
+  f->held_lock = std::max(f->held_lock, level);
+  return SQLITE_OK;
+}
+int Unlock(sqlite3_file* file, int level) {
+  File* f = AsFile(file);
+  if (f->held == nullptr) return Real(f)->xUnlock(f->real, level);
+  f->held_lock = std::min(f->held_lock, level);
+  return SQLITE_OK;
+}
 int CheckReservedLock(sqlite3_file* file, int* out) {
-  return Real(AsFile(file))->xCheckReservedLock(AsFile(file)->real, out);
+  File* f = AsFile(file);
+  if (f->held == nullptr) return Real(f)->xCheckReservedLock(f->real, out);
+  *out = 0;
+  return SQLITE_OK;
 }
 
 int FileControl(sqlite3_file* file, int op, void* arg) {
   File* f = AsFile(file);
+  if (f->held != nullptr) return SQLITE_NOTFOUND;  // none applies to bytes in memory
   // The end of a commit on this database: its journal's last bytes (WAL
   // frames, or the zeroed header that commits a rollback journal) go to
   // the kernel before sqlite3_step() returns.
@@ -216,9 +328,15 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
   return Real(f)->xFileControl(f->real, op, arg);
 }
 
-int SectorSize(sqlite3_file* file) { return Real(AsFile(file))->xSectorSize(AsFile(file)->real); }
+// A held file answers as the unix VFS answers for a file on Linux's usual
+// file systems (SQLite reads both once, as it opens the file).
+int SectorSize(sqlite3_file* file) {
+  File* f = AsFile(file);
+  return f->held != nullptr ? 4096 : Real(f)->xSectorSize(f->real);
+}
 int DeviceCharacteristics(sqlite3_file* file) {
-  return Real(AsFile(file))->xDeviceCharacteristics(AsFile(file)->real);
+  File* f = AsFile(file);
+  return f->held != nullptr ? SQLITE_IOCAP_POWERSAFE_OVERWRITE : Real(f)->xDeviceCharacteristics(f->real);
 }
 
 int ShmMap(sqlite3_file* file, int region, int region_bytes, int extend, void volatile** out) {
@@ -226,6 +344,7 @@ int ShmMap(sqlite3_file* file, int region, int region_bytes, int extend, void vo
   // Shared memory: another connection may read WAL frames as soon as they
   // are indexed, so this database's WAL writes go straight through.
   f->shared = true;
+  if (f->held != nullptr) return SQLITE_IOERR_SHMMAP;  // never in WAL mode (SqliteDb::OpenHeld)
   if (f->journal != nullptr) {
     if (int rc = StopBuffering(f->journal); rc != SQLITE_OK) return rc;
   }
@@ -234,26 +353,27 @@ int ShmMap(sqlite3_file* file, int region, int region_bytes, int extend, void vo
 }
 int ShmLock(sqlite3_file* file, int offset, int n, int flags) {
   File* f = AsFile(file);
-  return Real(f)->iVersion < 2 ? SQLITE_IOERR_SHMLOCK : Real(f)->xShmLock(f->real, offset, n, flags);
+  return f->held != nullptr || Real(f)->iVersion < 2 ? SQLITE_IOERR_SHMLOCK : Real(f)->xShmLock(f->real, offset, n, flags);
 }
 void ShmBarrier(sqlite3_file* file) {
   File* f = AsFile(file);
-  if (Real(f)->iVersion >= 2) Real(f)->xShmBarrier(f->real);
+  if (f->held == nullptr && Real(f)->iVersion >= 2) Real(f)->xShmBarrier(f->real);
 }
 int ShmUnmap(sqlite3_file* file, int delete_flag) {
   File* f = AsFile(file);
-  return Real(f)->iVersion < 2 ? SQLITE_OK : Real(f)->xShmUnmap(f->real, delete_flag);
+  return f->held != nullptr || Real(f)->iVersion < 2 ? SQLITE_OK : Real(f)->xShmUnmap(f->real, delete_flag);
 }
 
 int Fetch(sqlite3_file* file, sqlite3_int64 offset, int bytes, void** out) {
   File* f = AsFile(file);
   *out = nullptr;  // "no mapping": SQLite reads instead
+  if (f->held != nullptr) return SQLITE_OK;
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
   return Real(f)->iVersion < 3 ? SQLITE_OK : Real(f)->xFetch(f->real, offset, bytes, out);
 }
 int Unfetch(sqlite3_file* file, sqlite3_int64 offset, void* page) {
   File* f = AsFile(file);
-  return Real(f)->iVersion < 3 ? SQLITE_OK : Real(f)->xUnfetch(f->real, offset, page);
+  return f->held != nullptr || Real(f)->iVersion < 3 ? SQLITE_OK : Real(f)->xUnfetch(f->real, offset, page);
 }
 
 const sqlite3_io_methods kMethods = {
@@ -275,6 +395,17 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
   f->map = nullptr;
   f->map_bytes = 0;
   f->written = 0;
+  f->held = nullptr;
+  f->held_lock = SQLITE_LOCK_NONE;
+  f->held_flags = flags;
+  f->name = name;
+  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && t_hold_image != nullptr) {
+    f->held = new std::string(*t_hold_image);
+    t_hold_image = nullptr;
+    f->base.pMethods = &kMethods;
+    if (out_flags != nullptr) *out_flags = flags;
+    return SQLITE_OK;
+  }
   int rc = SQLITE_OK;
   if ((flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_JOURNAL)) != 0) {
     std::lock_guard<std::mutex> lock(NewFileMutex());  // it may create the file
@@ -306,6 +437,17 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
 std::mutex& NewFileMutex() {
   static std::mutex mu;
   return mu;
+}
+
+void HoldNextDatabase(const std::string_view* image) { t_hold_image = image; }
+
+int WriteHeldDatabase(sqlite3* db) {
+  sqlite3_file* file = nullptr;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &file) != SQLITE_OK || file == nullptr ||
+      file->pMethods != &kMethods) {
+    return SQLITE_OK;
+  }
+  return WriteOut(AsFile(file));
 }
 
 unsigned long long JournalBytesMapped() { return g_mapped_bytes.load(std::memory_order_relaxed); }

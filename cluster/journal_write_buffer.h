@@ -62,11 +62,23 @@
 // It also opens every journal (-journal, -wal) under NewFileMutex(), as
 // SqliteDb::CreateFile makes a database file: see there.
 //
+// And it holds new database files in memory (HoldNextDatabase), for a
+// load whose files may be lost if the process dies (SqliteDb::OpenHeld):
+// such a file has no file on disk until WriteHeldDatabase() writes it out,
+// or it grows past 4 MB; from then on it is a file like any other, on the
+// same connection. Closed while held, it is gone. Why: a -seed start on a new -dbPath
+// made six files before its first answer, and each new file cost more
+// than its writes (an inode, the folder's lock); held, the seed's files
+// are written after the first answer (main.cc).
+//
 // Thread safety: a file is used by one connection, which SQLite serializes;
 // installing is done once (InstallJournalWriteBuffer is idempotent).
 #pragma once
 
 #include <mutex>
+#include <string_view>
+
+struct sqlite3;
 
 namespace ddb::cluster {
 
@@ -84,6 +96,16 @@ std::mutex& NewFileMutex();
 // Makes the buffering VFS SQLite's default. Call before the first
 // sqlite3_open (SqliteDb::Open does).
 void InstallJournalWriteBuffer();
+// The next main database file this thread opens through SQLite is held in
+// memory, starting as a copy of *image (a database file's bytes), and its
+// path is not touched. `image` is read by that open, which must follow
+// before this thread opens another.
+void HoldNextDatabase(const std::string_view* image);
+// Writes database `db`'s held file to its path, which must not exist (it
+// is made there), and serves the file from there on; a no-op for a file
+// that is not held. On failure (a SQLite result code) nothing is left on
+// disk and the file stays held. On the thread that uses `db`.
+int WriteHeldDatabase(sqlite3* db);
 // Bytes written to journals through their mappings since the process
 // started, for tests.
 unsigned long long JournalBytesMapped();

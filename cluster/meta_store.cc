@@ -17,15 +17,16 @@ constexpr const char* kSchema = meta_schema::kTables;
 
 }  // namespace
 
-Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync, bool memory_journal) {
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync, bool held) {
   // A meta.sqlite that does not exist yet is the meta file image written
   // out (a WAL-mode file with the whole schema), rather than created empty,
   // switched to WAL mode and given its tables: it is on the path to a fresh
   // start's first answer. An in-memory one loads that image.
   const bool in_memory = path == ":memory:";
   const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
-  if (!in_memory && created) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync, memory_journal));
-  auto db = SqliteDb::Open(path, fsync, memory_journal && created);
+  held = held && created && !in_memory && !fsync;
+  if (!in_memory && created && !held) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
+  auto db = held ? SqliteDb::OpenHeld(path, MetaFileImage()) : SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
   SqliteDb* sql = store->db_.get();
@@ -109,9 +110,9 @@ Result<uint64_t> MetaStore::NextIdLocked(const std::string& counter, uint64_t co
   return v;
 }
 
-Status MetaStore::JournalOnDisk() {
+Status MetaStore::MoveToDisk() {
   std::lock_guard<std::mutex> lock(mu_);
-  return db_->JournalOnDisk();
+  return db_->MoveToDisk();
 }
 
 Status MetaStore::SaveTable(const TableRoute& route) {

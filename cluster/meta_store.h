@@ -28,9 +28,9 @@ namespace ddb::cluster {
 
 class MetaStore {
  public:
-  // `memory_journal`: as NodeStore::Open's.
-  static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync, bool memory_journal = false);
-  Status JournalOnDisk();
+  // `held`: as NodeStore::Open's.
+  static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync, bool held = false);
+  Status MoveToDisk();
 
   // Open made the file from the image: it had no rows then.
   bool created() const { return created_; }

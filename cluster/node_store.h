@@ -123,11 +123,11 @@ struct ReplicaRow {
 
 class NodeStore {
  public:
-  // With `memory_journal`, a file this call makes keeps its journal in
-  // memory until JournalOnDisk() (SqliteDb::Open); a file that exists gets
-  // its journal on disk at once.
-  static Result<std::unique_ptr<NodeStore>> Open(const std::string& path, bool fsync, bool memory_journal = false);
-  Status JournalOnDisk() { return db_->JournalOnDisk(); }
+  // With `held` (and without `fsync`), a file this call makes is held in
+  // memory, with its journal, until MoveToDisk() (SqliteDb::OpenHeld); a
+  // file that exists is opened on disk as always.
+  static Result<std::unique_ptr<NodeStore>> Open(const std::string& path, bool fsync, bool held = false);
+  Status MoveToDisk() { return db_->MoveToDisk(); }
 
   // Open made the file from the image: it had no rows then (StorageNode
   // reads no replicas from it).

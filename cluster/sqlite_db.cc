@@ -127,11 +127,15 @@ void ConfigureOnce() {
 }
 }  // namespace
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool fsync, bool memory_journal) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenFile(const std::string& path, bool fsync,
+                                                    const std::string_view* held_image) {
   ConfigureOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
+  if (held_image != nullptr) HoldNextDatabase(held_image);
+  const int opened = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  HoldNextDatabase(nullptr);  // taken by the open, unless it failed first
+  if (opened != SQLITE_OK) {
     Status s = SqlError(db, "cannot open " + path);
     sqlite3_close(db);
     return s;
@@ -176,8 +180,8 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::Open(const std::string& path, bool f
     // The journal keeps its size between transactions (its header zeroed),
     // up to 4 MB: a larger one (a snapshot restore's) is cut back after
     // its commit.
-    out->memory_journal_ = memory_journal && path != ":memory:";
-    pragmas += out->memory_journal_
+    out->held_ = held_image != nullptr;
+    pragmas += out->held_
                    ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA journal_size_limit=4194304;"
                    : "PRAGMA synchronous=OFF; PRAGMA journal_mode=PERSIST; PRAGMA journal_size_limit=4194304;";
   }
@@ -209,8 +213,11 @@ Status SqliteDb::InUse(const std::string& path) {
   return Status::IoError("cannot open " + path + ": it is in use by another process (another ddb-local on this -dbPath?)");
 }
 
-Status SqliteDb::JournalOnDisk() {
-  if (!memory_journal_) return Status::Ok();
+Status SqliteDb::MoveToDisk() {
+  if (!held_) return Status::Ok();
+  if (const int rc = WriteHeldDatabase(db_); rc != SQLITE_OK) {
+    return Status::IoError(std::string("cannot write ") + sqlite3_db_filename(db_, "main") + ": " + sqlite3_errstr(rc));
+  }
   // The pragma answers with the mode in force: the old one if it could not
   // change it.
   auto st = Prepare("PRAGMA journal_mode=PERSIST");
@@ -218,7 +225,7 @@ Status SqliteDb::JournalOnDisk() {
   auto row = st->Step();
   if (!row.ok()) return row.status();
   if (!*row || st->BlobView(0) != "persist") return Status::IoError("sqlite: the journal could not be moved to disk");
-  memory_journal_ = false;
+  held_ = false;
   return Status::Ok();
 }
 
@@ -288,10 +295,9 @@ Status SqliteDb::LoadImage(std::string_view image) {
   return Exec("PRAGMA journal_mode=MEMORY");
 }
 
-Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync, bool in_place) {
+Status SqliteDb::CreateFile(const std::string& path, std::string_view image, bool fsync) {
   if (image.size() < 100) return Status::InvalidArgument("sqlite image: no database header");
-  in_place = in_place && !fsync;
-  const std::string temp = in_place ? path : path + ".new";
+  const std::string temp = path + ".new";
   int fd = -1;
   int error = 0;  // errno, taken before the mutex is let go
   {
@@ -301,13 +307,12 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
     // A journal left by an earlier file of this name would be played back
     // into the new one (a hot rollback journal) or its frames read (a WAL).
     // Looked for first: a lookup shares the folder, an unlink (even of a
-    // name that is not there) locks it. Written in place, the file's load
-    // removed them all at its start.
+    // name that is not there) locks it.
     for (const char* suffix : {"-journal", "-wal"}) {
       const std::string left = path + suffix;
-      if (!in_place && ::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
+      if (::access(left.c_str(), F_OK) == 0) (void)::unlink(left.c_str());
     }
-    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | (in_place ? O_EXCL : O_TRUNC) | O_CLOEXEC, 0644);
+    fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0) error = errno;
   }
   if (fd < 0) return Status::IoError("cannot create " + temp + ": " + std::strerror(error));
@@ -336,7 +341,6 @@ Status SqliteDb::CreateFile(const std::string& path, std::string_view image, boo
     return Status::IoError("cannot sync " + temp + ": " + why);
   }
   ::close(fd);
-  if (in_place) return Status::Ok();
   {
     std::lock_guard<std::mutex> lock(NewFileMutex());
     if (std::rename(temp.c_str(), path.c_str()) != 0) error = errno;

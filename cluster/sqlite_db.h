@@ -66,16 +66,25 @@ class Statement {
 
 class SqliteDb {
  public:
-  // path ":memory:" opens a private in-memory database. With
-  // `memory_journal` (and without `fsync`), a transaction's rollback journal
-  // is kept in memory (journal_mode=MEMORY) until JournalOnDisk(): a process
-  // killed in a commit can leave the file torn, so only a file whose whole
-  // content its caller can make again may be opened so.
-  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool fsync, bool memory_journal = false);
-  // Gives a file opened with `memory_journal` its journal on disk, as Open
-  // gives every other file (journal_mode=PERSIST); a no-op for any other
-  // file. No transaction may be open.
-  Status JournalOnDisk();
+  // path ":memory:" opens a private in-memory database.
+  static Result<std::unique_ptr<SqliteDb>> Open(const std::string& path, bool fsync) {
+    return OpenFile(path, fsync, nullptr);
+  }
+  // A new file PATH (it must not exist), made from `image`, for a load
+  // whose files are removed if the process dies before it finishes
+  // (ClusterOptions::load_in_memory): it is held in memory
+  // (journal_write_buffer.h) and its rollback journal too
+  // (journal_mode=MEMORY), until MoveToDisk(). Written out early if it
+  // grows past 4 MB; a process killed in a commit can then leave it torn.
+  // Not with -fsync.
+  static Result<std::unique_ptr<SqliteDb>> OpenHeld(const std::string& path, std::string_view image) {
+    return OpenFile(path, false, &image);
+  }
+  // Writes a file from OpenHeld() to its path, if it is not there yet, and
+  // gives it its journal on disk, as Open gives every other file
+  // (journal_mode=PERSIST); a no-op for any other file. No transaction may
+  // be open.
+  Status MoveToDisk();
   ~SqliteDb();
 
   Status Exec(const std::string& sql);
@@ -104,12 +113,7 @@ class SqliteDb {
   // a partial file, after removing any journal an earlier PATH left. With
   // `fsync`, the file is a WAL-mode one (the journal Open then gives it),
   // and the file and then its directory are synced.
-  // `in_place` (without `fsync`): PATH, which must not exist, is written
-  // directly, with no journal looked for, for a file that a marked load
-  // makes (ClusterOptions::memory_journal): a crash that tears it is undone
-  // by removing the load's files, and the load's start removed any journal
-  // of that name.
-  static Status CreateFile(const std::string& path, std::string_view image, bool fsync, bool in_place = false);
+  static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
   // The error for a file or folder that another process holds (SQLite's
   // lock on a database, the lock on a load's marker).
   static Status InUse(const std::string& path);
@@ -124,10 +128,13 @@ class SqliteDb {
   Status AddColumnIfMissing(const std::string& table, const std::string& definition);
 
  private:
+  // `held_image`: OpenHeld's image, or null.
+  static Result<std::unique_ptr<SqliteDb>> OpenFile(const std::string& path, bool fsync,
+                                                    const std::string_view* held_image);
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   Statement begin_, commit_, rollback_;
-  bool memory_journal_ = false;  // opened with memory_journal, JournalOnDisk() not run
+  bool held_ = false;  // opened by OpenHeld(), MoveToDisk() not run
 };
 
 }  // namespace ddb::cluster

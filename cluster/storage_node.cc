@@ -33,15 +33,15 @@ StorageNode::StorageNode(NodeOptions options, Transport* transport)
 StorageNode::~StorageNode() { Stop(); }
 
 Status StorageNode::Open() {
-  bool memory_journal = false;
+  bool load_in_memory = false;
   {
-    // Read and noted in one step, so that JournalOnDisk() after the flag
+    // Read and noted in one step, so that MoveToDisk() after the flag
     // is cleared either sees the note or finds the journal on disk.
     std::lock_guard<std::mutex> lock(mu_);
-    memory_journal = options_.memory_journal != nullptr && options_.memory_journal->load(std::memory_order_acquire);
-    memory_journal_ = memory_journal;
+    load_in_memory = options_.load_in_memory != nullptr && options_.load_in_memory->load(std::memory_order_acquire);
+    load_in_memory_ = load_in_memory;
   }
-  auto store = NodeStore::Open(options_.path, options_.fsync, memory_journal);
+  auto store = NodeStore::Open(options_.path, options_.fsync, load_in_memory);
   if (!store.ok()) return store.status();
   store_ = store.take();
   store_->scrub().set_node_id(options_.id);
@@ -122,15 +122,15 @@ bool StorageNode::OpenFile() {
   return true;
 }
 
-void StorageNode::JournalOnDisk(ReplyFn done) {
+void StorageNode::MoveToDisk(ReplyFn done) {
   bool in_memory = false;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    std::swap(in_memory, memory_journal_);
+    std::swap(in_memory, load_in_memory_);
   }
   if (!in_memory) return done(Reply(Status::Ok()));
   // Tasks run once the file is open: store_ is set by then.
-  Request(std::move(done), [this](ReplyFn reply) { reply(Reply(store_->JournalOnDisk())); });
+  Request(std::move(done), [this](ReplyFn reply) { reply(Reply(store_->MoveToDisk())); });
 }
 
 void StorageNode::Stop() { PowerOff(); }

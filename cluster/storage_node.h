@@ -134,9 +134,9 @@ struct NodeOptions {
   // Finds another node by id, for a replica that needs a snapshot from its
   // leader (a member added after the leader trimmed its log).
   std::function<class StorageNode*(paxos::NodeId)> peer;
-  // While this points to true, Open() keeps the journal of a file it makes
-  // in memory, until JournalOnDisk() (ClusterOptions::memory_journal).
-  const std::atomic<bool>* memory_journal = nullptr;
+  // While this points to true, a file Open() makes is held in memory, with
+  // its journal, until MoveToDisk() (ClusterOptions::load_in_memory).
+  const std::atomic<bool>* load_in_memory = nullptr;
 };
 
 class StorageNode {
@@ -161,11 +161,11 @@ class StorageNode {
              bool defer_thread = false);
   // False when the file is open already (nothing to do).
   bool OpenFile();
-  // Gives the file its journal on disk if Open() kept it in memory
-  // (NodeOptions::memory_journal), on the node thread; `done` gets the
+  // Writes the file to disk, with its journal, if Open() held it in memory
+  // (NodeOptions::load_in_memory), on the node thread; `done` gets the
   // status. Answered at once when Open() had not read the flag yet or did
-  // not keep the journal in memory: clear the flag first.
-  void JournalOnDisk(ReplyFn done);
+  // not hold the file: clear the flag first.
+  void MoveToDisk(ReplyFn done);
   // Finishes queued work, fails what cannot finish, and joins the thread.
   void Stop();
 
@@ -501,7 +501,7 @@ class StorageNode {
   bool thread_deferred_ = false;
   std::chrono::milliseconds deferred_grace_{0};
   std::chrono::steady_clock::time_point first_post_;
-  bool memory_journal_ = false;  // guarded by mu_: Open() kept the journal in memory
+  bool load_in_memory_ = false;  // guarded by mu_: Open() held the file in memory
   std::atomic<bool> file_open_{false};  // set once Open() succeeded
   std::thread thread_;
 };

@@ -195,11 +195,13 @@ struct HttpServer::Impl {
   std::condition_variable answers_cv;
   int answers_owed = 0;  // guarded by answers_mu
   // While held (Hold() to Release(), or Drain()), a request read waits
-  // before it is routed. `held` is written under hold_mu and read without
-  // it first, so that a request after Release() takes no lock here.
+  // before it is routed; from ReleaseReads(), only one that may change
+  // something. `hold` is written under hold_mu and read without it first,
+  // so that a request after Release() takes no lock here.
+  enum Hold : int { kNone, kWrites, kAll };
   std::mutex hold_mu;
   std::condition_variable hold_cv;
-  std::atomic<bool> held{false};
+  std::atomic<int> hold{kNone};
   // Every open connection, so that the destructor can wake its worker.
   std::mutex open_mu;
   std::set<int> open_fds;  // guarded by open_mu
@@ -394,6 +396,26 @@ struct HttpServer::Impl {
     AddCors(req, res);
   }
 
+  // Whether `req` changes nothing: a GET or HEAD (the health check, the
+  // web UI's files, the admin API's reads), a CORS preflight, or a
+  // DynamoDB operation that only reads.
+  static bool ReadsOnly(const WireRequest& req) {
+    const std::string& m = req.method;
+    if (m == "GET" || m == "HEAD" || m == "OPTIONS") return true;
+    if (m != "POST" || req.path != "/") return false;
+    const std::string* target = req.Header("X-Amz-Target");
+    return target != nullptr && api::Handler::ReadsOnly(*target);
+  }
+
+  void WaitWhileHeld(const WireRequest& req) {
+    const bool reads_only = ReadsOnly(req);
+    std::unique_lock<std::mutex> lock(hold_mu);
+    hold_cv.wait(lock, [&] {
+      const int h = hold.load(std::memory_order_relaxed);
+      return h == kNone || (h == kWrites && reads_only);
+    });
+  }
+
   // Serves one connection's requests in turn until it closes, then closes it.
   void ServeConnection(int fd) {
     {
@@ -417,10 +439,7 @@ struct HttpServer::Impl {
       }
       WireResponse res;
       bool owed = false;
-      if (held.load(std::memory_order_acquire)) {
-        std::unique_lock<std::mutex> lock(hold_mu);
-        hold_cv.wait(lock, [&] { return !held.load(std::memory_order_relaxed); });
-      }
+      if (hold.load(std::memory_order_acquire) != kNone) WaitWhileHeld(req);
       try {
         Route(req, res, &owed);
       } catch (const std::exception& e) {
@@ -499,13 +518,21 @@ int HttpServer::port() const { return impl_->port; }
 
 void HttpServer::Hold() {
   std::lock_guard<std::mutex> lock(impl_->hold_mu);
-  impl_->held = true;
+  impl_->hold = Impl::kAll;
+}
+
+void HttpServer::ReleaseReads() {
+  {
+    std::lock_guard<std::mutex> lock(impl_->hold_mu);
+    if (impl_->hold == Impl::kAll) impl_->hold = Impl::kWrites;
+  }
+  impl_->hold_cv.notify_all();
 }
 
 void HttpServer::Release() {
   {
     std::lock_guard<std::mutex> lock(impl_->hold_mu);
-    impl_->held = false;
+    impl_->hold = Impl::kNone;
   }
   impl_->hold_cv.notify_all();
 }

@@ -37,8 +37,13 @@ class HttpServer {
   // From Hold() to Release() (or Drain()), requests are accepted and read,
   // then wait before they are answered: main() holds them while -seed
   // loads, so that a client that connects early is answered as soon as the
-  // seed is in, instead of being refused and trying again.
+  // seed is in, instead of being refused and trying again. From
+  // ReleaseReads() on, requests that change nothing (a GET, or an
+  // operation api::Handler::ReadsOnly names) are answered, and the others
+  // still wait for Release(): main() answers reads while the seed's files
+  // are written (Cluster::FinishLoad).
   void Hold();
+  void ReleaseReads();
   void Release();
   // Accepts connections until Drain(); the connections it handed to workers
   // are served on their threads and may outlive it.

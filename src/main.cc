@@ -58,9 +58,9 @@ int main(int argc, char** argv) {
   co.fsync = flags.fsync;
   co.open_storage_at_start = !flags.seed.empty();  // seeding needs every node file
   // A seed into a new -dbPath is loaded before anything is answered: its
-  // files keep their journals in memory until it is in (JournalFiles
-  // below), and a start after one that died while loading loads it anew.
-  co.memory_journal = !flags.seed.empty();
+  // files are held in memory until it is in (FinishLoad below), and a
+  // start after one that died while loading loads it anew.
+  co.load_in_memory = !flags.seed.empty();
   co.load_files = ddb::api::Seeder::StateFiles();
   co.defer_periodic_work = true;                   // started below, 100 ms after listening
   co.partitions_per_table = static_cast<uint32_t>(flags.partitions);
@@ -127,23 +127,32 @@ int main(int argc, char** argv) {
                  flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
                  report.tables_created, report.tables_kept, report.items, report.files_loaded,
                  report.files_unchanged);
-    ddb::Status journaled = (*cluster)->JournalFiles();
-    if (!journaled.ok()) {
-      server.Drain();
-      (*cluster)->Stop();
-      Fail(journaled.message(), 1);
-      std::fflush(stderr);
-      std::_Exit(1);
-    }
-    server.Release();
+    // Reads are answered from here on; writes wait for FinishLoad below.
+    server.ReleaseReads();
   }
   std::fprintf(stderr, "ddb-local %s (%s%s)\n", DDB_VERSION,
                flags.in_memory ? "in memory" : ("data in " + flags.db_path).c_str(),
                flags.shared_db ? ", shared db" : "");
   // The line tools wait for: printed once requests are answered (with
-  // -seed, once the seed is in).
+  // -seed, once the seed is in; a write may still wait below).
   std::printf("ddb-local listening on http://%s:%d\n", flags.host.c_str(), server.port());
   std::fflush(stdout);
+  if (!flags.seed.empty()) {
+    // A seed into a new -dbPath was held in memory (ClusterOptions::
+    // load_in_memory): its files are written now, while reads are
+    // answered, and no write is acknowledged before they are in. A
+    // process that dies first leaves the load's marker, and its next start
+    // loads the seed again: what the reads saw.
+    ddb::Status finished = (*cluster)->FinishLoad();
+    if (!finished.ok()) {
+      server.Drain();
+      (*cluster)->Stop();
+      Fail(finished.message(), 1);
+      std::fflush(stderr);
+      std::_Exit(1);
+    }
+    server.Release();
+  }
   // The node files open while the server answers, one at a time, so that
   // they do not take both cores from the first requests.
   (*cluster)->OpenStorage(/*one_at_a_time=*/true);

@@ -156,17 +156,37 @@ def test_a_seed_killed_while_it_loads_into_a_new_db_path_is_loaded_anew(server_f
     server.start()
     assert "did not finish: its files were removed" in server.stderr_text()
     assert "2 tables created, 0 kept, 40002 items from 2 files" in server.stderr_text()
-    assert not (data / "load-in-progress").exists()
     client = ds.make_client(server.endpoint, access_key="local")
     assert count_items(client, "Users") == 40001
     assert count_items(client, "Orders") == 1
-    # Written after the load, with its journals on disk: kept through a kill -9.
+    # A write is answered only once the load is on disk and its marker gone;
+    # then it is kept through a kill -9.
     client.put_item(TableName="Users", Item={"id": {"S": "after"}})
+    assert not (data / "load-in-progress").exists()
     server.kill()
     server.start()
     assert "0 tables created, 2 kept, 0 items from 0 files" in server.stderr_text()
     client = ds.make_client(server.endpoint, access_key="local")
     assert count_items(client, "Users") == 40002
+
+
+def test_a_write_right_after_the_ready_line_waits_for_the_seed_files(server_factory, tmp_path):
+    # Into a new -dbPath the seed is held in memory, reads are answered from
+    # there, and its files are written after the ready line. A write sent at
+    # once is answered only when they are on disk (the load's marker gone),
+    # and it survives a kill -9.
+    folder = seed_folder(tmp_path)
+    data = tmp_path / "data"
+    server = server_factory.start(db_path=data, extra_args=["-seed", str(folder)])
+    client = ds.make_client(server.endpoint, access_key="local")
+    client.put_item(TableName="Users", Item={"id": {"S": "right after"}})
+    assert not (data / "load-in-progress").exists()
+    assert (data / "meta.sqlite").exists() and (data / "seed-state").exists()
+    server.kill()
+    server.start()
+    assert "0 tables created, 2 kept, 0 items from 0 files" in server.stderr_text()
+    client = ds.make_client(server.endpoint, access_key="local")
+    assert count_items(client, "Users") == 4
 
 
 def test_a_request_sent_while_the_seed_loads_is_answered_with_all_of_it(server_factory, tmp_path):

@@ -281,28 +281,31 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
   std::filesystem::remove_all(dir);
 }
 
-// -seed's load into a new directory (memory_journal): no journal file is
-// made before JournalFiles(), which leaves every file journaled on disk; a
-// start that finds the load's marker (the process died before JournalFiles)
-// removes what the load made and starts on a new directory.
-TEST_CASE("cluster: a load into a new directory journals in memory until JournalFiles", "[cluster]") {
+// -seed's load into a new directory (load_in_memory): no database file and
+// no journal is made before FinishLoad(), which writes every file, with its
+// journal on disk from then on; a start that finds the load's marker (the
+// process died before FinishLoad) removes what the load made and starts on
+// a new directory.
+TEST_CASE("cluster: a load into a new directory is held in memory until FinishLoad", "[cluster]") {
   std::string dir = (std::filesystem::temp_directory_path() / "ddb-cluster-test-XXXXXX").string();
   REQUIRE(mkdtemp(dir.data()) != nullptr);
   const std::string marker = dir + "/" + kLoadMarker;
-  auto journals = [&] {
+  auto ending = [&](const std::string& suffix) {
     size_t n = 0;
     for (const auto& e : std::filesystem::directory_iterator(dir)) {
       const std::string name = e.path().filename().string();
-      n += name.size() > 8 && name.compare(name.size() - 8, 8, "-journal") == 0;
+      n += name.size() > suffix.size() && name.compare(name.size() - suffix.size(), suffix.size(), suffix) == 0;
     }
     return n;
   };
+  auto journals = [&] { return ending("-journal"); };
+  auto databases = [&] { return ending(".sqlite"); };
   ClusterOptions o;
   o.data_dir = dir;
   o.open_storage_at_start = true;
-  o.memory_journal = true;
+  o.load_in_memory = true;
   o.load_files = {"loader-state"};
-  SECTION("journals on disk from JournalFiles on") {
+  SECTION("on disk from FinishLoad on") {
     {
       auto c = Started(o);
       CHECK(std::filesystem::exists(marker));
@@ -310,12 +313,17 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
       REQUIRE(t.ok());
       for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v" + std::to_string(i), 2).ok());
       CHECK(journals() == 0);
-      REQUIRE(c->JournalFiles().ok());
+      CHECK(databases() == 0);
+      REQUIRE(c->FinishLoad().ok());
       CHECK_FALSE(std::filesystem::exists(marker));
+      // meta.sqlite, and a file for each node that opened one (AZ a and b
+      // at least: the group's majority).
+      CHECK(std::filesystem::exists(dir + "/meta.sqlite"));
+      CHECK(databases() >= 5);
       REQUIRE(c->Put(*t, K(20), "after", 5).ok());
       // The group's leader and a follower wrote it: journals on disk.
       CHECK(journals() >= 2);
-      REQUIRE(c->JournalFiles().ok());  // nothing left to do
+      REQUIRE(c->FinishLoad().ok());  // nothing left to do
       c->Stop();
     }
     // Not a new directory any more: no load, everything there.
@@ -328,7 +336,7 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
       REQUIRE(got.ok());
       CHECK(got->has_value());
     }
-    REQUIRE(c->JournalFiles().ok());
+    REQUIRE(c->FinishLoad().ok());
     c->Stop();
   }
   SECTION("a load that did not finish is removed at the next start, even one without a load") {
@@ -340,13 +348,13 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
       std::FILE* f = std::fopen((dir + "/loader-state").c_str(), "w");
       REQUIRE(f != nullptr);
       std::fclose(f);
-      c->Stop();  // without JournalFiles: as if the process had died
+      c->Stop();  // without FinishLoad: as if the process had died
       CHECK(std::filesystem::exists(marker));
     };
     unfinished_load();
     {
       ClusterOptions plain = o;
-      plain.memory_journal = false;
+      plain.load_in_memory = false;
       auto c = Started(plain);
       CHECK_FALSE(c->GetTable("ns/loaded").ok());
       CHECK_FALSE(std::filesystem::exists(dir + "/loader-state"));
@@ -362,7 +370,7 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
     CHECK(std::filesystem::exists(marker));  // a new load
     auto t = c->CreateTable("ns/loaded", "s");
     REQUIRE(t.ok());
-    REQUIRE(c->JournalFiles().ok());
+    REQUIRE(c->FinishLoad().ok());
     CHECK_FALSE(std::filesystem::exists(marker));
     c->Stop();
   }
@@ -378,7 +386,7 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
     auto t = c->CreateTable("ns/loaded", "s");
     REQUIRE(t.ok());
     for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v", 1).ok());
-    REQUIRE(c->JournalFiles().ok());
+    REQUIRE(c->FinishLoad().ok());
     c->Stop();
   }
   SECTION("another process's load is not taken for an unfinished one") {
@@ -392,24 +400,46 @@ TEST_CASE("cluster: a load into a new directory journals in memory until Journal
     REQUIRE(c->Put(*t, K(1), "v", 1).ok());
     for (bool load : {true, false}) {
       ClusterOptions other = o;
-      other.memory_journal = load;
+      other.load_in_memory = load;
       auto second = Cluster::Start(other);
       REQUIRE_FALSE(second.ok());
       CHECK(second.status().message().find("in use by another process") != std::string::npos);
     }
     CHECK(std::filesystem::exists(marker));
-    CHECK(std::filesystem::exists(dir + "/meta.sqlite"));
-    REQUIRE(c->JournalFiles().ok());
+    CHECK_FALSE(std::filesystem::exists(dir + "/meta.sqlite"));  // held
+    REQUIRE(c->FinishLoad().ok());
     auto got = c->Get(*t, K(1), true);
     REQUIRE(got.ok());
     CHECK(got->has_value());
+    c->Stop();
+  }
+  SECTION("a node powered off and on while the load is held keeps what it had") {
+    auto c = Started(o);
+    auto t = c->CreateTable("ns/loaded", "s");
+    REQUIRE(t.ok());
+    for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v", 1).ok());
+    // A node powered off keeps its file open (held, here), and reads its
+    // replicas back from it as it powers on.
+    REQUIRE(c->PowerOff("az-a").ok());
+    REQUIRE(c->PowerOn("az-a").ok());
+    CHECK(databases() == 0);
+    REQUIRE(c->PowerOff("az-b").ok());  // AZ a, with AZ c, must now answer
+    c->OpenStorage();
+    for (int i = 0; i < 20; ++i) {
+      auto got = c->Get(*t, K(i), true);
+      REQUIRE(got.ok());
+      CHECK(got->has_value());
+    }
+    REQUIRE(c->PowerOn("az-b").ok());
+    REQUIRE(c->FinishLoad().ok());
+    CHECK_FALSE(std::filesystem::exists(marker));
     c->Stop();
   }
   SECTION("not with fsync") {
     o.fsync = true;
     auto c = Started(o);
     CHECK_FALSE(std::filesystem::exists(marker));
-    REQUIRE(c->JournalFiles().ok());
+    REQUIRE(c->FinishLoad().ok());
     c->Stop();
   }
   std::filesystem::remove_all(dir);

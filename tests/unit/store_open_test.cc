@@ -375,5 +375,96 @@ TEST_CASE("sqlite: a statement prepared on first use", "[unit]") {
   CHECK(count.Int(0) == 3);
 }
 
+// A file held in memory for a load (SqliteDb::OpenHeld): nothing at its
+// path until MoveToDisk(), which writes it and gives it its journal on
+// disk; a file that outgrows what is held goes to disk at that write, with
+// every row; one closed while held leaves nothing.
+TEST_CASE("store open: a held file is on disk only from MoveToDisk, or once it outgrows memory", "[unit]") {
+  TempDir dir("ddb-store-open");
+  auto fill = [](NodeStore& store, int first, int count, uint32_t size) {
+    REQUIRE(store.Begin().ok());
+    for (int i = first; i < first + count; ++i) Put(store, 7, static_cast<paxos::Lsn>(i + 1), "k" + std::to_string(i), size);
+    REQUIRE(store.Commit().ok());
+  };
+  auto rows = [](const std::string& path, int count) {
+    auto store = NodeStore::Open(path, false);
+    REQUIRE(store.ok());
+    CHECK_FALSE((*store)->created());
+    CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
+    for (int i = 0; i < count; ++i) {
+      auto item = (*store)->Get(7, Key{"k" + std::to_string(i), ""});
+      REQUIRE(item.ok());
+      CHECK(item->has_value());
+    }
+  };
+  const std::string path = dir.File("held.sqlite");
+  SECTION("MoveToDisk writes it") {
+    {
+      auto store = NodeStore::Open(path, false, /*held=*/true);
+      REQUIRE(store.ok());
+      CHECK((*store)->created());
+      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "memory");
+      REQUIRE((*store)->CreateReplica(Row(7)).ok());
+      fill(**store, 0, 50, 100);
+      CHECK_FALSE(std::filesystem::exists(path));
+      CHECK_FALSE(std::filesystem::exists(path + "-journal"));
+      REQUIRE((*store)->MoveToDisk().ok());
+      CHECK(std::filesystem::exists(path));
+      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
+      fill(**store, 50, 10, 100);  // on disk now, with a journal there
+      CHECK(std::filesystem::exists(path + "-journal"));
+      REQUIRE((*store)->MoveToDisk().ok());  // nothing left to do
+    }
+    rows(path, 60);
+  }
+  SECTION("a file that outgrows what is held is written at that write") {
+    {
+      auto store = NodeStore::Open(path, false, /*held=*/true);
+      REQUIRE(store.ok());
+      REQUIRE((*store)->CreateReplica(Row(7)).ok());
+      fill(**store, 0, 10, 1000);
+      CHECK_FALSE(std::filesystem::exists(path));
+      fill(**store, 10, 300, 16000);  // 4.8 MB: past the 4 MB held
+      CHECK(std::filesystem::exists(path));
+      CHECK_FALSE(std::filesystem::exists(path + "-journal"));  // its journal is still in memory
+      fill(**store, 310, 10, 1000);
+      REQUIRE((*store)->MoveToDisk().ok());
+      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
+    }
+    rows(path, 320);
+  }
+  SECTION("closed while held, it leaves nothing") {
+    {
+      auto store = NodeStore::Open(path, false, /*held=*/true);
+      REQUIRE(store.ok());
+      REQUIRE((*store)->CreateReplica(Row(7)).ok());
+      fill(**store, 0, 20, 100);
+    }
+    CHECK_FALSE(std::filesystem::exists(path));
+  }
+  SECTION("with -fsync, or for a file that exists, nothing is held") {
+    {
+      auto store = NodeStore::Open(path, true, /*held=*/true);
+      REQUIRE(store.ok());
+      CHECK(std::filesystem::exists(path));
+      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "wal");
+    }
+    auto store = NodeStore::Open(path, false, /*held=*/true);
+    REQUIRE(store.ok());
+    CHECK_FALSE((*store)->created());
+    CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
+  }
+  SECTION("a file at its path by then is not overwritten") {
+    auto store = NodeStore::Open(path, false, /*held=*/true);
+    REQUIRE(store.ok());
+    std::ofstream(path) << "another file";
+    CHECK_FALSE((*store)->MoveToDisk().ok());
+    std::ifstream in(path);
+    std::string text;
+    std::getline(in, text);
+    CHECK(text == "another file");
+  }
+}
+
 }  // namespace
 }  // namespace ddb::cluster
