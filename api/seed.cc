@@ -131,7 +131,7 @@ Status WriteState(const std::string& path, const std::map<std::string, std::stri
   const std::string tmp = path + kTempSuffix;
   {
     std::ofstream f(tmp, std::ios::trunc);
-    for (const auto& [name, print] : state) f << print << " " << name << "\n";
+    f << Seeder::StateText(state);
     if (!f) return Status::IoError("cannot write " + tmp);
   }
   std::error_code ec;
@@ -278,7 +278,14 @@ Status Seeder::LoadFile(const fs::path& f, SeedReport* report) {
 
 std::vector<std::string> Seeder::StateFiles() { return {kStateFile, std::string(kStateFile) + kTempSuffix}; }
 
-Status Seeder::SeedPath(const std::string& path, const std::string& state_path, SeedReport* report) {
+std::string Seeder::StateText(const std::map<std::string, std::string>& state) {
+  std::string text;
+  for (const auto& [name, print] : state) text += print + " " + name + "\n";
+  return text;
+}
+
+Status Seeder::SeedPath(const std::string& path, const std::string& state_path, SeedReport* report,
+                        bool state_later) {
   std::error_code ec;
   std::vector<fs::path> files;
   if (fs::is_directory(path, ec)) {
@@ -406,7 +413,9 @@ Status Seeder::SeedPath(const std::string& path, const std::string& state_path, 
       state[loads[i].name] = loads[i].print;
       ++recorded;
     }
-    if (!state_path.empty() && recorded > 0) {
+    if (!state_path.empty() && recorded > 0 && state_later) {
+      report->state = StateText(state);
+    } else if (!state_path.empty() && recorded > 0) {
       Status w = WriteState(state_path, state);
       if (!w.ok()) return w;
     }

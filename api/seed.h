@@ -32,6 +32,7 @@
 #include <filesystem>
 #include <functional>
 #include <istream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -46,6 +47,9 @@ struct SeedReport {
   size_t files_loaded = 0;
   size_t files_unchanged = 0; // skipped: recorded in the state file
   size_t items = 0;
+  // SeedPath's state_later: the state file's content, "" when no items
+  // file was loaded.
+  std::string state;
 };
 
 class Seeder {
@@ -65,7 +69,12 @@ class Seeder {
   static std::vector<std::string> StateFiles();
 
   // Loads a file or folder; `state_path` empty for no state (-inMemory).
-  Status SeedPath(const std::string& path, const std::string& state_path, SeedReport* report);
+  // With `state_later`, the state is not written but left in
+  // report->state, for the caller to write (main: Cluster::FinishLoad).
+  Status SeedPath(const std::string& path, const std::string& state_path, SeedReport* report,
+                  bool state_later = false);
+  // The state file's content for `state` (name -> "<crc32> <size>").
+  static std::string StateText(const std::map<std::string, std::string>& state);
   // Creates the tables of one definition text; `source` names it in errors.
   // `on_table(name)`, if given, is called for each table created or kept.
   Status CreateTables(const std::string& text, const std::string& source, SeedReport* report,

@@ -285,8 +285,8 @@ struct SnapshotInfo {
   int64_t created_ms = 0;  // Unix epoch milliseconds
 };
 
-// The file in a data directory that says a load held in memory is under
-// way (ClusterOptions::load_in_memory).
+// The file in a data directory that says a load's files may be there
+// unfinished (ClusterOptions::load_in_memory).
 inline constexpr const char* kLoadMarker = "load-in-progress";
 
 struct ClusterOptions {
@@ -305,14 +305,16 @@ struct ClusterOptions {
   // A load into a new data directory (no meta.sqlite) before any write is
   // acknowledged (-seed, which answers no write before FinishLoad()): until
   // FinishLoad(), every file the cluster makes is held in memory with its
-  // rollback journal (SqliteDb::OpenHeld), so the load makes no file but a
-  // marker, unless a file outgrows what is held. A process killed
-  // meanwhile can leave a file torn; the marker (kLoadMarker) says a load
-  // is under way, and a start that finds it (any start on disk, with this
-  // option or not) removes the files the load made (the cluster's and
+  // rollback journal (SqliteDb::OpenHeld), so the load makes no file at
+  // all, unless a file outgrows what is held. Before any of its files is
+  // on disk, a marker (kLoadMarker) is made, and FinishLoad() removes it
+  // once they all are: a process killed meanwhile can leave a file torn,
+  // and a start that finds the marker (any start on disk, with this option
+  // or not) removes the files the load made (the cluster's and
   // `load_files`, names in the data directory) and starts as on a new
-  // directory. Ignored with fsync or in_memory, and on a directory that has
-  // a meta.sqlite.
+  // directory; BeginLoad removes any `load_files` a new directory had.
+  // Ignored with fsync or in_memory, and on a directory that has a
+  // meta.sqlite.
   bool load_in_memory = false;
   std::vector<std::string> load_files;
   // Leave the periodic threads (archiving and scrub, the transaction sweep,
@@ -507,12 +509,15 @@ class Cluster {
   // otherwise all at once.
   virtual void OpenStorage(bool one_at_a_time = false) = 0;
 
-  // Ends ClusterOptions::load_in_memory's load: every file held in memory
-  // is written to disk with its journal, then the marker file is removed.
-  // Call it before any write is acknowledged (what a read saw before it, a
-  // start after a load that failed loads again); a no-op without such a
-  // load.
-  virtual Status FinishLoad() = 0;
+  // Ends ClusterOptions::load_in_memory's load: the marker is made, every
+  // file held in memory is written to disk with its journal, then `files`
+  // (name in the data directory, among ClusterOptions::load_files, and
+  // content), then the marker is removed. Call it before any write is
+  // acknowledged (what a read saw before it, a start after a load that
+  // failed loads again); a no-op without such a load.
+  virtual Status FinishLoad(const std::vector<std::pair<std::string, std::string>>& files = {}) = 0;
+  // A load held in memory is under way: FinishLoad() has work to do.
+  virtual bool Loading() const = 0;
 
   // Starts the periodic threads that ClusterOptions::defer_periodic_work
   // held back (what any of them would do can also be asked for at once:

@@ -53,10 +53,7 @@ int64_t NowMs() {
 class ClusterImpl final : public Cluster {
  public:
   explicit ClusterImpl(const ClusterOptions& o) : options_(o) {}
-  ~ClusterImpl() override {
-    Stop();
-    if (load_marker_fd_ >= 0) ::close(load_marker_fd_);  // the load did not finish: the marker stays
-  }
+  ~ClusterImpl() override { Stop(); }
 
   Status Init();
   Result<TableMeta> CreateTable(const std::string& name, const std::string& schema) override;
@@ -126,7 +123,8 @@ class ClusterImpl final : public Cluster {
     open_in_turn_ = true;
     OpenNextNode();
   }
-  Status FinishLoad() override;
+  Status FinishLoad(const std::vector<std::pair<std::string, std::string>>& files) override;
+  bool Loading() const override { return load_in_memory_.load(std::memory_order_acquire); }
 
  private:
   // The next node in turn whose file is not open asks to open it; its
@@ -160,12 +158,16 @@ class ClusterImpl final : public Cluster {
   Status DropReplicas(const TableRoute& route);
   void PublishRoute(std::shared_ptr<const TableRoute> route);
   std::string NodePath(const std::string& name) const;
+  std::string MarkerPath() const;  // kLoadMarker's
   // The database names of the data directory: meta and every node's.
   std::vector<std::string> DatabaseNames() const;
-  // At every start on disk: removes what a load that did not finish left
-  // (its marker is there).
+  // At every start on disk: takes the data directory's lock (dir_lock_),
+  // which this process holds until it ends: no other process may use it.
+  Status LockDirectory();
+  // At every start on disk, after LockDirectory: removes what a load that
+  // did not finish left (its marker is there).
   Status DiscardUnfinishedLoad();
-  // ClusterOptions::load_in_memory on a new directory: writes the marker
+  // ClusterOptions::load_in_memory on a new directory: removes leftovers
   // and sets load_in_memory_.
   Status BeginLoad();
   // The nodes a power target names: one node, or every node of an AZ.
@@ -186,6 +188,14 @@ class ClusterImpl final : public Cluster {
   // every partition has a leader.
   void ElectLeaders();
 
+  // The data directory's lock (flock on the directory), held while the
+  // process lives. First: closed after every file of the directory is.
+  struct DirectoryLock {
+    int fd = -1;
+    ~DirectoryLock() {
+      if (fd >= 0) ::close(fd);
+    }
+  } dir_lock_;
   ClusterOptions options_;
   Transport transport_;
   std::vector<std::unique_ptr<StorageNode>> nodes_;
@@ -199,9 +209,6 @@ class ClusterImpl final : public Cluster {
   std::atomic<bool> open_in_turn_{false};  // OpenStorage(true) was called
   // A load held in memory is under way (BeginLoad, FinishLoad).
   std::atomic<bool> load_in_memory_{false};
-  // The marker, open and locked (flock) while this process loads, so that
-  // another process does not take it for an unfinished load.
-  int load_marker_fd_ = -1;
   std::atomic<size_t> next_open_{0};       // the next node OpenNextNode asks
   std::mutex power_mu_;  // power changes and snapshots, one at a time
   std::once_flag stopped_;
@@ -229,6 +236,10 @@ std::shared_ptr<const TableRoute> ClusterImpl::RouteOfGroup(uint64_t group) {
 }
 
 
+std::string ClusterImpl::MarkerPath() const {
+  return (std::filesystem::path(options_.data_dir) / kLoadMarker).string();
+}
+
 std::string ClusterImpl::NodePath(const std::string& name) const {
   if (options_.in_memory) return ":memory:";
   return (std::filesystem::path(options_.data_dir) / (name + ".sqlite")).string();
@@ -248,17 +259,23 @@ std::vector<std::string> ClusterImpl::DatabaseNames() const {
   return dbs;
 }
 
-Status ClusterImpl::DiscardUnfinishedLoad() {
-  const std::filesystem::path dir(options_.data_dir);
-  const std::string marker = (dir / kLoadMarker).string();
-  const int fd = ::open(marker.c_str(), O_RDWR | O_CLOEXEC);
-  if (fd < 0) return Status::Ok();
-  // Its writer holds a lock on it while it loads.
+Status ClusterImpl::LockDirectory() {
+  // A lock on the directory, not on a file in it: taking it makes no file.
+  const int fd = ::open(options_.data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return Status::IoError("cannot open -dbPath " + options_.data_dir + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
     return SqliteDb::InUse(options_.data_dir);
   }
-  // The process that wrote it died before its load was in: nothing of it
+  dir_lock_.fd = fd;
+  return Status::Ok();
+}
+
+Status ClusterImpl::DiscardUnfinishedLoad() {
+  const std::filesystem::path dir(options_.data_dir);
+  const std::string marker = MarkerPath();
+  if (::access(marker.c_str(), F_OK) != 0) return Status::Ok();
+  // The process that made it died before its load was in: nothing of it
   // was acknowledged, and its files may be torn. Removed, marker last.
   std::vector<std::string> files = options_.load_files;
   for (const std::string& db : DatabaseNames()) {
@@ -267,60 +284,44 @@ Status ClusterImpl::DiscardUnfinishedLoad() {
   for (const std::string& f : files) {
     std::error_code ec;
     std::filesystem::remove(dir / f, ec);
-    if (ec) {
-      ::close(fd);
-      return Status::IoError("cannot remove " + (dir / f).string() + ": " + ec.message());
-    }
+    if (ec) return Status::IoError("cannot remove " + (dir / f).string() + ": " + ec.message());
   }
-  const bool removed = std::remove(marker.c_str()) == 0;
-  const int error = errno;
-  ::close(fd);
-  if (!removed) return Status::IoError("cannot remove " + marker + ": " + std::strerror(error));
+  if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
   std::fprintf(stderr, "ddb-local: the last start's load into %s did not finish: its files were removed\n",
                options_.data_dir.c_str());
   return Status::Ok();
 }
 
 Status ClusterImpl::BeginLoad() {
-  const std::filesystem::path dir(options_.data_dir);
-  const std::string marker = (dir / kLoadMarker).string();
   // The load's files are held in memory, then written to their names
   // (SqliteDb::OpenHeld), without a look for a journal of the same name,
   // which SQLite would play back into the new file: any such journal goes
-  // now, in one pass over the directory.
-  std::set<std::string> leftovers;
+  // now, in one pass over the directory, with any file of the load's own
+  // (a state that describes files no longer there).
+  std::set<std::string> leftovers(options_.load_files.begin(), options_.load_files.end());
   for (const std::string& db : DatabaseNames()) {
     for (const char* suffix : {".sqlite-journal", ".sqlite-wal"}) leftovers.insert(db + suffix);
   }
   std::error_code ec;
-  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+  for (std::filesystem::directory_iterator it(options_.data_dir, ec), end; !ec && it != end; it.increment(ec)) {
     if (!leftovers.count(it->path().filename().string())) continue;
     std::error_code removed;
     std::filesystem::remove(it->path(), removed);
     if (removed) return Status::IoError("cannot remove " + it->path().string() + ": " + removed.message());
   }
   if (ec) return Status::IoError("cannot read " + options_.data_dir + ": " + ec.message());
-  // Made here, not found: another process starting on the same new
-  // directory made it first.
-  const int fd = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-  if (fd < 0 && errno == EEXIST) return SqliteDb::InUse(options_.data_dir);
-  if (fd < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
-  static constexpr char kText[] =
-      "ddb-local is loading this directory; if this file is here when it starts, the load did not finish "
-      "and its files are removed\n";
-  const bool written = ::flock(fd, LOCK_EX | LOCK_NB) == 0 &&
-                       ::write(fd, kText, sizeof(kText) - 1) == static_cast<ssize_t>(sizeof(kText) - 1);
-  if (!written) {
-    ::close(fd);
-    return Status::IoError("cannot write " + marker);
-  }
-  load_marker_fd_ = fd;
   load_in_memory_.store(true, std::memory_order_release);
   return Status::Ok();
 }
 
-Status ClusterImpl::FinishLoad() {
+Status ClusterImpl::FinishLoad(const std::vector<std::pair<std::string, std::string>>& files) {
   if (!load_in_memory_.exchange(false, std::memory_order_acq_rel)) return Status::Ok();
+  const std::filesystem::path dir(options_.data_dir);
+  const std::string marker = MarkerPath();
+  // The marker first (a file that outgrew memory made it already).
+  const int made = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (made < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
+  ::close(made);
   // A node that reads the flag from now on makes its file on disk; one
   // that read it before has noted it (StorageNode::MoveToDisk). Meta is
   // written meanwhile, on this thread.
@@ -329,10 +330,14 @@ Status ClusterImpl::FinishLoad() {
   const Status meta = meta_->MoveToDisk();
   RETURN_IF_ERROR(barrier.Wait(std::chrono::milliseconds(options_.request_timeout_ms)));
   RETURN_IF_ERROR(meta);
-  const std::string marker = (std::filesystem::path(options_.data_dir) / kLoadMarker).string();
+  // The load's own files, in place: the marker undoes a torn one.
+  for (const auto& [name, content] : files) {
+    const std::string path = (dir / name).string();
+    std::FILE* f = std::fopen(path.c_str(), "we");
+    const bool written = f != nullptr && std::fwrite(content.data(), 1, content.size(), f) == content.size();
+    if ((f != nullptr && std::fclose(f) != 0) || !written) return Status::IoError("cannot write " + path);
+  }
   if (std::remove(marker.c_str()) != 0) return Status::IoError("cannot remove " + marker + ": " + std::strerror(errno));
-  ::close(load_marker_fd_);  // unlocked once it is gone
-  load_marker_fd_ = -1;
   return Status::Ok();
 }
 
@@ -342,6 +347,7 @@ Status ClusterImpl::Init() {
     std::error_code ec;
     std::filesystem::create_directories(options_.data_dir, ec);
     if (ec) return Status::IoError("cannot create -dbPath " + options_.data_dir + ": " + ec.message());
+    RETURN_IF_ERROR(LockDirectory());
     // Whatever this start's options: files a load left torn must not be
     // opened, nor written to and then removed by a later start.
     RETURN_IF_ERROR(DiscardUnfinishedLoad());
@@ -365,6 +371,7 @@ Status ClusterImpl::Init() {
         if (static_cast<paxos::NodeId>(other) != no.id) no.peer_ids.push_back(static_cast<paxos::NodeId>(other));
       }
       no.load_in_memory = &load_in_memory_;
+      no.load_marker = MarkerPath();
       no.on_outbox = [this] { propagator_->Notify(); };
       no.on_open = [this] {
         if (open_in_turn_) OpenNextNode();
@@ -417,7 +424,8 @@ Status ClusterImpl::Init() {
       if (!late) nodes_[i]->OpenFile();
     }
   }
-  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync, load_in_memory_.load(std::memory_order_acquire));
+  auto meta = MetaStore::Open(NodePath("meta"), options_.fsync,
+                              load_in_memory_.load(std::memory_order_acquire) ? MarkerPath() : std::string());
   if (!meta.ok()) return meta.status();
   meta_ = meta.take();
   for (int i = 0; i < options_.memds_nodes; ++i) memds_.push_back(std::make_unique<MemdsNode>());

@@ -59,17 +59,22 @@ struct File {
   // copy into the mapping there cannot fault for want of disk space, nor
   // past the end of the file.
   sqlite3_int64 written;
-  // A database file held in memory: its bytes; null once it is on disk.
-  // `real` is not open while it is held.
-  std::string* held;
-  int held_lock;        // the lock SQLite holds on a held file (SQLITE_LOCK_*)
-  int held_flags;       // its xOpen flags, for opening it on disk
+  // A database file held in memory, or null once it is on disk (or never
+  // was held). `real` is not open while it is held.
+  struct Held* held;
   const char* name;     // its path, valid until Close (SQLite owns it)
+};
+
+struct Held {
+  std::string bytes;
+  std::string marker;   // HeldDatabase::marker
+  int lock = SQLITE_LOCK_NONE;  // the lock SQLite holds on it
+  int flags = 0;        // its xOpen flags, for opening it on disk
 };
 
 // Set by HoldNextDatabase, taken by this thread's next xOpen of a main
 // database file.
-thread_local const std::string_view* t_hold_image = nullptr;
+thread_local const HeldDatabase* t_hold = nullptr;
 
 // Where the platform file starts inside SQLite's allocation of szOsFile bytes.
 constexpr size_t kRealOffset = (sizeof(File) + 15) / 16 * 16;
@@ -130,16 +135,20 @@ void NoteWritten(File* f, sqlite3_int64 offset, sqlite3_int64 end) {
   if (f->map != nullptr && static_cast<size_t>(end) > f->map_bytes) MapJournal(f, end);
 }
 
-// Makes a held file's platform file: PATH, which must not exist (made
-// here with O_EXCL: the unix VFS's own open falls back to read-only on an
-// existing file), gets the held bytes, and the lock SQLite holds is taken
-// on it. On failure nothing is left on disk and the file stays held.
+// Makes a held file's platform file: its marker if it is not there, then
+// PATH, which must not exist (made here with O_EXCL: the unix VFS's own
+// open falls back to read-only on an existing file), with the held bytes;
+// the lock SQLite holds is taken on it. On failure no file of it is left
+// on disk and it stays held.
 int WriteOut(File* f) {
   if (f->held == nullptr) return SQLITE_OK;
-  const std::string& bytes = *f->held;
+  const std::string& bytes = f->held->bytes;
   bool written = false;
   {
-    std::lock_guard<std::mutex> lock(NewFileMutex());  // it creates the file
+    std::lock_guard<std::mutex> lock(NewFileMutex());  // it creates files
+    const int marker = ::open(f->held->marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+    if (marker < 0) return SQLITE_CANTOPEN;
+    ::close(marker);
     const int fd = ::open(f->name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
     if (fd < 0) return SQLITE_CANTOPEN;
     size_t done = 0;
@@ -153,12 +162,12 @@ int WriteOut(File* f) {
     ::close(fd);
   }
   int out_flags = 0;
-  int rc = written ? g_base->xOpen(g_base, f->name, f->real, f->held_flags, &out_flags) : SQLITE_IOERR_WRITE;
+  int rc = written ? g_base->xOpen(g_base, f->name, f->real, f->held->flags, &out_flags) : SQLITE_IOERR_WRITE;
   const bool opened = rc == SQLITE_OK;
   if (opened && (out_flags & SQLITE_OPEN_READWRITE) == 0) rc = SQLITE_CANTOPEN;
   // The unix VFS goes up one level at a time: SHARED, RESERVED, EXCLUSIVE.
   for (int level : {SQLITE_LOCK_SHARED, SQLITE_LOCK_RESERVED, SQLITE_LOCK_EXCLUSIVE}) {
-    if (rc == SQLITE_OK && level <= f->held_lock) rc = Real(f)->xLock(f->real, level);
+    if (rc == SQLITE_OK && level <= f->held->lock) rc = Real(f)->xLock(f->real, level);
   }
   if (rc != SQLITE_OK) {
     if (opened) (void)Real(f)->xClose(f->real);
@@ -215,8 +224,9 @@ int Read(sqlite3_file* file, void* out, int bytes, sqlite3_int64 offset) {
   if (f->held != nullptr) {
     // As a platform file reads: past the end, zeros and a short read.
     const auto at = static_cast<size_t>(offset);
-    const size_t have = at < f->held->size() ? std::min(f->held->size() - at, static_cast<size_t>(bytes)) : 0;
-    if (have > 0) std::memcpy(out, f->held->data() + at, have);
+    const std::string& held = f->held->bytes;
+    const size_t have = at < held.size() ? std::min(held.size() - at, static_cast<size_t>(bytes)) : 0;
+    if (have > 0) std::memcpy(out, held.data() + at, have);
     if (have == static_cast<size_t>(bytes)) return SQLITE_OK;
     std::memset(static_cast<char*>(out) + have, 0, static_cast<size_t>(bytes) - have);
     return SQLITE_IOERR_SHORT_READ;
@@ -231,8 +241,9 @@ int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset)
   if (f->held != nullptr) {
     const auto end = static_cast<size_t>(offset) + static_cast<size_t>(bytes);
     if (end <= kHeldBytesMax) {
-      if (end > f->held->size()) f->held->resize(end);
-      std::memcpy(f->held->data() + offset, data, static_cast<size_t>(bytes));
+      std::string& held = f->held->bytes;
+      if (end > held.size()) held.resize(end);
+      std::memcpy(held.data() + offset, data, static_cast<size_t>(bytes));
       return SQLITE_OK;
     }
     if (int rc = WriteOut(f); rc != SQLITE_OK) return rc;
@@ -267,7 +278,7 @@ int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset)
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = AsFile(file);
   if (f->held != nullptr) {
-    if (static_cast<size_t>(size) < f->held->size()) f->held->resize(static_cast<size_t>(size));
+    if (static_cast<size_t>(size) < f->held->bytes.size()) f->held->bytes.resize(static_cast<size_t>(size));
     return SQLITE_OK;
   }
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
@@ -287,7 +298,7 @@ int Sync(sqlite3_file* file, int flags) {
 int FileSize(sqlite3_file* file, sqlite3_int64* size) {
   File* f = AsFile(file);
   if (f->held != nullptr) {
-    *size = static_cast<sqlite3_int64>(f->held->size());
+    *size = static_cast<sqlite3_int64>(f->held->bytes.size());
     return SQLITE_OK;
   }
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
@@ -299,13 +310,13 @@ int FileSize(sqlite3_file* file, sqlite3_int64* size) {
 int Lock(sqlite3_file* file, int level) {
   File* f = AsFile(file);
   if (f->held == nullptr) return Real(f)->xLock(f->real, level);
-  f->held_lock = std::max(f->held_lock, level);
+  f->held->lock = std::max(f->held->lock, level);
   return SQLITE_OK;
 }
 int Unlock(sqlite3_file* file, int level) {
   File* f = AsFile(file);
   if (f->held == nullptr) return Real(f)->xUnlock(f->real, level);
-  f->held_lock = std::min(f->held_lock, level);
+  f->held->lock = std::min(f->held->lock, level);
   return SQLITE_OK;
 }
 int CheckReservedLock(sqlite3_file* file, int* out) {
@@ -396,12 +407,10 @@ int Open(sqlite3_vfs*, sqlite3_filename name, sqlite3_file* out, int flags, int*
   f->map_bytes = 0;
   f->written = 0;
   f->held = nullptr;
-  f->held_lock = SQLITE_LOCK_NONE;
-  f->held_flags = flags;
   f->name = name;
-  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && t_hold_image != nullptr) {
-    f->held = new std::string(*t_hold_image);
-    t_hold_image = nullptr;
+  if ((flags & SQLITE_OPEN_MAIN_DB) != 0 && t_hold != nullptr) {
+    f->held = new Held{std::string(t_hold->image), t_hold->marker, SQLITE_LOCK_NONE, flags};
+    t_hold = nullptr;
     f->base.pMethods = &kMethods;
     if (out_flags != nullptr) *out_flags = flags;
     return SQLITE_OK;
@@ -439,7 +448,7 @@ std::mutex& NewFileMutex() {
   return mu;
 }
 
-void HoldNextDatabase(const std::string_view* image) { t_hold_image = image; }
+void HoldNextDatabase(const HeldDatabase* held) { t_hold = held; }
 
 int WriteHeldDatabase(sqlite3* db) {
   sqlite3_file* file = nullptr;

@@ -76,6 +76,7 @@
 #pragma once
 
 #include <mutex>
+#include <string>
 #include <string_view>
 
 struct sqlite3;
@@ -96,15 +97,21 @@ std::mutex& NewFileMutex();
 // Makes the buffering VFS SQLite's default. Call before the first
 // sqlite3_open (SqliteDb::Open does).
 void InstallJournalWriteBuffer();
+struct HeldDatabase {
+  std::string_view image;  // the file's first bytes (a database file's)
+  // Made (empty, if it is not there) before the file is first written to
+  // disk: the sign that a load's files may be on disk unfinished.
+  std::string marker;
+};
 // The next main database file this thread opens through SQLite is held in
-// memory, starting as a copy of *image (a database file's bytes), and its
-// path is not touched. `image` is read by that open, which must follow
-// before this thread opens another.
-void HoldNextDatabase(const std::string_view* image);
+// memory, starting as a copy of held->image, and its path is not touched.
+// `held` is read by that open, which must follow before this thread opens
+// another.
+void HoldNextDatabase(const HeldDatabase* held);
 // Writes database `db`'s held file to its path, which must not exist (it
-// is made there), and serves the file from there on; a no-op for a file
-// that is not held. On failure (a SQLite result code) nothing is left on
-// disk and the file stays held. On the thread that uses `db`.
+// is made there, after the marker), and serves the file from there on; a
+// no-op for a file that is not held. On failure (a SQLite result code)
+// the file is not on disk and stays held. On the thread that uses `db`.
 int WriteHeldDatabase(sqlite3* db);
 // Bytes written to journals through their mappings since the process
 // started, for tests.

@@ -17,16 +17,16 @@ constexpr const char* kSchema = meta_schema::kTables;
 
 }  // namespace
 
-Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync, bool held) {
+Result<std::unique_ptr<MetaStore>> MetaStore::Open(const std::string& path, bool fsync, const std::string& load_marker) {
   // A meta.sqlite that does not exist yet is the meta file image written
   // out (a WAL-mode file with the whole schema), rather than created empty,
   // switched to WAL mode and given its tables: it is on the path to a fresh
   // start's first answer. An in-memory one loads that image.
   const bool in_memory = path == ":memory:";
   const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
-  held = held && created && !in_memory && !fsync;
+  const bool held = !load_marker.empty() && created && !in_memory && !fsync;
   if (!in_memory && created && !held) RETURN_IF_ERROR(SqliteDb::CreateFile(path, MetaFileImage(), fsync));
-  auto db = held ? SqliteDb::OpenHeld(path, MetaFileImage()) : SqliteDb::Open(path, fsync);
+  auto db = held ? SqliteDb::OpenHeld(path, MetaFileImage(), load_marker) : SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<MetaStore> store(new MetaStore(db.take()));
   SqliteDb* sql = store->db_.get();

@@ -28,8 +28,9 @@ namespace ddb::cluster {
 
 class MetaStore {
  public:
-  // `held`: as NodeStore::Open's.
-  static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync, bool held = false);
+  // `load_marker`: as NodeStore::Open's.
+  static Result<std::unique_ptr<MetaStore>> Open(const std::string& path, bool fsync,
+                                                 const std::string& load_marker = {});
   Status MoveToDisk();
 
   // Open made the file from the image: it had no rows then.

@@ -64,14 +64,14 @@ Status NodeStore::CopySchemaTemplate(SqliteDb* dest) {
   return image.value()->CopyTo(dest);
 }
 
-Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync, bool held) {
+Result<std::unique_ptr<NodeStore>> NodeStore::Open(const std::string& path, bool fsync, const std::string& load_marker) {
   // A new file is the node file image written out (no DDL, no rollback
   // journal created and deleted), an in-memory database that image loaded.
   const bool in_memory = path == ":memory:";
   const bool created = in_memory || ::access(path.c_str(), F_OK) != 0;
-  held = held && created && !in_memory && !fsync;
+  const bool held = !load_marker.empty() && created && !in_memory && !fsync;
   if (!in_memory && created && !held) RETURN_IF_ERROR(SqliteDb::CreateFile(path, NodeFileImage(), fsync));
-  auto db = held ? SqliteDb::OpenHeld(path, NodeFileImage()) : SqliteDb::Open(path, fsync);
+  auto db = held ? SqliteDb::OpenHeld(path, NodeFileImage(), load_marker) : SqliteDb::Open(path, fsync);
   if (!db.ok()) return db.status();
   std::unique_ptr<NodeStore> store(new NodeStore(db.take()));
   SqliteDb* sql = store->db_.get();

@@ -123,10 +123,12 @@ struct ReplicaRow {
 
 class NodeStore {
  public:
-  // With `held` (and without `fsync`), a file this call makes is held in
-  // memory, with its journal, until MoveToDisk() (SqliteDb::OpenHeld); a
-  // file that exists is opened on disk as always.
-  static Result<std::unique_ptr<NodeStore>> Open(const std::string& path, bool fsync, bool held = false);
+  // With `load_marker` (a path; without `fsync`), a file this call makes
+  // is held in memory, with its journal, until MoveToDisk()
+  // (SqliteDb::OpenHeld, which makes the marker before the file is on
+  // disk); a file that exists is opened on disk as always.
+  static Result<std::unique_ptr<NodeStore>> Open(const std::string& path, bool fsync,
+                                                 const std::string& load_marker = {});
   Status MoveToDisk() { return db_->MoveToDisk(); }
 
   // Open made the file from the image: it had no rows then (StorageNode

@@ -127,12 +127,17 @@ void ConfigureOnce() {
 }
 }  // namespace
 
-Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenFile(const std::string& path, bool fsync,
-                                                    const std::string_view* held_image) {
+Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenHeld(const std::string& path, std::string_view image,
+                                                    const std::string& marker) {
+  const HeldDatabase held{image, marker};
+  return OpenFile(path, false, &held);
+}
+
+Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenFile(const std::string& path, bool fsync, const HeldDatabase* held) {
   ConfigureOnce();
   sqlite3* db = nullptr;
   int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-  if (held_image != nullptr) HoldNextDatabase(held_image);
+  if (held != nullptr) HoldNextDatabase(held);
   const int opened = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   HoldNextDatabase(nullptr);  // taken by the open, unless it failed first
   if (opened != SQLITE_OK) {
@@ -180,7 +185,7 @@ Result<std::unique_ptr<SqliteDb>> SqliteDb::OpenFile(const std::string& path, bo
     // The journal keeps its size between transactions (its header zeroed),
     // up to 4 MB: a larger one (a snapshot restore's) is cut back after
     // its commit.
-    out->held_ = held_image != nullptr;
+    out->held_ = held != nullptr;
     pragmas += out->held_
                    ? "PRAGMA synchronous=OFF; PRAGMA journal_mode=MEMORY; PRAGMA journal_size_limit=4194304;"
                    : "PRAGMA synchronous=OFF; PRAGMA journal_mode=PERSIST; PRAGMA journal_size_limit=4194304;";

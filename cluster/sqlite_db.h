@@ -23,6 +23,8 @@ struct sqlite3_stmt;
 
 namespace ddb::cluster {
 
+struct HeldDatabase;  // journal_write_buffer.h
+
 class Statement {
  public:
   Statement() = default;
@@ -76,10 +78,10 @@ class SqliteDb {
   // (journal_write_buffer.h) and its rollback journal too
   // (journal_mode=MEMORY), until MoveToDisk(). Written out early if it
   // grows past 4 MB; a process killed in a commit can then leave it torn.
-  // Not with -fsync.
-  static Result<std::unique_ptr<SqliteDb>> OpenHeld(const std::string& path, std::string_view image) {
-    return OpenFile(path, false, &image);
-  }
+  // The file `marker` is made before it is first written to disk. Not
+  // with -fsync.
+  static Result<std::unique_ptr<SqliteDb>> OpenHeld(const std::string& path, std::string_view image,
+                                                    const std::string& marker);
   // Writes a file from OpenHeld() to its path, if it is not there yet, and
   // gives it its journal on disk, as Open gives every other file
   // (journal_mode=PERSIST); a no-op for any other file. No transaction may
@@ -128,9 +130,9 @@ class SqliteDb {
   Status AddColumnIfMissing(const std::string& table, const std::string& definition);
 
  private:
-  // `held_image`: OpenHeld's image, or null.
+  // `held`: OpenHeld's file, or null.
   static Result<std::unique_ptr<SqliteDb>> OpenFile(const std::string& path, bool fsync,
-                                                    const std::string_view* held_image);
+                                                    const HeldDatabase* held);
   explicit SqliteDb(sqlite3* db) : db_(db) {}
   sqlite3* db_;
   Statement begin_, commit_, rollback_;

@@ -41,7 +41,7 @@ Status StorageNode::Open() {
     load_in_memory = options_.load_in_memory != nullptr && options_.load_in_memory->load(std::memory_order_acquire);
     load_in_memory_ = load_in_memory;
   }
-  auto store = NodeStore::Open(options_.path, options_.fsync, load_in_memory);
+  auto store = NodeStore::Open(options_.path, options_.fsync, load_in_memory ? options_.load_marker : std::string());
   if (!store.ok()) return store.status();
   store_ = store.take();
   store_->scrub().set_node_id(options_.id);

@@ -135,8 +135,10 @@ struct NodeOptions {
   // leader (a member added after the leader trimmed its log).
   std::function<class StorageNode*(paxos::NodeId)> peer;
   // While this points to true, a file Open() makes is held in memory, with
-  // its journal, until MoveToDisk() (ClusterOptions::load_in_memory).
+  // its journal, until MoveToDisk() (ClusterOptions::load_in_memory), and
+  // `load_marker` is made before it is on disk (NodeStore::Open).
   const std::atomic<bool>* load_in_memory = nullptr;
+  std::string load_marker;
 };
 
 class StorageNode {

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "api/admin.h"
@@ -105,6 +106,8 @@ int main(int argc, char** argv) {
     kill(getpid(), SIGTERM);
   });
   serving.detach();
+  // Files of a seed held in memory that FinishLoad writes (its state).
+  std::vector<std::pair<std::string, std::string>> load_files;
   if (!flags.seed.empty()) {
     const size_t underscore = flags.seed_namespace.rfind('_');
     const std::string ns = handler.Namespace(flags.seed_namespace.substr(0, underscore),
@@ -113,7 +116,10 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "ddb-local: seed %s: %zu items\n", source.c_str(), items);
     });
     ddb::api::SeedReport report;
-    ddb::Status seeded = seeder.SeedPath(flags.seed, flags.in_memory ? "" : flags.db_path + "/" + ddb::api::Seeder::kStateFile, &report);
+    // A load held in memory: its state file is written with its files.
+    const bool held = (*cluster)->Loading();
+    ddb::Status seeded = seeder.SeedPath(
+        flags.seed, flags.in_memory ? "" : flags.db_path + "/" + ddb::api::Seeder::kStateFile, &report, held);
     if (!seeded.ok()) {
       server.Drain();  // the requests held are refused (503)
       (*cluster)->Stop();
@@ -127,6 +133,7 @@ int main(int argc, char** argv) {
                  flags.shared_db ? "the shared namespace" : ("namespace " + flags.seed_namespace).c_str(),
                  report.tables_created, report.tables_kept, report.items, report.files_loaded,
                  report.files_unchanged);
+    if (!report.state.empty()) load_files.emplace_back(ddb::api::Seeder::kStateFile, report.state);
     // Reads are answered from here on; writes wait for FinishLoad below.
     server.ReleaseReads();
   }
@@ -143,7 +150,7 @@ int main(int argc, char** argv) {
     // answered, and no write is acknowledged before they are in. A
     // process that dies first leaves the load's marker, and its next start
     // loads the seed again: what the reads saw.
-    ddb::Status finished = (*cluster)->FinishLoad();
+    ddb::Status finished = (*cluster)->FinishLoad(load_files);
     if (!finished.ok()) {
       server.Drain();
       (*cluster)->Stop();

@@ -75,9 +75,10 @@ def test_restart_keeps_tables_items_and_schema(server_factory, tmp_path):
 
 
 def test_a_second_server_on_the_same_db_path_exits_1(server_factory, tmp_path):
-    """The files of a -dbPath are held (SQLite exclusive locking) by the
-    server using them: a second one on the same folder stops with exit code
-    1 and says why, instead of sharing the files; the first goes on."""
+    """A -dbPath is held by the server using it (a lock on the folder, and
+    SQLite's exclusive locking on its files): a second one on the same
+    folder stops with exit code 1 and says why, instead of sharing the
+    files; the first goes on."""
     db = tmp_path / "db"
     server = server_factory.start(db_path=db)
     c = ds.make_client(server.endpoint)
@@ -86,7 +87,7 @@ def test_a_second_server_on_the_same_db_path_exits_1(server_factory, tmp_path):
     rc, out, err = ds.run_binary(["-dbPath", str(db), "-port", "0"])
     assert rc == 1, err
     assert out == ""  # never ready
-    assert "meta.sqlite: it is in use by another process" in err, err
+    assert "cannot open %s: it is in use by another process" % db in err, err
     assert len(ds.scan_all(c, "held")) == 1
     c.put_item(TableName="held", Item={"pk": {"S": "b"}, "sk": {"N": "2"}})
     assert len(ds.scan_all(c, "held")) == 2

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <map>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <set>
 #include <thread>
@@ -281,11 +282,12 @@ TEST_CASE("cluster: a seeded start writes without the last AZ's files, which cat
   std::filesystem::remove_all(dir);
 }
 
-// -seed's load into a new directory (load_in_memory): no database file and
-// no journal is made before FinishLoad(), which writes every file, with its
-// journal on disk from then on; a start that finds the load's marker (the
-// process died before FinishLoad) removes what the load made and starts on
-// a new directory.
+// -seed's load into a new directory (load_in_memory): no file at all is
+// made before FinishLoad(), which makes the marker, writes every file (with
+// its journal on disk from then on) and removes the marker; a file that
+// outgrows memory goes to disk early, after the marker. A start that finds
+// the marker (the process died before FinishLoad was done) removes what the
+// load made and starts on a new directory.
 TEST_CASE("cluster: a load into a new directory is held in memory until FinishLoad", "[cluster]") {
   std::string dir = (std::filesystem::temp_directory_path() / "ddb-cluster-test-XXXXXX").string();
   REQUIRE(mkdtemp(dir.data()) != nullptr);
@@ -308,18 +310,21 @@ TEST_CASE("cluster: a load into a new directory is held in memory until FinishLo
   SECTION("on disk from FinishLoad on") {
     {
       auto c = Started(o);
-      CHECK(std::filesystem::exists(marker));
+      CHECK(c->Loading());
       auto t = c->CreateTable("ns/loaded", "s");
       REQUIRE(t.ok());
       for (int i = 0; i < 20; ++i) REQUIRE(c->Put(*t, K(i), "v" + std::to_string(i), 2).ok());
-      CHECK(journals() == 0);
-      CHECK(databases() == 0);
-      REQUIRE(c->FinishLoad().ok());
+      CHECK(std::filesystem::is_empty(dir));
+      REQUIRE(c->FinishLoad({{"loader-state", "loaded\n"}}).ok());
+      CHECK_FALSE(c->Loading());
       CHECK_FALSE(std::filesystem::exists(marker));
       // meta.sqlite, and a file for each node that opened one (AZ a and b
       // at least: the group's majority).
       CHECK(std::filesystem::exists(dir + "/meta.sqlite"));
       CHECK(databases() >= 5);
+      std::ifstream state(dir + "/loader-state");
+      std::string line;
+      CHECK((std::getline(state, line) && line == "loaded"));
       REQUIRE(c->Put(*t, K(20), "after", 5).ok());
       // The group's leader and a follower wrote it: journals on disk.
       CHECK(journals() >= 2);
@@ -328,7 +333,8 @@ TEST_CASE("cluster: a load into a new directory is held in memory until FinishLo
     }
     // Not a new directory any more: no load, everything there.
     auto c = Started(o);
-    CHECK_FALSE(std::filesystem::exists(marker));
+    CHECK_FALSE(c->Loading());
+    CHECK(std::filesystem::exists(dir + "/loader-state"));
     auto t = c->GetTable("ns/loaded");
     REQUIRE(t.ok());
     for (int i = 0; i <= 20; ++i) {
@@ -340,11 +346,15 @@ TEST_CASE("cluster: a load into a new directory is held in memory until FinishLo
     c->Stop();
   }
   SECTION("a load that did not finish is removed at the next start, even one without a load") {
+    // Past 4 MB a node file goes to disk during the load, after the marker.
     auto unfinished_load = [&] {
       auto c = Started(o);
       auto t = c->CreateTable("ns/loaded", "s");
       REQUIRE(t.ok());
-      REQUIRE(c->Put(*t, K(1), "v", 1).ok());
+      const std::string big(16000, 'x');
+      for (int i = 0; i < 300; ++i) REQUIRE(c->Put(*t, K(i), big, 16000).ok());
+      CHECK(std::filesystem::exists(marker));
+      CHECK(databases() >= 1);
       std::FILE* f = std::fopen((dir + "/loader-state").c_str(), "w");
       REQUIRE(f != nullptr);
       std::fclose(f);
@@ -365,13 +375,22 @@ TEST_CASE("cluster: a load into a new directory is held in memory until FinishLo
     std::filesystem::create_directory(dir);
     unfinished_load();
     auto c = Started(o);
+    CHECK(c->Loading());  // a new load
     CHECK_FALSE(c->GetTable("ns/loaded").ok());
-    CHECK_FALSE(std::filesystem::exists(dir + "/loader-state"));
-    CHECK(std::filesystem::exists(marker));  // a new load
+    CHECK(std::filesystem::is_empty(dir));
     auto t = c->CreateTable("ns/loaded", "s");
     REQUIRE(t.ok());
     REQUIRE(c->FinishLoad().ok());
     CHECK_FALSE(std::filesystem::exists(marker));
+    c->Stop();
+  }
+  SECTION("a load's own file left in a new directory is removed as the load begins") {
+    std::FILE* f = std::fopen((dir + "/loader-state").c_str(), "w");
+    REQUIRE(f != nullptr);
+    std::fclose(f);
+    auto c = Started(o);
+    CHECK(std::filesystem::is_empty(dir));
+    REQUIRE(c->FinishLoad().ok());
     c->Stop();
   }
   SECTION("a journal left in the new directory is removed before its file is made") {
@@ -390,10 +409,9 @@ TEST_CASE("cluster: a load into a new directory is held in memory until FinishLo
     c->Stop();
   }
   SECTION("another process's load is not taken for an unfinished one") {
-    // The marker is locked while its load runs: a second start on the same
-    // directory (here, another cluster in this process: flock locks are per
-    // open file) is refused, as SQLite refuses a second process on a node
-    // file, and removes nothing.
+    // The directory is locked while a process uses it: a second start on
+    // it (here, another cluster in this process: flock locks are per open
+    // file) is refused, and removes nothing, though no file is there yet.
     auto c = Started(o);
     auto t = c->CreateTable("ns/loaded", "s");
     REQUIRE(t.ok());
@@ -405,8 +423,7 @@ TEST_CASE("cluster: a load into a new directory is held in memory until FinishLo
       REQUIRE_FALSE(second.ok());
       CHECK(second.status().message().find("in use by another process") != std::string::npos);
     }
-    CHECK(std::filesystem::exists(marker));
-    CHECK_FALSE(std::filesystem::exists(dir + "/meta.sqlite"));  // held
+    CHECK(std::filesystem::is_empty(dir));  // held
     REQUIRE(c->FinishLoad().ok());
     auto got = c->Get(*t, K(1), true);
     REQUIRE(got.ok());

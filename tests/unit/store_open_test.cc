@@ -398,9 +398,10 @@ TEST_CASE("store open: a held file is on disk only from MoveToDisk, or once it o
     }
   };
   const std::string path = dir.File("held.sqlite");
-  SECTION("MoveToDisk writes it") {
+  const std::string marker = dir.File("load-marker");
+  SECTION("MoveToDisk writes it, after the marker") {
     {
-      auto store = NodeStore::Open(path, false, /*held=*/true);
+      auto store = NodeStore::Open(path, false, marker);
       REQUIRE(store.ok());
       CHECK((*store)->created());
       CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "memory");
@@ -408,8 +409,10 @@ TEST_CASE("store open: a held file is on disk only from MoveToDisk, or once it o
       fill(**store, 0, 50, 100);
       CHECK_FALSE(std::filesystem::exists(path));
       CHECK_FALSE(std::filesystem::exists(path + "-journal"));
+      CHECK_FALSE(std::filesystem::exists(marker));
       REQUIRE((*store)->MoveToDisk().ok());
       CHECK(std::filesystem::exists(path));
+      CHECK(std::filesystem::exists(marker));
       CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
       fill(**store, 50, 10, 100);  // on disk now, with a journal there
       CHECK(std::filesystem::exists(path + "-journal"));
@@ -419,12 +422,13 @@ TEST_CASE("store open: a held file is on disk only from MoveToDisk, or once it o
   }
   SECTION("a file that outgrows what is held is written at that write") {
     {
-      auto store = NodeStore::Open(path, false, /*held=*/true);
+      auto store = NodeStore::Open(path, false, marker);
       REQUIRE(store.ok());
       REQUIRE((*store)->CreateReplica(Row(7)).ok());
       fill(**store, 0, 10, 1000);
       CHECK_FALSE(std::filesystem::exists(path));
       fill(**store, 10, 300, 16000);  // 4.8 MB: past the 4 MB held
+      CHECK(std::filesystem::exists(marker));
       CHECK(std::filesystem::exists(path));
       CHECK_FALSE(std::filesystem::exists(path + "-journal"));  // its journal is still in memory
       fill(**store, 310, 10, 1000);
@@ -435,27 +439,28 @@ TEST_CASE("store open: a held file is on disk only from MoveToDisk, or once it o
   }
   SECTION("closed while held, it leaves nothing") {
     {
-      auto store = NodeStore::Open(path, false, /*held=*/true);
+      auto store = NodeStore::Open(path, false, marker);
       REQUIRE(store.ok());
       REQUIRE((*store)->CreateReplica(Row(7)).ok());
       fill(**store, 0, 20, 100);
     }
     CHECK_FALSE(std::filesystem::exists(path));
+    CHECK_FALSE(std::filesystem::exists(marker));
   }
   SECTION("with -fsync, or for a file that exists, nothing is held") {
     {
-      auto store = NodeStore::Open(path, true, /*held=*/true);
+      auto store = NodeStore::Open(path, true, marker);
       REQUIRE(store.ok());
       CHECK(std::filesystem::exists(path));
       CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "wal");
     }
-    auto store = NodeStore::Open(path, false, /*held=*/true);
+    auto store = NodeStore::Open(path, false, marker);
     REQUIRE(store.ok());
     CHECK_FALSE((*store)->created());
     CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
   }
   SECTION("a file at its path by then is not overwritten") {
-    auto store = NodeStore::Open(path, false, /*held=*/true);
+    auto store = NodeStore::Open(path, false, marker);
     REQUIRE(store.ok());
     std::ofstream(path) << "another file";
     CHECK_FALSE((*store)->MoveToDisk().ok());
