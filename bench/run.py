@@ -73,6 +73,7 @@ NOTES = {
     "bare": "  (reference: a trivial cpp-httplib server)",
 }
 SEED_DIR = os.path.join(ROOT, "examples", "testing", "seed")  # -seed for the "seed" start-up
+SEED_PUT = "Users:id"  # the seed's table (key: the string attribute id) the seeded starts write to
 
 WORKLOADS = {
     # name: (operation, Lua script)
@@ -342,35 +343,42 @@ class Server:
         return self.proc is not None and self.proc.poll() is None
 
 
-def startup_once(cfg, server, argv, port, log_path, item_table=None):
+def startup_once(cfg, server, argv, port, log_path, item_table=None, put=None):
     """Milliseconds from spawn to the first successful ListTables, as build/startup_probe
-    measures it (no Python in the timed path), one probe request's, and (with item_table)
-    to the first answered consistent GetItem on that table (else None); raises
+    measures it (no Python in the timed path), one probe request's, (with item_table)
+    to the first answered consistent GetItem on that table (else None), and (with put,
+    "TABLE:ATTR") to the first answered PutItem into that table (else None); raises
     RuntimeError when it did not start."""
     probe = [cfg.startup_probe, "-log", log_path, "-timeout_ms", str(int(START_TIMEOUT_S * 1000))]
     if server.name == "bare":
         probe.append("-bare")
     if item_table:
         probe += ["-item", item_table]
+    if put:
+        probe += ["-put", put]
     out = subprocess.run(probe + [str(port), "--"] + argv, stdin=subprocess.DEVNULL,
                          capture_output=True, text=True, cwd=ROOT,
                          timeout=START_TIMEOUT_S + 2 * STOP_TIMEOUT_S + 5)
     fields = out.stdout.split()
-    if out.returncode != 0 or len(fields) != 6 or fields[0] != "startup_us":
+    if out.returncode != 0 or len(fields) != 8 or fields[0] != "startup_us":
         raise RuntimeError("%s did not start (%s); its log: %s" % (
             server.name, out.stderr.strip() or "probe exit %d" % out.returncode, log_tail(log_path)))
     item_ms = int(fields[5]) / 1000.0 if item_table else None
-    return int(fields[1]) / 1000.0, int(fields[3]) / 1000.0, item_ms
+    put_ms = int(fields[7]) / 1000.0 if put else None
+    return int(fields[1]) / 1000.0, int(fields[3]) / 1000.0, item_ms, put_ms
 
 
-def startup_stats(samples, attempts, items=None):
+def startup_stats(samples, attempts, items=None, puts=None):
     """attempt_ms: the median time of one probe request to the running server;
-    item_median_ms: to the first consistent GetItem answered, when measured."""
+    item_median_ms: to the first consistent GetItem answered, and put_median_ms:
+    to the first PutItem answered, when measured."""
     stats = {"runs": len(samples), "median_ms": round(statistics.median(samples), 2),
              "min_ms": round(min(samples), 2), "max_ms": round(max(samples), 2),
              "attempt_ms": round(statistics.median(attempts), 3)}
     if items:
         stats["item_median_ms"] = round(statistics.median(items), 2)
+    if puts:
+        stats["put_median_ms"] = round(statistics.median(puts), 2)
     return stats
 
 
@@ -399,19 +407,24 @@ def prepare_restart(server):
 
 
 def start_once(server, variant, i):
-    """One measured start of `variant` (its i-th): (ms, attempt_ms, item_ms)."""
+    """One measured start of `variant` (its i-th): (ms, attempt_ms, item_ms, put_ms)."""
     tag = "startup-%s-%d" % (variant.replace(" ", "-"), 0 if variant == "restart" else i)
     port = free_port()
     argv = server.argv(port, tag)
     if variant == "seed in memory":
         at = argv.index("-dbPath")
         argv[at:at + 2] = ["-inMemory"]
-    seed = ["-seed", SEED_DIR] if variant.startswith("seed") else []
+    # Seeded into the probe's namespace, so that its ListTables lists the
+    # seed's tables and its PutItem finds one.
+    seed = ["-seed", SEED_DIR, "-seedNamespace", "bench_us-east-1"] if variant.startswith("seed") else []
     # On a restart the table exists: also time the first consistent GetItem
     # (its node file open, its partition's leader elected with a lease).
     item_table = TABLE if variant == "restart" else None
+    # A seeded start answers reads before its files are on disk (on a new
+    # -dbPath) and writes after: also time the first write.
+    put = SEED_PUT if variant.startswith("seed") else None
     log_path = os.path.join(server.workdir, "%s-%s-%d.log" % (server.name, tag, i))
-    return startup_once(server.cfg, server, argv + seed, port, log_path, item_table)
+    return startup_once(server.cfg, server, argv + seed, port, log_path, item_table, put)
 
 
 def measure_startups(servers, runs, report):
@@ -426,7 +439,7 @@ def measure_startups(servers, runs, report):
     docs/testing.md starts it for tests. Fills report["startup"] and
     report["start_errors"]."""
     cells = [(s, v) for s in servers for v in startup_variants(s)]
-    samples = {startup_name(s, v): ([], [], []) for s, v in cells}
+    samples = {startup_name(s, v): ([], [], [], []) for s, v in cells}
     failed = set()
     for s, v in cells:
         if v == "restart":
@@ -442,7 +455,7 @@ def measure_startups(servers, runs, report):
             if name in failed:
                 continue
             try:
-                ms, attempt_ms, item_ms = start_once(s, v, i)
+                ms, attempt_ms, item_ms, put_ms = start_once(s, v, i)
             except (RuntimeError, OSError, http.client.HTTPException, subprocess.TimeoutExpired) as e:
                 report["start_errors"][name] = str(e)
                 failed.add(name)
@@ -452,9 +465,11 @@ def measure_startups(servers, runs, report):
             samples[name][1].append(attempt_ms)
             if item_ms is not None:
                 samples[name][2].append(item_ms)
-    for name, (ms, attempts, items) in samples.items():
+            if put_ms is not None:
+                samples[name][3].append(put_ms)
+    for name, (ms, attempts, items, puts) in samples.items():
         if name not in failed and ms:
-            report["startup"][name] = startup_stats(ms, attempts, items)
+            report["startup"][name] = startup_stats(ms, attempts, items, puts)
     # Each variant's start against the bare server's, which does no work: the
     # same rounds, so the machine's drift is in both.
     bare = report["startup"].get("bare")
@@ -845,6 +860,9 @@ def main():
             if st and "item_median_ms" in st:
                 print("  %-24s first consistent GetItem answered %s ms after the spawn (median)"
                       % ("", st["item_median_ms"]))
+            if st and "put_median_ms" in st:
+                print("  %-24s first PutItem answered %s ms after the spawn (median)"
+                      % ("", st["put_median_ms"]))
     ratios = report.get("startup_ratio_to_bare", {})
     if ratios:
         print("  side by side (one start of each in turn): start / the bare server's start: " +

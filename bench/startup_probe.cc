@@ -13,14 +13,17 @@
 // Bounded: at most kMaxAttempts connection attempts and TIMEOUT_MS in all
 // (default 15000); between failed attempts it waits 100 us. Loopback only.
 //
-// Usage: startup_probe [-bare] [-item TABLE] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...
+// Usage: startup_probe [-bare] [-item TABLE] [-put TABLE:ATTR] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...
 // Output (stdout, one line) on success, exit 0: "startup_us N attempt_us M
-// item_us K", K the microseconds from the spawn to the first answered
-// strongly consistent GetItem on TABLE (key attributes pk and sk, strings),
-// asked for from the first answer on; -1 without -item.
-// where M is the time of one more connect + ListTables once the server
-// answers: what one attempt of the probe itself costs (the harness's share of
-// N is at most about M plus one 100 us wait).
+// item_us K put_us P", where M is the time of one more connect + ListTables
+// once the server answers: what one attempt of the probe itself costs (the
+// harness's share of N is at most about M plus one 100 us wait); K the
+// microseconds from the spawn to the first answered strongly consistent
+// GetItem on TABLE (key attributes pk and sk, strings), asked for from the
+// first answer on, -1 without -item; P likewise to the first answered
+// PutItem of {ATTR: "startup-probe"} into TABLE (a table whose key is one
+// string attribute), after the GetItem if both are asked for, -1 without
+// -put. Requests are signed with the access key id "bench" (us-east-1).
 // Exit 1 and a reason on stderr when the server exits, or does not answer in
 // time; exit 2 on a usage error. The server's stdin is /dev/null; its stdout
 // and stderr are appended to PATH (default /dev/null).
@@ -137,6 +140,14 @@ bool TryItem(int port, const std::string& table, int64_t deadline_us) {
   return Post(port, "GetItem", body, "", deadline_us);
 }
 
+// A PutItem into `table` of one item whose key is the string attribute
+// `attr`: it needs the partition's leader and a majority's files (with a
+// -seed into a new -dbPath, the seed's files on disk). Only a 200 counts.
+bool TryPut(int port, const std::string& table, const std::string& attr, int64_t deadline_us) {
+  const std::string body = "{\"TableName\":\"" + table + "\",\"Item\":{\"" + attr + "\":{\"S\":\"startup-probe\"}}}";
+  return Post(port, "PutItem", body, "", deadline_us);
+}
+
 // SIGTERM (a clean stop, as a user's Ctrl-C), then SIGKILL after kStopWaitMs.
 void StopChild(pid_t pid) {
   kill(pid, SIGTERM);
@@ -150,7 +161,9 @@ void StopChild(pid_t pid) {
 }
 
 int Usage() {
-  std::fprintf(stderr, "usage: startup_probe [-bare] [-item TABLE] [-log PATH] [-timeout_ms N] PORT -- SERVER ARGS...\n");
+  std::fprintf(stderr,
+               "usage: startup_probe [-bare] [-item TABLE] [-put TABLE:ATTR] [-log PATH] [-timeout_ms N] PORT -- "
+               "SERVER ARGS...\n");
   return 2;
 }
 
@@ -159,6 +172,7 @@ int Usage() {
 int main(int argc, char** argv) {
   bool bare = false;
   const char* item_table = nullptr;
+  std::string put_table, put_attr;  // -put TABLE:ATTR
   long timeout_ms = 15000;
   const char* log_path = "/dev/null";
   int i = 1;
@@ -167,6 +181,12 @@ int main(int argc, char** argv) {
       bare = true;
     } else if (std::strcmp(argv[i], "-item") == 0 && i + 1 < argc) {
       item_table = argv[++i];
+    } else if (std::strcmp(argv[i], "-put") == 0 && i + 1 < argc) {
+      const std::string spec = argv[++i];
+      const size_t colon = spec.find(':');
+      if (colon == std::string::npos || colon == 0 || colon + 1 == spec.size()) return Usage();
+      put_table = spec.substr(0, colon);
+      put_attr = spec.substr(colon + 1);
     } else if (std::strcmp(argv[i], "-log") == 0 && i + 1 < argc) {
       log_path = argv[++i];
     } else if (std::strcmp(argv[i], "-timeout_ms") == 0 && i + 1 < argc) {
@@ -229,6 +249,16 @@ int main(int argc, char** argv) {
     }
     usleep(kRetryWaitUs);
   }
+  // With -put: from spawn to the first PutItem answered.
+  int64_t put_us = -1;
+  for (int attempt = 0; answered_us >= 0 && !put_table.empty() && attempt < kMaxAttempts && NowUs() < deadline;
+       ++attempt) {
+    if (TryPut(static_cast<int>(port), put_table, put_attr, deadline)) {
+      put_us = NowUs() - t0;
+      break;
+    }
+    usleep(kRetryWaitUs);
+  }
   if (pid != 0) StopChild(pid);
   if (answered_us < 0) {
     std::fprintf(stderr, "startup_probe: %s\n", why.c_str());
@@ -238,7 +268,11 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "startup_probe: no GetItem on %s answered in time\n", item_table);
     return 1;
   }
-  std::printf("startup_us %lld attempt_us %lld item_us %lld\n", static_cast<long long>(answered_us),
-              static_cast<long long>(attempt_us), static_cast<long long>(item_us));
+  if (!put_table.empty() && put_us < 0) {
+    std::fprintf(stderr, "startup_probe: no PutItem into %s answered in time\n", put_table.c_str());
+    return 1;
+  }
+  std::printf("startup_us %lld attempt_us %lld item_us %lld put_us %lld\n", static_cast<long long>(answered_us),
+              static_cast<long long>(attempt_us), static_cast<long long>(item_us), static_cast<long long>(put_us));
   return 0;
 }
