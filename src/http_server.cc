@@ -202,6 +202,7 @@ struct HttpServer::Impl {
   std::mutex hold_mu;
   std::condition_variable hold_cv;
   std::atomic<int> hold{kNone};
+  int waiting = 0;  // guarded by hold_mu: requests in WaitWhileHeld
   // Every open connection, so that the destructor can wake its worker.
   std::mutex open_mu;
   std::set<int> open_fds;  // guarded by open_mu
@@ -410,10 +411,12 @@ struct HttpServer::Impl {
   void WaitWhileHeld(const WireRequest& req) {
     const bool reads_only = ReadsOnly(req);
     std::unique_lock<std::mutex> lock(hold_mu);
+    ++waiting;
     hold_cv.wait(lock, [&] {
       const int h = hold.load(std::memory_order_relaxed);
       return h == kNone || (h == kWrites && reads_only);
     });
+    --waiting;
   }
 
   // Serves one connection's requests in turn until it closes, then closes it.
@@ -535,6 +538,11 @@ void HttpServer::Release() {
     impl_->hold = Impl::kNone;
   }
   impl_->hold_cv.notify_all();
+}
+
+int HttpServer::Waiting() const {
+  std::lock_guard<std::mutex> lock(impl_->hold_mu);
+  return impl_->waiting;
 }
 
 void HttpServer::Serve() {

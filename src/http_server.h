@@ -45,6 +45,8 @@ class HttpServer {
   void Hold();
   void ReleaseReads();
   void Release();
+  // Requests read and waiting for a Release (for tests).
+  int Waiting() const;
   // Accepts connections until Drain(); the connections it handed to workers
   // are served on their threads and may outlive it.
   void Serve();
