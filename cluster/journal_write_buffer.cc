@@ -278,8 +278,12 @@ int Write(sqlite3_file* file, const void* data, int bytes, sqlite3_int64 offset)
 int Truncate(sqlite3_file* file, sqlite3_int64 size) {
   File* f = AsFile(file);
   if (f->held != nullptr) {
-    if (static_cast<size_t>(size) < f->held->bytes.size()) f->held->bytes.resize(static_cast<size_t>(size));
-    return SQLITE_OK;
+    // As ftruncate(2): shorter, or longer with zeros.
+    if (static_cast<size_t>(size) <= kHeldBytesMax) {
+      f->held->bytes.resize(static_cast<size_t>(size));
+      return SQLITE_OK;
+    }
+    if (int rc = WriteOut(f); rc != SQLITE_OK) return rc;
   }
   if (int rc = FlushJournal(f); rc != SQLITE_OK) return rc;
   if (int rc = Flush(f); rc != SQLITE_OK) return rc;
@@ -340,7 +344,7 @@ int FileControl(sqlite3_file* file, int op, void* arg) {
 }
 
 // A held file answers as the unix VFS answers for a file on Linux's usual
-// file systems (SQLite reads both once, as it opens the file).
+// file systems, so that neither changes when it goes to disk.
 int SectorSize(sqlite3_file* file) {
   File* f = AsFile(file);
   return f->held != nullptr ? 4096 : Real(f)->xSectorSize(f->real);
