@@ -143,6 +143,20 @@ def count_items(client, table):
     raise AssertionError("more than 100 pages")
 
 
+def write_then_kill_and_restart(server, data, user_id):
+    """Writes a user right away: it is answered only once the seed's files are
+    on disk and the load's marker gone, and it survives a kill -9; the
+    restart loads nothing again. Returns a client of the restarted server."""
+    client = ds.make_client(server.endpoint, access_key="local")
+    client.put_item(TableName="Users", Item={"id": {"S": user_id}})
+    assert not (data / "load-in-progress").exists()
+    assert (data / "meta.sqlite").exists() and (data / "seed-state").exists()
+    server.kill()
+    server.start()
+    assert "0 tables created, 2 kept, 0 items from 0 files" in server.stderr_text()
+    return ds.make_client(server.endpoint, access_key="local")
+
+
 def test_a_seed_killed_while_it_loads_into_a_new_db_path_is_loaded_anew(server_factory, tmp_path):
     # Into a new -dbPath the seed is held in memory; a file that outgrows
     # 4 MB goes to disk early, with its journal still in memory, so a kill -9
@@ -162,14 +176,7 @@ def test_a_seed_killed_while_it_loads_into_a_new_db_path_is_loaded_anew(server_f
     client = ds.make_client(server.endpoint, access_key="local")
     assert count_items(client, "Users") == 20001
     assert count_items(client, "Orders") == 1
-    # A write is answered only once the load is on disk and its marker gone;
-    # then it is kept through a kill -9.
-    client.put_item(TableName="Users", Item={"id": {"S": "after"}})
-    assert not (data / "load-in-progress").exists()
-    server.kill()
-    server.start()
-    assert "0 tables created, 2 kept, 0 items from 0 files" in server.stderr_text()
-    client = ds.make_client(server.endpoint, access_key="local")
+    client = write_then_kill_and_restart(server, data, "after")
     assert count_items(client, "Users") == 20002
 
 
@@ -181,14 +188,7 @@ def test_a_write_right_after_the_ready_line_waits_for_the_seed_files(server_fact
     folder = seed_folder(tmp_path)
     data = tmp_path / "data"
     server = server_factory.start(db_path=data, extra_args=["-seed", str(folder)])
-    client = ds.make_client(server.endpoint, access_key="local")
-    client.put_item(TableName="Users", Item={"id": {"S": "right after"}})
-    assert not (data / "load-in-progress").exists()
-    assert (data / "meta.sqlite").exists() and (data / "seed-state").exists()
-    server.kill()
-    server.start()
-    assert "0 tables created, 2 kept, 0 items from 0 files" in server.stderr_text()
-    client = ds.make_client(server.endpoint, access_key="local")
+    client = write_then_kill_and_restart(server, data, "right after")
     assert count_items(client, "Users") == 4
 
 
