@@ -117,7 +117,7 @@ class SqliteDb {
   // and the file and then its directory are synced.
   static Status CreateFile(const std::string& path, std::string_view image, bool fsync);
   // The error for a file or folder that another process holds (SQLite's
-  // lock on a database, the lock on a load's marker).
+  // lock on a database, the lock on a data folder).
   static Status InUse(const std::string& path);
   // Defines the SQL function name(recorded, result) on this connection: it
   // stores `recorded` (an integer) in *slot and returns `result`. An UPSERT

@@ -36,7 +36,7 @@ Status StorageNode::Open() {
   bool load_in_memory = false;
   {
     // Read and noted in one step, so that MoveToDisk() after the flag
-    // is cleared either sees the note or finds the journal on disk.
+    // is cleared either sees the note or finds the file on disk.
     std::lock_guard<std::mutex> lock(mu_);
     load_in_memory = options_.load_in_memory != nullptr && options_.load_in_memory->load(std::memory_order_acquire);
     load_in_memory_ = load_in_memory;

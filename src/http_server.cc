@@ -198,7 +198,7 @@ struct HttpServer::Impl {
   // before it is routed; from ReleaseReads(), only one that may change
   // something. `hold` is written under hold_mu and read without it first,
   // so that a request after Release() takes no lock here.
-  enum Hold : int { kNone, kWrites, kAll };
+  enum HoldState : int { kNone, kWrites, kAll };
   std::mutex hold_mu;
   std::condition_variable hold_cv;
   std::atomic<int> hold{kNone};
