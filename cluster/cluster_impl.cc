@@ -318,10 +318,9 @@ Status ClusterImpl::FinishLoad(const std::vector<std::pair<std::string, std::str
   if (!load_in_memory_.exchange(false, std::memory_order_acq_rel)) return Status::Ok();
   const std::filesystem::path dir(options_.data_dir);
   const std::string marker = MarkerPath();
-  // The marker first (a file that outgrew memory made it already).
-  const int made = ::open(marker.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-  if (made < 0) return Status::IoError("cannot create " + marker + ": " + std::strerror(errno));
-  ::close(made);
+  // Each held file makes the marker before it goes to disk (the VFS,
+  // HeldDatabase::marker), meta.sqlite among them: a load always holds it,
+  // so the marker is there before `files` below.
   // A node that reads the flag from now on makes its file on disk; one
   // that read it before has noted it (StorageNode::MoveToDisk). Meta is
   // written meanwhile, on this thread.

@@ -399,50 +399,51 @@ TEST_CASE("store open: a held file is on disk only from MoveToDisk, or once it o
   };
   const std::string path = dir.File("held.sqlite");
   const std::string marker = dir.File("load-marker");
+  // A new held file with replica 7.
+  auto open_held = [&] {
+    auto store = NodeStore::Open(path, false, marker);
+    REQUIRE(store.ok());
+    REQUIRE((*store)->CreateReplica(Row(7)).ok());
+    return store.take();
+  };
   SECTION("MoveToDisk writes it, after the marker") {
     {
-      auto store = NodeStore::Open(path, false, marker);
-      REQUIRE(store.ok());
-      CHECK((*store)->created());
-      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "memory");
-      REQUIRE((*store)->CreateReplica(Row(7)).ok());
-      fill(**store, 0, 50, 100);
+      auto store = open_held();
+      CHECK(store->created());
+      CHECK(Text(store->db(), "PRAGMA journal_mode") == "memory");
+      fill(*store, 0, 50, 100);
       CHECK_FALSE(std::filesystem::exists(path));
       CHECK_FALSE(std::filesystem::exists(path + "-journal"));
       CHECK_FALSE(std::filesystem::exists(marker));
-      REQUIRE((*store)->MoveToDisk().ok());
+      REQUIRE(store->MoveToDisk().ok());
       CHECK(std::filesystem::exists(path));
       CHECK(std::filesystem::exists(marker));
-      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
-      fill(**store, 50, 10, 100);  // on disk now, with a journal there
+      CHECK(Text(store->db(), "PRAGMA journal_mode") == "persist");
+      fill(*store, 50, 10, 100);  // on disk now, with a journal there
       CHECK(std::filesystem::exists(path + "-journal"));
-      REQUIRE((*store)->MoveToDisk().ok());  // nothing left to do
+      REQUIRE(store->MoveToDisk().ok());  // nothing left to do
     }
     rows(path, 60);
   }
   SECTION("a file that outgrows what is held is written at that write") {
     {
-      auto store = NodeStore::Open(path, false, marker);
-      REQUIRE(store.ok());
-      REQUIRE((*store)->CreateReplica(Row(7)).ok());
-      fill(**store, 0, 10, 1000);
+      auto store = open_held();
+      fill(*store, 0, 10, 1000);
       CHECK_FALSE(std::filesystem::exists(path));
-      fill(**store, 10, 300, 16000);  // 4.8 MB: past the 4 MB held
+      fill(*store, 10, 300, 16000);  // 4.8 MB: past the 4 MB held
       CHECK(std::filesystem::exists(marker));
       CHECK(std::filesystem::exists(path));
       CHECK_FALSE(std::filesystem::exists(path + "-journal"));  // its journal is still in memory
-      fill(**store, 310, 10, 1000);
-      REQUIRE((*store)->MoveToDisk().ok());
-      CHECK(Text((*store)->db(), "PRAGMA journal_mode") == "persist");
+      fill(*store, 310, 10, 1000);
+      REQUIRE(store->MoveToDisk().ok());
+      CHECK(Text(store->db(), "PRAGMA journal_mode") == "persist");
     }
     rows(path, 320);
   }
   SECTION("closed while held, it leaves nothing") {
     {
-      auto store = NodeStore::Open(path, false, marker);
-      REQUIRE(store.ok());
-      REQUIRE((*store)->CreateReplica(Row(7)).ok());
-      fill(**store, 0, 20, 100);
+      auto store = open_held();
+      fill(*store, 0, 20, 100);
     }
     CHECK_FALSE(std::filesystem::exists(path));
     CHECK_FALSE(std::filesystem::exists(marker));
